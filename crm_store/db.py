@@ -1,0 +1,147 @@
+"""Engines and sessions: the one place that knows SQLite from PostgreSQL.
+
+SQLite (the embedded default) gets WAL, foreign keys and a busy timeout on every connection, one writer
+connection that starts each transaction with BEGIN IMMEDIATE (so read-then-write code cannot lose updates),
+a separate pool of readers, and a thread-pool fast path for read-heavy calls such as the screen pop:
+aiosqlite costs a thread hop per statement, the fast path one hop per unit of work.
+PostgreSQL (asyncpg) needs none of that and uses the same code through `run_read`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def async_url(url: str) -> str:
+    """Accept the URLs people write (`sqlite:///x.db`, `postgresql://…`) and pick the async driver."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend == "postgresql":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    else:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _make_sqlite_writer(url: str) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=1, max_overflow=0)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _make_sqlite_reader(url: str) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=4, max_overflow=4)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _make_sqlite_sync_reader(url: str) -> Engine:
+    sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_engine(
+        sync_url, pool_size=2, max_overflow=2, connect_args={"check_same_thread": False}
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+@dataclass(slots=True)
+class Database:
+    """The engines of one database and the session factories built on them."""
+
+    url: str
+    writer: AsyncEngine
+    reader: AsyncEngine
+    sync_reader: Engine | None = None
+    _executor: ThreadPoolExecutor | None = None
+    write_session: async_sessionmaker[AsyncSession] = field(init=False)
+    read_session: async_sessionmaker[AsyncSession] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.write_session = async_sessionmaker(self.writer, expire_on_commit=False)
+        self.read_session = async_sessionmaker(self.reader, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sync_reader is not None
+
+    async def run_read(self, fn: Callable[[Connection], T]) -> T:
+        """Run a synchronous read `fn(connection)` as one unit, by the fastest path this database has."""
+        if self.sync_reader is not None and self._executor is not None:
+            engine = self.sync_reader
+
+            def call() -> T:
+                with engine.connect() as conn:
+                    return fn(conn)
+
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        async with self.reader.connect() as conn:
+            return await conn.run_sync(fn)
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+        if self.sync_reader is not None:
+            self.sync_reader.dispose()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+
+def open_database(url: str) -> Database:
+    """Create the engines for `url` (nothing connects until first use)."""
+    url = async_url(url)
+    if is_sqlite(url):
+        ensure_sqlite_dir(url)
+        return Database(
+            url=url,
+            writer=_make_sqlite_writer(url),
+            reader=_make_sqlite_reader(url),
+            sync_reader=_make_sqlite_sync_reader(url),
+            _executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="ccdesk-read"),
+        )
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return Database(url=url, writer=engine, reader=engine)

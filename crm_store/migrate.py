@@ -1,0 +1,61 @@
+"""Alembic, driven from code: `ccdesk db upgrade` and the tests bring any earlier schema to head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from .db import async_url, ensure_sqlite_dir, is_sqlite
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    # Passed as an attribute, not an ini option: ini interpolation would break on a '%' in a password.
+    cfg.attributes["url"] = async_url(url)
+    return cfg
+
+
+async def _with_connection(url: str, fn: object, *args: object) -> object:
+    url = async_url(url)
+    if is_sqlite(url):
+        ensure_sqlite_dir(url)
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            return await conn.run_sync(fn, *args)  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    """Apply every migration up to `revision` in one transaction."""
+    await _with_connection(url, _upgrade, alembic_config(url), revision)
+
+
+async def current_revision(url: str) -> str | None:
+    return await _with_connection(url, _current)  # type: ignore[return-value]
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head

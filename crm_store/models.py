@@ -1,0 +1,319 @@
+"""The database schema: every table the contact center keeps, as SQLAlchemy 2 mapped classes.
+
+Money is stored in kopecks (integers) so sums are exact on SQLite and PostgreSQL alike.
+Times are aware UTC datetimes (`UtcDateTime`). Repositories turn rows into plain dataclasses;
+the rest of the code never holds one of these objects.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, UtcDateTime, utcnow
+
+
+class Queue(Base):
+    """An Asterisk queue or an application department queue."""
+
+    __tablename__ = "queues"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="call")  # call | department
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))  # operator | supervisor | admin
+    password_hash: Mapped[str] = mapped_column(String(200))
+    extension: Mapped[str | None] = mapped_column(String(32))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    queues: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="ru")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Customer(Base):
+    """A person or an organisation that holds accounts."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="individual")  # individual | organisation
+    full_name: Mapped[str] = mapped_column(String(300))
+    # Lower-cased, ё→е: the form searches compare against, so the index serves prefix search.
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    inn: Mapped[str | None] = mapped_column(String(12))
+    email: Mapped[str | None] = mapped_column(String(200))
+    vip: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8), default="ru")
+    paper_bill: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ContactPerson(Base):
+    """Someone who speaks for an organisation customer."""
+
+    __tablename__ = "contact_persons"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+
+
+class Phone(Base):
+    __tablename__ = "phones"
+    __table_args__ = (UniqueConstraint("customer_id", "e164"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="mobile")  # mobile | home | work | other
+    raw: Mapped[str] = mapped_column(String(64), default="")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Account(Base):
+    """A personal account (лицевой счёт): where the balance, debt, payments and meters live."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    address: Mapped[str] = mapped_column(String(400), default="")
+    address_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    region: Mapped[str] = mapped_column(String(64), default="")
+    tariff: Mapped[str] = mapped_column(String(64), default="")
+    balance_kop: Mapped[int] = mapped_column(BigId, default=0)
+    debt_kop: Mapped[int] = mapped_column(BigId, default=0)
+    debt_since: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | disconnected | closed
+    opened_on: Mapped[date | None] = mapped_column(Date)
+
+
+Index("ix_accounts_debt", Account.debt_kop)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_account_paid", "account_id", "paid_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    paid_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    amount_kop: Mapped[int] = mapped_column(BigId)
+    method: Mapped[str] = mapped_column(String(32), default="bank")
+
+
+class MeterReading(Base):
+    __tablename__ = "meter_readings"
+    __table_args__ = (Index("ix_meter_readings_account_taken", "account_id", "taken_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    meter: Mapped[str] = mapped_column(String(32), default="electricity")
+    taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    value: Mapped[int] = mapped_column(BigId)
+    source: Mapped[str] = mapped_column(String(16), default="customer")  # customer | ivr | operator | web | inspector
+
+
+class Adjustment(Base):
+    """A correction of an account's balance (recalculation, penalty, write-off)."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (Index("ix_adjustments_account_made", "account_id", "made_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    amount_kop: Mapped[int] = mapped_column(BigId)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Interaction(Base):
+    """A call card: one per call (answered, abandoned, IVR-only, outbound) or other contact."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_customer_offered", "customer_id", "offered_at"),
+        Index("ix_interactions_caller_offered", "caller_number", "offered_at"),
+        Index("ix_interactions_callback", "callback_status", "offered_at"),
+        Index("ix_interactions_offered", "offered_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    direction: Mapped[str] = mapped_column(String(16), default="inbound")  # inbound | outbound
+    channel: Mapped[str] = mapped_column(String(16), default="phone")  # phone | ivr | web | email
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    called_number: Mapped[str | None] = mapped_column(String(32))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    agent_interface: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="offered")  # offered|ivr|queued|ringing|talking|ended
+    outcome: Mapped[str | None] = mapped_column(String(16))  # answered|abandoned|ivr_only|no_answer|busy|failed
+    offered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    ivr_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ivr_identified: Mapped[str | None] = mapped_column(String(64))
+    self_served: Mapped[bool] = mapped_column(Boolean, default=False)
+    routing_queue: Mapped[str | None] = mapped_column(String(64))
+    routing_reason: Mapped[str | None] = mapped_column(String(300))
+    transferred_to: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    callback_status: Mapped[str | None] = mapped_column(String(16))  # pending | done | cancelled
+    campaign_attempt_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class Application(Base):
+    """An electronic application (request) filed by a customer through any channel."""
+
+    __tablename__ = "applications"
+    __table_args__ = (Index("ix_applications_customer_status", "customer_id", "status"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16), default="phone")  # phone | ivr | web | email
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    department_queue: Mapped[str | None] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ApplicationStatusChange(Base):
+    __tablename__ = "application_status_history"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApplicationInteraction(Base):
+    """Which call cards touched which application."""
+
+    __tablename__ = "application_interactions"
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    interaction_id: Mapped[int] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Task(Base):
+    """Something to do later: a call-back, a follow-up call after an application closes."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="callback")  # callback | follow_up
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id", ondelete="SET NULL"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Campaign(Base):
+    """An outbound debtor campaign; pacing and limits are read by dialer/."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    pacing: Mapped[str] = mapped_column(String(16), default="preview")  # preview|progressive|predictive
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|running|paused|finished
+    window_start: Mapped[str] = mapped_column(String(5), default="09:00")  # debtor's local time
+    window_end: Mapped[str] = mapped_column(String(5), default="20:00")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    retry_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    abandon_cap_pct: Mapped[int] = mapped_column(Integer, default=3)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CampaignTarget(Base):
+    """One debtor in one campaign, with where the dialer is with them."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "account_id"),
+        Index("ix_campaign_targets_next", "campaign_id", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|in_progress|reached|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("campaign_targets.id", ondelete="CASCADE"), index=True)
+    call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # answered|busy|no_answer|failed|abandoned
+    disposition: Mapped[str | None] = mapped_column(String(24))  # reached|promise|wrong_number|refused|...
+    promise_amount_kop: Mapped[int | None] = mapped_column(BigId)
+    promise_date: Mapped[date | None] = mapped_column(Date)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DoNotCall(Base):
+    __tablename__ = "do_not_call"
+    e164: Mapped[str] = mapped_column(String(20), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32), default="")
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,60 @@
+"""Phone numbers in, E.164 out.
+
+Operators, CSV files and the PBX write numbers in every form (`8 (495) 123-45-67`, `+7 495 1234567`,
+`9161234567`); everything stored and matched is E.164, so one customer is found whatever form was used.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+DEFAULT_REGION = "RU"
+_DIGITS = re.compile(r"\d")
+_SPLIT = re.compile(r"[;,/]|\s{2,}")
+
+
+def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """Return the E.164 form of `raw`, or None when it is not a valid phone number.
+
+    A bare ten-digit Russian number (`9161234567`) is read as national; `is_valid_number` is always
+    checked because `123` parses to `+7123` and would otherwise match nothing or the wrong person.
+    """
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text:
+        return None
+    digits = "".join(_DIGITS.findall(text))
+    if not digits or len(digits) > 15:
+        return None
+    if region == "RU" and not text.lstrip().startswith("+"):
+        # Asterisk and CSV exports often drop the trunk prefix: 79161234567 / 89161234567 / 9161234567.
+        if len(digits) == 11 and digits[0] in "78":
+            text = "+7" + digits[1:]
+        elif len(digits) == 10:
+            text = "+7" + digits
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def split_phones(raw: str | None) -> list[str]:
+    """Split a cell that holds several numbers (`+7 916 …; 8 495 …`) into the written parts."""
+    if raw is None:
+        return []
+    return [part.strip() for part in _SPLIT.split(str(raw)) if part.strip()]
+
+
+def format_phone(e164: str) -> str:
+    """The national form an operator reads aloud: `+7 916 123-45-67`."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
