@@ -1,0 +1,333 @@
+"""Rule sets: loaded from TOML (or any mapping), validated, then evaluated as pure functions.
+
+Evaluation order is the order of the file: **the first rule whose conditions all hold wins**; when no
+rule matches, the `[default]` decision applies (its rule_id is "default"). A rule without `when`
+matches everything, so any rule after it could never fire and the file is rejected.
+
+File layout (see default_rules.toml for a full example):
+
+    timezone = "Europe/Moscow"                 # where "hours" and "weekdays" are read
+
+    [queues]                                   # call queues: name = title
+    support = "General questions"
+
+    [default]                                  # when no call rule matches
+    queue = "support"
+    priority = 0
+    reason = "Default queue"
+
+    [[rules]]                                  # call rules, first match wins
+    id = "vip"
+    queue = "vip"
+    priority = 10                              # Asterisk QUEUE_PRIO: higher is served sooner
+    reason = "VIP customer"
+    when = { vip = true }                      # see conditions.py for every key
+
+    [departments]                              # application department queues: name = title
+    metering = "Metering department"
+
+    [application_types]                        # type = { title, sla_hours }
+    meter_dispute = { title = "Meter reading dispute", sla_hours = 72 }
+
+    [application_default]                      # when no application rule matches
+    queue = "general"
+    reason = "Default department"
+
+    [[applications]]                           # application rules, first match wins
+    id = "meter-dispute"
+    queue = "metering"
+    reason = "Meter reading disputes go to metering"
+    when = { type = "meter_dispute", region = ["moscow"] }
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .conditions import CallConditions, parse_call_conditions
+from .errors import RuleSetError
+from .values import CallFacts, RoutingDecision
+
+DEFAULT_RULE_ID = "default"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # Asterisk queue names stay simple
+_RULE_KEYS = frozenset({"id", "queue", "priority", "reason", "when"})
+_APP_WHEN_KEYS = frozenset({"type", "region"})
+_TOP_KEYS = frozenset(
+    {
+        "timezone",
+        "queues",
+        "default",
+        "rules",
+        "departments",
+        "application_types",
+        "application_default",
+        "applications",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRule:
+    id: str
+    queue: str
+    priority: int
+    reason: str
+    when: CallConditions
+
+    def decision(self) -> RoutingDecision:
+        return RoutingDecision(
+            queue=self.queue, priority=self.priority, reason=self.reason, rule_id=self.id
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationRule:
+    id: str
+    queue: str
+    priority: int
+    reason: str
+    types: frozenset[str] | None
+    regions: frozenset[str] | None
+
+    def matches(self, app_type: str, region: str) -> bool:
+        return (self.types is None or app_type in self.types) and (
+            self.regions is None or region in self.regions
+        )
+
+    def decision(self) -> RoutingDecision:
+        return RoutingDecision(
+            queue=self.queue, priority=self.priority, reason=self.reason, rule_id=self.id
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationType:
+    name: str
+    title: str
+    sla_hours: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleSet:
+    timezone: ZoneInfo
+    queues: Mapping[str, str]  # call queue name -> title
+    departments: Mapping[str, str]  # department queue name -> title
+    application_types: Mapping[str, ApplicationType]
+    rules: tuple[CallRule, ...]
+    default: RoutingDecision
+    application_rules: tuple[ApplicationRule, ...]
+    application_default: RoutingDecision
+
+    def route_call(self, facts: CallFacts) -> RoutingDecision:
+        return route_call(self, facts)
+
+    def route_application(self, app_type: str, region: str) -> RoutingDecision:
+        return route_application(self, app_type, region)
+
+
+def route_call(rules: RuleSet, facts: CallFacts) -> RoutingDecision:
+    """The queue and priority of a call: the first matching rule, else the default."""
+    local = facts.at.astimezone(rules.timezone)
+    for rule in rules.rules:
+        if rule.when.matches(facts, local):
+            return rule.decision()
+    return rules.default
+
+
+def route_application(rules: RuleSet, app_type: str, region: str) -> RoutingDecision:
+    """The department queue of an application from its type and the account's region."""
+    for rule in rules.application_rules:
+        if rule.matches(app_type, region):
+            return rule.decision()
+    return rules.application_default
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Read and validate a TOML rule file; every problem is a RuleSetError naming file and rule."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RuleSetError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleSetError(f"not valid TOML: {exc}", source=str(path)) from None
+    return parse_rules(data, source=str(path))
+
+
+def default_rules() -> RuleSet:
+    """The rule set shipped with ccdesk (routing/default_rules.toml)."""
+    text = resources.files(__package__).joinpath("default_rules.toml").read_text(encoding="utf-8")
+    return parse_rules(tomllib.loads(text), source="default_rules.toml")
+
+
+def parse_rules(data: Mapping[str, Any], *, source: str = "") -> RuleSet:
+    return _Loader(source).load(data)
+
+
+class _Loader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, message: str, rule_id: str | None = None) -> RuleSetError:
+        return RuleSetError(message, source=self.source, rule_id=rule_id)
+
+    def load(self, data: Mapping[str, Any]) -> RuleSet:
+        unknown = sorted(set(data) - _TOP_KEYS)
+        if unknown:
+            raise self.fail(f"unknown top-level key(s) {unknown}; known: {sorted(_TOP_KEYS)}")
+        tz_name = data.get("timezone", "Europe/Moscow")
+        try:
+            timezone = ZoneInfo(tz_name) if isinstance(tz_name, str) else None
+        except (ZoneInfoNotFoundError, ValueError):
+            timezone = None
+        if timezone is None:
+            raise self.fail(f"unknown timezone {tz_name!r}")
+        queues = self.names("queues", data.get("queues"))
+        departments = self.names("departments", data.get("departments"), required=False)
+        types = self.app_types(data.get("application_types", {}))
+        qset = frozenset(queues)
+        rules = self.call_rules(data.get("rules", []), qset)
+        default = self.fallback("default", data.get("default"), qset)
+        dset = frozenset(departments)
+        app_rules = self.app_rules(data.get("applications", []), dset, frozenset(types))
+        if app_rules or "application_default" in data:
+            app_default = self.fallback("application_default", data.get("application_default"), dset)
+        else:  # a file that only routes calls
+            app_default = RoutingDecision(
+                queue=default.queue, priority=0, reason=default.reason, rule_id=DEFAULT_RULE_ID
+            )
+        return RuleSet(
+            timezone=timezone,
+            queues=queues,
+            departments=departments,
+            application_types=types,
+            rules=rules,
+            default=default,
+            application_rules=app_rules,
+            application_default=app_default,
+        )
+
+    def names(self, key: str, table: Any, *, required: bool = True) -> dict[str, str]:
+        if table is None and not required:
+            return {}
+        if not isinstance(table, Mapping) or not table:
+            raise self.fail(f"[{key}] must be a non-empty table of name = title")
+        for name, title in table.items():
+            if not _NAME.match(name):
+                raise self.fail(f"[{key}] name {name!r} has characters Asterisk will not accept")
+            if not isinstance(title, str):
+                raise self.fail(f"[{key}] {name}: title must be a string")
+        return dict(table)
+
+    def app_types(self, table: Any) -> dict[str, ApplicationType]:
+        if not isinstance(table, Mapping):
+            raise self.fail("[application_types] must be a table")
+        out = {}
+        for name, spec in table.items():
+            if not isinstance(spec, Mapping) or set(spec) - {"title", "sla_hours"}:
+                raise self.fail(f"application type {name!r} must be {{ title, sla_hours }}")
+            sla = spec.get("sla_hours", 72)
+            if isinstance(sla, bool) or not isinstance(sla, int) or sla <= 0:
+                raise self.fail(f"application type {name!r}: sla_hours must be a positive integer")
+            out[name] = ApplicationType(name=name, title=str(spec.get("title", name)), sla_hours=sla)
+        return out
+
+    def header(
+        self, kind: str, raw: Any, index: int, known: frozenset[str], seen: set[str]
+    ) -> tuple[str, str, int, str]:
+        if not isinstance(raw, Mapping):
+            raise self.fail(f"{kind} #{index + 1} must be a table")
+        rule_id = raw.get("id")
+        if not isinstance(rule_id, str) or not _ID.match(rule_id) or rule_id == DEFAULT_RULE_ID:
+            raise self.fail(f"{kind} #{index + 1} needs an id of [a-z0-9_-] (not 'default')")
+        if rule_id in seen:
+            raise self.fail("duplicate id", rule_id)
+        seen.add(rule_id)
+        extra = sorted(set(raw) - _RULE_KEYS)
+        if extra:
+            raise self.fail(f"unknown key(s) {extra}; known: {sorted(_RULE_KEYS)}", rule_id)
+        return (rule_id, *self.target(raw, known, rule_id))
+
+    def target(self, raw: Mapping[str, Any], known: frozenset[str], rule_id: str) -> tuple[str, int, str]:
+        queue = raw.get("queue")
+        if queue not in known:
+            raise self.fail(f"unknown queue {queue!r}; declared: {sorted(known)}", rule_id)
+        priority = raw.get("priority", 0)
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 100:
+            raise self.fail(f"priority must be an integer 0..100, got {priority!r}", rule_id)
+        reason = raw.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise self.fail("reason must be a non-empty string (it is shown on the call card)", rule_id)
+        return queue, priority, reason
+
+    def call_rules(self, raw_rules: Any, queues: frozenset[str]) -> tuple[CallRule, ...]:
+        if not isinstance(raw_rules, list):
+            raise self.fail("[[rules]] must be an array of tables")
+        seen: set[str] = set()
+        out: list[CallRule] = []
+        for index, raw in enumerate(raw_rules):
+            rule_id, queue, priority, reason = self.header("rule", raw, index, queues, seen)
+            if out and out[-1].when.is_catch_all:
+                raise self.fail(f"unreachable: rule {out[-1].id!r} before it matches every call", rule_id)
+            when = parse_call_conditions(
+                raw.get("when"), source=self.source, rule_id=rule_id, queues=queues
+            )
+            out.append(CallRule(id=rule_id, queue=queue, priority=priority, reason=reason, when=when))
+        return tuple(out)
+
+    def app_rules(
+        self, raw_rules: Any, departments: frozenset[str], types: frozenset[str]
+    ) -> tuple[ApplicationRule, ...]:
+        if not isinstance(raw_rules, list):
+            raise self.fail("[[applications]] must be an array of tables")
+        seen: set[str] = set()
+        out: list[ApplicationRule] = []
+        for index, raw in enumerate(raw_rules):
+            rule_id, queue, priority, reason = self.header(
+                "application rule", raw, index, departments, seen
+            )
+            if out and out[-1].types is None and out[-1].regions is None:
+                raise self.fail(f"unreachable: rule {out[-1].id!r} before it matches everything", rule_id)
+            when = raw.get("when", {})
+            if not isinstance(when, Mapping) or set(when) - _APP_WHEN_KEYS:
+                raise self.fail(f"'when' may only hold {sorted(_APP_WHEN_KEYS)}", rule_id)
+            app_types = self.strings(when, "type", rule_id)
+            if app_types is not None and types and not app_types <= types:
+                raise self.fail(f"unknown application type(s) {sorted(app_types - types)}", rule_id)
+            regions = self.strings(when, "region", rule_id)
+            out.append(
+                ApplicationRule(
+                    id=rule_id, queue=queue, priority=priority, reason=reason,
+                    types=app_types, regions=regions,
+                )
+            )
+        return tuple(out)
+
+    def strings(self, when: Mapping[str, Any], key: str, rule_id: str) -> frozenset[str] | None:
+        if key not in when:
+            return None
+        value = when[key]
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
+            raise self.fail(f"'{key}' must be a string or a non-empty list of strings", rule_id)
+        return frozenset(items)
+
+    def fallback(self, key: str, raw: Any, known: frozenset[str]) -> RoutingDecision:
+        if not isinstance(raw, Mapping):
+            raise self.fail(f"[{key}] is required: where to send what no rule matches")
+        extra = sorted(set(raw) - {"queue", "priority", "reason"})
+        if extra:
+            raise self.fail(f"[{key}] unknown key(s) {extra}")
+        queue, priority, reason = self.target(raw, known, key)
+        return RoutingDecision(queue=queue, priority=priority, reason=reason, rule_id=DEFAULT_RULE_ID)

@@ -1,0 +1,55 @@
+"""What routing reads and what it decides: plain frozen values, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+INDIVIDUAL = "individual"
+ORGANISATION = "organisation"
+SEGMENTS = frozenset({INDIVIDUAL, ORGANISATION})
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueLoad:
+    """How busy one queue is right now (from the CTI call tracker)."""
+
+    waiting: int = 0
+    available_agents: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallFacts:
+    """Everything a call-routing rule may look at.
+
+    `segment` is None while the caller is not identified. `debt_kop` is the identified account's debt
+    in kopecks (0 when unknown). `at` must be timezone-aware: the rule set converts it to the contact
+    centre's own time zone, so a server running in UTC still applies "09:00-18:00" in Moscow time.
+    `load` maps queue name -> QueueLoad; a queue missing from it counts as empty with no agents.
+    """
+
+    at: datetime
+    choice: str | None = None
+    segment: str | None = None
+    debt_kop: int = 0
+    vip: bool = False
+    language: str = "ru"
+    load: Mapping[str, QueueLoad] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("CallFacts.at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutingDecision:
+    """Where a call or an application goes, and why.
+
+    `priority` follows Asterisk's QUEUE_PRIO: a higher number is served sooner. `rule_id` is the id of
+    the rule that matched, or "default" when none did.
+    """
+
+    queue: str
+    priority: int
+    reason: str
+    rule_id: str
