@@ -1,0 +1,39 @@
+"""The audit log: who changed what and when, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .base import utcnow
+from .db import Database
+from .models import AuditEntry
+
+
+async def record_audit(
+    session: AsyncSession,
+    user_id: int | None,
+    action: str,
+    entity: str = "",
+    entity_id: object = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=utcnow(), user_id=user_id, action=action, entity=entity,
+            entity_id=str(entity_id), details=details or {},
+        )
+    )
+
+
+async def audit_trail(db: Database, entity: str, entity_id: object, limit: int = 100) -> list[dict[str, Any]]:
+    async with db.read_session() as s:
+        result = await s.execute(
+            select(AuditEntry.at, AuditEntry.user_id, AuditEntry.action, AuditEntry.details)
+            .where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+        return [dict(r._mapping) for r in result]

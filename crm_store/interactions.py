@@ -1,0 +1,120 @@
+"""Call cards (interactions): opened at a call's first event, completed as it goes on, wrapped up by people."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from . import rows
+from .audit import record_audit
+from .base import utcnow
+from .db import Database
+from .errors import NotFound
+from .models import Interaction
+from .records import InteractionRecord
+
+# Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
+CALL_FIELDS = frozenset({
+    "customer_id", "account_id", "queue", "agent_id", "agent_interface", "state", "outcome", "answered_at",
+    "ended_at", "wait_seconds", "talk_seconds", "ivr_path", "ivr_identified", "self_served", "routing_queue",
+    "routing_reason", "transferred_to", "callback_status", "caller_number", "called_number", "direction",
+    "channel", "campaign_attempt_id",
+})
+WRAP_UP_FIELDS = frozenset({"topic", "result", "notes", "customer_id", "account_id", "callback_status"})
+
+
+def _insert(db: Database):  # type: ignore[no-untyped-def]
+    return (sqlite.insert if db.is_sqlite else postgresql.insert)(Interaction)
+
+
+async def open_call_card(
+    db: Database,
+    *,
+    call_id: str,
+    offered_at: datetime,
+    direction: str = "inbound",
+    channel: str = "phone",
+    caller_number: str | None = None,
+    called_number: str | None = None,
+    queue: str | None = None,
+    customer_id: int | None = None,
+    state: str = "offered",
+    session: AsyncSession | None = None,
+) -> int:
+    """Register the card of call `call_id`; a second call for the same id returns the same card."""
+    stmt = _insert(db).values(
+        call_id=call_id, offered_at=offered_at, direction=direction, channel=channel,
+        caller_number=caller_number, called_number=called_number, queue=queue, customer_id=customer_id,
+        state=state, ivr_path=[], notes="", self_served=False,
+    ).on_conflict_do_nothing(index_elements=["call_id"])
+    if session is not None:
+        await session.execute(stmt)
+        return int(await session.scalar(select(Interaction.id).where(Interaction.call_id == call_id)))  # type: ignore[arg-type]
+    async with db.write_session() as s, s.begin():
+        await s.execute(stmt)
+        return int(await s.scalar(select(Interaction.id).where(Interaction.call_id == call_id)))  # type: ignore[arg-type]
+
+
+async def update_call_card(db: Database, call_id: str, changes: Mapping[str, Any], session: AsyncSession | None = None) -> None:
+    """Apply what the telephony side learned about a call; unknown fields are a programming error."""
+    unknown = set(changes) - CALL_FIELDS
+    if unknown:
+        raise ValueError(f"not call-card fields: {sorted(unknown)}")
+    if not changes:
+        return
+    stmt = update(Interaction).where(Interaction.call_id == call_id).values(**changes)
+    if session is not None:
+        await session.execute(stmt)
+        return
+    async with db.write_session() as s, s.begin():
+        await s.execute(stmt)
+
+
+async def get_call_card(db: Database, *, interaction_id: int | None = None, call_id: str | None = None) -> InteractionRecord:
+    cond = Interaction.id == interaction_id if interaction_id is not None else Interaction.call_id == call_id
+    async with db.read_session() as s:
+        row = (await s.execute(select(Interaction.__table__).where(cond))).mappings().first()
+    if row is None:
+        raise NotFound(f"call card {interaction_id or call_id} does not exist")
+    return rows.interaction(row)
+
+
+async def wrap_up(db: Database, interaction_id: int, changes: Mapping[str, Any], *, user_id: int | None) -> InteractionRecord:
+    """The operator's part of the card: topic, result, notes (and the customer they chose)."""
+    unknown = set(changes) - WRAP_UP_FIELDS
+    if unknown:
+        raise ValueError(f"not editable on a call card: {sorted(unknown)}")
+    async with db.write_session() as s, s.begin():
+        card = await s.get(Interaction, interaction_id)
+        if card is None:
+            raise NotFound(f"call card {interaction_id} does not exist")
+        for key, value in changes.items():
+            setattr(card, key, value)
+        card.wrapped_up_at = utcnow()
+        await record_audit(s, user_id, "call_card.wrap_up", "interaction", interaction_id, dict(changes))
+    return await get_call_card(db, interaction_id=interaction_id)
+
+
+async def pending_callbacks(db: Database, limit: int = 100) -> list[InteractionRecord]:
+    """Calls nobody answered and nobody has called back yet, oldest first."""
+    async with db.read_session() as s:
+        result = await s.execute(
+            select(Interaction.__table__)
+            .where(Interaction.callback_status == "pending")
+            .order_by(Interaction.offered_at)
+            .limit(limit)
+        )
+        return [rows.interaction(r) for r in result.mappings()]
+
+
+async def recent_cards(db: Database, *, agent_id: int | None = None, limit: int = 50) -> list[InteractionRecord]:
+    stmt = select(Interaction.__table__).order_by(Interaction.offered_at.desc()).limit(limit)
+    if agent_id is not None:
+        stmt = stmt.where(Interaction.agent_id == agent_id)
+    async with db.read_session() as s:
+        return [rows.interaction(r) for r in (await s.execute(stmt)).mappings()]

@@ -1,0 +1,166 @@
+"""Plain, frozen values that repositories return: the rest of the code never sees an ORM object."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+class JsonMixin:
+    def to_json(self) -> dict[str, Any]:
+        """A dict with ISO dates, ready for json.dumps / Socket.IO."""
+        return _jsonable(asdict(self))  # type: ignore[call-overload,no-any-return]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhoneRecord(JsonMixin):
+    id: int
+    e164: str
+    kind: str
+    is_primary: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentRecord(JsonMixin):
+    id: int
+    account_id: int
+    paid_at: datetime
+    amount_kop: int
+    method: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadingRecord(JsonMixin):
+    id: int
+    account_id: int
+    meter: str
+    taken_at: datetime
+    value: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdjustmentRecord(JsonMixin):
+    id: int
+    account_id: int
+    made_at: datetime
+    amount_kop: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountRecord(JsonMixin):
+    id: int
+    customer_id: int
+    number: str
+    address: str
+    region: str
+    tariff: str
+    balance_kop: int
+    debt_kop: int
+    debt_since: date | None
+    status: str
+    payments: tuple[PaymentRecord, ...] = ()
+    readings: tuple[ReadingRecord, ...] = ()
+    adjustments: tuple[AdjustmentRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationRecord(JsonMixin):
+    id: int
+    number: str
+    type: str
+    customer_id: int | None
+    account_id: int | None
+    channel: str
+    status: str
+    department_queue: str | None
+    text: str
+    created_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionRecord(JsonMixin):
+    id: int
+    call_id: str | None
+    customer_id: int | None
+    account_id: int | None
+    direction: str
+    channel: str
+    caller_number: str | None
+    called_number: str | None
+    queue: str | None
+    agent_id: int | None
+    agent_interface: str | None
+    state: str
+    outcome: str | None
+    offered_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: int | None
+    talk_seconds: int | None
+    ivr_path: tuple[str, ...]
+    ivr_identified: str | None
+    self_served: bool
+    routing_queue: str | None
+    routing_reason: str | None
+    transferred_to: str | None
+    topic: str | None
+    result: str | None
+    notes: str
+    wrapped_up_at: datetime | None
+    callback_status: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerRecord(JsonMixin):
+    id: int
+    kind: str
+    full_name: str
+    inn: str | None
+    email: str | None
+    vip: bool
+    language: str
+    paper_bill: bool
+    phones: tuple[PhoneRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerPop(JsonMixin):
+    """Everything an operator needs on screen when this customer calls."""
+
+    customer: CustomerRecord
+    accounts: tuple[AccountRecord, ...]
+    open_applications: tuple[ApplicationRecord, ...]
+    interactions: tuple[InteractionRecord, ...]
+    contact_for: tuple[str, ...] = field(default=())  # contact person names when matched that way
+
+    @property
+    def total_debt_kop(self) -> int:
+        return sum(a.debt_kop for a in self.accounts)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRecord(JsonMixin):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    extension: str | None
+    skills: tuple[str, ...]
+    queues: tuple[str, ...]
+    language: str
+    active: bool
