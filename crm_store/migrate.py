@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -30,11 +31,21 @@ async def _with_connection(url: str, fn: object, *args: object) -> object:
     if is_sqlite(url):
         ensure_sqlite_dir(url)
     engine = create_async_engine(url, poolclass=NullPool)
+    if is_sqlite(url):
+        # WAL is a property of the file, so the first migration sets it. Foreign keys stay off here:
+        # batch migrations drop and recreate tables, and with them on a DROP would cascade deletes.
+        event.listen(engine.sync_engine, "connect", _wal)
     try:
         async with engine.begin() as conn:
             return await conn.run_sync(fn, *args)  # type: ignore[arg-type]
     finally:
         await engine.dispose()
+
+
+def _wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 def _upgrade(connection: Connection, cfg: Config, revision: str) -> None:

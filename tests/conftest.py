@@ -1,0 +1,31 @@
+"""Fixtures shared by every test package: a migrated temporary database and the paths of the project."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from crm_store.db import Database, open_database
+from crm_store.migrate import upgrade
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def transcripts_dir() -> Path:
+    return Path(os.environ.get("CCDESK_TRANSCRIPTS_DIR", REPO_ROOT.parent / "shared" / "ami-transcripts"))
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ccdesk.db'}"
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    await upgrade(db_url)
+    database = open_database(db_url)
+    yield database
+    await database.dispose()

@@ -1,0 +1,154 @@
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from crm_store.errors import ImportFailed
+from crm_store.importer import import_file
+from crm_store.importer.run import write_error_report
+from crm_store.models import Account, Customer, Phone
+from crm_store.pop import screen_pop
+
+GOOD = """ФИО;Лицевой счёт;Телефон;Адрес;Сумма долга
+Иванов Иван Иванович;1000000001;8 (495) 123-45-67;г. Москва, ул. Ленина, д. 1;1 234,50
+Петрова Анна Сергеевна;1000000002;+7 916 1234567, 9031234567;г. Казань, ул. Мира, д. 2;0
+ООО «Ромашка»;1000000003;9161112233;г. Тверь;
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+async def _counts(db) -> tuple[int, int, int]:
+    async with db.read_session() as s:
+        return (
+            await s.scalar(select(func.count()).select_from(Customer)),
+            await s.scalar(select(func.count()).select_from(Phone)),
+            await s.scalar(select(func.count()).select_from(Account)),
+        )
+
+
+async def test_good_rows_are_inserted_with_normalised_phones(db, tmp_path) -> None:
+    summary = await import_file(db, "customers", _write(tmp_path, "c.csv", GOOD))
+    assert (summary.rows, summary.inserted, summary.rejected) == (3, 3, 0)
+    assert await _counts(db) == (3, 4, 3)
+    (pop,) = await screen_pop(db, "+74951234567")
+    assert pop.customer.full_name == "Иванов Иван Иванович" and pop.accounts[0].debt_kop == 123450
+
+
+async def test_a_rerun_of_the_same_file_changes_nothing(db, tmp_path) -> None:
+    path = _write(tmp_path, "c.csv", GOOD)
+    await import_file(db, "customers", path)
+    again = await import_file(db, "customers", path)
+    assert (again.inserted, again.updated, again.skipped) == (0, 0, 3)
+    assert await _counts(db) == (3, 4, 3)
+
+
+async def test_existing_customers_are_matched_by_account_then_phone_and_updated(db, tmp_path) -> None:
+    await import_file(db, "customers", _write(tmp_path, "c.csv", GOOD))
+    changes = ("full_name,account,phone,address\n"
+               "Иванов Иван Иванович,1000000001,,г. Москва, ул. Ленина, д. 1, кв. 5\n"  # by account: new address
+               "Петрова Анна Сергеевна (новая фамилия),,8 916 123-45-67,\n")  # by phone: new name
+    summary = await import_file(db, "customers", _write(tmp_path, "u.csv", changes))
+    assert (summary.inserted, summary.updated, summary.rejected) == (0, 2, 0), summary.errors
+    assert await _counts(db) == (3, 4, 3)
+    (pop,) = await screen_pop(db, "9031234567")
+    assert pop.customer.full_name == "Петрова Анна Сергеевна (новая фамилия)"
+
+
+async def test_bad_rows_are_reported_with_row_column_and_reason_and_good_rows_still_land(db, tmp_path) -> None:
+    text = ("ФИО;Лицевой счёт;Телефон;Email\n"
+            "Хороший Клиент;2000000001;9161230000;ok@example.ru\n"
+            ";2000000002;9161230001;\n"  # no name
+            "Без Телефона;;;\n"  # nothing to identify
+            "Плохой Номер;2000000003;123;\n"
+            "Плохая Почта;2000000004;9161230002;not-an-email\n"
+            "Ещё Хороший;2000000005;;\n")
+    summary = await import_file(db, "customers", _write(tmp_path, "bad.csv", text))
+    assert (summary.inserted, summary.rejected) == (2, 4)
+    assert [(e.row, e.column) for e in summary.errors] == [(3, "full_name"), (4, "account"), (5, "phone"), (6, "email")]
+    assert "not a valid phone number: '123'" in summary.errors[2].reason
+    report = tmp_path / "report.csv"
+    write_error_report(summary, report)
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "row;column;value;reason" and lines[3].startswith("5;phone;123;")
+
+
+async def test_duplicates_inside_one_file_become_one_customer(db, tmp_path) -> None:
+    text = ("ФИО,Телефон,Лицевой счет\n"
+            "Смирнов Олег,9160000001,3000000001\n"
+            "Смирнов Олег,8 916 000-00-01,3000000001\n"
+            "Смирнов Олег Петрович,+79160000001,3000000002\n")
+    summary = await import_file(db, "customers", _write(tmp_path, "dup.csv", text))
+    assert (summary.inserted, summary.skipped, summary.updated) == (1, 1, 1)
+    assert await _counts(db) == (1, 1, 2)
+
+
+async def test_cp1251_csv_with_tabs_is_read(db, tmp_path) -> None:
+    text = "фио\tлицевой счёт\tтелефон\tадрес\nЁжиков Семён\t4000000001\t89161234599\tг. Тула, ул. Советская\n"
+    summary = await import_file(db, "customers", _write(tmp_path, "win.csv", text, encoding="cp1251"))
+    assert summary.inserted == 1 and "cp1251" in summary.source
+    (pop,) = await screen_pop(db, "+79161234599")
+    assert pop.customer.full_name == "Ёжиков Семён"
+    assert pop.accounts[0].address == "г. Тула, ул. Советская"
+
+
+async def test_xlsx_is_read(db, tmp_path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ФИО", "Лицевой счёт", "Телефон", "Сумма долга"])
+    ws.append(["Excel Клиент", 5000000001, 9161234588, 99.5])
+    path = tmp_path / "c.xlsx"
+    wb.save(path)
+    summary = await import_file(db, "customers", path)
+    assert summary.inserted == 1
+    (pop,) = await screen_pop(db, "9161234588")
+    assert pop.accounts[0].number == "5000000001" and pop.accounts[0].debt_kop == 9950
+
+
+async def test_unknown_headers_can_be_mapped_with_columns(db, tmp_path) -> None:
+    text = "Плательщик;Номер договора;Моб\nКлиент Договорной;6000000001;9161234577\n"
+    path = _write(tmp_path, "m.csv", text)
+    with pytest.raises(ImportFailed, match="no column for full_name"):
+        await import_file(db, "customers", path)
+    summary = await import_file(db, "customers", path,
+                                columns=["Плательщик=full_name", "номер  договора=account,Моб=phone"])
+    assert summary.inserted == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not"),
+        (b"", "empty"),
+        (b"just one line of prose without any delimiter at all\nand another\n", "not a table"),
+        ("ФИО;Телефон\n".encode(), "no data rows"),
+    ],
+)
+async def test_a_file_that_is_not_a_table_fails_clearly_and_changes_nothing(db, tmp_path, content, message) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFailed, match=message):
+        await import_file(db, "customers", path)
+    assert await _counts(db) == (0, 0, 0)
+
+
+async def test_debts_update_known_accounts_and_reject_unknown_ones(db, tmp_path) -> None:
+    await import_file(db, "customers", _write(tmp_path, "c.csv", GOOD))
+    debts = ("Лицевой счёт;Сумма долга;Дата долга\n"
+             "1000000001;5 000,00;01.09.2026\n"
+             "1000000002;0;\n"
+             "9999999999;100;01.09.2026\n"
+             "1000000003;-5;\n"
+             "1000000003;12.5;32.13.2026\n")
+    summary = await import_file(db, "debts", _write(tmp_path, "d.csv", debts))
+    assert (summary.updated, summary.skipped, summary.rejected) == (1, 1, 3)
+    assert [e.column for e in summary.errors] == ["account", "debt", "debt_since"]
+    (pop,) = await screen_pop(db, "+74951234567")
+    assert pop.accounts[0].debt_kop == 500000 and str(pop.accounts[0].debt_since) == "2026-09-01"
+    again = await import_file(db, "debts", _write(tmp_path, "d.csv", debts))
+    assert again.updated == 0

@@ -1,0 +1,59 @@
+"""The `ccdesk` command as a user runs it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def ccdesk(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CCDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "CCDESK_VAR_DIR": str(tmp_path / "var")}
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+
+
+def test_upgrade_demo_data_import_and_user_add(tmp_path: Path) -> None:
+    assert ccdesk(tmp_path, "db", "upgrade").returncode == 0
+    demo = ccdesk(tmp_path, "demo-data", "--customers", "50", "--if-empty")
+    assert demo.returncode == 0, demo.stderr
+    assert "generated 50 customers" in demo.stdout and "operator1" in demo.stdout
+    again = ccdesk(tmp_path, "demo-data", "--customers", "50", "--if-empty")
+    assert "already has customers" in again.stdout
+
+    csv = tmp_path / "in.csv"
+    csv.write_text("ФИО;Лицевой счёт;Телефон\nНовый Клиент;9000000001;9161239999\nПлохой;9000000002;12\n")
+    imported = ccdesk(tmp_path, "import", "customers", str(csv), "--errors", str(tmp_path / "err.csv"))
+    assert imported.returncode == 0, imported.stderr
+    assert "1 inserted" in imported.stdout and "1 rejected" in imported.stdout
+    assert "not a valid phone number" in (tmp_path / "err.csv").read_text(encoding="utf-8-sig")
+
+    added = ccdesk(tmp_path, "user", "add", "olga", "--role", "operator", "--password", "long-enough-1",
+                   "--extension", "1010", "--queues", "support,billing")
+    assert added.returncode == 0 and "olga (operator) created" in added.stdout
+    dup = ccdesk(tmp_path, "user", "add", "olga", "--role", "operator", "--password", "long-enough-1")
+    assert dup.returncode == 2 and "already exists" in dup.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("user", "add", "x", "--role", "operator", "--password", "short"), "at least 8 characters"),
+        (("import", "customers", "/nonexistent.csv"), "does not exist"),
+        (("serve", "--pbx", "ami://nohost"), "PBX must be"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_exit_code_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    ccdesk(tmp_path, "db", "upgrade")
+    result = ccdesk(tmp_path, *args)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "CCDESK_PORT": "eighty"}
+    result = subprocess.run([sys.executable, "-m", "web.cli", "db", "current"], capture_output=True, text=True,
+                            env=env, timeout=60, check=False)
+    assert result.returncode == 2 and "CCDESK_PORT='eighty'" in result.stderr

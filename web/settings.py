@@ -1,0 +1,124 @@
+"""Configuration: CCDESK_* environment variables, overridden by command-line options.
+
+Read once, in the CLI, into a frozen Settings; nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+PREFIX = "CCDESK_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot work; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AmiTarget:
+    host: str
+    port: int
+    username: str
+    secret: str = field(repr=False)
+
+    def __repr__(self) -> str:  # the secret never reaches a log line
+        return f"AmiTarget(host={self.host!r}, port={self.port}, username={self.username!r}, secret='***')"
+
+
+def parse_pbx(value: str) -> AmiTarget | None:
+    """`sim` → None (the built-in simulator); `ami://USER:SECRET@HOST:PORT` → an AMI target."""
+    if value == "sim":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "ami" or not parts.hostname or not parts.username:
+        raise ConfigError(f"PBX must be 'sim' or ami://USER:SECRET@HOST:PORT, got {mask_url(value)!r}")
+    return AmiTarget(
+        host=parts.hostname, port=parts.port or 5038, username=unquote(parts.username),
+        secret=unquote(parts.password or ""),
+    )
+
+
+def mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    database_url: str = "sqlite:///var/ccdesk.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    pbx: str = "sim"
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    redis_url: str | None = None
+    var_dir: Path = Path("var")
+    secret_key: str = field(default="", repr=False)
+    sim_ami_port: int = 0  # 0: any free port (the simulator is in-process)
+    sim_calls_per_minute: float = 6.0
+    sim_answer_delay: float = 3.0
+    cookie_secure: bool = False
+    routing_rules: Path | None = None
+    ivr_menu: Path | None = None
+
+    @property
+    def ami(self) -> AmiTarget | None:
+        return parse_pbx(self.pbx)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={mask_url(str(getattr(self, f.name)))!r}" for f in fields(self) if f.name != "secret_key"
+        )
+        return f"Settings({shown}, secret_key='***')"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _cast(f.name, raw, f.type)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.ami  # validate the PBX setting early  # noqa: B018
+        return settings
+
+    def override(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def with_secret_key(self) -> Settings:
+        """A session key from the environment, else one kept in var/ so sessions survive a restart."""
+        if self.secret_key:
+            return self
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return replace(self, secret_key=path.read_text().strip())
+
+
+def _cast(name: str, raw: str, type_: object) -> object:
+    text = str(type_)
+    try:
+        if "bool" in text:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if "int" in text and "float" not in text:
+            return int(raw)
+        if "float" in text:
+            return float(raw)
+        if "Path" in text:
+            return Path(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {text}") from None
+    return raw
