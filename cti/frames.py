@@ -1,0 +1,145 @@
+"""AMI framing: bytes in, ``Frame`` objects out (and back).
+
+Asterisk sends ``Key: Value\\r\\n`` lines, a blank line ends a message, and the
+very first line (the banner) has no blank line after it. Keys may repeat
+(``Output:``, ``Variable:``), so a frame keeps every value, but the common
+lookup ``frame["Key"]`` is a plain dict lookup: this is the hot path of the
+bridge (tens of thousands of frames a second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+BANNER_PREFIX = b"Asterisk Call Manager/"
+
+
+class Frame(dict[str, str]):
+    """One AMI message. First value of each key in the dict; repeated keys
+    keep all their values in ``repeats``."""
+
+    __slots__ = ("repeats",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self.repeats: dict[str, list[str]] | None = None
+        for key, value in pairs:
+            self.add(key, value)
+
+    def add(self, key: str, value: str) -> None:
+        if key in self:
+            if self.repeats is None:
+                self.repeats = {}
+            self.repeats.setdefault(key, [self[key]]).append(value)
+        else:
+            self[key] = value
+
+    def getall(self, key: str) -> list[str]:
+        if self.repeats is not None and key in self.repeats:
+            return list(self.repeats[key])
+        value = self.get(key)
+        return [] if value is None else [value]
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        """Every (key, value), repeated keys included, in first-seen key order."""
+        for key, value in self.items():
+            if self.repeats is not None and key in self.repeats:
+                for v in self.repeats[key]:
+                    yield key, v
+            else:
+                yield key, value
+
+    @property
+    def name(self) -> str:
+        """``Event`` name, or ``Response`` value for responses."""
+        return self.get("Event") or self.get("Response") or ""
+
+
+def parse_block(block: str) -> Frame:
+    """Parse one message body (lines without the terminating blank line).
+    Lines without ``:`` are ignored, as Asterisk itself does."""
+    frame = Frame()
+    for line in block.split("\n"):
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = key.strip()
+        if not key:
+            continue
+        if value.startswith(" "):
+            value = value[1:]
+        frame.add(key, value.rstrip("\r"))
+    return frame
+
+
+class FrameParser:
+    """Incremental parser. ``feed`` returns the complete frames in the chunk.
+
+    ``lenient`` accepts bare ``\\n`` line ends (what Asterisk accepts from
+    clients); the strict mode only splits on ``\\r\\n\\r\\n``, which is what
+    Asterisk sends and is about twice as fast.
+    """
+
+    __slots__ = ("_buf", "_lenient", "banner", "_want_banner", "skipped")
+
+    def __init__(self, *, expect_banner: bool = True, lenient: bool = False) -> None:
+        self._buf = b""
+        self._lenient = lenient
+        self._want_banner = expect_banner
+        self.banner: str | None = None
+        self.skipped = 0  # blocks that held no key: value line at all
+
+    def feed(self, data: bytes) -> list[Frame]:
+        buf = self._buf + data if self._buf else data
+        if self._want_banner:
+            if b"\n" not in buf:
+                self._buf = buf
+                return []
+            line, _, buf = buf.partition(b"\n")
+            self._want_banner = False
+            if line.startswith(BANNER_PREFIX):
+                self.banner = line.decode("utf-8", "replace").strip()
+            else:  # no banner: treat the line as part of the stream
+                buf = line + b"\n" + buf
+        if self._lenient:
+            buf = buf.replace(b"\r\n", b"\n")
+            sep = b"\n\n"
+        else:
+            sep = b"\r\n\r\n"
+        blocks = buf.split(sep)
+        self._buf = blocks.pop()
+        frames: list[Frame] = []
+        append = frames.append
+        for raw in blocks:
+            if not raw.strip():
+                continue
+            frame = _fast_parse(raw) if not self._lenient else parse_block(
+                raw.decode("utf-8", "replace")
+            )
+            if frame:
+                append(frame)
+            else:
+                self.skipped += 1
+        return frames
+
+
+def _fast_parse(raw: bytes) -> Frame:
+    frame = Frame()
+    text = raw.decode("utf-8", "replace")
+    for line in text.split("\r\n"):
+        key, sep, value = line.partition(": ")
+        if not sep:
+            if line.endswith(":"):  # "Key:" with an empty value and no space
+                key, value = line[:-1], ""
+            else:
+                continue
+        if key in frame:
+            frame.add(key, value)
+        else:
+            frame[key] = value
+    return frame
+
+
+def encode(pairs: Iterable[tuple[str, str]]) -> bytes:
+    """Serialise one message with CRLF line ends and the blank-line terminator."""
+    return ("".join(f"{k}: {v}\r\n" for k, v in pairs) + "\r\n").encode("utf-8")
