@@ -54,6 +54,7 @@ class SimConfig:
     abandon_patience: tuple[float, float] = (20.0, 120.0)  # caller gives up after U(a, b)
     talk_time: tuple[float, float] = (20.0, 180.0)
     agent_answer_delay: float = 2.0  # bots and auto-answer phones
+    operator_answer_delay: float | None = None  # QueueAdd'ed phones; None = answer() only
     answer_wait: float = 0.5  # Answer() waits for media before the next app (gotcha 18)
     outbound_answer_delay: float = 3.0
     outbound_answer_ratio: float = 0.6

@@ -91,6 +91,7 @@ class Pbx:
         self.tasks: set[asyncio.Task[None]] = set()
         self.processed_calls = 0
         self.outbound_overrides: dict[str, str] = {}
+        self.operator_answer_delay = config.operator_answer_delay
         now = int(self.started)
         for qc in config.queues:
             queue = Queue(qc)

@@ -1,0 +1,185 @@
+"""Originate as Asterisk plays it for a PJSIP trunk (s3 transcript), with the
+failure shapes of 04b/04c/04e: busy, no answer, congestion, no such number."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from .call import SimCall
+from .inbound import run_queues
+from .queueing import CID_PRES, qos
+from .state import Pbx
+
+OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OriginateSpec:
+    action_id: str | None
+    dial: str  # Channel header as sent: PJSIP/5555@trunk
+    context: str | None
+    exten: str | None
+    priority: str | None
+    application: str | None
+    data: str | None
+    caller_id: tuple[str, str]  # (name, number)
+    timeout: float  # seconds
+    variables: tuple[tuple[str, str], ...]
+    channel_id: str | None
+    sync: bool = False
+
+
+def parse_callerid(value: str) -> tuple[str, str]:
+    """``Contact Center <1000>`` → ("Contact Center", "1000")."""
+    value = value.strip()
+    if "<" in value and value.endswith(">"):
+        name, _, num = value[:-1].partition("<")
+        return name.strip().strip('"') or "<unknown>", num.strip() or "<unknown>"
+    return "<unknown>", value or "<unknown>"
+
+
+def decide(pbx: Pbx, number: str) -> str:
+    override = pbx.outbound_overrides.get(number)
+    if override:
+        return override
+    if not number.isdigit():
+        return "failed"
+    cfg = pbx.config
+    roll = pbx.rng.random()
+    if roll < cfg.outbound_answer_ratio:
+        return "answered"
+    roll -= cfg.outbound_answer_ratio
+    if roll < cfg.outbound_busy_ratio:
+        return "busy"
+    roll -= cfg.outbound_busy_ratio
+    return "no_answer" if roll < cfg.outbound_no_answer_ratio else "congestion"
+
+
+async def originate(pbx: Pbx, spec: OriginateSpec) -> bool:
+    """Play one originate; True when the called party answered."""
+    tech_dest = spec.dial.split("/", 1)[-1]  # 5555@trunk
+    number = tech_dest.split("@", 1)[0]
+    phone = pbx.phones.get(spec.dial)  # calling an operator's own phone first
+    device = spec.dial if phone is not None else f"PJSIP/{pbx.config.trunk}"
+    ch = pbx.new_channel(device, context="incoming", exten="s", uniqueid=spec.channel_id)
+    ch.role = "outbound"
+    call = SimCall(call_id=ch.linkedid, caller=ch)
+    ch.call = call
+    pbx.chan_event("Newchannel", "call,all", ch)
+    pbx.newexten(ch, 1, "AppDial2", "(Outgoing Line)")
+    outcome = decide(pbx, number) if phone is None else "answered"
+    if outcome == "failed":
+        pbx.hangup(ch, 0, "Unknown")
+        _response(pbx, spec, None, 0, "<unknown>", "<unknown>")
+        pbx.device_state(device, "NOT_INUSE")
+        return False
+    for name, value in spec.variables:
+        pbx.varset(ch, name, value)
+    ch.cid_name, ch.cid_num = spec.caller_id
+    pbx.chan_event("NewCallerid", "call,all", ch, CID_PRES)
+    ch.cl_name, ch.cl_num = spec.caller_id
+    pbx.chan_event("NewConnectedLine", "call,all", ch)
+    pbx.emit("DialBegin", "call,all", ch.block("Dest") + [("DialString", tech_dest)])
+    if outcome in ("busy", "congestion"):
+        status, cause, text, reason = (("BUSY", 17, "User busy", 5) if outcome == "busy" else
+                                       ("CONGESTION", 34, "Circuit/channel congestion", 8))
+        pbx.emit("DialEnd", "call,all", ch.block("Dest") + [("DialStatus", status)])
+        pbx.hangup(ch, cause, text)
+        _response(pbx, spec, None, reason, *reversed(spec.caller_id))
+        pbx.device_state(device, "NOT_INUSE")
+        return False
+    pbx.newstate(ch, 5)
+    pbx.emit("DialState", "call,all", ch.block("Dest") + [("DialStatus", "RINGING")])
+    pbx.device_state(device, "RINGING")
+    if phone is not None:
+        answered = await _wait_phone(pbx, phone.interface, ch, call, spec.timeout)
+    elif outcome == "answered":
+        answered = await _no_hangup(call, min(pbx.config.outbound_answer_delay, spec.timeout))
+    else:
+        await _no_hangup(call, spec.timeout)
+        answered = False
+    if not answered:
+        _response(pbx, spec, None, 3, *reversed(spec.caller_id))
+        pbx.hangup(ch, 19, "User alerting, no answer")
+        pbx.device_state(device, "NOT_INUSE")
+        return False
+    pbx.newstate(ch, 6)
+    pbx.emit("DialEnd", "call,all", ch.block("Dest") + [("DialStatus", "ANSWER")])
+    _response(pbx, spec, ch.name, 4, *reversed(spec.caller_id), uniqueid=ch.uniqueid)
+    pbx.device_state(device, "INUSE")
+    pbx.spawn(_after_answer(pbx, call, spec))
+    return True
+
+
+async def _after_answer(pbx: Pbx, call: SimCall, spec: OriginateSpec) -> None:
+    ch = call.caller
+    if spec.exten is not None:  # Context/Exten: e.g. the dialer context → Queue(debt)
+        ch.context, ch.exten = spec.context or ch.context, spec.exten
+        call.talk_time = pbx.rng.uniform(*pbx.config.talk_time)
+        call.patience = pbx.rng.uniform(*pbx.config.abandon_patience)
+        await run_queues(pbx, call, pbx.queue_for(spec.exten), int(spec.priority or 1))
+        return
+    # Application (Wait(n), Playback…): runs on the answered channel, then hangs up.
+    try:
+        seconds = float(spec.data or 0) if (spec.application or "").lower() == "wait" else \
+            call.talk_time
+    except ValueError:
+        seconds = call.talk_time
+    hung_up = not await _no_hangup(call, seconds)
+    qos(pbx, ch)
+    if hung_up:
+        pbx.chan_event("HangupRequest", "call,all", ch)
+    pbx.hangup(ch, 16 if hung_up else 0, "Normal Clearing" if hung_up else "Unknown")
+    pbx.device_state(ch.device, "NOT_INUSE")
+
+
+async def _no_hangup(call: SimCall, seconds: float) -> bool:
+    """Sleep ``seconds``; False if the channel was hung up (AMI Hangup) meanwhile."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while True:
+        sig = await call.next_signal(end - loop.time())
+        if sig is None:
+            return True
+        if sig.kind in ("caller_hangup", "agent_hangup"):
+            return False
+
+
+async def _wait_phone(pbx: Pbx, interface: str, ch: object, call: SimCall, timeout: float
+                      ) -> bool:
+    phone = pbx.phones[interface]
+    loop = asyncio.get_running_loop()
+    phone.ring = loop.create_future()
+    phone.ring_call, phone.ring_channel = call, ch
+    phone.busy = True
+    delay = phone.auto_answer
+    if delay is not None and delay < timeout:
+        loop.call_later(delay, lambda: phone.ring is not None and not phone.ring.done()
+                        and phone.ring.set_result(None))
+    try:
+        await asyncio.wait_for(asyncio.shield(phone.ring), timeout)
+        return True
+    except (TimeoutError, asyncio.CancelledError):
+        return False
+    finally:
+        phone.ring = None
+        phone.busy = False
+
+
+def _response(pbx: Pbx, spec: OriginateSpec, channel: str | None, reason: int, num: str,
+              name: str, *, uniqueid: str = "<unknown>") -> None:
+    """OriginateResponse: on failure Channel is the dial string and Uniqueid
+    ``<unknown>`` (gotcha 11). Sync originates get no event (README (d))."""
+    pairs = [("ActionID", spec.action_id or ""), ("Response",
+                                                    "Success" if reason == 4 else "Failure"),
+             ("Channel", channel or spec.dial)]
+    if spec.exten is not None:
+        pairs += [("Context", spec.context or ""), ("Exten", spec.exten)]
+    else:
+        pairs += [("Application", spec.application or ""), ("Data", spec.data or "")]
+    pairs += [("Reason", str(reason)), ("Uniqueid", uniqueid), ("CallerIDNum", num),
+              ("CallerIDName", name)]
+    if spec.sync:
+        return
+    pbx.emit("OriginateResponse", "call,all", pairs)

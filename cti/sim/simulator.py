@@ -1,0 +1,144 @@
+"""``PbxSimulator``: the in-process face of the simulated PBX (used by tests,
+``ccdesk pbx-sim`` and ``ccdesk serve --pbx sim``)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from typing import Any
+
+from .call import SimCall
+from .config import SimConfig
+from .inbound import inbound_call
+from .queueing import answer_phone
+from .server import AmiServer
+from .state import Pbx, Phone
+from .traffic import Traffic
+
+
+class PbxSimulator:
+    def __init__(self, config: SimConfig, *, caller_numbers: Callable[[], str] | None = None,
+                 ivr_digits: Callable[[], list[str]] | None = None) -> None:
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.pbx = Pbx(config, self.rng)
+        self._caller_numbers = caller_numbers or (
+            lambda: "79" + "".join(self.rng.choice("0123456789") for _ in range(9)))
+        self._ivr_digits = ivr_digits or (lambda: [])
+        self._server: AmiServer | None = None
+        self._traffic: Traffic | None = None
+        self.port = config.port
+
+    # --------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Listen for AMI clients (again, after ``stop(keep_calls=True)``)."""
+        if self._server is None:
+            self._server = AmiServer(self.pbx, self.config.host, self.port)
+            await self._server.start()
+            self.port = self._server.port
+        if self._traffic is None and self.config.calls_per_minute > 0:
+            self._traffic = Traffic(self)
+            self._traffic.start()
+
+    async def stop(self, *, keep_calls: bool = False) -> None:
+        """Close the AMI port and every session. ``keep_calls`` leaves the calls
+        running, like an AMI outage (or a bridge-side network cut) would."""
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+        if keep_calls:
+            return
+        if self._traffic is not None:
+            await self._traffic.stop()
+            self._traffic = None
+        tasks = list(self.pbx.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def stall(self, stalled: bool = True) -> None:
+        """Keep the sockets open but answer nothing (a hung PBX)."""
+        if self._server is not None:
+            self._server.stalled = stalled
+
+    # ---------------------------------------------------------------- controls
+
+    def place_inbound_call(self, caller_number: str | None = None, *, did: str | None = None,
+                           queue: str | None = None, via_ivr: bool = False,
+                           caller_name: str | None = None, patience: float | None = None,
+                           talk_time: float | None = None,
+                           ivr_digits: list[str] | None = None) -> str:
+        """Start an inbound call from the trunk; returns its call id (Linkedid)."""
+        cfg = self.config
+        if queue is None and did is not None:
+            queue = dict(cfg.did_queues).get(did)
+        if queue is None and not via_ivr:
+            queue = next(iter(self.pbx.queues))
+        if did is None:
+            did = next((d for d, q in cfg.did_queues if q == queue), queue or "s")
+        number = caller_number or self._caller_numbers()
+        ch = self.pbx.new_channel(f"PJSIP/{cfg.trunk}", context="incoming", exten=did,
+                                  state=4, cid_num=number, cid_name=caller_name or number)
+        ch.role = "caller"
+        call = SimCall(
+            call_id=ch.linkedid, caller=ch,
+            patience=patience if patience is not None else self.rng.uniform(
+                *cfg.abandon_patience),
+            talk_time=talk_time if talk_time is not None else self.rng.uniform(*cfg.talk_time),
+        )
+        ch.call = call
+        digits = ivr_digits if ivr_digits is not None else (
+            self._ivr_digits() if via_ivr else None)
+        self.pbx.spawn(inbound_call(self.pbx, call, did=did, queue=queue, via_ivr=via_ivr,
+                                    ivr_digits=digits))
+        return call.call_id
+
+    def answer(self, interface: str) -> bool:
+        """Pick up the ringing phone of ``interface`` (the simulator-mode button)."""
+        return answer_phone(self.pbx, interface)
+
+    def hangup_caller(self, call_id: str) -> bool:
+        for ch in self.pbx.channels.values():
+            if ch.linkedid == call_id and ch.role in ("caller", "outbound") and ch.call:
+                ch.call.signal("caller_hangup")  # type: ignore[attr-defined]
+                return True
+        return False
+
+    def set_auto_answer(self, interface: str, delay: float | None) -> None:
+        phone = self.pbx.phones.setdefault(interface, Phone(interface, delay))
+        phone.auto_answer = delay
+
+    def set_outbound_outcome(self, number: str, outcome: str | None) -> None:
+        """Force what happens when ``number`` is dialed (answered/busy/no_answer/
+        congestion/failed); None returns to the configured ratios."""
+        if outcome is None:
+            self.pbx.outbound_overrides.pop(number, None)
+        else:
+            self.pbx.outbound_overrides[number] = outcome
+
+    def snapshot(self) -> dict[str, Any]:
+        pbx = self.pbx
+        return {
+            "queues": {
+                q.name: {
+                    "waiting": [c.call_id for c in q.waiting],  # type: ignore[attr-defined]
+                    "completed": q.completed, "abandoned": q.abandoned,
+                    "members": {
+                        m.interface: {"name": m.name, "paused": m.paused,
+                                      "reason": m.paused_reason, "dynamic": m.dynamic,
+                                      "status": pbx.member_status(m),
+                                      "calls_taken": m.calls_taken}
+                        for m in q.members.values()
+                    },
+                } for q in pbx.queues.values()
+            },
+            "channels": [
+                {"channel": c.name, "uniqueid": c.uniqueid, "call_id": c.linkedid,
+                 "state": c.state, "role": c.role, "caller_number": c.cid_num}
+                for c in pbx.channels.values()
+            ],
+            "ringing": sorted(p.interface for p in pbx.phones.values()
+                              if p.ring is not None and not p.ring.done()),
+        }
