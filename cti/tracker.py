@@ -521,7 +521,10 @@ class CallTracker:
                 from_agent=f.get("Interface") or call.agent,
             ))
             call.agent = call.agent_name = call.agent_channel = None
-        elif call.ended_by is None and (call.agent is None or f.get("Interface") == call.agent):
+        elif reason != "transfer" and call.ended_by is None and (
+                call.agent is None or f.get("Interface") == call.agent):
+            # Late AgentCompletes of earlier legs (after a Redirect) name
+            # another member: only the current agent's says who hung up.
             call.ended_by = reason
 
     def _hanguprequest(self, f: Frame, at: datetime, out: list[Event]) -> None:
