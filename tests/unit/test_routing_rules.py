@@ -40,7 +40,7 @@ BUSY_BILLING = {"billing": QueueLoad(waiting=7, available_agents=0)}
         (facts(choice="billing", debt_kop=1_000_000), "debt", 3, "large-debt"),
         (facts(choice="billing", debt_kop=999_999), "billing", 1, "billing"),
         # language
-        (facts(choice="billing", language="en"), "english", 2, "english"),
+        (facts(choice="billing", language="en"), "support", 2, "english"),
         # time of day and weekday (Moscow time, whatever the zone of `at`)
         (facts(choice="billing", at=datetime(2026, 11, 23, 20, 0, tzinfo=MSK)), "support", 0, "night"),
         (facts(choice="billing", at=datetime(2026, 11, 23, 7, 59, tzinfo=MSK)), "support", 0, "night"),
@@ -71,13 +71,14 @@ def test_call_goes_to_the_first_matching_rule(
 @pytest.mark.parametrize(
     ("app_type", "region", "queue", "rule_id"),
     [
-        ("reconnection", "kaliningrad", "field-service-kaliningrad", "reconnection-kaliningrad"),
-        ("reconnection", "moscow", "field-service", "reconnection"),
-        ("meter_dispute", "moscow", "metering", "meter-dispute"),
-        ("payment_plan", "", "collections", "payment-plan"),
-        ("complaint", "kaliningrad", "complaints", "complaint"),
-        ("other", "moscow", "back-office", "default"),
-        ("something-new", "moscow", "back-office", "default"),
+        ("reconnection", "Калининградская область", "dept_field", "reconnection-kaliningrad"),
+        ("reconnection", "Москва", "dept_field", "reconnection"),
+        ("meter_dispute", "Москва", "dept_metering", "metering"),
+        ("meter_replacement", "", "dept_metering", "metering"),
+        ("payment_plan", "", "dept_debt", "payment-plan"),
+        ("recalculation", "Татарстан", "dept_billing", "recalculation"),
+        ("complaint", "Калининградская область", "dept_quality", "complaint"),
+        ("something-new", "Москва", "dept_billing", "default"),
     ],
 )
 def test_application_goes_to_its_department(
@@ -94,6 +95,12 @@ def test_decision_reason_is_the_rules_reason() -> None:
 
 def test_application_types_carry_their_sla() -> None:
     assert RULES.application_types["reconnection"].sla_hours == 24
+
+
+def test_kaliningrad_reconnection_is_booked_first() -> None:
+    local = route_application(RULES, "reconnection", "Калининградская область")
+    elsewhere = route_application(RULES, "reconnection", "Москва")
+    assert local.priority > elsewhere.priority
 
 
 def test_naive_time_is_refused() -> None:
