@@ -66,6 +66,7 @@ class PendingOriginate:
     before_drop: bool = False  # the connection dropped after it was sent
     settled: bool = False
     linked: bool = False  # matched to a channel by name (sent without ChannelId)
+    call_id: str | None = None  # the call it became, once a channel was matched
 
 
 @dataclass(slots=True)

@@ -181,6 +181,7 @@ class CallTracker:
             pending = self._match_originate(chan.name)
         if pending is not None and call.originate is None:
             call.originate = pending
+            pending.call_id = call.call_id
             call.direction = Direction.OUTBOUND
         return chan
 
@@ -193,6 +194,14 @@ class CallTracker:
                     req.destination + "-"):
                 pending.linked = True
                 return pending
+        return None
+
+    def _call_of_originate(self, pending: PendingOriginate) -> Call | None:
+        if pending.call_id is not None and pending.call_id in self.calls:
+            return self.calls[pending.call_id]
+        cid = pending.request.channel_id
+        if cid:
+            return self.calls.get(self.channel_index.get(cid, "")) or self.calls.get(cid)
         return None
 
     def _customer(self, call: Call) -> Channel | None:
@@ -377,7 +386,7 @@ class CallTracker:
                     req = pending.request
                     if req.channel_id is None and not pending.linked and dial and (
                             req.destination.endswith(dial)):
-                        pending.linked = True
+                        pending.linked, pending.call_id = True, call.call_id
                         call.originate, call.direction = pending, Direction.OUTBOUND
                         break
             self._offer(call, at, out)
@@ -613,9 +622,8 @@ class CallTracker:
                 destination=f.get("Channel"), correlation_id=None, reason_code=code,
             ))
             return
-        if call is None and pending.request.channel_id:
-            call = self.calls.get(self.channel_index.get(pending.request.channel_id, "")) or \
-                self.calls.get(pending.request.channel_id)
+        if call is None:
+            call = self._call_of_originate(pending)
         self._settle(call, pending, outcome, at, out, reason=code)
 
     def _response(self, f: Frame, at: datetime) -> tuple[Event, ...]:
@@ -623,10 +631,7 @@ class CallTracker:
         if pending is None or pending.settled:
             return ()
         out: list[Event] = []
-        call = None
-        if pending.request.channel_id:
-            cid = self.channel_index.get(pending.request.channel_id) or pending.request.channel_id
-            call = self.calls.get(cid)
+        call = self._call_of_originate(pending)
         if f.get("Response") == "Error":
             # Sync originate failure ("Originate failed", no reason) or a refused action.
             self._settle(call, pending, OriginateOutcome.FAILED, at, out,
