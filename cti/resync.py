@@ -105,10 +105,6 @@ def reconcile(tracker: CallTracker, items: list[dict[str, str]], at: datetime,
         for uid in [u for u in call.channels if u not in live]:
             del call.channels[uid]
             tracker.channel_index.pop(uid, None)
-        if pending is not None and pending.before_drop and not pending.settled and any(
-            live[uid].get("ChannelState") == "6" for uid in alive
-        ):
-            tracker._settle(call, pending, OriginateOutcome.ANSWERED, at, out, reason=4)
     # Originates that never produced a channel we saw.
     for pending in list(tracker.originates.values()):
         if pending.settled or not pending.before_drop:
@@ -134,7 +130,11 @@ def reconcile(tracker: CallTracker, items: list[dict[str, str]], at: datetime,
             continue
         _seed(tracker, call_id, chans, at, out)
         seeded += 1
-    for pending in tracker.originates.values():
+    for pending in list(tracker.originates.values()):
+        call = tracker._call_of_originate(pending)
+        if pending.before_drop and not pending.settled and call is not None and any(
+                live.get(uid, {}).get("ChannelState") == "6" for uid in call.channels):
+            tracker._settle(call, pending, OriginateOutcome.ANSWERED, at, out, reason=4)
         pending.before_drop = False
     tracker.resync.entries.clear()
     out.append(PbxResynced(at=at, active_calls=len(tracker.calls), seeded_calls=seeded,

@@ -74,6 +74,9 @@ class CallTracker:
         self.originates: dict[str, PendingOriginate] = {}  # by action id
         self.originates_by_channel: dict[str, PendingOriginate] = {}  # by ChannelId
         self.recently_ended: OrderedDict[str, None] = OrderedDict()
+        # action ids of originates already reported, so a late OriginateResponse
+        # (after a resync settled it) is not reported twice
+        self.settled_originates: OrderedDict[str, None] = OrderedDict()
         self._ended_memory = ended_memory
         self.resync = resync.ResyncState()
         self._handlers: dict[str, Callable[[Frame, datetime, list[Event]], None]] = {
@@ -271,6 +274,10 @@ class CallTracker:
 
     def _forget_originate(self, pending: PendingOriginate) -> None:
         self.originates.pop(pending.request.action_id, None)
+        if pending.settled:
+            self.settled_originates[pending.request.action_id] = None
+            if len(self.settled_originates) > self._ended_memory:
+                self.settled_originates.popitem(last=False)
         if pending.request.channel_id:
             self.originates_by_channel.pop(pending.request.channel_id, None)
 
@@ -610,6 +617,8 @@ class CallTracker:
                 outcome = OriginateOutcome.FAILED
         uid = known(f.get("Uniqueid"))
         call = self.calls.get(self.channel_index.get(uid, "")) if uid else None
+        if pending is None and action_id in self.settled_originates:
+            return
         if pending is None:
             if call is None and uid:
                 call = self.calls.get(uid)
