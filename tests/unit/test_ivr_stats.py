@@ -48,3 +48,18 @@ def test_rates_and_drop_outs_for_a_day() -> None:
 def test_empty_period() -> None:
     stats = ivr_stats(RECORDS, start=DAY - timedelta(days=7), end=DAY)
     assert stats.total == 0 and stats.self_service_rate == 0.0 and stats.drop_outs == {}
+
+
+def test_demo_keys_are_plausible_for_the_default_menu() -> None:
+    import random
+
+    from ivr.demo import demo_caller_keys
+    from ivr.menu import default_menu
+
+    menu = default_menu()
+    rng = random.Random(7)
+    for _ in range(200):
+        keys = demo_caller_keys(rng, account_number="100200300", last_reading=1000)
+        assert keys[0] == "100200300"
+        if len(keys) > 1:
+            assert keys[1] in menu.nodes["main"].choices
