@@ -318,6 +318,20 @@ def originate_action(s: AmiSession, req: Request) -> None:
     s.pbx.spawn(run_sync())
 
 
+def play_dtmf(s: AmiSession, req: Request) -> None:
+    ch = s.pbx.channels.get(req.get("channel") or "")
+    if ch is None:
+        s.error(req, "Channel not found")
+        return
+    digit = (req.get("digit") or "")[:1]
+    if not digit:
+        s.error(req, "No digit specified")
+        return
+    s.respond(req, "Success", message="DTMF successfully queued")
+    for name in ("DTMFBegin", "DTMFEnd"):
+        s.pbx.chan_event(name, "dtmf,all", ch, ("Digit", digit), ("Direction", "Received"))
+
+
 # -------------------------------------------------------------------- queues
 
 def queue_add(s: AmiSession, req: Request) -> None:
@@ -413,5 +427,5 @@ HANDLERS: dict[str, Handler] = {
     "queuepause": queue_pause, "queuepenalty": queue_penalty,
     "coreshowchannels": listing.core_show_channels, "status": listing.status,
     "queuestatus": listing.queue_status, "queuesummary": listing.queue_summary,
-    "devicestatelist": listing.device_state_list,
+    "devicestatelist": listing.device_state_list, "playdtmf": play_dtmf,
 }

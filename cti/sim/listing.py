@@ -128,6 +128,10 @@ def device_state_list(s: AmiSession, req: Request) -> None:
 def cli(pbx: Pbx, cmd: str) -> tuple[bool, list[str]]:
     """A few CLI commands operators use for diagnostics."""
     words = cmd.split()
+    if cmd == "core show uptime":
+        up = int(time.time() - pbx.started)
+        return True, [f"System uptime: {up // 60} minutes, {up % 60} seconds",
+                      f"Last reload: {up // 60} minutes, {up % 60} seconds"]
     if cmd == "core show version":
         return True, ["Asterisk 22.10.1 built by ccdesk-sim on a simulated machine"]
     if words[:2] == ["core", "show"] and words[2:3] == ["channels"]:
