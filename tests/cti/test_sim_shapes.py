@@ -3,6 +3,8 @@ names, same headers in the same order, same Uniqueid/Linkedid relations."""
 
 from __future__ import annotations
 
+import pytest
+
 from cti.frames import Frame
 from cti.sim import PbxSimulator
 
@@ -78,3 +80,77 @@ async def test_originate_answered_matches_s3() -> None:
     got = await run_sim({}, scenario)
     want = recorded("s3-sip-originate-answered")
     assert signature(got) == signature(want), diff(signature(want), signature(got))
+
+
+KEY = ("QueueCallerJoin", "AgentCalled", "AgentRingNoAnswer", "QueueCallerAbandon",
+       "QueueCallerLeave", "AgentConnect", "AgentComplete", "OriginateResponse")
+
+
+def key_shape(frames: list[Frame]) -> list[tuple[str, tuple[str, ...]]]:
+    """Queue events only: the Local recordings fake their callers with an
+    Originate, whose OriginateResponse a real inbound call does not have."""
+    return [(f.name, tuple(k for k in f if k != "SystemName")) for f in frames
+            if f.name in KEY and f.name != "OriginateResponse"]
+
+
+async def test_ring_no_answer_then_abandon_has_the_03a_shape() -> None:
+    from cti.sim import MemberConfig, QueueConfig
+
+    queues = (QueueConfig(name="noanswer", ring_timeout=0.3, retry=0.05, timeout=5.0, members=(
+        MemberConfig(interface="PJSIP/noans", name="Agent Sleepy", bot=False),)),)
+
+    async def scenario(sim: PbxSimulator, client) -> None:  # type: ignore[no-untyped-def]
+        call_id = sim.place_inbound_call("79005550001", queue="noanswer")
+        await client.until(lambda f: f.get("Event") == "AgentRingNoAnswer")
+        await client.until(lambda f: f.get("Event") == "AgentCalled")
+        sim.hangup_caller(call_id)
+        await client.until(_ended)
+
+    got = await run_sim({"queues": queues}, scenario)
+    want = recorded("03a-queue-abandon-ringnoanswer")
+    assert key_shape(got) == key_shape(want)
+    rna = [f for f in got if f.name == "AgentRingNoAnswer"][0]
+    assert 250 <= int(rna["RingTime"]) <= 450  # milliseconds, like Asterisk
+
+
+async def test_queue_timeout_has_the_03c_shape() -> None:
+    from cti.sim import MemberConfig, QueueConfig
+
+    queues = (QueueConfig(name="noanswer", ring_timeout=0.4, retry=0.1, timeout=0.6, members=(
+        MemberConfig(interface="PJSIP/noans", name="Agent Sleepy", bot=False),)),)
+
+    async def scenario(sim: PbxSimulator, client) -> None:  # type: ignore[no-untyped-def]
+        sim.place_inbound_call("79005550003", queue="noanswer", patience=30)
+        await client.until(_ended)
+
+    got = await run_sim({"queues": queues}, scenario)
+    want = recorded("03c-queue-timeout")
+    assert key_shape(got) == key_shape(want)
+    names = [(f.name, f.get("Variable")) for f in got]
+    assert names.index(("QueueCallerLeave", None)) < names.index(("VarSet", "QUEUESTATUS"))
+
+
+@pytest.mark.parametrize("name, outcome, reason, cause", [
+    ("04b-originate-busy", "busy", "5", "17"),
+    ("04c-originate-noanswer", "no_answer", "3", "19"),
+    ("04e-originate-nonexistent", "failed", "0", "0"),
+])
+async def test_originate_failures_have_the_04_shapes(name: str, outcome: str, reason: str,
+                                                     cause: str) -> None:
+    async def scenario(sim: PbxSimulator, client) -> None:  # type: ignore[no-untyped-def]
+        sim.set_outbound_outcome("79001110002", outcome)
+        client.send(Action="Originate", ActionID="dial-x", Channel="PJSIP/79001110002@trunk",
+                    Context="dialer", Exten="s", Priority="1",
+                    CallerID="Collections <74950000000>", Timeout="300", Async="true")
+        await client.until(lambda f: f.get("Event") == "OriginateResponse")
+        await client.read_for(0.05)
+
+    got = await run_sim({}, scenario)
+    want = recorded(name)
+    (resp,) = [f for f in got if f.name == "OriginateResponse"]
+    (ref,) = [f for f in want if f.name == "OriginateResponse"]
+    assert list(resp) == list(ref)
+    assert (resp["Response"], resp["Reason"], resp["Uniqueid"]) == ("Failure", reason,
+                                                                     "<unknown>")
+    assert resp["Channel"] == "PJSIP/79001110002@trunk"  # the dial string (gotcha 11)
+    assert [f["Cause"] for f in got if f.name == "Hangup"] == [cause]
