@@ -80,7 +80,7 @@ def parse_environment(block: bytes) -> AgiRequest:
         line = raw_line.rstrip("\r")
         key, sep, value = line.partition(":")
         if sep and key.startswith("agi_"):
-            env[key] = value[1:] if value.startswith(" ") else value
+            env[key] = value.removeprefix(" ")
     script_line = env.get("agi_network_script")
     if script_line is None:
         raise AgiProtocolError("no agi_network_script in the environment: not a FastAGI request")
@@ -132,7 +132,10 @@ class AgiChannel:
     """One FastAGI connection after the environment: send a command, read its reply."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
         reply_timeout: float = 60.0,
     ) -> None:
         self._reader = reader

@@ -38,7 +38,13 @@ class IvrBackend(Protocol):
     async def last_reading(self, account_id: int, meter: str) -> ReadingInfo | None: ...
 
     async def store_reading(
-        self, *, account_id: int, meter: str, value: int, max_increase: int, at: datetime,
+        self,
+        *,
+        account_id: int,
+        meter: str,
+        value: int,
+        max_increase: int,
+        at: datetime,
         call_id: str,
     ) -> ReadingVerdict:
         """Check plausibility against the latest stored reading and store it, in one transaction."""
@@ -46,8 +52,14 @@ class IvrBackend(Protocol):
     async def application_status(self, number: str) -> ApplicationInfo | None: ...
 
     async def request_callback(
-        self, *, call_id: str, phone: str, customer_id: int | None, account_id: int | None,
-        topic: str, at: datetime,
+        self,
+        *,
+        call_id: str,
+        phone: str,
+        customer_id: int | None,
+        account_id: int | None,
+        topic: str,
+        at: datetime,
     ) -> CallbackInfo:
         """Create a call-back task for the operators."""
 

@@ -151,10 +151,25 @@ class RouteCall:
 
 
 Command = (
-    Answer | Play | SayNumber | SayDigits | SayDate | GetDigits | SetVariable | Hangup | Progress
+    Answer
+    | Play
+    | SayNumber
+    | SayDigits
+    | SayDate
+    | GetDigits
+    | SetVariable
+    | Hangup
+    | Progress
     | Finish
-    | LookUpPhone | LookUpAccount | LoadBalance | LoadLastPayment | LoadLastReading | StoreReading
-    | LoadApplication | RequestCallback | RouteCall
+    | LookUpPhone
+    | LookUpAccount
+    | LoadBalance
+    | LoadLastPayment
+    | LoadLastReading
+    | StoreReading
+    | LoadApplication
+    | RequestCallback
+    | RouteCall
 )
 
 # ------------------------------------------------------------------ events fed back to the flow
@@ -236,7 +251,18 @@ class RequestFailed:
 
 
 Event = (
-    CallStarted | DigitsEntered | NoDigits | CallerHungUp | PhoneLookedUp | AccountLookedUp
-    | BalanceLoaded | LastPaymentLoaded | LastReadingLoaded | ReadingStored | ApplicationLoaded
-    | CallbackRequested | CallRouted | RequestFailed
+    CallStarted
+    | DigitsEntered
+    | NoDigits
+    | CallerHungUp
+    | PhoneLookedUp
+    | AccountLookedUp
+    | BalanceLoaded
+    | LastPaymentLoaded
+    | LastReadingLoaded
+    | ReadingStored
+    | ApplicationLoaded
+    | CallbackRequested
+    | CallRouted
+    | RequestFailed
 )

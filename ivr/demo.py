@@ -25,7 +25,10 @@ SCENARIOS: tuple[tuple[int, tuple[str, ...]], ...] = (
 
 
 def demo_caller_keys(
-    rng: random.Random, *, account_number: str | None = None, application_number: str = "1",
+    rng: random.Random,
+    *,
+    account_number: str | None = None,
+    application_number: str = "1",
     last_reading: int = 0,
 ) -> list[str]:
     weights = [w for w, _ in SCENARIOS]

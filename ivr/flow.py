@@ -3,138 +3,84 @@
 No sockets, no database, no clock: the session edge (session.py) runs the commands — AGI for the
 channel, the backend for data, routing for queues — and feeds their outcome back as the next event.
 Every batch of commands ends with exactly one command that produces the next event (GetDigits, a
-data request, RouteCall) or with Finish.
+data request, RouteCall) or with Finish. What each action does is in actions.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from crm_store.phones import normalize_phone
-from routing import RoutingDecision
 
-from .commands import (
-    AccountLookedUp,
-    Answer,
-    ApplicationLoaded,
-    BalanceLoaded,
-    CallbackRequested,
-    CallerHungUp,
-    CallRouted,
-    CallStarted,
-    Command,
-    DigitsEntered,
-    Event,
-    Finish,
-    GetDigits,
-    Hangup,
-    LastPaymentLoaded,
-    LastReadingLoaded,
-    LoadApplication,
-    LoadBalance,
-    LoadLastPayment,
-    LoadLastReading,
-    LookUpAccount,
-    LookUpPhone,
-    NoDigits,
-    PhoneLookedUp,
-    Play,
-    Progress,
-    ReadingStored,
-    RequestCallback,
-    RequestFailed,
-    RouteCall,
-    SayDate,
-    SayNumber,
-    SetVariable,
-    StoreReading,
+from .actions import HANDLERS, goto
+from .commands import Answer, CallerHungUp, CallStarted, Event, RequestFailed
+from .menu import Menu
+from .state import (
+    PATH_LIMIT,
+    VAR_PATH,
+    VAR_PRIORITY,
+    VAR_QUEUE,
+    FlowError,
+    IvrState,
+    Result,
+    finish,
+    outcome_of,
+    path_string,
 )
-from .errors import IvrError
-from .menu import APPLICATION_STATUSES, Menu, Node
-from .readings import LOWER, reading_problem
-from .values import (
-    ABANDONED,
-    SELF_SERVED,
-    SERVED_MARK,
-    TRANSFERRED,
-    AccountInfo,
-    IvrSessionRecord,
-)
+from .values import IvrSessionRecord
 
-VAR_QUEUE = "CCDESK_QUEUE"
-VAR_PRIORITY = "CCDESK_PRIORITY"
-VAR_PATH = "CCDESK_IVR_PATH"
-PATH_LIMIT = 200  # characters of CCDESK_IVR_PATH; the full path is on the call card
-
-Result = tuple["IvrState", tuple[Command, ...]]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IvrState:
-    node: str = ""
-    stage: str = ""  # where inside the node: choice | digits | lookup | confirm | store | …
-    attempts: int = 0  # failed attempts at the current node
-    steps: int = 0  # nodes entered so far (loop guard)
-    language: str = "ru"
-    caller: str | None = None  # E.164 when the caller ID is a valid number
-    account: AccountInfo | None = None
-    customer_id: int | None = None
-    segment: str | None = None
-    vip: bool = False
-    identified_by: str | None = None  # phone | account
-    path: tuple[str, ...] = ()
-    previous_reading: int | None = None
-    reading: int | None = None  # entered, waiting for confirmation / storage
-    decision: RoutingDecision | None = None
-    outcome: str | None = None  # set when the session is over
-    hung_up: bool = False
-
-    @property
-    def finished(self) -> bool:
-        return self.outcome is not None
-
-
-class FlowError(IvrError):
-    """An event arrived that the current node cannot take: a bug in the edge, never caller input."""
+__all__ = [
+    "PATH_LIMIT",
+    "VAR_PATH",
+    "VAR_PRIORITY",
+    "VAR_QUEUE",
+    "FlowError",
+    "IvrState",
+    "Result",
+    "path_string",
+    "session_record",
+    "start",
+    "step",
+]
 
 
 def start(menu: Menu, *, caller_id: str, language: str = "") -> Result:
     """The first step of a call: normalise the caller's number, answer, enter the start node."""
     lang = language if language in menu.prompts else menu.language
     state = IvrState(language=lang, caller=normalize_phone(caller_id))
-    return _goto(menu, state, menu.start, (Answer(),))
+    return goto(menu, state, menu.start, (Answer(),))
 
 
 def step(menu: Menu, state: IvrState, event: Event) -> Result:
     if isinstance(event, CallStarted):
         return start(menu, caller_id=event.caller_id, language=event.language)
     if state.finished:
-        return (replace(state, hung_up=True), ()) if isinstance(event, CallerHungUp) else (state, ())
+        return (
+            (replace(state, hung_up=True), ()) if isinstance(event, CallerHungUp) else (state, ())
+        )
     if isinstance(event, CallerHungUp):
         path = state.path if event.path_length is None else state.path[: event.path_length]
-        return _finish(replace(state, hung_up=True, path=path))
+        return finish(replace(state, hung_up=True, path=path))
     if isinstance(event, RequestFailed):
         if state.node == menu.fallback:  # even routing failed: end, the dialplan hangs up
-            return _finish(state)
-        return _goto(menu, state, menu.fallback)
+            return finish(state)
+        return goto(menu, state, menu.fallback)
     node = menu.nodes[state.node]
-    handler = _HANDLERS[node.action]
+    handler = HANDLERS[node.action]
     result = handler(menu, node, state, event)
     if result is None:
         raise FlowError(f"node {node.id!r} ({node.action}, stage {state.stage!r}) got {event!r}")
     return result
 
 
-def path_string(path: tuple[str, ...], limit: int = PATH_LIMIT) -> str:
-    """The compact path for CCDESK_IVR_PATH: `identify>main:1>balance>+balance`."""
-    text = ">".join(path)
-    return text if len(text) <= limit else "..." + text[-(limit - 3):]
-
-
 def session_record(
-    state: IvrState, *, call_id: str, channel: str, caller_id: str, started_at: datetime,
+    state: IvrState,
+    *,
+    call_id: str,
+    channel: str,
+    caller_id: str,
+    started_at: datetime,
     ended_at: datetime,
 ) -> IvrSessionRecord:
     account = state.account
@@ -149,385 +95,7 @@ def session_record(
         account_id=account.account_id if account else None,
         account_number=account.number if account else None,
         identified_by=state.identified_by,
-        outcome=state.outcome or _outcome(state),
+        outcome=state.outcome or outcome_of(state),
         hung_up=state.hung_up,
         decision=state.decision,
     )
-
-
-# ------------------------------------------------------------------ shared moves
-
-
-def _goto(menu: Menu, state: IvrState, node_id: str, before: tuple[Command, ...] = ()) -> Result:
-    steps = state.steps + 1
-    if steps > menu.max_steps and node_id != menu.fallback:
-        node_id = menu.fallback  # a caller going round in circles gets a person
-    node = menu.nodes[node_id]
-    state = replace(
-        state, node=node_id, stage="", attempts=0, steps=steps, path=(*state.path, node_id),
-        reading=None,
-    )
-    new_state, commands = _ENTER[node.action](menu, node, state)
-    return new_state, (*before, Progress(path_length=len(state.path)), *commands)
-
-
-def _retry(
-    menu: Menu, node: Node, state: IvrState, prompt: str, again: Callable[[IvrState], Result]
-) -> Result:
-    attempts = state.attempts + 1
-    if attempts > node.retries:
-        return _goto(menu, state, node.fail or menu.fallback, (Play(prompt=prompt),))
-    new_state, commands = again(replace(state, attempts=attempts))
-    return new_state, (Play(prompt=prompt), *commands)
-
-
-def _ask(state: IvrState, stage: str, prompt: str, node: Node, max_digits: int) -> Result:
-    ask = GetDigits(prompt=prompt, timeout_ms=node.timeout_ms, max_digits=max_digits)
-    return replace(state, stage=stage), (ask,)
-
-
-def _served(state: IvrState, mark: str) -> IvrState:
-    return replace(state, path=(*state.path, SERVED_MARK + mark))
-
-
-def _outcome(state: IvrState) -> str:
-    if state.decision is not None:
-        return TRANSFERRED
-    if any(p.startswith(SERVED_MARK) for p in state.path):
-        return SELF_SERVED
-    return ABANDONED
-
-
-def _finish(
-    state: IvrState, before: tuple[Command, ...] = (), after: tuple[Command, ...] = (),
-    *, hangup: bool = False,
-) -> Result:
-    state = replace(state, outcome=_outcome(state))
-    if state.hung_up:  # nothing more to say to a dead channel
-        return state, (*before, Finish())
-    path = SetVariable(name=VAR_PATH, value=path_string(state.path))
-    end = (Hangup(), Finish()) if hangup else (Finish(),)
-    return state, (*before, path, *after, *end)
-
-
-def _identified(state: IvrState, account: AccountInfo, by: str) -> IvrState:
-    return replace(
-        state, account=account, customer_id=account.customer_id, segment=account.segment,
-        vip=account.vip, identified_by=by,
-    )
-
-
-def _money(kop: int) -> tuple[Command, ...]:
-    roubles, kopecks = divmod(abs(kop), 100)
-    out: list[Command] = [Play(prompt="minus")] if kop < 0 else []
-    out += [SayNumber(number=roubles), Play(prompt="rubles")]
-    if kopecks:
-        out += [SayNumber(number=kopecks), Play(prompt="kopecks")]
-    return tuple(out)
-
-
-def _digits(event: Event) -> str | None:
-    """The digits typed, or None when what came back is not a number (e.g. `*`)."""
-    if isinstance(event, DigitsEntered) and event.digits.isdigit():
-        return event.digits
-    return None
-
-
-# ------------------------------------------------------------------ actions: enter + on(event)
-# An `on_*` handler returns None for an event it cannot take (step raises FlowError).
-
-Handler = Callable[[Menu, Node, IvrState, Event], "Result | None"]
-
-
-def enter_menu(menu: Menu, node: Node, state: IvrState) -> Result:
-    return _ask(state, "choice", node.prompt or "", node, 1)
-
-
-def on_menu(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: enter_menu(menu, node, s)  # noqa: E731
-    if isinstance(event, NoDigits):
-        return _retry(menu, node, state, menu.timeout_prompt, again)
-    if isinstance(event, DigitsEntered):
-        key = event.digits[:1]
-        if key and key in node.choices:
-            chosen = replace(state, path=(*state.path[:-1], f"{node.id}:{key}"))
-            return _goto(menu, chosen, node.choices[key])
-        return _retry(menu, node, state, menu.invalid_prompt, again)
-    return None
-
-
-def enter_play(menu: Menu, node: Node, state: IvrState) -> Result:
-    return _goto(menu, state, node.next or menu.fallback, (Play(prompt=node.prompt or ""),))
-
-
-def enter_identify(menu: Menu, node: Node, state: IvrState) -> Result:
-    if state.account is not None:
-        return _goto(menu, state, node.next or menu.fallback)
-    if state.caller is None:  # anonymous or not a valid number
-        return _goto(menu, state, node.not_found or menu.fallback)
-    return replace(state, stage="lookup"), (LookUpPhone(e164=state.caller),)
-
-
-def on_identify(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    if not isinstance(event, PhoneLookedUp):
-        return None
-    accounts = tuple(event.accounts)
-    if len(accounts) == 1:
-        return _goto(menu, _identified(state, accounts[0], "phone"), node.next or menu.fallback)
-    if accounts and len({a.customer_id for a in accounts}) == 1:
-        # one customer with several accounts: we know who calls, not which account
-        first = accounts[0]
-        state = replace(
-            state, customer_id=first.customer_id, segment=first.segment, vip=first.vip,
-            identified_by="phone",
-        )
-    target = (node.several if accounts and node.several else None) or node.not_found
-    return _goto(menu, state, target or menu.fallback)
-
-
-def enter_ask_account(menu: Menu, node: Node, state: IvrState) -> Result:
-    return _ask(state, "digits", node.prompt or "", node, node.max_digits)
-
-
-def on_ask_account(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: enter_ask_account(menu, node, s)  # noqa: E731
-    if isinstance(event, NoDigits):
-        return _retry(menu, node, state, menu.timeout_prompt, again)
-    if isinstance(event, DigitsEntered):
-        digits = _digits(event)
-        if digits is None or len(digits) < node.min_digits:
-            return _retry(menu, node, state, menu.invalid_prompt, again)
-        return replace(state, stage="lookup"), (LookUpAccount(number=digits),)
-    if isinstance(event, AccountLookedUp):
-        if event.account is None:
-            return _retry(menu, node, state, "account-not-found", again)
-        return _goto(menu, _identified(state, event.account, "account"), node.next or menu.fallback)
-    return None
-
-
-def _needs_account(menu: Menu, node: Node, state: IvrState, load: Command) -> Result:
-    if state.account is None:
-        return _goto(menu, state, node.no_account or menu.fallback)
-    return replace(state, stage="load"), (load,)
-
-
-def enter_balance(menu: Menu, node: Node, state: IvrState) -> Result:
-    account_id = state.account.account_id if state.account else 0
-    return _needs_account(menu, node, state, LoadBalance(account_id=account_id))
-
-
-def on_balance(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    if not isinstance(event, BalanceLoaded) or state.account is None:
-        return None
-    balance = event.balance
-    said: tuple[Command, ...] = (Play(prompt="balance-is"), *_money(balance.balance_kop))
-    if balance.debt_kop > 0:
-        said += (Play(prompt="debt-is"), *_money(balance.debt_kop))
-    else:
-        said += (Play(prompt="no-debt"),)
-    account = replace(state.account, balance_kop=balance.balance_kop, debt_kop=balance.debt_kop)
-    state = _served(replace(state, account=account), "balance")
-    return _goto(menu, state, node.next or menu.fallback, said)
-
-
-def enter_last_payment(menu: Menu, node: Node, state: IvrState) -> Result:
-    account_id = state.account.account_id if state.account else 0
-    return _needs_account(menu, node, state, LoadLastPayment(account_id=account_id))
-
-
-def on_last_payment(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    if not isinstance(event, LastPaymentLoaded):
-        return None
-    payment = event.payment
-    if payment is None:
-        said: tuple[Command, ...] = (Play(prompt="no-payments"),)
-    else:
-        said = (
-            Play(prompt="last-payment-is"), *_money(payment.amount_kop),
-            Play(prompt="paid-on"), SayDate(day=payment.paid_on),
-        )
-    return _goto(menu, _served(state, "last_payment"), node.next or menu.fallback, said)
-
-
-def enter_reading(menu: Menu, node: Node, state: IvrState) -> Result:
-    account_id = state.account.account_id if state.account else 0
-    return _needs_account(
-        menu, node, state, LoadLastReading(account_id=account_id, meter=node.meter)
-    )
-
-
-def _ask_reading(node: Node, state: IvrState) -> Result:
-    return _ask(replace(state, reading=None), "digits", node.prompt or "", node, node.max_digits)
-
-
-def on_reading(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: _ask_reading(node, s)  # noqa: E731
-    if isinstance(event, LastReadingLoaded):
-        reading = event.reading
-        state = replace(state, previous_reading=reading.value if reading else None)
-        said: tuple[Command, ...] = ()
-        if reading is not None:
-            said = (Play(prompt="last-reading-is"), SayNumber(number=reading.value))
-        new_state, commands = _ask_reading(node, state)
-        return new_state, said + commands
-    if state.stage == "digits" and isinstance(event, NoDigits | DigitsEntered):
-        digits = _digits(event)
-        if digits is None:
-            prompt = menu.timeout_prompt if isinstance(event, NoDigits) else menu.invalid_prompt
-            return _retry(menu, node, state, prompt, again)
-        value = int(digits)
-        problem = reading_problem(value, state.previous_reading, node.max_increase)
-        if problem is not None:
-            prompt = "reading-lower" if problem == LOWER else "reading-too-high"
-            return _retry(menu, node, state, prompt, again)
-        confirm = GetDigits(prompt="confirm-reading", timeout_ms=node.timeout_ms, max_digits=1)
-        return replace(state, stage="confirm", reading=value), (
-            Play(prompt="you-entered"), SayNumber(number=value), confirm,
-        )
-    if state.stage == "confirm" and isinstance(event, NoDigits | DigitsEntered):
-        value = state.reading
-        account = state.account
-        if value is None or account is None:
-            return None
-        key = event.digits[:1] if isinstance(event, DigitsEntered) else ""
-        if key == "1":
-            store = StoreReading(
-                account_id=account.account_id, meter=node.meter, value=value,
-                max_increase=node.max_increase,
-            )
-            return replace(state, stage="store"), (store,)
-        if key == "2":
-            return _retry(menu, node, state, "reading-cancelled", again)
-        prompt = menu.timeout_prompt if isinstance(event, NoDigits) else menu.invalid_prompt
-        reconfirm = lambda s: (  # noqa: E731
-            s, (SayNumber(number=value), GetDigits(prompt="confirm-reading",
-                                                   timeout_ms=node.timeout_ms, max_digits=1)),
-        )
-        return _retry(menu, node, state, prompt, reconfirm)
-    if isinstance(event, ReadingStored) and state.stage == "store":
-        verdict = event.verdict
-        if verdict.accepted:
-            state = _served(state, f"reading:{state.reading}")
-            stored = (Progress(path_length=len(state.path)), Play(prompt="reading-accepted"))
-            return _goto(menu, state, node.next or menu.fallback, stored)
-        # someone stored a reading meanwhile and this one no longer fits: say why, ask again
-        state = replace(state, previous_reading=verdict.previous)
-        prompt = "reading-lower" if verdict.problem == LOWER else "reading-too-high"
-        return _retry(menu, node, state, prompt, again)
-    return None
-
-
-def enter_application(menu: Menu, node: Node, state: IvrState) -> Result:
-    return _ask(state, "digits", node.prompt or "", node, node.max_digits)
-
-
-def on_application(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: enter_application(menu, node, s)  # noqa: E731
-    if isinstance(event, NoDigits):
-        return _retry(menu, node, state, menu.timeout_prompt, again)
-    if isinstance(event, DigitsEntered):
-        digits = _digits(event)
-        if digits is None:
-            return _retry(menu, node, state, menu.invalid_prompt, again)
-        return replace(state, stage="lookup"), (LoadApplication(number=digits),)
-    if isinstance(event, ApplicationLoaded):
-        app = event.application
-        if app is None:
-            return _retry(menu, node, state, "application-not-found", again)
-        known = app.status in APPLICATION_STATUSES
-        said: tuple[Command, ...] = (
-            Play(prompt="application-status-is"),
-            Play(prompt=f"status-{app.status}" if known else "status-unknown"),
-        )
-        if app.due_on is not None and app.status not in ("resolved", "rejected"):
-            said += (Play(prompt="due-date"), SayDate(day=app.due_on))
-        state = _served(state, f"application:{app.number}:{app.status}")
-        return _goto(menu, state, node.next or menu.fallback, said)
-    return None
-
-
-def _request_callback(node: Node, state: IvrState, phone: str) -> Result:
-    account = state.account
-    request = RequestCallback(
-        phone=phone, customer_id=state.customer_id,
-        account_id=account.account_id if account else None, topic=node.topic,
-    )
-    return replace(state, stage="create"), (request,)
-
-
-def enter_callback(menu: Menu, node: Node, state: IvrState) -> Result:
-    if state.caller is not None:
-        return _request_callback(node, state, state.caller)
-    return _ask(state, "phone", node.prompt or "enter-phone", node, 11)
-
-
-def on_callback(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: _ask(s, "phone", node.prompt or "enter-phone", node, 11)  # noqa: E731
-    if isinstance(event, NoDigits):
-        return _retry(menu, node, state, menu.timeout_prompt, again)
-    if isinstance(event, DigitsEntered):
-        phone = normalize_phone(event.digits)
-        if phone is None:
-            return _retry(menu, node, state, "invalid-phone", again)
-        return _request_callback(node, state, phone)
-    if isinstance(event, CallbackRequested):
-        state = _served(state, "callback")
-        booked = (Progress(path_length=len(state.path)), Play(prompt="callback-registered"))
-        return _goto(menu, state, node.next or menu.fallback, booked)
-    return None
-
-
-def enter_transfer(menu: Menu, node: Node, state: IvrState) -> Result:
-    route = RouteCall(
-        choice=node.choice, segment=state.segment, vip=state.vip,
-        debt_kop=state.account.debt_kop if state.account else 0, language=state.language,
-    )
-    return replace(state, stage="route"), (route,)
-
-
-def on_transfer(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    if not isinstance(event, CallRouted):
-        return None
-    decision = event.decision
-    state = replace(state, decision=decision)
-    return _finish(state, after=(
-        SetVariable(name=VAR_QUEUE, value=decision.queue),
-        SetVariable(name=VAR_PRIORITY, value=str(decision.priority)),
-        Play(prompt=node.prompt or "transferring"),
-    ))
-
-
-def enter_hangup(menu: Menu, node: Node, state: IvrState) -> Result:
-    return _finish(state, before=(Play(prompt=node.prompt or "goodbye"),), hangup=True)
-
-
-def _no_events(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    return None
-
-
-_ENTER: dict[str, Callable[[Menu, Node, IvrState], Result]] = {
-    "menu": enter_menu,
-    "play": enter_play,
-    "identify_by_number": enter_identify,
-    "ask_account": enter_ask_account,
-    "say_balance": enter_balance,
-    "say_last_payment": enter_last_payment,
-    "submit_meter_reading": enter_reading,
-    "application_status": enter_application,
-    "callback_request": enter_callback,
-    "transfer": enter_transfer,
-    "hangup": enter_hangup,
-}
-_HANDLERS: dict[str, Handler] = {
-    "menu": on_menu,
-    "play": _no_events,
-    "identify_by_number": on_identify,
-    "ask_account": on_ask_account,
-    "say_balance": on_balance,
-    "say_last_payment": on_last_payment,
-    "submit_meter_reading": on_reading,
-    "application_status": on_application,
-    "callback_request": on_callback,
-    "transfer": on_transfer,
-    "hangup": _no_events,
-}

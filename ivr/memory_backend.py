@@ -74,7 +74,13 @@ class MemoryBackend:
         return self.readings.get((account_id, meter))
 
     async def store_reading(
-        self, *, account_id: int, meter: str, value: int, max_increase: int, at: datetime,
+        self,
+        *,
+        account_id: int,
+        meter: str,
+        value: int,
+        max_increase: int,
+        at: datetime,
         call_id: str,
     ) -> ReadingVerdict:
         last = self.readings.get((account_id, meter))
@@ -83,7 +89,9 @@ class MemoryBackend:
         if problem is None:
             self.readings[(account_id, meter)] = ReadingInfo(value=value, taken_on=at.date())
             self.stored_readings.append(
-                StoredReading(account_id=account_id, meter=meter, value=value, at=at, call_id=call_id)
+                StoredReading(
+                    account_id=account_id, meter=meter, value=value, at=at, call_id=call_id
+                )
             )
         return ReadingVerdict(problem=problem, previous=previous)
 
@@ -91,12 +99,23 @@ class MemoryBackend:
         return self.applications.get(number)
 
     async def request_callback(
-        self, *, call_id: str, phone: str, customer_id: int | None, account_id: int | None,
-        topic: str, at: datetime,
+        self,
+        *,
+        call_id: str,
+        phone: str,
+        customer_id: int | None,
+        account_id: int | None,
+        topic: str,
+        at: datetime,
     ) -> CallbackInfo:
         task = StoredCallback(
-            task_id=len(self.callbacks) + 1, call_id=call_id, phone=phone,
-            customer_id=customer_id, account_id=account_id, topic=topic, at=at,
+            task_id=len(self.callbacks) + 1,
+            call_id=call_id,
+            phone=phone,
+            customer_id=customer_id,
+            account_id=account_id,
+            topic=topic,
+            at=at,
         )
         self.callbacks.append(task)
         return CallbackInfo(task_id=task.task_id, due_at=at)
@@ -106,5 +125,6 @@ class MemoryBackend:
 
     def set_debt(self, account_id: int, debt_kop: int) -> None:
         self.accounts = [
-            replace(a, debt_kop=debt_kop) if a.account_id == account_id else a for a in self.accounts
+            replace(a, debt_kop=debt_kop) if a.account_id == account_id else a
+            for a in self.accounts
         ]

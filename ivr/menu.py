@@ -63,28 +63,46 @@ ACTIONS: Mapping[str, ActionSpec] = {
         frozenset({"prompt", "next"}), _ASK | {"min_digits", "max_digits"}, ("account-not-found",)
     ),
     "say_balance": ActionSpec(
-        frozenset({"next"}), frozenset({"no_account"}),
-        ("balance-is", "debt-is", "no-debt", "rubles", "kopecks", "minus"), needs_account=True,
+        frozenset({"next"}),
+        frozenset({"no_account"}),
+        ("balance-is", "debt-is", "no-debt", "rubles", "kopecks", "minus"),
+        needs_account=True,
     ),
     "say_last_payment": ActionSpec(
-        frozenset({"next"}), frozenset({"no_account"}),
-        ("last-payment-is", "paid-on", "no-payments", "rubles", "kopecks"), needs_account=True,
+        frozenset({"next"}),
+        frozenset({"no_account"}),
+        ("last-payment-is", "paid-on", "no-payments", "rubles", "kopecks"),
+        needs_account=True,
     ),
     "submit_meter_reading": ActionSpec(
         frozenset({"prompt", "next"}),
         _ASK | {"no_account", "meter", "max_increase", "max_digits"},
-        ("last-reading-is", "reading-lower", "reading-too-high", "you-entered", "confirm-reading",
-         "reading-accepted", "reading-cancelled"),
+        (
+            "last-reading-is",
+            "reading-lower",
+            "reading-too-high",
+            "you-entered",
+            "confirm-reading",
+            "reading-accepted",
+            "reading-cancelled",
+        ),
         needs_account=True,
     ),
     "application_status": ActionSpec(
-        frozenset({"prompt", "next"}), _ASK | {"max_digits"},
-        ("application-not-found", "application-status-is", "due-date", "status-unknown",
-         *(f"status-{s}" for s in APPLICATION_STATUSES)),
+        frozenset({"prompt", "next"}),
+        _ASK | {"max_digits"},
+        (
+            "application-not-found",
+            "application-status-is",
+            "due-date",
+            "status-unknown",
+            *(f"status-{s}" for s in APPLICATION_STATUSES),
+        ),
     ),
     "callback_request": ActionSpec(
-        frozenset({"next"}), _ASK | {"topic", "prompt"}, ("enter-phone", "invalid-phone",
-                                                          "callback-registered"),
+        frozenset({"next"}),
+        _ASK | {"topic", "prompt"},
+        ("enter-phone", "invalid-phone", "callback-registered"),
     ),
     "transfer": ActionSpec(frozenset(), frozenset({"choice", "prompt"}), ("transferring",)),
     "hangup": ActionSpec(frozenset(), frozenset({"prompt"}), ("goodbye",)),
@@ -92,8 +110,17 @@ ACTIONS: Mapping[str, ActionSpec] = {
 _COMMON = frozenset({"action", "title"})
 _NODE_REFS = ("next", "fail", "not_found", "several", "no_account")
 _MENU_KEYS = frozenset(
-    {"start", "fallback", "account_node", "language", "timeout_ms", "retries", "max_steps",
-     "invalid_prompt", "timeout_prompt"}
+    {
+        "start",
+        "fallback",
+        "account_node",
+        "language",
+        "timeout_ms",
+        "retries",
+        "max_steps",
+        "invalid_prompt",
+        "timeout_prompt",
+    }
 )
 
 
@@ -201,7 +228,9 @@ class _Loader:
             for digit, target in node.choices.items():
                 self.ref(target, nodes, f"choice {digit!r}", node.id)
             if ACTIONS[node.action].needs_account and node.no_account is None:
-                raise self.fail("needs an account: set 'no_account' or [menu] account_node", node.id)
+                raise self.fail(
+                    "needs an account: set 'no_account' or [menu] account_node", node.id
+                )
         menu = Menu(
             start=start,
             fallback=fallback,
@@ -215,7 +244,9 @@ class _Loader:
         self.check_prompts(menu)
         return menu
 
-    def ref(self, target: Any, nodes: Mapping[str, Node], what: str, node: str | None = None) -> str:
+    def ref(
+        self, target: Any, nodes: Mapping[str, Node], what: str, node: str | None = None
+    ) -> str:
         if not isinstance(target, str) or target not in nodes:
             raise self.fail(f"{what} goes to unknown node {target!r}", node)
         return target
@@ -270,7 +301,9 @@ class _Loader:
             fields["choices"] = self.choices(raw["choices"], node_id)
         if action == "ask_account":
             fields["min_digits"] = self.integer(raw, "min_digits", 4, 1, 20, node_id)
-            fields["max_digits"] = self.integer(raw, "max_digits", 12, fields["min_digits"], 20, node_id)
+            fields["max_digits"] = self.integer(
+                raw, "max_digits", 12, fields["min_digits"], 20, node_id
+            )
         if action == "submit_meter_reading":
             fields["max_digits"] = self.integer(raw, "max_digits", 8, 1, 12, node_id)
             fields["max_increase"] = self.integer(raw, "max_increase", 10_000, 1, 10**9, node_id)

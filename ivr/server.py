@@ -44,11 +44,21 @@ def _utcnow() -> datetime:
 
 class IvrServer:
     def __init__(
-        self, *, menu: Menu, backend: IvrBackend, rules: RuleSet, host: str = "127.0.0.1",
-        port: int = DEFAULT_PORT, script: str = "ivr", clock: Callable[[], datetime] = _utcnow,
+        self,
+        *,
+        menu: Menu,
+        backend: IvrBackend,
+        rules: RuleSet,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        script: str = "ivr",
+        clock: Callable[[], datetime] = _utcnow,
         queue_load: Callable[[], Mapping[str, QueueLoad]] | None = None,
-        env_timeout: float = 5.0, reply_timeout: float = 60.0, backend_timeout: float = 10.0,
-        session_timeout: float = 1800.0, max_sessions: int = 500,
+        env_timeout: float = 5.0,
+        reply_timeout: float = 60.0,
+        backend_timeout: float = 10.0,
+        session_timeout: float = 1800.0,
+        max_sessions: int = 500,
     ) -> None:
         self.menu = menu
         self.backend = backend
@@ -88,7 +98,9 @@ class IvrServer:
             )
         except OSError as exc:
             raise IvrError(f"cannot listen for FastAGI on {self.host}:{self._port}: {exc}") from exc
-        log.info("FastAGI server listening on %s:%s (agi://…/%s)", self.host, self.port, self.script)
+        log.info(
+            "FastAGI server listening on %s:%s (agi://…/%s)", self.host, self.port, self.script
+        )
 
     async def stop(self) -> None:
         server, self._server = self._server, None
@@ -124,7 +136,7 @@ class IvrServer:
             # Only stop() (or loop shutdown) cancels us. End normally: on Python 3.11 asyncio's
             # stream callback calls task.exception() and logs a cancelled client task as an error.
             pass
-        except Exception:  # noqa: BLE001 - one broken session must not take the server down
+        except Exception:
             log.exception("FastAGI session from %s failed", peer)
         finally:
             self._tasks.discard(task)  # type: ignore[arg-type]
@@ -143,7 +155,9 @@ class IvrServer:
             log.debug("FastAGI: %s closed before sending an environment (a probe?)", peer)
             return
         except asyncio.LimitOverrunError:
-            log.warning("FastAGI: %s sent more than %s bytes without a blank line", peer, LINE_LIMIT)
+            log.warning(
+                "FastAGI: %s sent more than %s bytes without a blank line", peer, LINE_LIMIT
+            )
             return
         except TimeoutError:
             log.warning("FastAGI: no environment from %s within %s s", peer, self.env_timeout)
@@ -156,17 +170,24 @@ class IvrServer:
             log.warning("FastAGI: %s: %s", peer, exc)
             return
         if request.script != self.script:
-            log.warning("FastAGI: %s asked for script %r; we serve %r", peer, request.script,
-                        self.script)
+            log.warning(
+                "FastAGI: %s asked for script %r; we serve %r", peer, request.script, self.script
+            )
             return
         channel = AgiChannel(reader, writer, reply_timeout=self.reply_timeout)
         session = IvrSession(
-            menu=self.menu, backend=self.backend, rules=self.rules, channel=channel,
-            request=request, clock=self.clock, queue_load=self.queue_load,
+            menu=self.menu,
+            backend=self.backend,
+            rules=self.rules,
+            channel=channel,
+            request=request,
+            clock=self.clock,
+            queue_load=self.queue_load,
             backend_timeout=self.backend_timeout,
         )
         try:
             await asyncio.wait_for(session.run(), self.session_timeout)
         except TimeoutError:
-            log.warning("FastAGI session %s exceeded %s s; closed", session.call_id,
-                        self.session_timeout)
+            log.warning(
+                "FastAGI session %s exceeded %s s; closed", session.call_id, self.session_timeout
+            )

@@ -69,8 +69,15 @@ LoadProvider = Callable[[], Mapping[str, QueueLoad]]
 
 class IvrSession:
     def __init__(
-        self, *, menu: Menu, backend: IvrBackend, rules: RuleSet, channel: AgiChannel,
-        request: AgiRequest, clock: Clock, queue_load: LoadProvider | None = None,
+        self,
+        *,
+        menu: Menu,
+        backend: IvrBackend,
+        rules: RuleSet,
+        channel: AgiChannel,
+        request: AgiRequest,
+        clock: Clock,
+        queue_load: LoadProvider | None = None,
         backend_timeout: float = 10.0,
     ) -> None:
         self.menu = menu
@@ -113,12 +120,16 @@ class IvrSession:
             log.exception("IVR flow bug in session %s", self.call_id)
             self.state, _ = flow.step(self.menu, self.state, self._hung_up())
         record = flow.session_record(
-            self.state, call_id=self.call_id, channel=self.request.channel,
-            caller_id=self.request.caller_id, started_at=started_at, ended_at=self.clock(),
+            self.state,
+            call_id=self.call_id,
+            channel=self.request.channel,
+            caller_id=self.request.caller_id,
+            started_at=started_at,
+            ended_at=self.clock(),
         )
         try:
             await asyncio.wait_for(self.backend.record_session(record), self.backend_timeout)
-        except Exception:  # noqa: BLE001 - the caller is already on their way; log and go on
+        except Exception:
             log.exception("could not record IVR session %s", self.call_id)
         return record
 
@@ -136,7 +147,9 @@ class IvrSession:
                 return self._hung_up()
             if event is not None:
                 if not last:
-                    raise FlowError(f"{command!r} produces an event but is not last in {commands!r}")
+                    raise FlowError(
+                        f"{command!r} produces an event but is not last in {commands!r}"
+                    )
                 return event
         raise FlowError(f"batch without an event or Finish: {commands!r}")
 
@@ -174,11 +187,16 @@ class IvrSession:
         if self.queue_load is not None:
             try:
                 load = self.queue_load()
-            except Exception:  # noqa: BLE001 - route without load rather than not at all
+            except Exception:
                 log.exception("queue load provider failed; routing without it")
         return CallFacts(
-            at=self.clock(), choice=route.choice, segment=route.segment, debt_kop=route.debt_kop,
-            vip=route.vip, language=route.language, load=load,
+            at=self.clock(),
+            choice=route.choice,
+            segment=route.segment,
+            debt_kop=route.debt_kop,
+            vip=route.vip,
+            language=route.language,
+            load=load,
         )
 
     async def _request(self, command: Command) -> Event:
@@ -196,28 +214,36 @@ class IvrSession:
                 call, wrap = b.last_payment(account_id), lambda r: LastPaymentLoaded(payment=r)
             case LoadLastReading(account_id=account_id, meter=meter):
                 call = b.last_reading(account_id, meter)
-                wrap = lambda r: LastReadingLoaded(reading=r)  # noqa: E731
+                wrap = lambda r: LastReadingLoaded(reading=r)
             case StoreReading(account_id=account_id, meter=meter, value=value, max_increase=inc):
                 call = b.store_reading(
-                    account_id=account_id, meter=meter, value=value, max_increase=inc,
-                    at=self.clock(), call_id=self.call_id,
+                    account_id=account_id,
+                    meter=meter,
+                    value=value,
+                    max_increase=inc,
+                    at=self.clock(),
+                    call_id=self.call_id,
                 )
-                wrap = lambda r: ReadingStored(verdict=r)  # noqa: E731
+                wrap = lambda r: ReadingStored(verdict=r)
             case LoadApplication(number=number):
                 call = b.application_status(number)
-                wrap = lambda r: ApplicationLoaded(application=r)  # noqa: E731
+                wrap = lambda r: ApplicationLoaded(application=r)
             case RequestCallback(phone=phone, customer_id=cid, account_id=aid, topic=topic):
                 call = b.request_callback(
-                    call_id=self.call_id, phone=phone, customer_id=cid, account_id=aid,
-                    topic=topic, at=self.clock(),
+                    call_id=self.call_id,
+                    phone=phone,
+                    customer_id=cid,
+                    account_id=aid,
+                    topic=topic,
+                    at=self.clock(),
                 )
-                wrap = lambda r: CallbackRequested(callback=r)  # noqa: E731
+                wrap = lambda r: CallbackRequested(callback=r)
             case _:
                 raise FlowError(f"unknown command {command!r}")
         what = type(command).__name__
         try:
             result = await asyncio.wait_for(call, self.backend_timeout)
-        except Exception:  # noqa: BLE001 - any backend failure: hand over to a person
+        except Exception:
             log.exception("IVR backend call %s failed in session %s", what, self.call_id)
             return RequestFailed(what=what)
         return wrap(result)

@@ -50,8 +50,15 @@ from .values import (
 )
 
 _ACCOUNT_COLUMNS = (
-    Account.id, Account.number, Account.customer_id, Account.region, Account.balance_kop,
-    Account.debt_kop, Customer.kind, Customer.vip, Customer.language,
+    Account.id,
+    Account.number,
+    Account.customer_id,
+    Account.region,
+    Account.balance_kop,
+    Account.debt_kop,
+    Customer.kind,
+    Customer.vip,
+    Customer.language,
 )
 REASON_LIMIT = 300  # Interaction.routing_reason
 IDENTIFIED_LIMIT = 64  # Interaction.ivr_identified
@@ -131,40 +138,80 @@ class StoreBackend:
     # ------------------------------------------------------------------ writes
 
     async def store_reading(
-        self, *, account_id: int, meter: str, value: int, max_increase: int, at: datetime,
+        self,
+        *,
+        account_id: int,
+        meter: str,
+        value: int,
+        max_increase: int,
+        at: datetime,
         call_id: str,
     ) -> ReadingVerdict:
         async with self.db.write_session() as s, s.begin():
             if not self.db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises writers
-                await s.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+                await s.execute(
+                    select(Account.id).where(Account.id == account_id).with_for_update()
+                )
             latest = await _latest_reading(s, account_id, meter)
             previous = latest.value if latest is not None else None
             problem = reading_problem(value, previous, max_increase)
             if problem is not None:
                 return ReadingVerdict(problem=problem, previous=previous)
-            s.add(MeterReading(account_id=account_id, meter=meter, taken_at=at, value=value,
-                               source="ivr"))
-            await record_audit(s, None, "meter_reading.ivr", "account", account_id,
-                               {"meter": meter, "value": value, "call_id": call_id})
+            s.add(
+                MeterReading(
+                    account_id=account_id, meter=meter, taken_at=at, value=value, source="ivr"
+                )
+            )
+            await record_audit(
+                s,
+                None,
+                "meter_reading.ivr",
+                "account",
+                account_id,
+                {"meter": meter, "value": value, "call_id": call_id},
+            )
         return ReadingVerdict(problem=None, previous=previous)
 
     async def request_callback(
-        self, *, call_id: str, phone: str, customer_id: int | None, account_id: int | None,
-        topic: str, at: datetime,
+        self,
+        *,
+        call_id: str,
+        phone: str,
+        customer_id: int | None,
+        account_id: int | None,
+        topic: str,
+        at: datetime,
     ) -> CallbackInfo:
         """A call-back task plus `callback_status = pending` on the call card, together."""
         async with self.db.write_session() as s, s.begin():
             card_id = await open_call_card(
-                self.db, call_id=call_id, offered_at=at, caller_number=phone,
-                customer_id=customer_id, state="ivr", session=s,
+                self.db,
+                call_id=call_id,
+                offered_at=at,
+                caller_number=phone,
+                customer_id=customer_id,
+                state="ivr",
+                session=s,
             )
             await update_call_card(self.db, call_id, {"callback_status": "pending"}, session=s)
-            task = Task(kind="callback", customer_id=customer_id, phone=phone,
-                        interaction_id=card_id, due_at=at, notes=topic)
+            task = Task(
+                kind="callback",
+                customer_id=customer_id,
+                phone=phone,
+                interaction_id=card_id,
+                due_at=at,
+                notes=topic,
+            )
             s.add(task)
             await s.flush()
-            await record_audit(s, None, "task.create", "task", task.id,
-                               {"kind": "callback", "channel": "ivr", "account_id": account_id})
+            await record_audit(
+                s,
+                None,
+                "task.create",
+                "task",
+                task.id,
+                {"kind": "callback", "channel": "ivr", "account_id": account_id},
+            )
             return CallbackInfo(task_id=task.id, due_at=at)
 
     async def record_session(self, record: IvrSessionRecord) -> None:
@@ -179,13 +226,21 @@ class StoreBackend:
         }
         async with self.db.write_session() as s, s.begin():
             await open_call_card(
-                self.db, call_id=record.call_id, offered_at=record.started_at,
-                caller_number=record.caller, customer_id=record.customer_id, state="ivr", session=s,
+                self.db,
+                call_id=record.call_id,
+                offered_at=record.started_at,
+                caller_number=record.caller,
+                customer_id=record.customer_id,
+                state="ivr",
+                session=s,
             )
-            card = (await s.execute(
-                select(Interaction.customer_id, Interaction.account_id)
-                .where(Interaction.call_id == record.call_id)
-            )).one()
+            card = (
+                await s.execute(
+                    select(Interaction.customer_id, Interaction.account_id).where(
+                        Interaction.call_id == record.call_id
+                    )
+                )
+            ).one()
             # what the IVR learned fills gaps; it never overwrites what someone else set
             if card.customer_id is None and record.customer_id is not None:
                 changes["customer_id"] = record.customer_id
@@ -198,9 +253,17 @@ class StoreBackend:
     async def load_sessions(self, start: datetime, end: datetime) -> list[IvrSessionRecord]:
         """Call cards with an IVR path offered in [start, end), as records for `ivr.stats`."""
         stmt = (
-            select(Interaction.call_id, Interaction.offered_at, Interaction.caller_number,
-                   Interaction.ivr_path, Interaction.self_served, Interaction.routing_queue,
-                   Interaction.routing_reason, Interaction.customer_id, Interaction.account_id)
+            select(
+                Interaction.call_id,
+                Interaction.offered_at,
+                Interaction.caller_number,
+                Interaction.ivr_path,
+                Interaction.self_served,
+                Interaction.routing_queue,
+                Interaction.routing_reason,
+                Interaction.customer_id,
+                Interaction.account_id,
+            )
             .where(Interaction.offered_at >= start, Interaction.offered_at < end)
             .where(Interaction.ivr_path.is_not(None))
         )
@@ -212,13 +275,25 @@ class StoreBackend:
                 continue
             queue = row.routing_queue
             outcome = TRANSFERRED if queue else SELF_SERVED if row.self_served else ABANDONED
-            decision = (RoutingDecision(queue=queue, priority=0, reason=row.routing_reason or "",
-                                        rule_id="") if queue else None)
-            out.append(IvrSessionRecord(
-                call_id=row.call_id or "", started_at=row.offered_at, caller=row.caller_number,
-                path=tuple(row.ivr_path), customer_id=row.customer_id, account_id=row.account_id,
-                outcome=outcome, decision=decision,
-            ))
+            decision = (
+                RoutingDecision(
+                    queue=queue, priority=0, reason=row.routing_reason or "", rule_id=""
+                )
+                if queue
+                else None
+            )
+            out.append(
+                IvrSessionRecord(
+                    call_id=row.call_id or "",
+                    started_at=row.offered_at,
+                    caller=row.caller_number,
+                    path=tuple(row.ivr_path),
+                    customer_id=row.customer_id,
+                    account_id=row.account_id,
+                    outcome=outcome,
+                    decision=decision,
+                )
+            )
         return out
 
 
@@ -234,9 +309,15 @@ async def _latest_reading(s: AsyncSession, account_id: int, meter: str):  # type
 
 def _account(row) -> AccountInfo:  # type: ignore[no-untyped-def]
     return AccountInfo(
-        account_id=row.id, number=row.number, customer_id=row.customer_id,
-        segment=row.kind, vip=bool(row.vip), language=row.language or "ru", region=row.region,
-        balance_kop=row.balance_kop, debt_kop=row.debt_kop,
+        account_id=row.id,
+        number=row.number,
+        customer_id=row.customer_id,
+        segment=row.kind,
+        vip=bool(row.vip),
+        language=row.language or "ru",
+        region=row.region,
+        balance_kop=row.balance_kop,
+        debt_kop=row.debt_kop,
     )
 
 

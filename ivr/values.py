@@ -102,7 +102,7 @@ class IvrSessionRecord:
 
     @property
     def served(self) -> tuple[str, ...]:
-        return tuple(p[len(SERVED_MARK):] for p in self.path if p.startswith(SERVED_MARK))
+        return tuple(p[len(SERVED_MARK) :] for p in self.path if p.startswith(SERVED_MARK))
 
     @property
     def last_node(self) -> str | None:

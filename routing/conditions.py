@@ -119,8 +119,10 @@ class _Parser:
 
     def strings(self, key: str, value: Any) -> frozenset[str]:
         items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not items or not all(
-            isinstance(v, str) and v for v in items
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(v, str) and v for v in items)
         ):
             raise self.fail(f"'{key}' must be a non-empty string or list of strings, got {value!r}")
         return frozenset(items)

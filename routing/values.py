@@ -10,6 +10,7 @@ INDIVIDUAL = "individual"
 ORGANISATION = "organisation"
 SEGMENTS = frozenset({INDIVIDUAL, ORGANISATION})
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QueueLoad:
     """How busy one queue is right now (from the CTI call tracker)."""

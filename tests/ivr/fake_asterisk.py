@@ -60,8 +60,12 @@ class CallLog:
 
 class FakeAsterisk:
     def __init__(
-        self, *, keys: list[object], hang_up_on_prompt: str | None = None,
-        missing_prompts: frozenset[str] = frozenset(), linkedid: str | None = "1795459457.84",
+        self,
+        *,
+        keys: list[object],
+        hang_up_on_prompt: str | None = None,
+        missing_prompts: frozenset[str] = frozenset(),
+        linkedid: str | None = "1795459457.84",
     ) -> None:
         self.keys = list(keys)
         self.hang_up_on_prompt = hang_up_on_prompt
@@ -91,10 +95,13 @@ class FakeAsterisk:
                 return [f"200 result=1 ({self.linkedid})"]
             return ["200 result=0"]
         if command.startswith("SET VARIABLE "):
-            parts = shlex.split(command[len("SET VARIABLE "):])
+            parts = shlex.split(command[len("SET VARIABLE ") :])
             if len(parts) != 2:
-                return ["520-Invalid command syntax.  Proper usage follows:",
-                        "Sets a variable to the current channel.", "520 End of proper usage."]
+                return [
+                    "520-Invalid command syntax.  Proper usage follows:",
+                    "Sets a variable to the current channel.",
+                    "520 End of proper usage.",
+                ]
             log.variables[parts[0]] = parts[1]
             return ["200 result=1"]
         if command.startswith("STREAM FILE "):
@@ -130,12 +137,19 @@ class FakeAsterisk:
         return [reply, "HANGUP"]  # the unsolicited notice follows the -1 reply
 
     async def run(
-        self, port: int, *, caller_id: str, script: str = "ivr?lang=ru",
-        uniqueid: str = "1795459457.85", timeout: float = 10.0,
+        self,
+        port: int,
+        *,
+        caller_id: str,
+        script: str = "ivr?lang=ru",
+        uniqueid: str = "1795459457.85",
+        timeout: float = 10.0,
     ) -> CallLog:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         env = ENV_TEMPLATE.format(
-            script=script, channel="Local/ivr@incoming-0000002a;2", uniqueid=uniqueid,
+            script=script,
+            channel="Local/ivr@incoming-0000002a;2",
+            uniqueid=uniqueid,
             caller_id=caller_id,
         )
         writer.write(env.encode())
@@ -166,7 +180,9 @@ class FakeAsterisk:
         return self.log
 
 
-async def call(port: int, *, caller_id: str, keys: list[object] | None = None, **kw: object) -> CallLog:
+async def call(
+    port: int, *, caller_id: str, keys: list[object] | None = None, **kw: object
+) -> CallLog:
     run_kw = {k: kw.pop(k) for k in ("script", "uniqueid", "timeout") if k in kw}
     fake = FakeAsterisk(keys=list(keys or []), **kw)  # type: ignore[arg-type]
     return await fake.run(port, caller_id=caller_id, **run_kw)  # type: ignore[arg-type]

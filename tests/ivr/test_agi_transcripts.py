@@ -77,8 +77,11 @@ async def replay(name: str) -> tuple[AgiChannel, list[AgiReply], bytes]:
 async def test_06a_environment_and_every_reply_parse() -> None:
     channel, replies, block = await replay("06a-fastagi-ivr.jsonl")
     request = parse_environment(block)
-    assert (request.script, request.params, request.caller_id) == ("ivr", {"lang": "ru"},
-                                                                   "79001234567")
+    assert (request.script, request.params, request.caller_id) == (
+        "ivr",
+        {"lang": "ru"},
+        "79001234567",
+    )
     assert request.language == "ru" and request.args == ("first arg", "second")
     assert request.env["agi_accountcode"] == ""
     by_command = dict(zip((c for c, _ in agi_exchange("06a-fastagi-ivr.jsonl")[1]), replies))
@@ -89,7 +92,9 @@ async def test_06a_environment_and_every_reply_parse() -> None:
     assert by_command['STREAM FILE no-such-sound ""'].number == -1
     assert by_command["GET DATA hello-test 4000 3"].result == "123"
     assert by_command["THIS IS BOGUS"].code == 510
-    assert by_command["GET DATA"].code == 520 and "End of proper usage" in by_command["GET DATA"].text
+    assert (
+        by_command["GET DATA"].code == 520 and "End of proper usage" in by_command["GET DATA"].text
+    )
     assert by_command['SAY DIGITS 123 ""'].ok
     assert not channel.hung_up
 

@@ -42,7 +42,9 @@ async def test_unknown_caller_types_account_and_debtor_goes_to_debt_queue(
     assert record.decision is not None and record.decision.rule_id == "large-debt"
 
 
-async def test_wrong_account_number_is_asked_again(server: IvrServer, backend: MemoryBackend) -> None:
+async def test_wrong_account_number_is_asked_again(
+    server: IvrServer, backend: MemoryBackend
+) -> None:
     log = await call(server.port, caller_id=UNKNOWN, keys=["999999", "12", "100200300", "0"])
     assert log.played("account-not-found") == 1
     assert log.played("invalid-input") == 1  # too short to be an account number
@@ -67,7 +69,9 @@ async def test_anonymous_caller_is_asked_for_the_account(server: IvrServer) -> N
     assert log.played("enter-account") == 1 and log.played("after-service") == 0
 
 
-async def test_caller_with_two_accounts_picks_one(server: IvrServer, backend: MemoryBackend) -> None:
+async def test_caller_with_two_accounts_picks_one(
+    server: IvrServer, backend: MemoryBackend
+) -> None:
     await call(server.port, caller_id=TWO_ACCOUNTS, keys=["100200303", HANG_UP])
     record = backend.sessions[0]
     assert (record.customer_id, record.account_id, record.identified_by) == (12, 4, "account")
@@ -79,7 +83,9 @@ async def test_last_payment_is_said_with_its_date(server: IvrServer) -> None:
     assert log.said == ["number:2300", "date:1793534400"]  # 2026-11-01 12:00 UTC
 
 
-async def test_meter_reading_is_confirmed_and_stored(server: IvrServer, backend: MemoryBackend) -> None:
+async def test_meter_reading_is_confirmed_and_stored(
+    server: IvrServer, backend: MemoryBackend
+) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["3", "12345", "1", "9"])
     assert log.said[:2] == ["number:12000", "number:12345"]  # the last reading, then the new one
     assert log.played("reading-accepted") == 1
@@ -98,7 +104,9 @@ async def test_reading_lower_than_previous_is_rejected(
     assert backend.sessions[0].outcome == ABANDONED
 
 
-async def test_declined_confirmation_stores_nothing(server: IvrServer, backend: MemoryBackend) -> None:
+async def test_declined_confirmation_stores_nothing(
+    server: IvrServer, backend: MemoryBackend
+) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["3", "12100", "2", "12200", HANG_UP])
     assert log.played("reading-cancelled") == 1 and log.played("confirm-reading") == 2
     assert backend.stored_readings == []
@@ -107,8 +115,12 @@ async def test_declined_confirmation_stores_nothing(server: IvrServer, backend: 
 
 async def test_application_status_found(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["4", "5001", "9"])
-    assert log.prompts[2:6] == ["enter-application", "application-status-is",
-                                "status-in_progress", "due-date"]
+    assert log.prompts[2:6] == [
+        "enter-application",
+        "application-status-is",
+        "status-in_progress",
+        "due-date",
+    ]
     assert backend.sessions[0].served == ("application:5001:in_progress",)
 
 
@@ -135,7 +147,9 @@ async def test_callback_for_anonymous_caller_asks_the_number(
     assert [c.phone for c in backend.callbacks] == ["+79161234567"]
 
 
-async def test_operator_choice_is_routed_by_rules(server: IvrServer, backend: MemoryBackend) -> None:
+async def test_operator_choice_is_routed_by_rules(
+    server: IvrServer, backend: MemoryBackend
+) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["0"])
     assert (log.variables["CCDESK_QUEUE"], log.variables["CCDESK_PRIORITY"]) == ("support", "0")
     assert log.variables["CCDESK_IVR_PATH"] == "welcome>identify>main:0>operator"
@@ -171,8 +185,9 @@ async def test_invalid_choice_is_retried(server: IvrServer) -> None:
 async def test_caller_hangs_up_mid_menu_leaves_nothing_half_written(
     server: IvrServer, backend: MemoryBackend
 ) -> None:
-    log = await call(server.port, caller_id=KNOWN, keys=["3", "12345"],
-                     hang_up_on_prompt="confirm-reading")
+    log = await call(
+        server.port, caller_id=KNOWN, keys=["3", "12345"], hang_up_on_prompt="confirm-reading"
+    )
     assert log.caller_hung_up and log.closed_by_server
     # nothing after the hang-up but the check that it was one; no variables set on a dead channel
     assert log.commands[-1] == "CHANNEL STATUS"

@@ -86,8 +86,14 @@ async def test_endless_line_is_cut_off(server: IvrServer) -> None:
 async def test_peer_that_stops_answering_commands_is_timed_out(
     menu: Menu, rules: RuleSet, backend: MemoryBackend
 ) -> None:
-    srv = IvrServer(menu=menu, backend=backend, rules=rules, port=0, reply_timeout=0.3,
-                    clock=lambda: MONDAY_NOON)
+    srv = IvrServer(
+        menu=menu,
+        backend=backend,
+        rules=rules,
+        port=0,
+        reply_timeout=0.3,
+        clock=lambda: MONDAY_NOON,
+    )
     await srv.start()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
@@ -126,17 +132,26 @@ async def test_port_in_use_is_a_clear_error(server: IvrServer, menu: Menu, rules
 
 
 async def test_many_callers_at_once(server: IvrServer, backend: MemoryBackend) -> None:
-    logs = await asyncio.gather(*(
-        call(server.port, caller_id=KNOWN, keys=["1", "9"], uniqueid=f"1.{n}", linkedid=f"1.{n}")
-        for n in range(30)
-    ))
+    logs = await asyncio.gather(
+        *(
+            call(
+                server.port, caller_id=KNOWN, keys=["1", "9"], uniqueid=f"1.{n}", linkedid=f"1.{n}"
+            )
+            for n in range(30)
+        )
+    )
     assert all(log.played("balance-is") == 1 for log in logs)
     assert len(backend.sessions) == 30
 
 
 async def test_missing_sound_file_does_not_end_the_call(server: IvrServer) -> None:
-    log = await call(server.port, caller_id=KNOWN, keys=["5"], missing_prompts=frozenset({"welcome"}))
-    assert log.commands[2:4] == ['STREAM FILE welcome ""', "CHANNEL STATUS"]  # -1: was it a hang-up?
+    log = await call(
+        server.port, caller_id=KNOWN, keys=["5"], missing_prompts=frozenset({"welcome"})
+    )
+    assert log.commands[2:4] == [
+        'STREAM FILE welcome ""',
+        "CHANNEL STATUS",
+    ]  # -1: was it a hang-up?
     assert log.played("callback-registered") == 1 and log.script_hung_up
 
 
@@ -152,9 +167,7 @@ class BrokenBalance(MemoryBackend):
         raise RuntimeError("database is down")
 
 
-async def test_backend_failure_hands_the_caller_to_an_operator(
-    menu: Menu, rules: RuleSet
-) -> None:
+async def test_backend_failure_hands_the_caller_to_an_operator(menu: Menu, rules: RuleSet) -> None:
     data = sample_backend()
     broken = BrokenBalance(accounts=data.accounts, phones=data.phones)
     srv = IvrServer(menu=menu, backend=broken, rules=rules, port=0, clock=lambda: MONDAY_NOON)
@@ -175,8 +188,9 @@ class SlowBackend(MemoryBackend):
 
 async def test_slow_backend_is_timed_out(menu: Menu, rules: RuleSet) -> None:
     slow = SlowBackend()
-    srv = IvrServer(menu=menu, backend=slow, rules=rules, port=0, backend_timeout=0.2,
-                    clock=lambda: MONDAY_NOON)
+    srv = IvrServer(
+        menu=menu, backend=slow, rules=rules, port=0, backend_timeout=0.2, clock=lambda: MONDAY_NOON
+    )
     await srv.start()
     try:
         log = await call(srv.port, caller_id=KNOWN, keys=[])
@@ -188,8 +202,14 @@ async def test_slow_backend_is_timed_out(menu: Menu, rules: RuleSet) -> None:
 async def test_queue_load_reaches_routing(menu: Menu, rules: RuleSet) -> None:
     backend = sample_backend()
     load = {"billing": QueueLoad(waiting=9, available_agents=0)}
-    srv = IvrServer(menu=menu, backend=backend, rules=rules, port=0, clock=lambda: MONDAY_NOON,
-                    queue_load=lambda: load)
+    srv = IvrServer(
+        menu=menu,
+        backend=backend,
+        rules=rules,
+        port=0,
+        clock=lambda: MONDAY_NOON,
+        queue_load=lambda: load,
+    )
     await srv.start()
     try:
         log = await call(srv.port, caller_id=KNOWN, keys=["1", "0"])

@@ -35,31 +35,62 @@ NOW = MONDAY_NOON.astimezone(UTC)
 
 async def seed(db: Database) -> None:
     async with db.write_session() as s, s.begin():
-        s.add_all([
-            Customer(id=1, kind="individual", full_name="Иван Петров", name_key="иван петров"),
-            Customer(id=2, kind="organisation", full_name="ООО «Ромашка»", name_key="ооо ромашка",
-                     vip=True),
-        ])
+        s.add_all(
+            [
+                Customer(id=1, kind="individual", full_name="Иван Петров", name_key="иван петров"),
+                Customer(
+                    id=2,
+                    kind="organisation",
+                    full_name="ООО «Ромашка»",
+                    name_key="ооо ромашка",
+                    vip=True,
+                ),
+            ]
+        )
         await s.flush()
-        s.add_all([
-            Phone(customer_id=1, e164="+79001234567", raw="8 900 123-45-67"),
-            ContactPerson(customer_id=2, full_name="Бухгалтер", phone="+79005550000"),
-            Account(id=10, customer_id=1, number="100200300", region="Москва",
-                    balance_kop=150_050, debt_kop=0),
-            Account(id=11, customer_id=1, number="100200399", status="closed"),
-            Account(id=20, customer_id=2, number="900100100", region="Москва",
-                    balance_kop=-2_000_000, debt_kop=2_000_000),
-        ])
+        s.add_all(
+            [
+                Phone(customer_id=1, e164="+79001234567", raw="8 900 123-45-67"),
+                ContactPerson(customer_id=2, full_name="Бухгалтер", phone="+79005550000"),
+                Account(
+                    id=10,
+                    customer_id=1,
+                    number="100200300",
+                    region="Москва",
+                    balance_kop=150_050,
+                    debt_kop=0,
+                ),
+                Account(id=11, customer_id=1, number="100200399", status="closed"),
+                Account(
+                    id=20,
+                    customer_id=2,
+                    number="900100100",
+                    region="Москва",
+                    balance_kop=-2_000_000,
+                    debt_kop=2_000_000,
+                ),
+            ]
+        )
         await s.flush()
-        s.add_all([
-            Payment(account_id=10, paid_at=datetime(2026, 10, 31, 22, 30, tzinfo=UTC),
-                    amount_kop=230_000),  # 1 November in Moscow
-            Payment(account_id=10, paid_at=datetime(2026, 9, 1, 9, tzinfo=UTC), amount_kop=1),
-            MeterReading(account_id=10, taken_at=NOW - timedelta(days=30), value=12_000),
-            MeterReading(account_id=10, taken_at=NOW - timedelta(days=60), value=11_000),
-            Application(number="260000042", type="reconnection", customer_id=1, status="in_progress",
-                        due_at=datetime(2026, 12, 1, 9, tzinfo=UTC)),
-        ])
+        s.add_all(
+            [
+                Payment(
+                    account_id=10,
+                    paid_at=datetime(2026, 10, 31, 22, 30, tzinfo=UTC),
+                    amount_kop=230_000,
+                ),  # 1 November in Moscow
+                Payment(account_id=10, paid_at=datetime(2026, 9, 1, 9, tzinfo=UTC), amount_kop=1),
+                MeterReading(account_id=10, taken_at=NOW - timedelta(days=30), value=12_000),
+                MeterReading(account_id=10, taken_at=NOW - timedelta(days=60), value=11_000),
+                Application(
+                    number="260000042",
+                    type="reconnection",
+                    customer_id=1,
+                    status="in_progress",
+                    due_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+                ),
+            ]
+        )
 
 
 @pytest.fixture
@@ -101,30 +132,46 @@ async def test_store_reading_checks_against_the_latest(
     store: StoreBackend, db: Database, value: int, problem: str | None, stored: int
 ) -> None:
     before = await count(db, MeterReading)
-    verdict = await store.store_reading(account_id=10, meter="electricity", value=value,
-                                        max_increase=5000, at=NOW, call_id="c1")
+    verdict = await store.store_reading(
+        account_id=10, meter="electricity", value=value, max_increase=5000, at=NOW, call_id="c1"
+    )
     assert (verdict.problem, verdict.previous) == (problem, 12_000)
     assert await count(db, MeterReading) == before + stored
 
 
 async def test_callback_creates_task_and_marks_the_card(store: StoreBackend, db: Database) -> None:
-    info = await store.request_callback(call_id="cb-1", phone="+79001234567", customer_id=1,
-                                        account_id=10, topic="IVR call-back request", at=NOW)
+    info = await store.request_callback(
+        call_id="cb-1",
+        phone="+79001234567",
+        customer_id=1,
+        account_id=10,
+        topic="IVR call-back request",
+        at=NOW,
+    )
     card = await get_call_card(db, call_id="cb-1")
     assert card.callback_status == "pending" and card.customer_id == 1
     async with db.read_session() as s:
         task = await s.get(Task, info.task_id)
     assert task is not None and (task.kind, task.phone, task.interaction_id) == (
-        "callback", "+79001234567", card.id)
+        "callback",
+        "+79001234567",
+        card.id,
+    )
 
 
 def _record(call_id: str, **kw: object) -> IvrSessionRecord:
-    fields: dict[str, object] = dict(
-        call_id=call_id, started_at=NOW, caller="+79001234567",
-        path=("welcome", "identify", "main:0", "operator"), customer_id=1, account_id=10,
-        account_number="100200300", identified_by="phone", outcome=TRANSFERRED,
-        decision=RoutingDecision(queue="billing", priority=1, reason="bills", rule_id="billing"),
-    )
+    fields: dict[str, object] = {
+        "call_id": call_id,
+        "started_at": NOW,
+        "caller": "+79001234567",
+        "path": ("welcome", "identify", "main:0", "operator"),
+        "customer_id": 1,
+        "account_id": 10,
+        "account_number": "100200300",
+        "identified_by": "phone",
+        "outcome": TRANSFERRED,
+        "decision": RoutingDecision(queue="billing", priority=1, reason="bills", rule_id="billing"),
+    }
     fields.update(kw)
     return IvrSessionRecord(**fields)  # type: ignore[arg-type]
 
@@ -135,16 +182,33 @@ async def test_session_goes_onto_a_new_call_card(store: StoreBackend, db: Databa
     assert card.ivr_path == ("welcome", "identify", "main:0", "operator")
     assert (card.ivr_identified, card.routing_queue) == ("phone:100200300", "billing")
     assert card.routing_reason == "bills [rule billing, priority 1]"
-    assert (card.customer_id, card.account_id, card.self_served, card.state) == (1, 10, False, "ivr")
+    assert (card.customer_id, card.account_id, card.self_served, card.state) == (
+        1,
+        10,
+        False,
+        "ivr",
+    )
 
 
 async def test_session_completes_the_card_cti_opened_without_overwriting(
     store: StoreBackend, db: Database
 ) -> None:
-    await open_call_card(db, call_id="s-2", offered_at=NOW, caller_number="+79001234567",
-                         customer_id=2, state="offered")
-    await store.record_session(_record("s-2", outcome=SELF_SERVED, decision=None,
-                                       path=("welcome", "identify", "main:1", "balance", "+balance")))
+    await open_call_card(
+        db,
+        call_id="s-2",
+        offered_at=NOW,
+        caller_number="+79001234567",
+        customer_id=2,
+        state="offered",
+    )
+    await store.record_session(
+        _record(
+            "s-2",
+            outcome=SELF_SERVED,
+            decision=None,
+            path=("welcome", "identify", "main:1", "balance", "+balance"),
+        )
+    )
     card = await get_call_card(db, call_id="s-2")
     assert (card.customer_id, card.account_id) == (2, 10)  # the customer someone set stays
     assert card.self_served and card.routing_queue is None and card.state == "offered"
@@ -154,10 +218,17 @@ async def test_session_completes_the_card_cti_opened_without_overwriting(
 
 async def test_sessions_read_back_for_statistics(store: StoreBackend) -> None:
     await store.record_session(_record("a"))
-    await store.record_session(_record("b", outcome=SELF_SERVED, decision=None,
-                                       path=("welcome", "identify", "main:1", "balance", "+balance")))
-    await store.record_session(_record("c", outcome="abandoned", decision=None,
-                                       path=("welcome", "identify", "main")))
+    await store.record_session(
+        _record(
+            "b",
+            outcome=SELF_SERVED,
+            decision=None,
+            path=("welcome", "identify", "main:1", "balance", "+balance"),
+        )
+    )
+    await store.record_session(
+        _record("c", outcome="abandoned", decision=None, path=("welcome", "identify", "main"))
+    )
     await store.record_session(_record("d", started_at=NOW - timedelta(days=2)))
     records = await store.load_sessions(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
     stats = ivr_stats(records, start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1))
@@ -176,12 +247,18 @@ async def live(store: StoreBackend, menu: Menu, rules: RuleSet):  # type: ignore
 async def test_reading_through_the_ivr_is_stored_and_on_the_card(
     live: IvrServer, db: Database
 ) -> None:
-    log = await call(live.port, caller_id="79001234567", keys=["3", "12345", "1", "9"],
-                     linkedid="ivr-1")
+    log = await call(
+        live.port, caller_id="79001234567", keys=["3", "12345", "1", "9"], linkedid="ivr-1"
+    )
     assert log.played("reading-accepted") == 1
     async with db.read_session() as s:
-        latest = (await s.execute(select(MeterReading.value, MeterReading.source)
-                                  .order_by(MeterReading.id.desc()).limit(1))).one()
+        latest = (
+            await s.execute(
+                select(MeterReading.value, MeterReading.source)
+                .order_by(MeterReading.id.desc())
+                .limit(1)
+            )
+        ).one()
     assert tuple(latest) == (12_345, "ivr")
     card = await get_call_card(db, call_id="ivr-1")
     assert card.self_served and "+reading:12345" in card.ivr_path

@@ -23,10 +23,16 @@ async def sim(server: IvrServer, rules: RuleSet) -> AsyncIterator[PbxSimulator]:
         QueueConfig(name=name, members=(MemberConfig(interface=f"PJSIP/{3000 + n}", name=name),))
         for n, name in enumerate(rules.queues)
     )
-    simulator = PbxSimulator(SimConfig(
-        port=0, queues=queues, agi_address=f"127.0.0.1:{server.port}", answer_wait=0.01,
-        agent_answer_delay=0.05, seed=1,
-    ))
+    simulator = PbxSimulator(
+        SimConfig(
+            port=0,
+            queues=queues,
+            agi_address=f"127.0.0.1:{server.port}",
+            answer_wait=0.01,
+            agent_answer_delay=0.05,
+            seed=1,
+        )
+    )
     await simulator.start()
     yield simulator
     await simulator.stop()
@@ -51,8 +57,9 @@ async def queue_variable(sim: PbxSimulator, call_id: str) -> str | None:
 async def test_simulated_caller_is_routed_into_the_chosen_queue(
     sim: PbxSimulator, backend: MemoryBackend
 ) -> None:
-    call_id = sim.place_inbound_call(KNOWN, via_ivr=True, ivr_digits=["1", "0"], talk_time=5,
-                                     patience=30)
+    call_id = sim.place_inbound_call(
+        KNOWN, via_ivr=True, ivr_digits=["1", "0"], talk_time=5, patience=30
+    )
     record = await session_of(backend, call_id)  # the call card key is the CTI call id
     assert record.decision is not None and record.decision.queue == "billing"
     assert record.path[-1] == "operator-billing"

@@ -18,7 +18,7 @@ from ivr.errors import AgiProtocolError
         ("200 result= (timeout)", 200, "", "timeout", None),
         ("200 result=12 (timeout)", 200, "12", "timeout", 12),
         ("200 result=1 (79001234567)", 200, "1", "79001234567", 1),
-        ("200 result=1 (\"IVR Caller\" <79001234567>)", 200, "1", "\"IVR Caller\" <79001234567>", 1),
+        ('200 result=1 ("IVR Caller" <79001234567>)', 200, "1", '"IVR Caller" <79001234567>', 1),
         ("510 Invalid or unknown command", 510, "", "", None),
         ("100 result=0 Trying...", 100, "0", "", 0),
     ],
@@ -37,8 +37,12 @@ def test_non_replies_are_protocol_errors(line: str) -> None:
 @pytest.mark.parametrize(
     ("block", "script", "params", "caller"),
     [
-        (b"agi_network_script: ivr?lang=ru\nagi_callerid: 79001234567\n\n", "ivr", {"lang": "ru"},
-         "79001234567"),
+        (
+            b"agi_network_script: ivr?lang=ru\nagi_callerid: 79001234567\n\n",
+            "ivr",
+            {"lang": "ru"},
+            "79001234567",
+        ),
         (b"agi_network_script: /ivr\r\nagi_callerid: unknown\r\n\r\n", "ivr", {}, ""),
         (b"agi_network_script: ivr\nagi_callerid: <unknown>\nnoise line\nx: y\n\n", "ivr", {}, ""),
     ],

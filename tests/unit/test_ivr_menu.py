@@ -35,18 +35,26 @@ def changed(path: str, value: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (changed("nodes.main.choices", {"1": "balanse"}),
-         "node 'main': choice '1' goes to unknown node 'balanse'"),
-        (changed("nodes.main.choices", {"12": "balance"}),
-         "node 'main': choice key '12' is not one DTMF key"),
+        (
+            changed("nodes.main.choices", {"1": "balanse"}),
+            "node 'main': choice '1' goes to unknown node 'balanse'",
+        ),
+        (
+            changed("nodes.main.choices", {"12": "balance"}),
+            "node 'main': choice key '12' is not one DTMF key",
+        ),
         (changed("nodes.main.choices", {}), "node 'main': 'choices' must be a table"),
         (changed("nodes.balance.next", "nowhere"), "node 'balance': 'next' goes to unknown node"),
-        (changed("nodes.main.prompt", "no-such-prompt"),
-         "node 'main': prompt 'no-such-prompt' has no text in [prompts.ru]"),
+        (
+            changed("nodes.main.prompt", "no-such-prompt"),
+            "node 'main': prompt 'no-such-prompt' has no text in [prompts.ru]",
+        ),
         (changed("nodes.main.prompt", "two words"), "node 'main': prompt 'two words' is not"),
         (changed("nodes.main.prompt", None), "node 'main': action 'menu' needs ['prompt']"),
-        (changed("prompts.ru.balance-is", None),
-         "node 'balance': prompt 'balance-is' has no text in [prompts.ru]"),
+        (
+            changed("prompts.ru.balance-is", None),
+            "node 'balance': prompt 'balance-is' has no text in [prompts.ru]",
+        ),
         (changed("prompts.en", {"welcome": "Hello"}), "has no text in [prompts.en]"),
         (changed("nodes.main.action", "dance"), "node 'main': unknown action 'dance'"),
         (changed("nodes.main.colour", "red"), "node 'main': unknown key(s) ['colour']"),

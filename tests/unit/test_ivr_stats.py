@@ -11,21 +11,36 @@ from routing import RoutingDecision
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def session(path: tuple[str, ...], outcome: str, *, hour: int = 10, queue: str | None = None
-            ) -> IvrSessionRecord:
-    decision = (RoutingDecision(queue=queue, priority=0, reason="r", rule_id="x")
-                if queue else None)
-    return IvrSessionRecord(call_id=f"{hour}.{len(path)}.{outcome}",
-                            started_at=DAY + timedelta(hours=hour), path=path, outcome=outcome,
-                            decision=decision)
+def session(
+    path: tuple[str, ...], outcome: str, *, hour: int = 10, queue: str | None = None
+) -> IvrSessionRecord:
+    decision = RoutingDecision(queue=queue, priority=0, reason="r", rule_id="x") if queue else None
+    return IvrSessionRecord(
+        call_id=f"{hour}.{len(path)}.{outcome}",
+        started_at=DAY + timedelta(hours=hour),
+        path=path,
+        outcome=outcome,
+        decision=decision,
+    )
 
 
 RECORDS = [
     session(("welcome", "identify", "main:1", "balance", "+balance", "after-billing"), SELF_SERVED),
     session(("welcome", "identify", "main:3", "meter", "+reading:12345"), SELF_SERVED),
     session(("welcome", "identify", "main:0", "operator"), TRANSFERRED, queue="support"),
-    session(("welcome", "identify", "main:1", "balance", "+balance", "after-billing:0",
-             "operator-billing"), TRANSFERRED, queue="billing"),
+    session(
+        (
+            "welcome",
+            "identify",
+            "main:1",
+            "balance",
+            "+balance",
+            "after-billing:0",
+            "operator-billing",
+        ),
+        TRANSFERRED,
+        queue="billing",
+    ),
     session(("welcome", "identify", "main"), ABANDONED),
     session(("welcome", "identify", "main:3", "meter"), ABANDONED),
     session(("welcome", "identify", "main"), ABANDONED),

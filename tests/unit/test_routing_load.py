@@ -17,8 +17,13 @@ BASE: dict[str, Any] = {
     "queues": {"support": "Support", "billing": "Billing"},
     "default": {"queue": "support", "priority": 0, "reason": "default"},
     "rules": [
-        {"id": "billing", "queue": "billing", "priority": 1, "reason": "bills",
-         "when": {"choice": "billing"}},
+        {
+            "id": "billing",
+            "queue": "billing",
+            "priority": 1,
+            "reason": "bills",
+            "when": {"choice": "billing"},
+        },
     ],
 }
 
@@ -41,7 +46,10 @@ def with_rule(**rule: Any) -> dict[str, Any]:
         (with_rule(when={"hours": "25:00-26:00"}), "rule 'bad': 'hours' must look like"),
         (with_rule(when={"weekdays": ["monday"]}), "rule 'bad': unknown weekday(s) ['monday']"),
         (with_rule(when={"segment": "pensioner"}), "rule 'bad': unknown segment(s)"),
-        (with_rule(when={"min_waiting": {"sales": 3}}), "rule 'bad': 'min_waiting' names unknown queue"),
+        (
+            with_rule(when={"min_waiting": {"sales": 3}}),
+            "rule 'bad': 'min_waiting' names unknown queue",
+        ),
         (with_rule(when={"max_available": {"billing": -1}}), "rule 'bad': 'max_available.billing'"),
         (with_rule(when="vip"), "rule 'bad': 'when' must be a table"),
         (with_rule(priority=1000), "rule 'bad': priority must be an integer 0..100"),
@@ -58,17 +66,29 @@ def with_rule(**rule: Any) -> dict[str, Any]:
             "rule 'billing': unreachable: rule 'all' before it matches every call",
         ),
         (
-            {**BASE, "departments": {"metering": "M"},
-             "application_default": {"queue": "metering", "reason": "m"},
-             "applications": [{"id": "app", "queue": "billing", "reason": "x"}]},
+            {
+                **BASE,
+                "departments": {"metering": "M"},
+                "application_default": {"queue": "metering", "reason": "m"},
+                "applications": [{"id": "app", "queue": "billing", "reason": "x"}],
+            },
             "rule 'app': unknown queue 'billing'",
         ),
         (
-            {**BASE, "departments": {"metering": "M"},
-             "application_types": {"meter_dispute": {"title": "x", "sla_hours": 24}},
-             "application_default": {"queue": "metering", "reason": "m"},
-             "applications": [{"id": "app", "queue": "metering", "reason": "x",
-                               "when": {"type": "meter_dispoot"}}]},
+            {
+                **BASE,
+                "departments": {"metering": "M"},
+                "application_types": {"meter_dispute": {"title": "x", "sla_hours": 24}},
+                "application_default": {"queue": "metering", "reason": "m"},
+                "applications": [
+                    {
+                        "id": "app",
+                        "queue": "metering",
+                        "reason": "x",
+                        "when": {"type": "meter_dispoot"},
+                    }
+                ],
+            },
             "rule 'app': unknown application type(s) ['meter_dispoot']",
         ),
     ],
@@ -83,11 +103,18 @@ def test_broken_rule_set_is_rejected_naming_the_rule(data: dict[str, Any], messa
 def test_first_matching_rule_wins_in_file_order() -> None:
     data = copy.deepcopy(BASE)
     data["rules"].append(
-        {"id": "later", "queue": "support", "priority": 9, "reason": "later", "when": {"choice": "billing"}}
+        {
+            "id": "later",
+            "queue": "support",
+            "priority": 9,
+            "reason": "later",
+            "when": {"choice": "billing"},
+        }
     )
     rules = parse_rules(data)
-    decision = route_call(rules, CallFacts(at=datetime(2026, 1, 5, 12, tzinfo=ZoneInfo("UTC")),
-                                           choice="billing"))
+    decision = route_call(
+        rules, CallFacts(at=datetime(2026, 1, 5, 12, tzinfo=ZoneInfo("UTC")), choice="billing")
+    )
     assert decision.rule_id == "billing"
 
 

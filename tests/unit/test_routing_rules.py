@@ -42,19 +42,46 @@ BUSY_BILLING = {"billing": QueueLoad(waiting=7, available_agents=0)}
         # language
         (facts(choice="billing", language="en"), "support", 2, "english"),
         # time of day and weekday (Moscow time, whatever the zone of `at`)
-        (facts(choice="billing", at=datetime(2026, 11, 23, 20, 0, tzinfo=MSK)), "support", 0, "night"),
-        (facts(choice="billing", at=datetime(2026, 11, 23, 7, 59, tzinfo=MSK)), "support", 0, "night"),
-        (facts(choice="billing", at=datetime(2026, 11, 23, 8, 0, tzinfo=MSK)), "billing", 1, "billing"),
-        (facts(choice="billing", at=datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo("UTC"))),
-         "support", 0, "night"),  # 17:30 UTC is 20:30 in Moscow
+        (
+            facts(choice="billing", at=datetime(2026, 11, 23, 20, 0, tzinfo=MSK)),
+            "support",
+            0,
+            "night",
+        ),
+        (
+            facts(choice="billing", at=datetime(2026, 11, 23, 7, 59, tzinfo=MSK)),
+            "support",
+            0,
+            "night",
+        ),
+        (
+            facts(choice="billing", at=datetime(2026, 11, 23, 8, 0, tzinfo=MSK)),
+            "billing",
+            1,
+            "billing",
+        ),
+        (
+            facts(choice="billing", at=datetime(2026, 11, 23, 17, 30, tzinfo=ZoneInfo("UTC"))),
+            "support",
+            0,
+            "night",
+        ),  # 17:30 UTC is 20:30 in Moscow
         (facts(choice="billing", at=SATURDAY_NOON), "support", 0, "weekend"),
         (facts(choice="billing", vip=True, at=SATURDAY_NOON), "vip", 10, "vip"),
         # queue load: overflow only when no free agent AND 5+ waiting
         (facts(choice="billing", load=BUSY_BILLING), "support", 1, "billing-overflow"),
-        (facts(choice="billing", load={"billing": QueueLoad(waiting=7, available_agents=1)}),
-         "billing", 1, "billing"),
-        (facts(choice="billing", load={"billing": QueueLoad(waiting=4, available_agents=0)}),
-         "billing", 1, "billing"),
+        (
+            facts(choice="billing", load={"billing": QueueLoad(waiting=7, available_agents=1)}),
+            "billing",
+            1,
+            "billing",
+        ),
+        (
+            facts(choice="billing", load={"billing": QueueLoad(waiting=4, available_agents=0)}),
+            "billing",
+            1,
+            "billing",
+        ),
         # unidentified callers
         (facts(choice="general", segment=None), "support", 0, "unidentified"),
         (facts(choice="meter", segment=None), "meter", 1, "meter"),
