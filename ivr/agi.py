@@ -59,7 +59,9 @@ class AgiRequest:
 
     @property
     def language(self) -> str:
-        return self.params.get("lang") or self.env.get("agi_language", "")
+        """The `?lang=` of the AGI URL. Not agi_language: a channel's language is "en" by default
+        in Asterisk whatever the caller speaks (see 06a), so it would say nothing."""
+        return self.params.get("lang", "")
 
     @property
     def args(self) -> tuple[str, ...]:

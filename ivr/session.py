@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from routing import CallFacts, QueueLoad, RuleSet, route_call
 
@@ -101,7 +102,7 @@ class IvrSession:
             # The call card is keyed by the Linkedid (what the CTI tracker sees); the AGI environment
             # only carries this channel's Uniqueid, so ask for it and fall back when not available.
             linkedid = await self.channel.get_full_variable("${CHANNEL(linkedid)}")
-            self.call_id = linkedid or self.request.uniqueid
+            self.call_id = linkedid or self.request.uniqueid or f"agi-{uuid4().hex[:16]}"
             state, commands = flow.start(
                 self.menu, caller_id=self.request.caller_id, language=self.request.language
             )
