@@ -13,10 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import record_audit
+from ..base import utcnow
 from ..db import Database
 from ..errors import ImportFailed
 from ..models import Account, Customer, Phone
@@ -62,6 +63,7 @@ class _Cust:
     phones: set[str]
     new_phones: list[tuple[str, str]] = field(default_factory=list)
     dirty: bool = False
+    is_new: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -107,6 +109,10 @@ class _Store:
         self.customers: dict[int, _Cust] = {}
         self.new_customers: list[_Cust] = []
         self.new_accounts: list[_Acct] = []
+        self.next_id: dict[str, int] = {}
+        # What this chunk changed; only these are written, so a chunk costs what it holds, not the file so far.
+        self.touched_customers: dict[int, _Cust] = {}  # keyed by id(): each once, in order
+        self.touched_accounts: dict[int, _Acct] = {}
 
     async def load(self, numbers: set[str], phones: set[str]) -> None:
         numbers -= self.accounts.keys()
@@ -156,50 +162,78 @@ class _Store:
             self.customers[r.id] = _Cust(id=r.id, full_name=r.full_name, kind=r.kind, email=r.email, inn=r.inn,
                                          phones=phones[r.id])
 
+    async def reserve_ids(self, table: str, count: int) -> list[int]:
+        """Primary keys for `count` new rows, so one executemany inserts them and we know their ids.
+
+        RETURNING would do, but on SQLite SQLAlchemy then sends one INSERT per row (20x slower).
+        SQLite: the import holds the only write lock (BEGIN IMMEDIATE), so max(id) is ours to extend.
+        PostgreSQL: take the values from the table's sequence.
+        """
+        if self.s.bind.dialect.name == "postgresql":
+            rows = await self.s.execute(
+                text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"),
+                {"n": count},
+            )
+            return [r[0] for r in rows]
+        start = self.next_id.get(table)
+        if start is None:
+            start = (await self.s.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}"))) + 1
+        self.next_id[table] = start + count
+        return list(range(start, start + count))
+
     async def write(self) -> None:
+        now = utcnow()
         if self.new_customers:
-            ids = (await self.s.execute(
-                insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-                [dict(full_name=c.full_name, name_key=search_key(c.full_name), kind=c.kind, email=c.email, inn=c.inn)
-                 for c in self.new_customers],
-            )).scalars().all()
+            ids = await self.reserve_ids("customers", len(self.new_customers))
+            await self.s.execute(
+                insert(Customer.__table__),
+                [dict(id=cid, full_name=c.full_name, name_key=search_key(c.full_name), kind=c.kind, email=c.email,
+                      inn=c.inn, vip=False, language="ru", paper_bill=True, notes="", created_at=now,
+                      updated_at=now)
+                 for c, cid in zip(self.new_customers, ids, strict=True)],
+            )
             for cust, cid in zip(self.new_customers, ids, strict=True):
                 cust.id = cid
                 self.customers[cid] = cust
-        dirty = [c for c in self.customers.values() if c.dirty and c not in self.new_customers]
+        dirty = [c for c in self.touched_customers.values() if c.dirty and not c.is_new]
         if dirty:
             await self.s.execute(
                 update(Customer.__table__).where(Customer.__table__.c.id == bindparam("cid")),
                 [dict(cid=c.id, full_name=c.full_name, name_key=search_key(c.full_name), kind=c.kind, email=c.email,
                       inn=c.inn) for c in dirty],
             )
-        phones = [dict(customer_id=c.id, e164=e164, raw=raw, is_primary=(c in self.new_customers and i == 0))
-                  for c in self.customers.values() for i, (raw, e164) in enumerate(c.new_phones)]
+        phones = [dict(customer_id=c.id, e164=e164, raw=raw, is_primary=(c.is_new and i == 0))
+                  for c in self.touched_customers.values() for i, (raw, e164) in enumerate(c.new_phones)]
         if phones:
-            await self.s.execute(insert(Phone), phones)
+            await self.s.execute(insert(Phone.__table__), [dict(p, kind="mobile") for p in phones])
+        new_accounts = {a for a in self.new_accounts}  # identity set (eq=False)
         if self.new_accounts:
-            ids = (await self.s.execute(
-                insert(Account).returning(Account.id, sort_by_parameter_order=True),
-                [dict(number=a.number, customer_id=a.customer.id, address=a.address, address_key=search_key(a.address),
-                      region=a.region, tariff=a.tariff, debt_kop=a.debt_kop, debt_since=a.debt_since,
-                      balance_kop=a.balance_kop) for a in self.new_accounts],
-            )).scalars().all()
+            ids = await self.reserve_ids("accounts", len(self.new_accounts))
+            await self.s.execute(
+                insert(Account.__table__),
+                [dict(id=aid, number=a.number, customer_id=a.customer.id, address=a.address,
+                      address_key=search_key(a.address), region=a.region, tariff=a.tariff, debt_kop=a.debt_kop,
+                      debt_since=a.debt_since, balance_kop=a.balance_kop, status="active", opened_on=None)
+                 for a, aid in zip(self.new_accounts, ids, strict=True)],
+            )
             for acct, aid in zip(self.new_accounts, ids, strict=True):
                 acct.id = aid
-        dirty_accounts = [a for a in self.accounts.values() if a.dirty and a not in self.new_accounts]
+        dirty_accounts = [a for a in self.touched_accounts.values() if a.dirty and a.id is not None and a not in new_accounts]
         if dirty_accounts:
             await self.s.execute(
                 update(Account.__table__).where(Account.__table__.c.id == bindparam("aid")),
                 [dict(aid=a.id, address=a.address, address_key=search_key(a.address), region=a.region, tariff=a.tariff,
                       debt_kop=a.debt_kop, debt_since=a.debt_since, balance_kop=a.balance_kop) for a in dirty_accounts],
             )
-        for c in self.customers.values():
-            c.dirty = False
+        for c in self.touched_customers.values():
+            c.dirty = c.is_new = False
             c.new_phones.clear()
-        for a in self.accounts.values():
+        for a in self.touched_accounts.values():
             a.dirty = False
         self.new_customers.clear()
         self.new_accounts.clear()
+        self.touched_customers.clear()
+        self.touched_accounts.clear()
 
 
 def _apply_customer(store: _Store, row: list[str], columns: dict[str, int]) -> str:
@@ -224,52 +258,50 @@ def _apply_customer(store: _Store, row: list[str], columns: dict[str, int]) -> s
     cust = account.customer if account else None
     if cust is None:
         owners = {id(c): c for _raw, e164 in phones for c in store.by_phone.get(e164, [])}
+        if number is not None:
+            # A new account whose phone someone else already has (a family, a shared office line) belongs to
+            # that someone only if the name agrees; otherwise it is a new customer sharing the number.
+            owners = {k: c for k, c in owners.items() if search_key(c.full_name) == search_key(name)}
         if len(owners) > 1:
             raise _RowRejected("phone", _cell(row, columns, "phone"),
                                f"the number belongs to {len(owners)} different customers; give the account number")
         cust = next(iter(owners.values()), None)
-    outcome = "updated"
+    changed = False
+    created = cust is None
     if cust is None:
-        cust = _Cust(id=None, full_name=name, kind=kind, email=email, inn=inn, phones=set())
+        cust = _Cust(id=None, full_name=name, kind=kind, email=email, inn=inn, phones=set(), is_new=True)
         store.new_customers.append(cust)
-        outcome = "inserted"
     else:
-        changed = False
         for attr, value in (("full_name", name), ("kind", kind), ("email", email), ("inn", inn)):
             if value is not None and getattr(cust, attr) != value:
                 setattr(cust, attr, value)
-                changed = True
-        cust.dirty |= changed
-        outcome = "updated" if changed else "skipped"
+                cust.dirty = changed = True
+    store.touched_customers[id(cust)] = cust
     for raw, e164 in phones:
         if e164 not in cust.phones:
             cust.phones.add(e164)
             cust.new_phones.append((raw, e164))
             store.by_phone.setdefault(e164, []).append(cust)
-            if outcome == "skipped":
-                outcome = "updated"
+            changed = True
     if number:
         if account is None:
             account = _Acct(id=None, number=number, customer=cust, address=address, region=region, tariff=tariff,
                             debt_kop=debt or 0, balance_kop=-(debt or 0))
             store.accounts[number] = account
             store.new_accounts.append(account)
-            if outcome == "skipped":
-                outcome = "updated"
+            changed = True
         else:
-            changed = False
             for attr, value in (("address", address), ("region", region), ("tariff", tariff)):
                 if value and getattr(account, attr) != value:
                     setattr(account, attr, value)
-                    changed = True
+                    account.dirty = changed = True
             if debt is not None and account.debt_kop != debt:
                 account.debt_kop = debt
-                changed = True
-            if changed:
-                account.dirty = True
-                if outcome == "skipped":
-                    outcome = "updated"
-    return outcome
+                account.dirty = changed = True
+        store.touched_accounts[id(account)] = account
+    if created:
+        return "inserted"
+    return "updated" if changed else "skipped"
 
 
 def _apply_debt(store: _Store, row: list[str], columns: dict[str, int]) -> str:
@@ -288,6 +320,7 @@ def _apply_debt(store: _Store, row: list[str], columns: dict[str, int]) -> str:
     for key, value in wanted.items():
         setattr(account, key, value)
     account.dirty = True
+    store.touched_accounts[id(account)] = account
     return "updated"
 
 

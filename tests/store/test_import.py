@@ -78,14 +78,19 @@ async def test_bad_rows_are_reported_with_row_column_and_reason_and_good_rows_st
     assert lines[0] == "row;column;value;reason" and lines[3].startswith("5;phone;123;")
 
 
-async def test_duplicates_inside_one_file_become_one_customer(db, tmp_path) -> None:
+async def test_duplicates_inside_one_file_become_one_customer_and_a_rerun_changes_nothing(db, tmp_path) -> None:
     text = ("ФИО,Телефон,Лицевой счет\n"
             "Смирнов Олег,9160000001,3000000001\n"
-            "Смирнов Олег,8 916 000-00-01,3000000001\n"
-            "Смирнов Олег Петрович,+79160000001,3000000002\n")
-    summary = await import_file(db, "customers", _write(tmp_path, "dup.csv", text))
-    assert (summary.inserted, summary.skipped, summary.updated) == (1, 1, 1)
-    assert await _counts(db) == (1, 1, 2)
+            "Смирнов Олег,8 916 000-00-01,3000000001\n"  # the same row again
+            "Смирнов Олег,+79160000001,3000000002\n"  # his second account
+            "Смирнова Анна,+79160000001,3000000003\n")  # his wife: same home number, her own account
+    path = _write(tmp_path, "dup.csv", text)
+    summary = await import_file(db, "customers", path)
+    assert (summary.inserted, summary.skipped, summary.updated) == (2, 1, 1)
+    assert await _counts(db) == (2, 2, 3)
+    assert {p.customer.full_name for p in await screen_pop(db, "9160000001")} == {"Смирнов Олег", "Смирнова Анна"}
+    again = await import_file(db, "customers", path)
+    assert (again.inserted, again.updated, again.skipped) == (0, 0, 4)
 
 
 async def test_cp1251_csv_with_tabs_is_read(db, tmp_path) -> None:

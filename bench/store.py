@@ -1,0 +1,148 @@
+"""Store benchmark: the screen-pop query on a utility-sized SQLite store, import throughput, demo generation.
+
+    python bench/store.py            # 1M customers, 10M call cards (builds bench/out/store-1000000.db once, ~15 min)
+    python bench/store.py --quick    # 20k customers, under a minute
+
+The pop is timed through `screen_pop` (one thread hop per pop) and, as the baseline in the same run,
+through the async reader engine where every statement is its own aiosqlite hop; the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, select, text  # noqa: E402
+
+from crm_store.db import Database, open_database  # noqa: E402
+from crm_store.demo import DemoSpec, generate  # noqa: E402
+from crm_store.importer import import_file  # noqa: E402
+from crm_store.migrate import upgrade  # noqa: E402
+from crm_store.models import Customer, Interaction  # noqa: E402
+from crm_store.pop import pop_sync, screen_pop  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+async def build_store(path: Path, customers: int, per_customer: float) -> tuple[Database, float | None]:
+    url = f"sqlite:///{path}"
+    await upgrade(url)
+    db = open_database(url)
+    async with db.read_session() as s:
+        have = await s.scalar(select(func.count()).select_from(Customer))
+    if have >= customers:
+        print(f"reusing {path} ({have} customers)")
+        return db, None
+    print(f"generating {customers} customers with {per_customer} call cards each into {path} …", flush=True)
+    started = time.perf_counter()
+    await generate(db, DemoSpec(customers=customers - have, seed=42, interactions_per_customer=per_customer),
+                   progress=lambda n: print(f"  {n} customers, {time.perf_counter() - started:.0f} s", flush=True))
+    async with db.writer.connect() as conn:
+        await conn.execute(text("ANALYZE"))
+    return db, time.perf_counter() - started
+
+
+async def time_pops(db: Database, numbers: list[str]) -> tuple[list[float], list[float]]:
+    fast, baseline = [], []
+    for number in numbers[:200]:  # warm the statement cache and the page cache alike for both paths
+        await screen_pop(db, number)
+    for number in numbers:
+        t = time.perf_counter()
+        pops = await screen_pop(db, number)
+        fast.append((time.perf_counter() - t) * 1000)
+        assert pops, f"{number} popped nobody"
+    for number in numbers[: max(1000, len(numbers) // 5)]:
+        t = time.perf_counter()
+        async with db.reader.connect() as conn:
+            await conn.run_sync(lambda c: pop_sync(c, number))  # noqa: B023
+        baseline.append((time.perf_counter() - t) * 1000)
+    return fast, baseline
+
+
+def write_import_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    forms = ("8 ({a}) {b}-{c}-{d}", "+7 {a} {b}{c}{d}", "{a}{b}{c}{d}")
+    with path.open("w", encoding="cp1251", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["ФИО", "Лицевой счёт", "Телефон", "Адрес", "Сумма долга"])
+        for i in range(rows):
+            a = f"9{rng.randrange(10, 99)}"
+            number = rng.choice(forms).format(a=a, b=f"{rng.randrange(1000):03d}", c=f"{rng.randrange(100):02d}",
+                                              d=f"{rng.randrange(100):02d}")
+            debt = f"{rng.randrange(0, 50000)},{rng.randrange(100):02d}" if rng.random() < 0.2 else "0"
+            w.writerow([f"Импортов Клиент {i}", f"77{i:08d}", number, f"г. Москва, ул. Новая, д. {i % 200}", debt])
+
+
+async def bench_import(rows: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "customers.csv"
+        write_import_csv(path, rows)
+        url = f"sqlite:///{Path(tmp) / 'import.db'}"
+        await upgrade(url)
+        db = open_database(url)
+        try:
+            t = time.perf_counter()
+            first = await import_file(db, "customers", path)
+            first_s = time.perf_counter() - t
+            t = time.perf_counter()
+            again = await import_file(db, "customers", path)
+            again_s = time.perf_counter() - t
+        finally:
+            await db.dispose()
+    print(f"import of {rows} rows (cp1251 CSV): {first.line()} in {first_s:.2f} s; "
+          f"re-run: {again.line()} in {again_s:.2f} s")
+    return rows / first_s, rows / again_s
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a small store, under a minute")
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--samples", type=int)
+    parser.add_argument("--import-rows", type=int)
+    args = parser.parse_args()
+    customers = args.customers or (20_000 if args.quick else 1_000_000)
+    samples = args.samples or (2_000 if args.quick else 10_000)
+    import_rows = args.import_rows or (20_000 if args.quick else 100_000)
+    per_customer = 10.0
+
+    OUT.mkdir(exist_ok=True)
+    db, gen_s = await build_store(OUT / f"store-{customers}.db", customers, per_customer)
+    try:
+        async with db.read_session() as s:
+            n_customers = await s.scalar(select(func.count()).select_from(Customer))
+            n_cards = await s.scalar(select(func.max(Interaction.id)))
+            numbers = list(await s.scalars(text("SELECT raw FROM phones ORDER BY random() LIMIT :n"), {"n": samples}))
+        print(f"store: {n_customers} customers, {n_cards} call cards; {len(numbers)} random numbers as written")
+        fast, baseline = await time_pops(db, numbers)
+    finally:
+        await db.dispose()
+    p50, p99 = percentile(fast, 50), percentile(fast, 99)
+    b50, b99 = percentile(baseline, 50), percentile(baseline, 99)
+    print(f"screen pop (one thread hop):          p50 {p50:.2f} ms  p99 {p99:.2f} ms  mean {statistics.mean(fast):.2f} ms")
+    print(f"baseline (one aiosqlite hop a query): p50 {b50:.2f} ms  p99 {b99:.2f} ms")
+    print(f"ccdesk vs baseline p99: {b99 / p99:.1f}x faster; goal p99 <= 5 ms: {'met' if p99 <= 5 else 'NOT met'}")
+    rate, rerun_rate = await bench_import(import_rows)
+    print(f"import goal >= 20000 rows/s: {'met' if rate >= 20_000 else 'NOT met'}")
+    gen = f"{gen_s:.1f}" if gen_s is not None else "reused"
+    print(f"pop_query_p50_ms={p50:.2f} pop_query_p99_ms={p99:.2f} baseline_p99_ms={b99:.2f} "
+          f"speedup={b99 / p99:.1f} import_rows_per_s={rate:.0f} reimport_rows_per_s={rerun_rate:.0f} "
+          f"demo_gen_s={gen} customers={n_customers} interactions={n_cards}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
