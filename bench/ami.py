@@ -91,6 +91,12 @@ def serve(blob: bytes, repeat: int, port_q: "multiprocessing.Queue[int]") -> Non
     """A PBX that answers login/resync and then blasts the recorded stream."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await blast(reader, writer)
+        except ConnectionError:
+            pass  # the client hung up first: nothing to clean
+
+    async def blast(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"Asterisk Call Manager/11.0.0\r\n")
         parser = FrameParser(expect_banner=False, lenient=True)
         go = False
