@@ -7,12 +7,53 @@ Operators, CSV files and the PBX write numbers in every form (`8 (495) 123-45-67
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
 DEFAULT_REGION = "RU"
 _DIGITS = re.compile(r"\d")
 _SPLIT = re.compile(r"[;,/]|\s{2,}")
+
+
+_TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+               "voicemail", "fixed_line", "mobile")
+
+
+@lru_cache(maxsize=1)
+def _russian_validity() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """phonenumbers' own Russian patterns, compiled once: (the general pattern, any number type's pattern).
+
+    phonenumbers validates a number by trying each type's pattern in turn (~50 µs a number); an import
+    of 100k rows normalises every number twice, so we match the same patterns in one regex (~2 µs).
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("RU")
+    assert metadata is not None
+    general = metadata.general_desc
+    parts = []
+    for name in _TYPE_DESCS:
+        desc = getattr(metadata, name)
+        if desc is None or not desc.national_number_pattern:
+            continue
+        lengths = desc.possible_length or general.possible_length
+        if 10 in lengths:
+            parts.append(f"(?:{desc.national_number_pattern})")
+    return re.compile(general.national_number_pattern), re.compile("|".join(parts))
+
+
+def _fast_russian(digits: str) -> str | None | bool:
+    """E.164 (or None when invalid) of an 11-digit +7 number in Russia's ranges; False: not decided here.
+
+    +7 33… and +7 6…/7… belong to Kazakhstan and anything unusual goes the slow way through phonenumbers.
+    tests/store/test_phones.py checks this against phonenumbers on random numbers.
+    """
+    if len(digits) != 11 or digits[0] != "7" or digits[1] not in "3489" or digits.startswith("733"):
+        return False
+    national = digits[1:]
+    general, typed = _russian_validity()
+    if general.fullmatch(national) and typed.fullmatch(national):
+        return "+" + digits
+    return None
 
 
 def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
@@ -35,6 +76,10 @@ def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None
             text = "+7" + digits[1:]
         elif len(digits) == 10:
             text = "+7" + digits
+    if region == "RU" and text.lstrip().startswith("+"):
+        fast = _fast_russian("".join(_DIGITS.findall(text)))
+        if fast is not False:
+            return fast  # type: ignore[return-value]
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -27,6 +27,7 @@ from .headers import map_header, parse_column_map
 from .tables import read_table
 
 CHUNK = 5_000
+_ACCOUNTS, _CUSTOMERS, _PHONES = Account.__table__, Customer.__table__, Phone.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,24 +116,24 @@ class _Store:
         self.touched_accounts: dict[int, _Acct] = {}
 
     async def load(self, numbers: set[str], phones: set[str]) -> None:
-        numbers -= self.accounts.keys()
-        phones -= self.by_phone.keys()
+        # Comprehensions, not `set -= dict.keys()`: that walks the whole (growing) dict on every chunk.
+        numbers = {n for n in numbers if n not in self.accounts}
+        phones = {p for p in phones if p not in self.by_phone}
         customer_ids: set[int] = set()
         account_rows = []
         if numbers:
-            account_rows = (await self.s.execute(
-                select(Account.id, Account.number, Account.customer_id, Account.address, Account.region,
-                       Account.tariff, Account.debt_kop, Account.debt_since, Account.balance_kop)
-                .where(Account.number.in_(list(numbers)))
+            a = _ACCOUNTS.c
+            account_rows = (await self.core(
+                select(a.id, a.number, a.customer_id, a.address, a.region, a.tariff, a.debt_kop, a.debt_since,
+                       a.balance_kop).where(a.number.in_(list(numbers)))
             )).all()
             customer_ids.update(r.customer_id for r in account_rows)
         phone_rows = []
         if phones:
-            phone_rows = (await self.s.execute(
-                select(Phone.e164, Phone.customer_id).where(Phone.e164.in_(list(phones)))
-            )).all()
+            p = _PHONES.c
+            phone_rows = (await self.core(select(p.e164, p.customer_id).where(p.e164.in_(list(phones))))).all()
             customer_ids.update(r.customer_id for r in phone_rows)
-        await self._load_customers(customer_ids - self.customers.keys())
+        await self._load_customers({c for c in customer_ids if c not in self.customers})
         for r in account_rows:
             self.accounts[r.number] = _Acct(
                 id=r.id, number=r.number, customer=self.customers[r.customer_id], address=r.address,
@@ -149,18 +150,21 @@ class _Store:
     async def _load_customers(self, ids: set[int]) -> None:
         if not ids:
             return
-        rows = (await self.s.execute(
-            select(Customer.id, Customer.full_name, Customer.kind, Customer.email, Customer.inn)
-            .where(Customer.id.in_(list(ids)))
+        c, p = _CUSTOMERS.c, _PHONES.c
+        rows = (await self.core(
+            select(c.id, c.full_name, c.kind, c.email, c.inn).where(c.id.in_(list(ids)))
         )).all()
         phones: dict[int, set[str]] = {i: set() for i in ids}
-        for cid, e164 in (await self.s.execute(
-            select(Phone.customer_id, Phone.e164).where(Phone.customer_id.in_(list(ids)))
-        )).all():
+        for cid, e164 in (await self.core(select(p.customer_id, p.e164).where(p.customer_id.in_(list(ids))))).all():
             phones[cid].add(e164)
         for r in rows:
             self.customers[r.id] = _Cust(id=r.id, full_name=r.full_name, kind=r.kind, email=r.email, inn=r.inn,
                                          phones=phones[r.id])
+
+    async def core(self, statement: Any) -> Any:
+        """Run a Core statement on the session's connection: the ORM's per-row result work is skipped."""
+        conn = await self.s.connection()
+        return await conn.execute(statement)
 
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         """Primary keys for `count` new rows, so one executemany inserts them and we know their ids.

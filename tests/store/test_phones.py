@@ -38,3 +38,16 @@ def test_a_cell_with_several_numbers_splits() -> None:
 
 def test_numbers_are_shown_in_international_form() -> None:
     assert format_phone("+79161234567") == "+7 916 123-45-67"
+
+
+def test_the_russian_fast_path_agrees_with_phonenumbers_on_random_numbers() -> None:
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(5)
+    for _ in range(30_000):
+        national = rng.choice("3489") + "".join(rng.choice("0123456789") for _ in range(9))
+        parsed = phonenumbers.parse("+7" + national, None)
+        expected = "+7" + national if phonenumbers.is_valid_number(parsed) else None
+        assert normalize_phone("8" + national) == expected, national
