@@ -317,3 +317,47 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(32), default="")
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds the id, so logout and expiry take effect on the server."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class KnowledgeArticle(Base):
+    """An answer operators look up during a call; supervisors edit them."""
+
+    __tablename__ = "kb_articles"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    topic: Mapped[str | None] = mapped_column(String(64), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    search_text: Mapped[str] = mapped_column(Text, default="")  # search_key(title + body + tags)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OfferResponse(Base):
+    """What a customer answered to an offer made during a call (payment plan, e-billing, …)."""
+
+    __tablename__ = "offer_responses"
+    __table_args__ = (Index("ix_offer_responses_customer_offer", "customer_id", "offer_code"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    offer_code: Mapped[str] = mapped_column(String(64))
+    response: Mapped[str] = mapped_column(String(16))  # accepted | declined | later
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    notes: Mapped[str] = mapped_column(Text, default="")
