@@ -29,3 +29,14 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = open_database(db_url)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+async def server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The real app with the PBX simulator (no generated traffic), demo data and the users of serving.USERS."""
+    from tests.serving import prepare_database, settings_for_test, start
+
+    url = await prepare_database(tmp_path / "ccdesk.db")
+    running = await start(settings_for_test(tmp_path, url))
+    yield running
+    await running.stop()

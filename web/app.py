@@ -6,7 +6,8 @@ background task is cancelled and awaited on shutdown.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -14,30 +15,58 @@ import jinja2
 from aiohttp import web
 
 from crm_store.db import open_database
+from routing import default_rules, load_rules
 
-from . import keys
+from . import api, auth, keys, pages, status
+from .errors import error_middleware
+from .i18n import load_strings, translator
 from .settings import Settings
-from .status import routes as status_routes
+from .sio import SocketNotifier, create_sio
+from .telephony import telephony_ctx
+from .throttle import LoginThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
 
 
-def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        db = open_database(app[keys.SETTINGS].database_url)
-        app[keys.DB] = db
-        yield
-        await db.dispose()
-
-    return ctx(app)
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
-def create_app(settings: Settings) -> web.Application:
-    app = web.Application()
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    db = open_database(app[keys.SETTINGS].database_url)
+    app[keys.DB] = db
+    yield
+    await db.dispose()
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
+    app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[keys.SETTINGS] = settings
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    app[keys.CLOCK] = clock
+    app[keys.THROTTLE] = LoginThrottle()
+    strings = load_strings("ru")
+    app[keys.STRINGS] = strings
+    app[keys.TRANSLATE] = translator(strings)
+    app[keys.RULES] = load_rules(settings.routing_rules) if settings.routing_rules else default_rules()
+    app[keys.QUEUE_LOAD] = {}
+    sio = create_sio(settings)
+    sio.attach(app)
+    app[keys.SIO] = sio
+    app[keys.NOTIFIER] = SocketNotifier(sio)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    env.globals.update(t=app[keys.TRANSLATE], lang="ru")
     app.cleanup_ctx.append(database_ctx)
-    app.add_routes(status_routes)
+    app.cleanup_ctx.append(telephony_ctx)
+    app.add_routes(status.routes)
+    app.add_routes(auth.routes)
+    app.add_routes(pages.routes)
+    app.add_routes(api.routes)
+    app.router.add_route(*_route(pages.vendor_route(NODE_MODULES)))
     app.router.add_static("/static/", STATIC)
     return app
+
+
+def _route(route: web.RouteDef) -> tuple[str, str, object]:
+    return route.method, route.path, route.handler

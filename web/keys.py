@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import socketio
 from aiohttp import web
 
 from crm_store.db import Database
+from routing import QueueLoad, RuleSet
+from workstation.service import Workstation
 
 from .settings import Settings
+from .throttle import LoginThrottle
+
+if TYPE_CHECKING:
+    from workstation.notify import Notifier
+
+    from .telephony import Telephony
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
+CLOCK = web.AppKey("clock", Callable[[], datetime])
+THROTTLE = web.AppKey("throttle", LoginThrottle)
+TRANSLATE = web.AppKey("translate", Callable[[str], str])
+STRINGS = web.AppKey("strings", dict[str, str])
+RULES = web.AppKey("rules", RuleSet)
+NOTIFIER = web.AppKey("notifier", "Notifier")
+WORKSTATION = web.AppKey("workstation", Workstation)
+TELEPHONY = web.AppKey("telephony", "Telephony")
+QUEUE_LOAD = web.AppKey("queue_load", dict[str, QueueLoad])
+SIO = web.AppKey("sio", socketio.AsyncServer)

@@ -62,7 +62,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     sim_ami_port: int = 0  # 0: any free port (the simulator is in-process)
     sim_calls_per_minute: float = 6.0
-    sim_answer_delay: float = 3.0
+    sim_bots: int = 2  # simulated operators per queue, keeping the demo center alive
+    sim_answer_delay: float | None = None  # operators' phones: None = answered from the screen
     cookie_secure: bool = False
     routing_rules: Path | None = None
     ivr_menu: Path | None = None

@@ -1,0 +1,340 @@
+"""The workstation's use-cases: fold CTI events into calls, presence and call cards, pop the caller's
+history on the ringing operator's screen, and carry out what operators ask (sign in, pause, hang up,
+transfer, call back). Pure rules live in live.py, presence.py and cards.py; this module does the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from crm_store import customers, interactions
+from crm_store.db import Database
+from crm_store.errors import NotFound
+from crm_store.pop import load_customers, screen_pop
+from crm_store.records import UserRecord
+from cti import control as cc
+from cti import events as ev
+
+from . import presence as pr
+from .cards import CardChange, card_change, caller_e164
+from .directory import Directory
+from .errors import WorkstationError
+from .live import LiveCalls
+from .notify import Notifier
+from .tasks import TaskKeeper
+
+log = logging.getLogger(__name__)
+
+POPS_KEPT = 2_000
+Control = Callable[[Any], Any]  # async (command) -> cti.control.ActionResult
+
+
+class Workstation:
+    def __init__(self, *, db: Database, directory: Directory, notifier: Notifier, execute: Control,
+                 clock: Callable[[], datetime], transfer_context: str = "incoming",
+                 outbound_trunk: str = "PJSIP/{number}@trunk", outbound_caller_id: str = "74950000000") -> None:
+        self.db = db
+        self.directory = directory
+        self.notifier = notifier
+        self.execute = execute
+        self.clock = clock
+        self.transfer_context = transfer_context
+        self.outbound_trunk = outbound_trunk
+        self.outbound_caller_id = outbound_caller_id
+        self.calls = LiveCalls()
+        self.presence: dict[str, pr.Presence] = {}
+        self.pops: dict[str, dict[str, Any]] = {}  # last pop per call, to restore a reloaded page
+        self.pbx_health = "connecting"
+        self._cards: asyncio.Queue[CardChange | None] = asyncio.Queue()
+        self._tasks = TaskKeeper("workstation")
+        self._writer: asyncio.Task[None] | None = None
+        self._originated: dict[str, str] = {}  # call id → the operator's phone it rings first
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        await self.directory.refresh()
+        self._writer = asyncio.create_task(self._write_cards())
+
+    async def close(self) -> None:
+        await self._tasks.close()
+        if self._writer is not None:
+            await self._cards.put(None)  # let the writer finish what is queued
+            try:
+                await asyncio.wait_for(self._writer, timeout=5)
+            except TimeoutError:
+                self._writer.cancel()
+                await asyncio.gather(self._writer, return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Wait until every queued card change is stored (tests and shutdown)."""
+        await self._cards.join()
+
+    # ------------------------------------------------------------------ events in
+    async def handle(self, event: object) -> None:
+        """One CTI event, in the order the PBX sent it."""
+        if isinstance(event, ev.PbxConnected | ev.PbxDisconnected | ev.PbxLoginFailed):
+            self.pbx_health = {ev.PbxConnected: "connected", ev.PbxDisconnected: "disconnected",
+                               ev.PbxLoginFailed: "login_failed"}[type(event)]
+            await self.notifier.to_operators("pbx", {"health": self.pbx_health})
+            return
+        call = self.calls.apply(event)
+        call = self._attach_originating_phone(event, call)
+        change = card_change(event, call)
+        if change is not None:
+            self._cards.put_nowait(change)
+        await self._update_presence(event)
+        if isinstance(event, ev.AgentRinging):
+            user = await self.directory.lookup_interface(event.agent)
+            if user is not None:
+                self._tasks.spawn(self._pop(user, event))
+        if call is not None and call.agent:
+            user = self.directory.by_interface(call.agent)
+            if user is not None:
+                await self.notifier.to_user(user.id, "call", call.to_json())
+        if isinstance(event, ev.CallAbandoned | ev.CallEnded):
+            await self.notifier.to_supervisors("call", call.to_json() if call else {"call_id": event.call_id})
+
+    def _attach_originating_phone(self, event: object, call: Any) -> Any:
+        """A call-back rings the operator's own phone first: that phone is the call's agent from the start."""
+        if call is None or call.call_id not in self._originated:
+            return call
+        interface = self._originated[call.call_id]
+        if isinstance(event, ev.CallOffered):
+            call = replace(call, agent=interface, agent_channel=event.channel, state="ringing")
+        elif isinstance(event, ev.OriginateResult | ev.CallAnswered) and call.state != "ended":
+            call = replace(call, state="talking", answered_at=call.answered_at or event.at)
+        elif isinstance(event, ev.CallEnded):
+            del self._originated[call.call_id]
+            return call
+        self.calls.active[call.call_id] = call
+        return call
+
+    async def _update_presence(self, event: object) -> None:
+        interfaces: set[str] = set()
+        agent = getattr(event, "agent", None)
+        if isinstance(event, ev.AgentStateChanged | ev.AgentRinging | ev.AgentRingNoAnswer | ev.CallAnswered) and agent:
+            interfaces.add(agent)
+        if isinstance(event, ev.CallEnded | ev.CallTransferred):
+            interfaces.update(i for i, p in self.presence.items() if p.call_id == event.call_id)
+        for interface in interfaces:
+            before = self.presence.get(interface) or pr.Presence(interface=interface)
+            after = pr.apply(before, event)
+            if after != before:
+                self.presence[interface] = after
+                user = self.directory.by_interface(interface)
+                if user is not None:
+                    await self.notifier.to_user(user.id, "presence", after.to_json())
+                await self.notifier.to_supervisors("agent", {"interface": interface, **after.to_json()})
+
+    # ------------------------------------------------------------------ call cards
+    async def _write_cards(self) -> None:
+        while True:
+            change = await self._cards.get()
+            try:
+                if change is None:
+                    return
+                await self._store(change)
+            except Exception:  # one bad change must not stop the cards of every later call
+                log.exception("could not store call card change %s", change)
+            finally:
+                self._cards.task_done()
+
+    async def _store(self, change: CardChange) -> None:
+        fields = dict(change.fields)
+        if change.open:
+            open_fields = {k: fields.pop(k) for k in ("direction", "caller_number", "called_number", "offered_at")
+                           if k in fields}
+            customer_id = None
+            if change.look_up_caller and open_fields.get("caller_number"):
+                found = await customers.find_customers_by_phone(self.db, open_fields["caller_number"])
+                customer_id = found[0] if len(found) == 1 else None
+            await interactions.open_call_card(
+                self.db, call_id=change.call_id, offered_at=open_fields.get("offered_at") or self.clock(),
+                direction=open_fields.get("direction", "inbound"), caller_number=open_fields.get("caller_number"),
+                called_number=open_fields.get("called_number"), customer_id=customer_id,
+            )
+        if change.agent_interface:
+            user = await self.directory.lookup_interface(change.agent_interface)
+            if user is not None:
+                fields["agent_id"] = user.id
+        if fields:
+            await interactions.update_call_card(self.db, change.call_id, fields)
+        await self._announce_card(change)
+
+    async def _announce_card(self, change: CardChange) -> None:
+        call = self.calls.get(change.call_id)
+        user = self.directory.by_interface(call.agent) if call and call.agent else None
+        if user is None and call is not None:
+            user = next((self.directory.by_interface(i) for i, p in self.presence.items()
+                         if p.call_id == change.call_id), None)
+        if user is not None:
+            try:
+                card = await interactions.get_call_card(self.db, call_id=change.call_id)
+            except NotFound:
+                return
+            await self.notifier.to_user(user.id, "card", card.to_json())
+        if change.fields.get("callback_status") == "pending":
+            await self.notifier.to_operators("callbacks", {"changed": True})
+
+    # ------------------------------------------------------------------ screen pop
+    async def _pop(self, user: UserRecord, event: ev.AgentRinging) -> None:
+        payload = await self.build_pop(event.call_id, event.caller_number)
+        self.pops[event.call_id] = payload
+        while len(self.pops) > POPS_KEPT:
+            del self.pops[next(iter(self.pops))]
+        await self.notifier.to_user(user.id, "pop", payload)
+
+    async def build_pop(self, call_id: str, caller_number: str | None) -> dict[str, Any]:
+        matches = await screen_pop(self.db, caller_number) if caller_number else []
+        card = None
+        try:
+            card = await interactions.get_call_card(self.db, call_id=call_id)
+        except NotFound:
+            pass
+        if card is not None and card.customer_id and all(m.customer.id != card.customer_id for m in matches):
+            # The IVR identified the caller by account number although the phone number is unknown.
+            matches = [*await load_customers(self.db, [card.customer_id]), *matches]
+        return {
+            "call_id": call_id, "card_id": card.id if card else None, "caller_number": caller_e164(caller_number),
+            "matches": [m.to_json() for m in matches],
+            "ivr": {"path": list(card.ivr_path), "identified": card.ivr_identified, "self_served": card.self_served,
+                    "routing_queue": card.routing_queue, "routing_reason": card.routing_reason} if card else None,
+        }
+
+    # ------------------------------------------------------------------ operator commands
+    def presence_of(self, user: UserRecord) -> pr.Presence:
+        if not user.extension:
+            raise WorkstationError("you have no phone extension: ask an administrator to set one")
+        interface = pr.interface_for(user.extension)
+        return self.presence.get(interface) or pr.Presence(interface=interface)
+
+    async def _run(self, commands: tuple[Any, ...]) -> None:
+        for command in commands:
+            result = await self.execute(command)
+            if not result.ok:
+                raise WorkstationError(f"the PBX refused: {result.message}")
+
+    async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:
+        if not queues:
+            raise WorkstationError("choose at least one queue")
+        p = self.presence_of(user)
+        await self._run(pr.sign_in(p, tuple(queues), user.full_name or user.username))
+        p = replace(self.presence.get(p.interface, p), queues=tuple(queues), since=self.clock())
+        return self._set_presence(p)
+
+    async def sign_out(self, user: UserRecord) -> pr.Presence:
+        p = self.presence_of(user)
+        await self._run(pr.sign_out(p))
+        return self._set_presence(replace(p, queues=(), paused=False, paused_reason=None, since=self.clock()))
+
+    async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
+        p = self.presence_of(user)
+        try:
+            commands = pr.pause(p, reason)
+        except ValueError as exc:
+            raise WorkstationError(str(exc)) from exc
+        await self._run(commands)
+        return self._set_presence(replace(self.presence.get(p.interface, p), paused=True, paused_reason=reason,
+                                          since=self.clock()))
+
+    async def resume(self, user: UserRecord) -> pr.Presence:
+        p = self.presence_of(user)
+        await self._run(pr.resume(p))
+        p = pr.finish_wrap_up(self.presence.get(p.interface, p))
+        return self._set_presence(replace(p, paused=False, paused_reason=None, since=self.clock()))
+
+    async def finish_wrap_up(self, user: UserRecord, call_id: str) -> None:
+        """The card of the call just ended is saved: the operator is ready for the next call."""
+        p = self.presence_of(user)
+        if p.call_id == call_id and p.call_state == "wrap_up":
+            p = self._set_presence(pr.finish_wrap_up(p))
+            await self.notifier.to_user(user.id, "presence", p.to_json())
+
+    def _set_presence(self, p: pr.Presence) -> pr.Presence:
+        self.presence[p.interface] = p
+        return p
+
+    def _my_call(self, user: UserRecord, call_id: str) -> Any:
+        call = self.calls.active.get(call_id)
+        if call is None:
+            raise WorkstationError("this call has already ended")
+        if user.role == "operator" and call.agent != pr.interface_for(user.extension or ""):
+            raise WorkstationError("this call is not on your phone")
+        return call
+
+    async def hangup(self, user: UserRecord, call_id: str) -> None:
+        call = self._my_call(user, call_id)
+        if not call.agent_channel:
+            raise WorkstationError("the call is not connected to a phone yet")
+        await self._run((cc.Hangup(channel=call.agent_channel),))
+
+    async def transfer(self, user: UserRecord, call_id: str, target: str, kind: str) -> None:
+        call = self._my_call(user, call_id)
+        if not call.agent_channel:
+            raise WorkstationError("the call is not connected to a phone yet")
+        kind_, _, value = target.partition(":") if ":" in target else ("number", "", target)
+        value = value.strip()
+        if not value:
+            raise WorkstationError("choose where to transfer the call")
+        if kind == "attended":
+            if kind_ == "queue":
+                raise WorkstationError("an attended transfer goes to an operator or a number, not a queue")
+            command: Any = cc.AttendedTransfer(channel=call.agent_channel, exten=value)
+        elif kind == "blind":
+            context = self.transfer_context if kind_ == "queue" else "agents"
+            command = cc.BlindTransfer(channel=call.agent_channel, exten=value, context=context)
+        else:
+            raise WorkstationError(f"unknown transfer kind {kind!r}")
+        await self._run((command,))
+
+    async def originate(self, user: UserRecord, number: str, customer_id: int | None = None) -> str:
+        """Call a customer from the operator's phone: the phone rings first, then the customer is dialed."""
+        if not user.extension:
+            raise WorkstationError("you have no phone extension")
+        e164 = caller_e164(number)
+        if not e164 or not e164.startswith("+"):
+            raise WorkstationError(f"not a phone number: {number!r}")
+        call_id = f"cb-{uuid4().hex[:16]}"
+        self._originated[call_id] = pr.interface_for(user.extension)
+        await interactions.open_call_card(self.db, call_id=call_id, offered_at=self.clock(), direction="outbound",
+                                          caller_number=e164, customer_id=customer_id)
+        await interactions.update_call_card(self.db, call_id, {"agent_id": user.id,
+                                                               "agent_interface": pr.interface_for(user.extension)})
+        result = await self.execute(cc.Originate(
+            destination=pr.interface_for(user.extension), application="Dial",
+            data=self.outbound_trunk.format(number=e164.lstrip("+")), caller_id=f"<{self.outbound_caller_id}>",
+            channel_id=call_id, variables={"CCDESK_CUSTOMER": str(customer_id or "")},
+        ))
+        if not result.ok:
+            self._originated.pop(call_id, None)
+            await interactions.update_call_card(self.db, call_id, {"state": "ended", "outcome": "failed",
+                                                                   "ended_at": self.clock()})
+            raise WorkstationError(f"the PBX refused the call: {result.message}")
+        return call_id
+
+    # ------------------------------------------------------------------ what a (re)loaded page needs
+    async def state_for(self, user: UserRecord) -> dict[str, Any]:
+        presence = self.presence_of(user) if user.extension else None
+        call = None
+        if presence is not None:
+            call = self.calls.for_agent(presence.interface) or (
+                self.calls.get(presence.call_id) if presence.call_id else None)
+        card = None
+        pop = None
+        if call is not None:
+            try:
+                card = (await interactions.get_call_card(self.db, call_id=call.call_id)).to_json()
+            except NotFound:
+                card = None
+            pop = self.pops.get(call.call_id) or await self.build_pop(call.call_id, call.caller_number)
+        return {
+            "presence": presence.to_json() if presence else {"state": "signed_out", "queues": []},
+            "call": call.to_json() if call else None, "card": card, "pop": pop,
+            "pbx": {"health": self.pbx_health},
+        }
