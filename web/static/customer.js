@@ -1,0 +1,96 @@
+// The customer page: the whole picture, the full timeline (paged backwards), editing contact details.
+import { api, errorText } from "./api.js";
+import { $, fill, h, say } from "./dom.js";
+import { customerView } from "./customer_view.js";
+import { dateTime, money } from "./format.js";
+import { loadStrings, t } from "./i18n.js";
+import { act, toast } from "./ui.js";
+
+const PAGE_KINDS_WITH_MONEY = new Set(["payment", "adjustment"]);
+let customerId;
+let oldest = null;
+
+async function loadCustomer() {
+  const cp = await api.get(`/api/customers/${customerId}/pop`);
+  fill($("#customer-summary"), customerView(cp, { page: true }));
+  document.title = `${cp.customer.full_name} — ${t("app.title")}`;
+  $("#contacts-name").value = cp.customer.full_name || "";
+  $("#contacts-email").value = cp.customer.email || "";
+  fill($("#contacts-phones"), (cp.customer.phones || []).map((p) => phoneRow(p.e164)));
+  if (!cp.customer.phones?.length) $("#contacts-phones").append(phoneRow(""));
+}
+
+function phoneRow(value) {
+  const input = h("input", { type: "tel", class: "contact-phone", value, "aria-label": t("contacts.phone") });
+  const row = h("div", { class: "row" }, input,
+    h("button", { type: "button", class: "small ghost", title: t("contacts.remove_phone"), onclick: () => row.remove() }, "×"));
+  return row;
+}
+
+async function saveContacts() {
+  const body = {
+    full_name: $("#contacts-name").value.trim(),
+    email: $("#contacts-email").value.trim() || null,
+    phones: [...document.querySelectorAll(".contact-phone")].map((i) => i.value.trim()).filter(Boolean),
+  };
+  await act($("#contacts-save"), async () => {
+    await api.post(`/api/customers/${customerId}/contacts`, body);
+    say($("#contacts-msg"), t("contacts.saved"), "ok");
+    toast(t("contacts.saved"));
+    await loadCustomer();
+  });
+}
+
+function timelineItem(item) {
+  return h("li", { class: `tl tl-${item.kind}`, dataset: { kind: item.kind } },
+    h("div", { class: "tl-when small muted" }, dateTime(item.at)),
+    h("div", { class: "tl-what" },
+      h("span", { class: "badge", dataset: { state: item.kind } }, t(`timeline.kind.${item.kind}`)), " ",
+      h("strong", {}, item.title || ""),
+      PAGE_KINDS_WITH_MONEY.has(item.kind) && item.amount_kop != null ? ` ${money(item.amount_kop)}` : "",
+      item.detail ? h("div", { class: "small" }, item.detail) : null));
+}
+
+async function loadTimeline() {
+  const more = $("#timeline-more");
+  const q = oldest ? `?before=${encodeURIComponent(oldest)}` : "";
+  let items;
+  try {
+    items = await api.get(`/api/customers/${customerId}/timeline${q}`);
+  } catch (err) {
+    toast(errorText(err, t), "error");
+    return;
+  }
+  const list = $("#timeline");
+  list.append(...items.map(timelineItem));
+  applyFilter();
+  if (items.length) oldest = items[items.length - 1].at;
+  more.hidden = !items.length;
+  $("#timeline-empty").hidden = list.children.length > 0;
+}
+
+function applyFilter() {
+  const on = new Set([...document.querySelectorAll("#timeline-filter input:checked")].map((i) => i.value));
+  for (const li of document.querySelectorAll("#timeline > li")) li.hidden = !on.has(li.dataset.kind);
+}
+
+async function boot() {
+  await loadStrings();
+  customerId = $("#customer-main").dataset.customerId;
+  $("#contacts-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    saveContacts();
+  });
+  $("#contacts-add-phone").addEventListener("click", () => $("#contacts-phones").append(phoneRow("")));
+  $("#timeline-more").addEventListener("click", (ev) => act(ev.currentTarget, loadTimeline));
+  $("#timeline-filter").addEventListener("change", applyFilter);
+  try {
+    await loadCustomer();
+  } catch (err) {
+    fill($("#customer-summary"), h("p", { class: "msg", dataset: { kind: "error" } }, errorText(err, t)));
+    return;
+  }
+  await loadTimeline();
+}
+
+boot();
