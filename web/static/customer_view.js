@@ -2,10 +2,11 @@
 import { api } from "./api.js";
 import { fill, h } from "./dom.js";
 import { date, dateTime, duration, money, phone } from "./format.js";
-import { label, t } from "./i18n.js";
+import { label, queueTitle, t } from "./i18n.js";
 import { act, toast } from "./ui.js";
 
 const INTERACTIONS_SHOWN = 8;
+const ROWS_IN_POP = 5; // payments and readings in the pop; the customer page shows all it got
 
 /** One line about a customer: to choose among several matches. */
 export function customerSummary(cp) {
@@ -27,7 +28,7 @@ export function customerView(cp, opts = {}) {
   const debt = accounts.reduce((s, a) => s + (a.debt_kop || 0), 0);
   const accountBox = h("div", { class: "account-box" });
   const pick = (a) => {
-    fill(accountBox, accountView(a));
+    fill(accountBox, accountView(a, opts.page ? Infinity : ROWS_IN_POP));
     accountTabs.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.id === String(a.id))));
     opts.onAccount?.(a.id);
   };
@@ -50,8 +51,7 @@ export function customerView(cp, opts = {}) {
         h("div", { class: "muted small" }, t("customer.total_debt")),
         h("div", { class: "amount", id: "customer-debt" }, money(debt)))),
     accounts.length ? [accountTabs, accountBox] : h("p", { class: "empty" }, t("customer.no_accounts")),
-    applicationsView(cp.open_applications || []),
-    opts.offers ? offersView(c.id, opts) : null,
+    h("div", { class: "grid2" }, applicationsView(cp.open_applications || []), opts.offers ? offersView(c.id, opts) : null),
     opts.page ? null : interactionsView(cp.interactions || [], c.id),
   );
   if (accounts.length) pick(accounts[0]);
@@ -66,7 +66,7 @@ function phoneChip(p, opts) {
   return btn;
 }
 
-function accountView(a) {
+function accountView(a, rows) {
   return h("section", { class: "account", dataset: { accountId: a.id } },
     h("dl", { class: "facts wide" },
       h("dt", {}, t("account.number")), h("dd", { class: "account-number" }, a.number),
@@ -78,9 +78,9 @@ function accountView(a) {
         a.debt_kop > 0 && a.debt_since ? ` ${t("account.since", { date: date(a.debt_since) })}` : "")),
     h("div", { class: "grid2" },
       table(t("account.payments"), [t("account.paid_at"), t("account.amount"), t("account.method")],
-        (a.payments || []).map((p) => [date(p.paid_at), money(p.amount_kop), label("payment.method", p.method)]), "payments"),
+        (a.payments || []).slice(0, rows).map((p) => [date(p.paid_at), money(p.amount_kop), label("payment.method", p.method)]), "payments"),
       table(t("account.readings"), [t("account.taken_at"), t("account.value"), t("account.source")],
-        (a.readings || []).map((r) => [date(r.taken_at), String(r.value), label("reading.source", r.source)]), "readings")),
+        (a.readings || []).slice(0, rows).map((r) => [date(r.taken_at), String(r.value), label("reading.source", r.source)]), "readings")),
     a.adjustments?.length
       ? table(t("account.adjustments"), [t("account.made_at"), t("account.amount"), t("account.reason")],
         a.adjustments.map((j) => [date(j.made_at), money(j.amount_kop), j.reason]), "adjustments")
@@ -121,7 +121,7 @@ function interactionsView(items, customerId) {
 export function interactionItem(i) {
   return h("li", {},
     h("div", { class: "small muted" },
-      [dateTime(i.offered_at), t(`call.direction.${i.direction}`), i.queue, i.talk_seconds != null ? duration(i.talk_seconds) : label("outcome", i.outcome)]
+      [dateTime(i.offered_at), t(`call.direction.${i.direction}`), queueTitle(i.queue), i.talk_seconds != null ? duration(i.talk_seconds) : label("outcome", i.outcome)]
         .filter(Boolean).join(" · ")),
     h("div", {}, i.topic ? label("topic", i.topic) : t("card.no_topic"), i.result ? ` → ${label("result", i.result)}` : ""),
     i.notes ? h("div", { class: "small notes" }, i.notes) : null);

@@ -47,10 +47,13 @@ export function secondsBetween(from, to) {
   return (b - a) / 1000;
 }
 
-/** `+74951234567` → `+7 (495) 123-45-67`; anything else as it came. */
+/** A Russian number in any written form (`+74951234567`, `8-495-123-45-67`, `9161234567`)
+ * → `+7 (495) 123-45-67`; anything else (extensions, foreign numbers) as it came. */
 export function phone(value) {
   if (!value) return "—";
-  const m = /^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/.exec(value);
+  const digits = String(value).replace(/\D/g, "");
+  const plain = /^[\d\s()+-]+$/.test(value);
+  const m = plain && /^[78]?(\d{3})(\d{3})(\d{2})(\d{2})$/.exec(digits);
   return m ? `+7${NBSP}(${m[1]})${NBSP}${m[2]}-${m[3]}-${m[4]}` : value;
 }
 

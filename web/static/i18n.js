@@ -13,12 +13,14 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
-/** The label of a code from a list the server sent: its own title, else `<prefix>.<code>`, else the code. */
+/** The label of a code: our own string `<prefix>.<code>` (the interface language) first, else the title
+ * the server sent with it, else the code itself. */
 export function label(prefix, item) {
   if (item == null) return "";
-  if (typeof item === "object") return item.title || label(prefix, item.code ?? item.name);
-  const key = `${prefix}.${item}`;
-  return key in strings ? strings[key] : String(item);
+  const code = typeof item === "object" ? item.code ?? item.name : item;
+  const key = `${prefix}.${code}`;
+  if (key in strings) return strings[key];
+  return (typeof item === "object" && item.title) || String(code ?? "");
 }
 
 export function codeOf(item) {
@@ -26,3 +28,12 @@ export function codeOf(item) {
 }
 
 export const locale = lang === "ru" ? "ru-RU" : "en-GB";
+
+/** A queue's name for people: our own string `queue.<name>` first (the interface language), else the
+ * title the server sent, else the name. */
+export function queueTitle(name, queues = []) {
+  if (!name) return "";
+  const key = `queue.${name}`;
+  if (key in strings) return strings[key];
+  return queues.find((q) => q.name === name)?.title || name;
+}

@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { $, fill, h, say, setOptions } from "./dom.js";
 import { dateTime, duration, phone, secondsBetween } from "./format.js";
-import { label, t } from "./i18n.js";
+import { label, queueTitle, t } from "./i18n.js";
 import { on, set, state } from "./store.js";
 import { act, toast } from "./ui.js";
 
@@ -35,7 +35,7 @@ export function init(ctx) {
     simCall();
   });
   on("me", (me) => {
-    const queues = (me.queues || []).map((q) => ({ value: q.name, label: q.title || q.name }));
+    const queues = (me.queues || []).map((q) => ({ value: q.name, label: queueTitle(q.name, me.queues) }));
     setOptions(els.transferQueue, queues);
     if (els.simQueue) setOptions(els.simQueue, queues, t("sim.any_queue"));
   });
@@ -63,7 +63,7 @@ function draw(c) {
     return;
   }
   const number = c.direction === "outbound" ? c.dialed_number : c.caller_number;
-  const queueTitle = (state.me?.queues || []).find((q) => q.name === c.queue)?.title || c.queue;
+  const queue = queueTitle(c.queue, state.me?.queues);
   const ivr = c.ivr || {};
   fill(
     els.view,
@@ -72,7 +72,7 @@ function draw(c) {
       h("span", { class: "badge", dataset: { state: c.direction } }, t(`call.direction.${c.direction}`)),
       h("span", { class: "badge", id: "call-state", dataset: { state: s } }, t(`call.state.${s}`))),
     h("dl", { class: "facts" },
-      queueTitle && [h("dt", {}, t("call.queue")), h("dd", { id: "call-queue" }, queueTitle)],
+      queue && [h("dt", {}, t("call.queue")), h("dd", { id: "call-queue" }, queue)],
       h("dt", {}, t("call.wait")), h("dd", { id: "call-wait" }),
       h("dt", {}, t("call.talk")), h("dd", { id: "call-talk" }),
       c.ended_at && [h("dt", {}, t("call.ended")), h("dd", {}, dateTime(c.ended_at))]),
@@ -90,7 +90,7 @@ function ivrView(ivr) {
     path.length ? h("ol", { class: "chips" }, path.map((step) => h("li", {}, label("ivr.node", step)))) : null,
     h("dl", { class: "facts" },
       h("dt", {}, t("ivr.identified")), h("dd", {}, identified),
-      ivr.routing_queue && [h("dt", {}, t("ivr.routing_queue")), h("dd", {}, ivr.routing_queue)],
+      ivr.routing_queue && [h("dt", {}, t("ivr.routing_queue")), h("dd", {}, queueTitle(ivr.routing_queue, state.me?.queues))],
       ivr.routing_reason && [h("dt", {}, t("ivr.routing_reason")), h("dd", {}, ivr.routing_reason)],
       ivr.self_served && [h("dt", {}, t("ivr.self_served")), h("dd", {}, t("ivr.yes"))]));
 }
@@ -182,7 +182,6 @@ export function refreshCallbacks() {
 function drawCallbacks(cards) {
   drawCount(cards.length);
   if (!cards.length) return fill(els.callbacks, h("li", { class: "empty" }, t("callbacks.none")));
-  const titles = Object.fromEntries((state.me?.queues || []).map((q) => [q.name, q.title || q.name]));
   fill(
     els.callbacks,
     cards.map((c) => {
@@ -197,7 +196,7 @@ function drawCallbacks(cards) {
         h("div", {},
           h("strong", {}, phone(c.caller_number)),
           h("div", { class: "muted small" },
-            [dateTime(c.offered_at), titles[c.queue] || c.queue,
+            [dateTime(c.offered_at), queueTitle(c.queue, state.me?.queues),
               c.wait_seconds != null ? t("callbacks.waited", { wait: duration(c.wait_seconds) }) : null]
               .filter(Boolean).join(" · "))),
         btn);

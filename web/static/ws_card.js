@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { $, fill, h, say, setOptions } from "./dom.js";
 import { dateTime, duration, localInputToIso, phone, time, toLocalInput } from "./format.js";
-import { codeOf, label, t } from "./i18n.js";
+import { codeOf, label, queueTitle, t } from "./i18n.js";
 import { on, set, state } from "./store.js";
 import { act, toast } from "./ui.js";
 
@@ -51,7 +51,7 @@ export function init() {
   on("customer", drawCustomer);
   on("account", () => drawCustomer(state.customer));
   api.get("/api/application-types")
-    .then((types) => setOptions(els.appType, types.map((x) => ({ value: x.code, label: x.title || label("application.type", x.code) })), t("card.choose")))
+    .then((types) => setOptions(els.appType, types.map((x) => ({ value: x.code, label: label("application.type", x) })), t("card.choose")))
     .catch(() => {});
   els.fuDue.value = toLocalInput(tomorrowAt10());
   drawCard(null);
@@ -126,7 +126,7 @@ function drawCard(c) {
       h("span", { class: "badge", dataset: { state: c.state } }, label("card.state", c.state)),
       c.outcome ? h("span", { class: "badge" }, label("outcome", c.outcome)) : null),
     h("div", { class: "small muted" },
-      [t(`call.direction.${c.direction}`), phone(c.caller_number), c.queue, dateTime(c.offered_at)].filter(Boolean).join(" · ")),
+      [t(`call.direction.${c.direction}`), phone(c.caller_number), queueTitle(c.queue, state.me?.queues), dateTime(c.offered_at)].filter(Boolean).join(" · ")),
     h("div", { class: "small muted" }, t("card.times", { wait, talk }),
       c.wrapped_up_at ? ` · ${t("card.wrapped_at", { time: time(c.wrapped_up_at) })}` : ""));
 }

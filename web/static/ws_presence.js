@@ -1,7 +1,7 @@
 // The top bar: presence (sign in to queues, pause with a reason, resume, sign out), connection, PBX.
 import { api } from "./api.js";
 import { $, fill, h, setOptions } from "./dom.js";
-import { codeOf, label, t } from "./i18n.js";
+import { codeOf, label, queueTitle, t } from "./i18n.js";
 import { on, set, state } from "./store.js";
 import { act, toast } from "./ui.js";
 
@@ -63,7 +63,7 @@ function drawLists(me) {
     els.signinQueues,
     offered.map((q) =>
       h("label", { class: "check" },
-        h("input", { type: "checkbox", value: q.name, checked: mine.has(q.name) }), " ", q.title || q.name),
+        h("input", { type: "checkbox", value: q.name, checked: mine.has(q.name) }), " ", queueTitle(q.name, me.queues)),
     ),
   );
 }
@@ -72,8 +72,7 @@ function drawPresence(p) {
   const s = p?.state || "signed_out";
   els.state.dataset.state = s;
   els.state.textContent = t(`presence.${s}`);
-  const titles = Object.fromEntries((state.me?.queues || []).map((q) => [q.name, q.title || q.name]));
-  const queues = (p?.queues || []).map((q) => titles[q] || q).join(", ");
+  const queues = (p?.queues || []).map((q) => queueTitle(q, state.me?.queues)).join(", ");
   els.detail.textContent = s === "paused" && p.paused_reason
     ? label("pause", p.paused_reason)
     : queues ? t("presence.in_queues", { queues }) : "";

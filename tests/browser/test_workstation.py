@@ -1,0 +1,133 @@
+"""An operator at the browser: logs in, signs in to a queue, takes a call with the customer popped,
+fills and saves the call card, transfers and hangs up through the PBX simulator, sees missed calls."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.serving import wait_for
+
+from .conftest import RU, known_caller, shown_phone
+from .ui import api_get, log_in, sign_in_to
+
+pytestmark = pytest.mark.browser
+
+OP1_PHONE = "PJSIP/1001"
+
+
+def member(server: Any, queue: str, interface: str = OP1_PHONE) -> dict[str, Any] | None:
+    return server.simulator.snapshot()["queues"][queue]["members"].get(interface)
+
+
+def channels_of(server: Any, call_id: str) -> list[dict[str, Any]]:
+    return [c for c in server.simulator.snapshot()["channels"] if c["call_id"] == call_id]
+
+
+async def ringing_then_talking(page: Page, server: Any, number: str, queue: str = "support") -> str:
+    call_id = server.simulator.place_inbound_call(number, queue=queue)
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "ringing")
+    await page.keyboard.press("F2")  # answer (simulator mode)
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking")
+    return call_id
+
+
+async def test_a_wrong_password_shows_an_error_and_the_right_one_opens_the_workstation(server, page) -> None:
+    await page.goto(f"{server.url}/")
+    await expect(page).to_have_url(re.compile(r"/login"))
+    await page.fill("#username", "op1")
+    await page.fill("#password", "not-the-password")
+    await page.click("form.login-form button[type=submit]")
+    await expect(page.locator("#login-error")).to_have_text(RU["login.error.wrong"])
+
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await expect(page.locator("#who")).to_contain_text("OP1")
+    await expect(page.locator("#who")).to_contain_text("1001")
+    await expect(page.locator("#pbx-state")).to_have_attribute("data-state", "connected")
+    await expect(page.locator("#presence-state")).to_have_text(RU["presence.signed_out"])
+
+
+async def test_signing_in_and_pausing_change_the_queue_member_in_the_pbx(server, page) -> None:
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await sign_in_to(page, ["support"])
+    await wait_for(lambda: member(server, "support"))
+    assert member(server, "billing") is None
+
+    await page.select_option("#pause-reason", "lunch")
+    await page.keyboard.press("F8")
+    await expect(page.locator("#presence-state")).to_have_attribute("data-state", "paused")
+    await expect(page.locator("#presence-detail")).to_have_text(RU["pause.lunch"])
+    await wait_for(lambda: member(server, "support")["paused"])
+
+    await page.keyboard.press("F8")
+    await expect(page.locator("#presence-state")).to_have_attribute("data-state", "available")
+    await wait_for(lambda: not member(server, "support")["paused"])
+
+
+async def test_a_ringing_call_pops_the_customer_and_the_saved_card_is_stored_and_hangup_ends_it(
+        server, page) -> None:
+    number, customer_id, name = await known_caller(server.db)
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await sign_in_to(page, ["support"])
+
+    call_id = server.simulator.place_inbound_call(number, queue="support")
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "ringing")
+    await expect(page.locator("#customer-name")).to_have_text(name)
+    await expect(page.locator("#pop-head")).to_contain_text(shown_phone(number))
+    await expect(page.locator("#customer-view .account-number").first).to_be_visible()
+    await expect(page.locator("#card-id")).to_be_visible()
+
+    await page.click("#btn-answer")
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking")
+    await page.select_option("#card-topic", "debt")
+    await page.select_option("#card-result", "consulted")
+    await page.fill("#card-notes", "Клиент уточнил сумму долга")
+    await page.keyboard.press("Control+s")
+    await expect(page.locator("#card-msg")).to_have_attribute("data-kind", "ok")
+
+    card_id = (await api_get(page, f"{server.url}/api/me"))["card"]["id"]
+    card = await api_get(page, f"{server.url}/api/cards/{card_id}")
+    assert (card["call_id"], card["topic"], card["result"], card["notes"], card["customer_id"]) == (
+        call_id, "debt", "consulted", "Клиент уточнил сумму долга", customer_id)
+
+    await page.keyboard.press("F4")
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "ended")
+    await wait_for(lambda: not channels_of(server, call_id))
+    # The card stays on screen for wrap-up after the call.
+    await expect(page.locator("#card-notes")).to_have_value("Клиент уточнил сумму долга")
+
+
+async def test_a_blind_transfer_to_a_queue_moves_the_caller_there(server, page) -> None:
+    number, _, _ = await known_caller(server.db, offset=1)
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await sign_in_to(page, ["support"])
+    call_id = await ringing_then_talking(page, server, number)
+
+    await page.keyboard.press("F6")
+    await expect(page.locator("#transfer-queue")).to_be_focused()
+    await page.select_option("#transfer-to", "queue")
+    await page.select_option("#transfer-queue", "billing")
+    await page.click("#btn-transfer")
+    await expect(page.locator("#transfer-msg")).to_have_text(RU["transfer.done_blind"])
+    await wait_for(lambda: call_id in server.simulator.snapshot()["queues"]["billing"]["waiting"])
+
+
+async def test_a_call_nobody_answered_appears_in_the_call_back_list(server, page) -> None:
+    number, _, _ = await known_caller(server.db, offset=2)
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await sign_in_to(page, ["billing"])  # nobody works "support"
+    await expect(page.locator("#callbacks-list")).to_contain_text(RU["callbacks.none"])
+
+    call_id = server.simulator.place_inbound_call(number, queue="support")
+    await wait_for(lambda: call_id in server.simulator.snapshot()["queues"]["support"]["waiting"])
+    assert server.simulator.hangup_caller(call_id)
+
+    missed = page.locator("#callbacks-list li.callback", has_text=shown_phone(number))
+    await expect(missed).to_be_visible()
+    await expect(page.locator("#callbacks-count")).to_have_text("1")
+    await missed.get_by_role("button", name=RU["callbacks.call"]).click()
+    await expect(page.locator("#toasts")).to_contain_text(RU["dial.started"].split("{")[0].strip())
+    await expect(missed).to_have_count(0)  # called back: no longer waiting
