@@ -79,6 +79,22 @@ def _make_sqlite_reader(url: str) -> AsyncEngine:
     return engine
 
 
+def _make_sqlite_sync_writer(url: str) -> Engine:
+    sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_engine(sync_url, pool_size=1, max_overflow=0, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
 def _make_sqlite_sync_reader(url: str) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     engine = create_engine(
@@ -96,7 +112,9 @@ class Database:
     writer: AsyncEngine
     reader: AsyncEngine
     sync_reader: Engine | None = None
+    sync_writer: Engine | None = None
     _executor: ThreadPoolExecutor | None = None
+    _write_executor: ThreadPoolExecutor | None = None
     write_session: async_sessionmaker[AsyncSession] = field(init=False)
     read_session: async_sessionmaker[AsyncSession] = field(init=False)
 
@@ -121,14 +139,33 @@ class Database:
         async with self.reader.connect() as conn:
             return await conn.run_sync(fn)
 
+    async def run_write(self, fn: Callable[[Connection], T]) -> T:
+        """Run a synchronous unit of writes `fn(connection)` in one transaction, by the fastest path.
+
+        SQLite: one thread hop for the whole unit on a BEGIN IMMEDIATE connection of its own (SQLite's
+        lock serialises it with the async writer). Elsewhere: the async writer engine.
+        """
+        if self.sync_writer is not None and self._write_executor is not None:
+            engine = self.sync_writer
+
+            def call() -> T:
+                with engine.begin() as conn:
+                    return fn(conn)
+
+            return await asyncio.get_running_loop().run_in_executor(self._write_executor, call)
+        async with self.writer.begin() as conn:
+            return await conn.run_sync(fn)
+
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
-        if self.sync_reader is not None:
-            self.sync_reader.dispose()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        for engine in (self.sync_reader, self.sync_writer):
+            if engine is not None:
+                engine.dispose()
+        for executor in (self._executor, self._write_executor):
+            if executor is not None:
+                executor.shutdown(wait=True)
 
 
 def open_database(url: str) -> Database:
@@ -141,7 +178,9 @@ def open_database(url: str) -> Database:
             writer=_make_sqlite_writer(url),
             reader=_make_sqlite_reader(url),
             sync_reader=_make_sqlite_sync_reader(url),
+            sync_writer=_make_sqlite_sync_writer(url),
             _executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="ccdesk-read"),
+            _write_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccdesk-write"),
         )
     engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
     return Database(url=url, writer=engine, reader=engine)

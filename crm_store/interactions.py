@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +17,7 @@ from .audit import record_audit
 from .base import utcnow
 from .db import Database
 from .errors import NotFound
-from .models import Interaction
+from .models import Interaction, Phone
 from .records import InteractionRecord
 
 # Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
@@ -118,3 +120,48 @@ async def recent_cards(db: Database, *, agent_id: int | None = None, limit: int 
         stmt = stmt.where(Interaction.agent_id == agent_id)
     async with db.read_session() as s:
         return [rows.interaction(r) for r in (await s.execute(stmt)).mappings()]
+
+
+async def cards_for_calls(db: Database, call_ids: list[str]) -> list[InteractionRecord]:
+    if not call_ids:
+        return []
+    async with db.read_session() as s:
+        result = await s.execute(select(Interaction.__table__).where(Interaction.call_id.in_(call_ids)))
+        return [rows.interaction(r) for r in result.mappings()]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallCardUpdate:
+    """One step of a call's card as the telephony side learns it, for `apply_call_card_updates`."""
+
+    call_id: str
+    open: Mapping[str, Any] | None = None  # register the card with these values (idempotent)
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    identify_caller: bool = False  # link the customer whose phone is the caller's (when exactly one)
+
+
+def apply_call_card_updates_sync(conn: Connection, updates: list[CallCardUpdate]) -> None:
+    insert_ = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    for u in updates:
+        unknown = set(u.fields) - CALL_FIELDS
+        if unknown:
+            raise ValueError(f"not call-card fields: {sorted(unknown)}")
+        if u.open is not None:
+            values: dict[str, Any] = {"state": "offered", "channel": "phone", "direction": "inbound", "ivr_path": [],
+                                      "notes": "", "self_served": False, **u.open, "call_id": u.call_id}
+            number = values.get("caller_number")
+            if u.identify_caller and number:
+                owners = conn.execute(_OWNERS, {"e164": number}).scalars().all()
+                values["customer_id"] = owners[0] if len(owners) == 1 else None
+            conn.execute(insert_(Interaction).values(**values).on_conflict_do_nothing(index_elements=["call_id"]))
+        if u.fields:
+            conn.execute(update(Interaction).where(Interaction.call_id == u.call_id).values(**u.fields))
+
+
+_OWNERS = select(Phone.customer_id).where(Phone.e164 == bindparam("e164")).distinct().limit(2)
+
+
+async def apply_call_card_updates(db: Database, updates: list[CallCardUpdate]) -> None:
+    """Store many card steps in one transaction and, on SQLite, one thread hop."""
+    if updates:
+        await db.run_write(lambda conn: apply_call_card_updates_sync(conn, updates))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Select, Table, bindparam, func, select, union
 
@@ -27,7 +28,7 @@ from .models import (
     Phone,
 )
 from .phones import normalize_phone
-from .records import CustomerPop
+from .records import CustomerPop, InteractionRecord
 
 LAST_PAYMENTS = 10
 LAST_READINGS = 12
@@ -143,3 +144,27 @@ async def screen_pop(db: Database, number: str) -> list[CustomerPop]:
 async def load_customers(db: Database, ids: Sequence[int]) -> list[CustomerPop]:
     """The same full picture for customers chosen by id (after a search or a manual link)."""
     return await db.run_read(lambda conn: load_customers_sync(conn, list(ids)))
+
+
+_CARD_BY_CALL = select(Interaction.__table__).where(Interaction.call_id == bindparam("call_id"))
+
+
+def call_pop_sync(conn: Connection, call_id: str, number: str | None) -> tuple[list[CustomerPop], InteractionRecord | None]:
+    matches = pop_sync(conn, number) if number else []
+    row = conn.execute(_CARD_BY_CALL, {"call_id": call_id}).mappings().first()
+    card = rows.interaction(row) if row else None
+    if card is not None and card.customer_id and all(m.customer.id != card.customer_id for m in matches):
+        # The IVR identified the caller by account number although the phone number is unknown.
+        matches = [*load_customers_sync(conn, [card.customer_id]), *matches]
+    return matches, card
+
+
+async def call_pop(db: Database, call_id: str, number: str | None) -> tuple[list[dict[str, Any]], InteractionRecord | None]:
+    """The pop of a ringing call in one read unit: who the caller is (as JSON-ready dicts, built in the
+    reader thread so the event loop only sends them), and the call's card so far."""
+
+    def read(conn: Connection) -> tuple[list[dict[str, Any]], InteractionRecord | None]:
+        matches, card = call_pop_sync(conn, call_id, number)
+        return [m.to_json() for m in matches], card
+
+    return await db.run_read(read)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, JsonMixin):
+        return value.to_json()
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -17,10 +19,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 class JsonMixin:
+    __slots__ = ()
+
     def to_json(self) -> dict[str, Any]:
-        """A dict with ISO dates, ready for json.dumps / Socket.IO."""
-        return _jsonable(asdict(self))  # type: ignore[call-overload,no-any-return]
+        """A dict with ISO dates, ready for json.dumps / Socket.IO.
+
+        Walks the fields directly: dataclasses.asdict deep-copies every value and took as long as the
+        screen-pop query itself for a customer with a full history.
+        """
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            value = getattr(self, name)
+            out[name] = value if isinstance(value, _PLAIN) else _jsonable(value)
+        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,7 @@ from . import api, auth, keys, pages, status
 from .errors import error_middleware
 from .i18n import load_strings, translator
 from .settings import Settings
-from .sio import SocketNotifier, create_sio
+from .sio import SocketNotifier, create_sio, notifier_ctx
 from .telephony import telephony_ctx
 from .throttle import LoginThrottle
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(t=app[keys.TRANSLATE], lang="ru")
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.append(telephony_ctx)
     app.add_routes(status.routes)
     app.add_routes(auth.routes)

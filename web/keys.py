@@ -17,8 +17,7 @@ from .settings import Settings
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
-    from workstation.notify import Notifier
-
+    from .sio import SocketNotifier
     from .telephony import Telephony
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -28,7 +27,7 @@ THROTTLE = web.AppKey("throttle", LoginThrottle)
 TRANSLATE = web.AppKey("translate", Callable[[str], str])
 STRINGS = web.AppKey("strings", dict[str, str])
 RULES = web.AppKey("rules", RuleSet)
-NOTIFIER = web.AppKey("notifier", "Notifier")
+NOTIFIER = web.AppKey("notifier", "SocketNotifier")
 WORKSTATION = web.AppKey("workstation", Workstation)
 TELEPHONY = web.AppKey("telephony", "Telephony")
 QUEUE_LOAD = web.AppKey("queue_load", dict[str, QueueLoad])

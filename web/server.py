@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from aiohttp import web
 
@@ -14,7 +15,14 @@ from .settings import Settings
 log = logging.getLogger("ccdesk.server")
 
 
+# Reads run in worker threads (SQLite); with the default 5 ms GIL switch interval a 2 ms screen-pop
+# query waits up to 5 ms for the GIL at each hand-back while the event loop is busy, which tripled the
+# pop latency under load (bench/screen_pop.py). 1 ms keeps those hand-backs short.
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
 async def serve(settings: Settings) -> None:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -13,15 +13,16 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from crm_store import customers, interactions
+from crm_store import interactions
 from crm_store.db import Database
 from crm_store.errors import NotFound
-from crm_store.pop import load_customers, screen_pop
+from crm_store.pop import call_pop
 from crm_store.records import UserRecord
 from cti import control as cc
 from cti import events as ev
 
 from . import presence as pr
+from .card_writer import CardWriter
 from .cards import CardChange, card_change, caller_e164
 from .directory import Directory
 from .errors import WorkstationError
@@ -51,29 +52,22 @@ class Workstation:
         self.presence: dict[str, pr.Presence] = {}
         self.pops: dict[str, dict[str, Any]] = {}  # last pop per call, to restore a reloaded page
         self.pbx_health = "connecting"
-        self._cards: asyncio.Queue[CardChange | None] = asyncio.Queue()
+        self.cards = CardWriter(db, directory, clock, self._announce_cards)
         self._tasks = TaskKeeper("workstation")
-        self._writer: asyncio.Task[None] | None = None
         self._originated: dict[str, str] = {}  # call id → the operator's phone it rings first
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         await self.directory.refresh()
-        self._writer = asyncio.create_task(self._write_cards())
+        self.cards.start()
 
     async def close(self) -> None:
         await self._tasks.close()
-        if self._writer is not None:
-            await self._cards.put(None)  # let the writer finish what is queued
-            try:
-                await asyncio.wait_for(self._writer, timeout=5)
-            except TimeoutError:
-                self._writer.cancel()
-                await asyncio.gather(self._writer, return_exceptions=True)
+        await self.cards.close()
 
     async def drain(self) -> None:
         """Wait until every queued card change is stored (tests and shutdown)."""
-        await self._cards.join()
+        await self.cards.drain()
 
     # ------------------------------------------------------------------ events in
     async def handle(self, event: object) -> None:
@@ -87,7 +81,7 @@ class Workstation:
         call = self._attach_originating_phone(event, call)
         change = card_change(event, call)
         if change is not None:
-            self._cards.put_nowait(change)
+            self.cards.put(change)
         await self._update_presence(event)
         if isinstance(event, ev.AgentRinging):
             user = await self.directory.lookup_interface(event.agent)
@@ -133,54 +127,23 @@ class Workstation:
                 await self.notifier.to_supervisors("agent", {"interface": interface, **after.to_json()})
 
     # ------------------------------------------------------------------ call cards
-    async def _write_cards(self) -> None:
-        while True:
-            change = await self._cards.get()
-            try:
-                if change is None:
-                    return
-                await self._store(change)
-            except Exception:  # one bad change must not stop the cards of every later call
-                log.exception("could not store call card change %s", change)
-            finally:
-                self._cards.task_done()
-
-    async def _store(self, change: CardChange) -> None:
-        fields = dict(change.fields)
-        if change.open:
-            open_fields = {k: fields.pop(k) for k in ("direction", "caller_number", "called_number", "offered_at")
-                           if k in fields}
-            customer_id = None
-            if change.look_up_caller and open_fields.get("caller_number"):
-                found = await customers.find_customers_by_phone(self.db, open_fields["caller_number"])
-                customer_id = found[0] if len(found) == 1 else None
-            await interactions.open_call_card(
-                self.db, call_id=change.call_id, offered_at=open_fields.get("offered_at") or self.clock(),
-                direction=open_fields.get("direction", "inbound"), caller_number=open_fields.get("caller_number"),
-                called_number=open_fields.get("called_number"), customer_id=customer_id,
-            )
-        if change.agent_interface:
-            user = await self.directory.lookup_interface(change.agent_interface)
+    async def _announce_cards(self, changes: list[CardChange]) -> None:
+        """Send the stored cards to the operators on those calls; tell everyone the call-back list moved."""
+        recipients: dict[str, int] = {}
+        for change in changes:
+            user = self._operator_on(change.call_id)
             if user is not None:
-                fields["agent_id"] = user.id
-        if fields:
-            await interactions.update_call_card(self.db, change.call_id, fields)
-        await self._announce_card(change)
-
-    async def _announce_card(self, change: CardChange) -> None:
-        call = self.calls.get(change.call_id)
-        user = self.directory.by_interface(call.agent) if call and call.agent else None
-        if user is None and call is not None:
-            user = next((self.directory.by_interface(i) for i, p in self.presence.items()
-                         if p.call_id == change.call_id), None)
-        if user is not None:
-            try:
-                card = await interactions.get_call_card(self.db, call_id=change.call_id)
-            except NotFound:
-                return
-            await self.notifier.to_user(user.id, "card", card.to_json())
-        if change.fields.get("callback_status") == "pending":
+                recipients[change.call_id] = user.id
+        for card in await interactions.cards_for_calls(self.db, list(recipients)):
+            await self.notifier.to_user(recipients[card.call_id or ""], "card", card.to_json())
+        if any(c.fields.get("callback_status") == "pending" for c in changes):
             await self.notifier.to_operators("callbacks", {"changed": True})
+
+    def _operator_on(self, call_id: str) -> UserRecord | None:
+        call = self.calls.get(call_id)
+        if call is not None and call.agent:
+            return self.directory.by_interface(call.agent)
+        return next((self.directory.by_interface(i) for i, p in self.presence.items() if p.call_id == call_id), None)
 
     # ------------------------------------------------------------------ screen pop
     async def _pop(self, user: UserRecord, event: ev.AgentRinging) -> None:
@@ -191,18 +154,10 @@ class Workstation:
         await self.notifier.to_user(user.id, "pop", payload)
 
     async def build_pop(self, call_id: str, caller_number: str | None) -> dict[str, Any]:
-        matches = await screen_pop(self.db, caller_number) if caller_number else []
-        card = None
-        try:
-            card = await interactions.get_call_card(self.db, call_id=call_id)
-        except NotFound:
-            pass
-        if card is not None and card.customer_id and all(m.customer.id != card.customer_id for m in matches):
-            # The IVR identified the caller by account number although the phone number is unknown.
-            matches = [*await load_customers(self.db, [card.customer_id]), *matches]
+        matches, card = await call_pop(self.db, call_id, caller_number)
         return {
             "call_id": call_id, "card_id": card.id if card else None, "caller_number": caller_e164(caller_number),
-            "matches": [m.to_json() for m in matches],
+            "matches": matches,
             "ivr": {"path": list(card.ivr_path), "identified": card.ivr_identified, "self_served": card.self_served,
                     "routing_queue": card.routing_queue, "routing_reason": card.routing_reason} if card else None,
         }

@@ -1,0 +1,212 @@
+"""Screen-pop benchmark: the time from the PBX writing the ringing event to the operator's browser
+client holding the complete pop (customer, accounts, payments, readings, applications, history).
+
+    python bench/screen_pop.py           # 500 operators, 50 calls/s for 60 s, the 1M-customer store
+    python bench/screen_pop.py --quick   # 50 operators, 10 calls/s for 10 s, a 20k-customer store
+
+The server is `ccdesk serve` in its own process (one event loop, as in production), pointed over AMI at
+a PBX simulator that runs here together with N authenticated Socket.IO clients. The simulator stamps
+the moment it writes each AgentCalled frame; a client stamps the moment the pop arrives (same clock).
+The comparison printed is the pop latency against the time the same pop query takes alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp  # noqa: E402
+import socketio  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from crm_store import sessions, users  # noqa: E402
+from crm_store.db import open_database  # noqa: E402
+from crm_store.migrate import upgrade  # noqa: E402
+from crm_store.pop import screen_pop  # noqa: E402
+from cti.sim import PbxSimulator, QueueConfig, SimConfig  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parents[1]
+LINKEDID = re.compile(rb"\r\nLinkedid: ([^\r]+)\r\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else float("nan")
+
+
+async def ensure_store(customers: int) -> str:
+    path = OUT / f"store-{customers}.db"
+    if not path.exists():
+        print(f"building the store first: python bench/store.py --customers {customers}", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "store.py"), "--customers", str(customers),
+                        "--samples", "500", "--import-rows", "1000"], check=True)
+    url = f"sqlite:///{path}"
+    await upgrade(url)
+    return url
+
+
+async def operators_with_sessions(url: str, count: int) -> list[tuple[str, str]]:
+    """Bench operators (extension 5000+i) and a live session token each: argon2 logins for 500 people
+    would measure password hashing, which the auth tests cover."""
+    db = open_database(url)
+    now = datetime.now(UTC)
+    result = []
+    try:
+        existing = {u.username for u in await users.list_users(db)}
+        for i in range(count):
+            name = f"bench{i:03d}"
+            if name not in existing:
+                await users.create_user(db, username=name, role="operator", password_hash="!bench", extension=str(5000 + i),
+                                        queues=["support"], full_name=f"Bench {i}")
+            user, _ = await users.credentials(db, name)  # type: ignore[misc]
+            token = await sessions.open_session(db, user.id, now=now, lifetime=timedelta(hours=2))
+            result.append((name, token))
+        async with db.read_session() as s:
+            numbers = list(await s.scalars(text("SELECT raw FROM phones ORDER BY random() LIMIT 5000")))
+    finally:
+        await db.dispose()
+    return result, numbers  # type: ignore[return-value]
+
+
+class Client:
+    def __init__(self, base: str, token: str, received: dict[str, float]) -> None:
+        self.base, self.token, self.received = base, token, received
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.http = aiohttp.ClientSession(base, cookies={"ccdesk_session": token})
+        self.sio.on("pop", self.on_pop, namespace="/operator")
+        self.complete = 0
+
+    async def on_pop(self, data: dict) -> None:  # type: ignore[type-arg]
+        self.received[data["call_id"]] = time.time()
+        if data["matches"] and data["matches"][0]["accounts"] is not None:
+            self.complete += 1
+
+    async def start(self) -> None:
+        page = await (await self.http.get("/")).text()
+        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+        assert csrf, "not signed in"
+        await self.sio.connect(self.base, headers={"Cookie": f"ccdesk_session={self.token}"},
+                               namespaces=["/operator"], transports=["websocket"])
+        async with self.http.post("/api/presence/sign-in", json={"queues": ["support"]},
+                                  headers={"X-CSRF-Token": csrf.group(1)}) as response:
+            assert response.status == 200, await response.text()
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+        await self.http.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--operators", type=int)
+    parser.add_argument("--calls-per-second", type=float)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--customers", type=int)
+    args = parser.parse_args()
+    operators = args.operators or (50 if args.quick else 500)
+    rate = args.calls_per_second or (10.0 if args.quick else 50.0)
+    seconds = args.seconds or (10.0 if args.quick else 60.0)
+    customers = args.customers or (20_000 if args.quick else 1_000_000)
+    OUT.mkdir(exist_ok=True)
+    url = await ensure_store(customers)
+    accounts, numbers = await operators_with_sessions(url, operators)
+
+    written: dict[str, float] = {}
+    sim = PbxSimulator(SimConfig(port=0, username="bench", secret="bench-secret",
+                                 queues=(QueueConfig(name="support", timeout=600.0, ring_timeout=20.0),),
+                                 operator_answer_delay=0.5, talk_time=(2.0, 4.0), abandon_patience=(600.0, 600.0),
+                                 answer_wait=0.0, rtcp_interval=60.0, seed=1))
+    await sim.start()
+
+    def stamp(data: bytes) -> None:
+        if data.startswith(b"Event: AgentCalled\r\n"):
+            found = LINKEDID.search(data)
+            if found:
+                written.setdefault(found.group(1).decode(), time.time())
+
+    sim.pbx.sinks.append(stamp)
+    http_port, agi_port = free_port(), free_port()
+    env = {**os.environ, "CCDESK_DATABASE_URL": url, "CCDESK_PORT": str(http_port), "CCDESK_AGI_PORT": str(agi_port),
+           "CCDESK_PBX": f"ami://bench:bench-secret@127.0.0.1:{sim.port}", "CCDESK_VAR_DIR": str(OUT / "var")}
+    server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=open(OUT / "screen_pop_server.log", "w"))  # noqa: SIM115
+    base = f"http://127.0.0.1:{http_port}"
+    received: dict[str, float] = {}
+    clients: list[Client] = []
+    try:
+        async with aiohttp.ClientSession() as probe:
+            for _ in range(300):
+                try:
+                    async with probe.get(f"{base}/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+        t = time.perf_counter()
+        for i in range(0, operators, 25):
+            batch = [Client(base, token, received) for _name, token in accounts[i:i + 25]]
+            await asyncio.gather(*(c.start() for c in batch))
+            clients.extend(batch)
+        print(f"{operators} operators signed in over Socket.IO in {time.perf_counter() - t:.1f} s", flush=True)
+        await asyncio.sleep(1.0)
+        rng = random.Random(5)
+        total = int(rate * seconds)
+        started = time.perf_counter()
+        for n in range(total):
+            sim.place_inbound_call(rng.choice(numbers), queue="support")
+            delay = started + (n + 1) / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and len([c for c in written if c in received]) < len(written):
+            await asyncio.sleep(0.1)
+    finally:
+        for c in clients:
+            await c.close()
+        server.terminate()
+        server.wait(timeout=20)
+        await sim.stop()
+    latencies = [(received[c] - written[c]) * 1000 for c in written if c in received]
+    lost = len([c for c in written if c not in received])
+    complete = sum(c.complete for c in clients)
+
+    db = open_database(url)
+    alone = []
+    for number in numbers[:300]:
+        t0 = time.perf_counter()
+        await screen_pop(db, number)
+        alone.append((time.perf_counter() - t0) * 1000)
+    await db.dispose()
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    print(f"calls placed {total} at {rate:g}/s for {seconds:g} s; rang {len(written)}; pops received {len(latencies)} "
+          f"({complete} with a customer and accounts); lost {lost}")
+    print(f"pop latency (PBX ringing frame -> browser client holds the pop): p50 {p50:.1f} ms  p99 {p99:.1f} ms  "
+          f"max {max(latencies, default=float('nan')):.1f} ms")
+    print(f"the pop query alone: p50 {percentile(alone, 50):.2f} ms  p99 {percentile(alone, 99):.2f} ms; "
+          f"end-to-end / query-alone p50 ratio {p50 / max(percentile(alone, 50), 1e-9):.1f}")
+    print(f"goal p99 <= 50 ms at 50 calls/s with 500 operators: {'met' if p99 <= 50 and rate >= 50 and operators >= 500 else ('met at this load' if p99 <= 50 else 'NOT met')}")
+    print(f"pop_p50_ms={p50:.1f} pop_p99_ms={p99:.1f} calls_per_s={rate:g} operators={operators} "
+          f"customers={customers} pops={len(latencies)} lost={lost}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
