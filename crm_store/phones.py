@@ -12,12 +12,14 @@ from functools import lru_cache
 import phonenumbers
 
 DEFAULT_REGION = "RU"
-_DIGITS = re.compile(r"\d")
+_NON_DIGITS = re.compile(r"\D")
+_ASCII_NON_DIGITS = bytes(c for c in range(128) if not 48 <= c <= 57)
 _SPLIT = re.compile(r"[;,/]|\s{2,}")
 
 
-_TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
-               "voicemail", "fixed_line", "mobile")
+# Mobile and fixed line first: the alternation is tried in order and most numbers are one of those.
+_TYPE_DESCS = ("mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip", "personal_number", "pager",
+               "uan", "voicemail")
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +43,9 @@ def _russian_validity() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(general.national_number_pattern), re.compile("|".join(parts))
 
 
+_RUSSIAN: re.Pattern[str] | None = None
+
+
 def _fast_russian(digits: str) -> str | None | bool:
     """E.164 (or None when invalid) of an 11-digit +7 number in Russia's ranges; False: not decided here.
 
@@ -49,11 +54,12 @@ def _fast_russian(digits: str) -> str | None | bool:
     """
     if len(digits) != 11 or digits[0] != "7" or digits[1] not in "3489" or digits.startswith("733"):
         return False
-    national = digits[1:]
-    general, typed = _russian_validity()
-    if general.fullmatch(national) and typed.fullmatch(national):
-        return "+" + digits
-    return None
+    global _RUSSIAN
+    if _RUSSIAN is None:
+        general, typed = _russian_validity()
+        # Both must match the whole number: the general pattern as a look-ahead, then any type's pattern.
+        _RUSSIAN = re.compile(rf"(?=(?:{general.pattern})\Z)(?:{typed.pattern})")
+    return "+" + digits if _RUSSIAN.fullmatch(digits, 1) else None
 
 
 def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
@@ -67,19 +73,27 @@ def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None
     text = str(raw).strip()
     if not text:
         return None
-    digits = "".join(_DIGITS.findall(text))
+    # Every \d of the text (\D is its exact complement). In ASCII text those are 0-9, and deleting the other
+    # bytes is 5x faster than the regex.
+    if text.isascii():
+        digits = text.encode().translate(None, _ASCII_NON_DIGITS).decode()
+    else:
+        digits = _NON_DIGITS.sub("", text)
     if not digits or len(digits) > 15:
         return None
-    if region == "RU" and not text.lstrip().startswith("+"):
-        # Asterisk and CSV exports often drop the trunk prefix: 79161234567 / 89161234567 / 9161234567.
-        if len(digits) == 11 and digits[0] in "78":
-            text = "+7" + digits[1:]
-        elif len(digits) == 10:
-            text = "+7" + digits
-    if region == "RU" and text.lstrip().startswith("+"):
-        fast = _fast_russian("".join(_DIGITS.findall(text)))
-        if fast is not False:
-            return fast  # type: ignore[return-value]
+    if region == "RU":
+        if not text.startswith("+"):
+            # Asterisk and CSV exports often drop the trunk prefix: 79161234567 / 89161234567 / 9161234567.
+            if len(digits) == 11 and digits[0] in "78":
+                digits = "7" + digits[1:]
+                text = "+" + digits
+            elif len(digits) == 10:
+                digits = "7" + digits
+                text = "+" + digits
+        if text.startswith("+"):
+            fast = _fast_russian(digits)
+            if fast is not False:
+                return fast  # type: ignore[return-value]
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from functools import lru_cache
 
 from ..phones import normalize_phone, split_phones
 
@@ -17,9 +16,10 @@ _MONEY = re.compile(r"^-?\d+(?:[.,]\d{1,2})?$")
 
 
 def money_kop(text: str, *, allow_negative: bool = False) -> int:
-    cleaned = text.replace("\u00a0", "").replace(" ", "").replace("₽", "").replace("руб.", "").replace("руб", "")
-    if cleaned.count(",") == 1 and cleaned.count(".") == 1:  # 1.234,56 or 1,234.56
-        cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.index(".") < cleaned.index(",") else cleaned.replace(",", "")
+    if _MONEY.match(text):  # the common case, "0" or "1234,56": nothing to clean (same result, 3x faster)
+        cleaned = text
+    else:
+        cleaned = _clean_money(text)
     if not _MONEY.match(cleaned):
         raise CellError(f"not an amount: {text!r}")
     whole, _, frac = cleaned.replace(",", ".").partition(".")
@@ -28,6 +28,13 @@ def money_kop(text: str, *, allow_negative: bool = False) -> int:
     if negative and not allow_negative:
         raise CellError(f"negative amount not allowed: {text!r}")
     return -kop if negative else kop
+
+
+def _clean_money(text: str) -> str:
+    cleaned = text.replace("\u00a0", "").replace(" ", "").replace("₽", "").replace("руб.", "").replace("руб", "")
+    if cleaned.count(",") == 1 and cleaned.count(".") == 1:  # 1.234,56 or 1,234.56
+        cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.index(".") < cleaned.index(",") else cleaned.replace(",", "")
+    return cleaned
 
 
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%Y-%m-%dT%H:%M:%S")
@@ -43,17 +50,11 @@ def parse_date(text: str) -> date:
     raise CellError(f"not a date (use ДД.ММ.ГГГГ or ГГГГ-ММ-ДД): {text!r}")
 
 
-@lru_cache(maxsize=65_536)
-def _normalize(part: str) -> str | None:
-    # Each cell is read twice (look-up keys, then the row itself); phonenumbers costs ~80 µs a number.
-    return normalize_phone(part)
-
-
 def phones(text: str) -> list[tuple[str, str]]:
     """[(written form, E.164)] of every number in the cell; any invalid number rejects the cell."""
     result = []
     for part in split_phones(text):
-        e164 = _normalize(part)
+        e164 = normalize_phone(part)
         if e164 is None:
             raise CellError(f"not a valid phone number: {part!r}")
         result.append((part, e164))
@@ -74,10 +75,13 @@ def kind(text: str) -> str:
     raise CellError(f"unknown customer type {text!r} (физ/юр or individual/organisation)")
 
 
+_ACCOUNT = re.compile(r"[0-9A-Za-zА-Яа-я\-/]+")
+
+
 def account_number(text: str) -> str:
     value = text.strip().replace(" ", "")
     if not value:
         raise CellError("empty account number")
-    if len(value) > 32 or not re.fullmatch(r"[0-9A-Za-zА-Яа-я\-/]+", value):
+    if len(value) > 32 or not _ACCOUNT.fullmatch(value):
         raise CellError(f"not an account number: {text!r}")
     return value

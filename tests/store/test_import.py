@@ -157,3 +157,89 @@ async def test_debts_update_known_accounts_and_reject_unknown_ones(db, tmp_path)
     assert pop.accounts[0].debt_kop == 500000 and str(pop.accounts[0].debt_since) == "2026-09-01"
     again = await import_file(db, "debts", _write(tmp_path, "d.csv", debts))
     assert again.updated == 0
+
+
+def _big_file(tmp_path: Path, rows: int) -> Path:
+    """`rows` customers over several chunks; every 7th row is a second account of an earlier customer (matched by
+    phone across chunks), every 11th shares a phone with a different person, every 997th is bad."""
+    lines = ["ФИО;Лицевой счёт;Телефон;Адрес;Сумма долга;Email"]
+    for i in range(rows):
+        if i % 997 == 996:
+            lines.append(f"Плохой {i};{8_000_000_000 + i};123;;;")
+        elif i % 7 == 6 and i > 12_000:
+            j = i - 12_000  # a customer from an earlier chunk: same name and phone, one more account
+            lines.append(f"Клиент {j};{8_000_000_000 + i};8 916 {j:07d};ул. Вторая, д. {i % 50};0;")
+        elif i % 11 == 10:
+            lines.append(f"Сосед {i};{8_000_000_000 + i};+7 916 {i - 1:07d};ул. Новая, д. {i % 50};1 234,5;s{i}@x.ru")
+        else:
+            lines.append(f"Клиент {i};{8_000_000_000 + i};8 916 {i:07d};ул. Новая, д. {i % 50};{i % 300},{i % 100:02d};")
+    return _write(tmp_path, "big.csv", "\n".join(lines) + "\n", encoding="cp1251")
+
+
+async def test_a_file_of_several_chunks_matches_across_chunks_and_a_rerun_changes_nothing(db, tmp_path) -> None:
+    path = _big_file(tmp_path, 25_000)
+    summary = await import_file(db, "customers", path)
+    assert summary.rows == 25_000 and summary.rejected == 25
+    assert all(e.column == "phone" for e in summary.errors)
+    customers, phones, accounts = await _counts(db)
+    assert accounts == 25_000 - 25
+    assert summary.updated > 0 and customers == summary.inserted and phones < accounts
+    again = await import_file(db, "customers", path)
+    assert (again.inserted, again.updated, again.skipped, again.rejected) == (0, 0, 25_000 - 25, 25)
+    assert await _counts(db) == (customers, phones, accounts)
+    pops = await screen_pop(db, "+79160000004")  # customer 4 and his second account from a later chunk
+    assert [p.customer.full_name for p in pops] == ["Клиент 4"]
+    assert sorted(a.number for a in pops[0].accounts) == ["8000000004", "8000012004"]
+
+
+async def _snapshot(db) -> dict[str, list[tuple]]:
+    async with db.read_session() as s:
+        c, p, a = Customer, Phone, Account
+        return {
+            "customers": (await s.execute(select(c.id, c.full_name, c.name_key, c.kind, c.email, c.inn, c.vip,
+                                                 c.language, c.paper_bill, c.notes).order_by(c.id))).all(),
+            "phones": (await s.execute(select(p.id, p.customer_id, p.e164, p.raw, p.kind, p.is_primary)
+                                       .order_by(p.id))).all(),
+            "accounts": (await s.execute(select(a.id, a.number, a.customer_id, a.address, a.address_key, a.region,
+                                                a.tariff, a.debt_kop, a.debt_since, a.balance_kop, a.status,
+                                                a.opened_on).order_by(a.id))).all(),
+            "stamps": (await s.execute(select(c.created_at, c.updated_at))).all(),
+        }
+
+
+async def test_the_sqlite_fast_path_writes_what_the_generic_path_writes(db_url, tmp_path, monkeypatch) -> None:
+    from crm_store.db import open_database
+    from crm_store.importer import run, sql
+    from crm_store.migrate import upgrade
+
+    updates = ("ФИО;Лицевой счёт;Телефон;Адрес;Сумма долга;Тип;ИНН\n"
+               "Клиент 1 (новое имя);8000000001;;ул. Старая;5;юр;1234567890\n"  # by account: every field changes
+               "Клиент 2;;8 916 0000002, 8 903 0000002;;;;\n"  # by phone: one more number
+               "Новый Клиент;9000000001;8 916 0000003;;;;\n")  # another name on a known number: a new customer
+    debts = "Лицевой счёт;Сумма долга;Дата долга;Баланс\n8000000002;700;01.09.2026;-700\n8000000003;0;;\n"
+    results = []
+    for name, generic in (("fast", False), ("generic", True)):
+        url = db_url.replace("ccdesk.db", f"{name}.db")
+        await upgrade(url)
+        database = open_database(url)
+        with monkeypatch.context() as m:
+            if generic:
+                async def core_tables(conn):
+                    return sql.CoreTables(conn)
+                m.setattr(run, "tables_for", core_tables)
+            try:
+                outcomes = [
+                    (await import_file(database, "customers", _big_file(tmp_path, 15_000))).line(),
+                    (await import_file(database, "customers", _write(tmp_path, "u.csv", updates))).line(),
+                    (await import_file(database, "debts", _write(tmp_path, "d.csv", debts))).line(),
+                ]
+                results.append((outcomes, await _snapshot(database)))
+            finally:
+                await database.dispose()
+    (fast_outcomes, fast), (generic_outcomes, generic) = results
+    assert fast_outcomes == generic_outcomes
+    assert fast_outcomes[1] == "3 rows: 1 inserted, 2 updated, 0 skipped (unchanged), 0 rejected"
+    for table in ("customers", "phones", "accounts"):
+        assert fast[table] == generic[table], table
+    assert all(s.tzinfo is not None for row in fast["stamps"] + generic["stamps"] for s in row)
+    assert {r.updated_at > r.created_at for r in fast["stamps"]} == {False, True}  # the updated ones moved

@@ -1,0 +1,104 @@
+"""One line of the file → the values it gives, or why it is rejected (column, value, reason).
+
+Each row is parsed once, before the database is asked anything: the chunk's look-up keys come from the
+parsed rows, and a rejection is a returned tuple, not an exception (a bad file is not an exceptional file).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from . import values as V
+
+
+CUSTOMER_FIELDS = ("full_name", "account", "phone", "kind", "email", "inn", "address", "region", "tariff", "debt")
+DEBT_FIELDS = ("account", "debt", "debt_since", "balance")
+
+
+class Rejection(NamedTuple):
+    column: str
+    value: str
+    reason: str
+
+
+class CustomerRow(NamedTuple):
+    name: str
+    number: str | None
+    phones: list[tuple[str, str]]  # (written form, E.164)
+    kind: str
+    email: str | None
+    inn: str | None
+    address: str
+    region: str
+    tariff: str
+    debt: int | None
+    phone_cell: str
+
+
+class DebtRow(NamedTuple):
+    number: str
+    debt: int
+    since: date | None
+    balance: int | None
+
+
+def cells(row: list[str], positions: tuple[int, ...]) -> list[str]:
+    """The stripped cells at `positions` (-1: the file has no such column), "" past the end of a short row."""
+    n = len(row)
+    return [row[i].strip() if 0 <= i < n else "" for i in positions]
+
+
+def customer(row: list[str], positions: tuple[int, ...]) -> CustomerRow | Rejection:
+    name, account, phone, kind_text, email, inn, address, region, tariff, debt_text = cells(row, positions)
+    if not name:
+        return Rejection("full_name", "", "empty name")
+    try:
+        number = V.account_number(account) if account else None
+    except V.CellError as exc:
+        return Rejection("account", account, str(exc))
+    try:
+        phones = V.phones(phone)
+    except V.CellError as exc:
+        return Rejection("phone", phone, str(exc))
+    if number is None and not phones:
+        return Rejection("account", "", "neither an account number nor a phone to identify the customer")
+    try:
+        kind = V.kind(kind_text)
+    except V.CellError as exc:
+        return Rejection("kind", kind_text, str(exc))
+    if email and ("@" not in email or " " in email):
+        return Rejection("email", email, "not an e-mail address")
+    if inn and not (inn.isdigit() and len(inn) in (10, 12)):
+        return Rejection("inn", inn, "an INN has 10 or 12 digits")
+    debt = None
+    if debt_text:
+        try:
+            debt = V.money_kop(debt_text)
+        except V.CellError as exc:
+            return Rejection("debt", debt_text, str(exc))
+    return CustomerRow(name, number, phones, kind, email or None, inn or None, address, region, tariff, debt, phone)
+
+
+def debt(row: list[str], positions: tuple[int, ...]) -> DebtRow | Rejection:
+    account, debt_text, since_text, balance_text = cells(row, positions)
+    try:
+        number = V.account_number(account)
+    except V.CellError as exc:
+        return Rejection("account", account, str(exc))
+    try:
+        amount = V.money_kop(debt_text)
+    except V.CellError as exc:
+        return Rejection("debt", debt_text, str(exc))
+    since = balance = None
+    if since_text:
+        try:
+            since = V.parse_date(since_text)
+        except V.CellError as exc:
+            return Rejection("debt_since", since_text, str(exc))
+    if balance_text:
+        try:
+            balance = V.money_kop(balance_text, allow_negative=True)
+        except V.CellError as exc:
+            return Rejection("balance", balance_text, str(exc))
+    return DebtRow(number, amount, since, balance)
