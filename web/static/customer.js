@@ -2,11 +2,10 @@
 import { api, errorText } from "./api.js";
 import { $, fill, h, say } from "./dom.js";
 import { customerView } from "./customer_view.js";
-import { dateTime, money } from "./format.js";
-import { loadStrings, t } from "./i18n.js";
+import { dateTime, duration, money } from "./format.js";
+import { label, loadStrings, t } from "./i18n.js";
 import { act, toast } from "./ui.js";
 
-const PAGE_KINDS_WITH_MONEY = new Set(["payment", "adjustment"]);
 let customerId;
 let oldest = null;
 
@@ -41,14 +40,39 @@ async function saveContacts() {
   });
 }
 
+/** What happened, in words: codes through our strings, amounts and readings formatted. */
+function timelineText(item) {
+  switch (item.kind) {
+    case "call":
+      return [item.direction ? t(`call.direction.${item.direction}`) : null,
+        item.topic ? label("topic", item.topic) : null, item.result ? label("result", item.result) : null,
+        item.talk_seconds != null ? duration(item.talk_seconds) : label("outcome", item.code)];
+    case "application":
+      return [label("application.type", item.code), item.status ? label("application.status", item.status) : null];
+    case "application_status":
+      return [t("timeline.status_changed", { status: label("application.status", item.status || item.code) })];
+    case "payment":
+      return [money(item.amount_kop), label("payment.method", item.code)];
+    case "reading":
+      return [item.value != null ? String(item.value) : null, item.code ? label("meter", item.code) : null];
+    case "adjustment":
+      return [money(item.amount_kop)];
+    default:
+      return [];
+  }
+}
+
+const groupOf = (kind) => (kind === "application_status" ? "application" : kind);
+
 function timelineItem(item) {
-  return h("li", { class: `tl tl-${item.kind}`, dataset: { kind: item.kind } },
+  const what = timelineText(item).filter(Boolean).join(" · ");
+  const more = item.detail || item.summary;
+  return h("li", { class: `tl tl-${item.kind}`, dataset: { kind: groupOf(item.kind) } },
     h("div", { class: "tl-when small muted" }, dateTime(item.at)),
     h("div", { class: "tl-what" },
-      h("span", { class: "badge", dataset: { state: item.kind } }, t(`timeline.kind.${item.kind}`)), " ",
-      h("strong", {}, item.title || ""),
-      PAGE_KINDS_WITH_MONEY.has(item.kind) && item.amount_kop != null ? ` ${money(item.amount_kop)}` : "",
-      item.detail ? h("div", { class: "small" }, item.detail) : null));
+      h("span", { class: "badge", dataset: { state: groupOf(item.kind) } }, t(`timeline.kind.${item.kind}`)), " ",
+      item.title ? h("strong", {}, item.title) : null, what ? ` ${what}` : "",
+      more ? h("div", { class: "small notes" }, more) : null));
 }
 
 async function loadTimeline() {
@@ -64,7 +88,7 @@ async function loadTimeline() {
   const list = $("#timeline");
   list.append(...items.map(timelineItem));
   applyFilter();
-  if (items.length) oldest = items[items.length - 1].at;
+  if (items.length) oldest = items[items.length - 1].cursor ?? items[items.length - 1].at;
   more.hidden = !items.length;
   $("#timeline-empty").hidden = list.children.length > 0;
 }
