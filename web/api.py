@@ -10,6 +10,7 @@ from aiohttp import web
 from crm_store import applications, customers, interactions
 from crm_store.pop import load_customers
 from workstation.presence import PAUSE_REASONS
+from workstation.scripts import default_scripts
 
 from . import keys
 from .auth import user_of
@@ -17,8 +18,7 @@ from .errors import bad_request
 
 routes = web.RouteTableDef()
 
-TOPICS = ("balance", "payment", "meter_reading", "debt", "reconnection", "tariff", "complaint", "documents",
-          "outage", "other")
+TOPICS = (*(code for code, _title in default_scripts().topics()), "other")
 RESULTS = ("consulted", "application_filed", "transferred", "callback_promised", "resolved", "no_answer")
 
 

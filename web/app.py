@@ -15,9 +15,12 @@ import jinja2
 from aiohttp import web
 
 from crm_store.db import open_database
+from crm_store.knowledge import ensure_default_articles
 from routing import default_rules, load_rules
+from workstation.offers import default_book
+from workstation.scripts import default_scripts
 
-from . import api, auth, keys, pages, status
+from . import api, api_content, api_supervisor, auth, keys, pages, status
 from .errors import error_middleware
 from .i18n import load_strings, translator
 from .settings import Settings
@@ -37,6 +40,7 @@ def utc_now() -> datetime:
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     db = open_database(app[keys.SETTINGS].database_url)
     app[keys.DB] = db
+    await ensure_default_articles(db)  # a new center starts with answers to the common questions
     yield
     await db.dispose()
 
@@ -50,6 +54,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app[keys.STRINGS] = strings
     app[keys.TRANSLATE] = translator(strings)
     app[keys.RULES] = load_rules(settings.routing_rules) if settings.routing_rules else default_rules()
+    default_book()  # offers and talk scripts are configuration: a broken file stops the start, clearly
+    default_scripts()
     app[keys.QUEUE_LOAD] = {}
     sio = create_sio(settings)
     sio.attach(app)
@@ -64,6 +70,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(auth.routes)
     app.add_routes(pages.routes)
     app.add_routes(api.routes)
+    app.add_routes(api_content.routes)
+    app.add_routes(api_supervisor.routes)
     app.router.add_route(*_route(pages.vendor_route(NODE_MODULES)))
     app.router.add_static("/static/", STATIC)
     return app
