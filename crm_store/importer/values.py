@@ -52,6 +52,8 @@ def parse_date(text: str) -> date:
 
 def phones(text: str) -> list[tuple[str, str]]:
     """[(written form, E.164)] of every number in the cell; any invalid number rejects the cell."""
+    if not text.strip():
+        return []
     result = []
     for part in split_phones(text):
         e164 = normalize_phone(part)
