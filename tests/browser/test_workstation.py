@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import text
 
 from tests.serving import wait_for
 
@@ -83,6 +84,8 @@ async def test_a_ringing_call_pops_the_customer_and_the_saved_card_is_stored_and
     await page.click("#btn-answer")
     await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking")
     await page.select_option("#card-topic", "debt")
+    await expect(page.locator("#script-steps")).to_have_attribute("data-topic", "debt")
+    await expect(page.locator("#script-steps li").first).to_be_visible()
     await page.select_option("#card-result", "consulted")
     await page.fill("#card-notes", "Клиент уточнил сумму долга")
     await page.keyboard.press("Control+s")
@@ -131,3 +134,58 @@ async def test_a_call_nobody_answered_appears_in_the_call_back_list(server, page
     await missed.get_by_role("button", name=RU["callbacks.call"]).click()
     await expect(page.locator("#toasts")).to_contain_text(RU["dial.started"].split("{")[0].strip())
     await expect(missed).to_have_count(0)  # called back: no longer waiting
+
+
+async def test_an_unknown_caller_is_found_by_account_number_and_the_number_is_linked(server, page) -> None:
+    _, customer_id, name = await known_caller(server.db, offset=5)
+    async with server.db.read_session() as s:
+        account = (await s.execute(text("SELECT number FROM accounts WHERE customer_id = :c ORDER BY id LIMIT 1"),
+                                   {"c": customer_id})).scalar_one()
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await sign_in_to(page, ["support"])
+    server.simulator.place_inbound_call("+79160000001", queue="support")
+    await expect(page.locator("#pop-unknown")).to_be_visible()
+    await expect(page.locator("#pop-head")).to_contain_text(RU["pop.no_match"])
+
+    await page.keyboard.press("/")
+    await expect(page.locator("#customer-q")).to_be_focused()
+    await page.keyboard.type(account)
+    await page.keyboard.press("Enter")
+    found = page.locator(f"#search-results li[data-customer-id='{customer_id}']")
+    await found.get_by_role("button", name=RU["search.link"]).click()
+    await expect(page.locator("#customer-name")).to_have_text(name)
+    await expect(page.locator("#btn-link-number")).to_have_count(0)  # the number is theirs now
+    pop = await api_get(page, f"{server.url}/api/customers/{customer_id}/pop")
+    assert "+79160000001" in [p["e164"] for p in pop["customer"]["phones"]]
+
+
+async def test_the_operator_offers_a_debtor_a_payment_plan_and_records_the_answer(server, page) -> None:
+    async with server.db.read_session() as s:
+        customer_id, account = (await s.execute(text(
+            "SELECT customer_id, number FROM accounts WHERE debt_kop > 0 ORDER BY id LIMIT 1"))).one()
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    offers = await api_get(page, f"{server.url}/api/offers?customer_id={customer_id}")
+    assert offers, "a debtor qualifies for at least one offer"
+    code = offers[0]["code"]
+
+    await page.fill("#customer-q", account)
+    await page.keyboard.press("Enter")
+    await page.locator(f"#search-results li[data-customer-id='{customer_id}']").get_by_role(
+        "button", name=RU["search.open"]).click()
+    offer = page.locator(f"#offers li[data-code='{code}']")
+    await offer.get_by_role("button", name=RU["offers.accepted"]).click()
+    await expect(offer).to_contain_text(RU["offers.recorded"].format(response=RU["offers.accepted"]))
+    left = await api_get(page, f"{server.url}/api/offers?customer_id={customer_id}")
+    assert code not in [o["code"] for o in left]
+
+
+async def test_the_knowledge_base_answers_a_search(server, page) -> None:
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await page.keyboard.press("Control+k")
+    await expect(page.locator("#kb-q")).to_be_focused()
+    await page.keyboard.type("оплата")
+    await page.keyboard.press("Enter")
+    first = page.locator("#kb-results li.kb-article").first
+    await expect(first).to_be_visible()
+    await first.locator("summary").click()
+    await expect(first.locator(".kb-body")).not_to_be_empty()

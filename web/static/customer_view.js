@@ -52,7 +52,7 @@ export function customerView(cp, opts = {}) {
         h("div", { class: "amount", id: "customer-debt" }, money(debt)))),
     accounts.length ? [accountTabs, accountBox] : h("p", { class: "empty" }, t("customer.no_accounts")),
     h("div", { class: "grid2" }, applicationsView(cp.open_applications || []), opts.offers ? offersView(c.id, opts) : null),
-    opts.page ? null : interactionsView(cp.interactions || [], c.id),
+    opts.page ? null : interactionsView((cp.interactions || []).filter((i) => i.id !== opts.cardId?.()), c.id),
   );
   if (accounts.length) pick(accounts[0]);
   return view;

@@ -155,23 +155,34 @@ export function save() {
   });
 }
 
+/** The talk script of the topic, with the customer's name filled in when we know it. */
 async function loadScript(topic) {
   if (!topic) return fill(els.script, h("p", { class: "empty" }, t("script.choose_topic")));
+  const customer = state.customer?.customer.full_name || "";
+  const key = `${topic}|${customer}`;
   try {
-    if (!scripts.has(topic)) scripts.set(topic, await api.get(`/api/scripts/${encodeURIComponent(topic)}`));
+    if (!scripts.has(key)) {
+      const q = customer ? `?customer=${encodeURIComponent(customer)}` : "";
+      scripts.set(key, await api.get(`/api/scripts/${encodeURIComponent(topic)}${q}`));
+    }
   } catch {
     return fill(els.script, h("p", { class: "empty" }, t("script.none")));
   }
   if (els.topic.value !== topic) return;
-  const s = scripts.get(topic);
+  const s = scripts.get(key);
+  const sections = s.sections || (s.steps ? [{ name: "steps", title: "", lines: s.steps }] : []);
+  if (!sections.length) return fill(els.script, h("p", { class: "empty" }, t("script.none")));
   fill(els.script,
-    h("h4", {}, s.title || label("topic", topic)),
-    s.steps?.length ? h("ol", { class: "script", id: "script-steps" }, s.steps.map((step) => h("li", {}, typeof step === "string" ? step : step.text || step.title)))
-      : h("p", { class: "empty" }, t("script.none")));
+    h("div", { class: "script", id: "script-steps", dataset: { topic } },
+      h("h4", {}, s.title || label("topic", topic)),
+      sections.map((sec) => h("section", { class: `script-${sec.name}` },
+        sec.title ? h("h5", {}, sec.title) : null,
+        h(sec.name === "steps" ? "ol" : "ul", {}, (sec.lines || []).map((line) => h("li", {}, line)))))));
 }
 
 function drawCustomer(cp) {
   const accounts = cp?.accounts || [];
+  if (els.topic.value) loadScript(els.topic.value); // the script greets the customer by name
   setOptions(els.appAccount, accounts.map((a) => ({ value: a.id, label: `${a.number} — ${a.address}` })), accounts.length ? null : t("application.no_account"));
   if (state.account && accounts.some((a) => a.id === state.account)) els.appAccount.value = String(state.account);
   els.appCustomer.textContent = cp ? t("application.for_customer", { name: cp.customer.full_name }) : t("application.no_customer");

@@ -45,7 +45,8 @@ async function search(q) {
   try {
     found = await api.get(`/api/kb?q=${encodeURIComponent(q)}`);
   } catch (err) {
-    return fill(els.results, h("li", { class: "msg", dataset: { kind: "error" } }, err.message || t("error.generic")));
+    const text = err.status === 404 ? t("kb.unavailable") : err.message || t("error.generic");
+    return fill(els.results, h("li", { class: "msg", dataset: { kind: "error" } }, text));
   }
   if (!found.length) return fill(els.results, h("li", { class: "empty" }, t("kb.nothing")));
   fill(els.results, found.map(article));
@@ -64,6 +65,7 @@ function article(a) {
 
 function edit(a) {
   els.id.value = a?.id ?? "";
+  els.id.dataset.updatedAt = a?.updated_at ?? ""; // the server refuses to overwrite a newer edit
   els.title.value = a?.title ?? "";
   els.body.value = a?.body ?? "";
   els.topic.value = a?.topic ?? "";
@@ -76,6 +78,7 @@ function edit(a) {
 function saveArticle() {
   const body = { title: els.title.value.trim(), body: els.body.value.trim(), topic: els.topic.value || null };
   const id = els.id.value;
+  if (id && els.id.dataset.updatedAt) body.updated_at = els.id.dataset.updatedAt;
   return act(els.editForm.querySelector("button[type=submit]"), async () => {
     await api.post(id ? `/api/kb/${id}` : "/api/kb", body);
     toast(t("kb.saved"));
