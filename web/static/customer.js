@@ -2,8 +2,8 @@
 import { api, errorText } from "./api.js";
 import { $, fill, h, say } from "./dom.js";
 import { customerView } from "./customer_view.js";
-import { dateTime, duration, money } from "./format.js";
-import { label, loadStrings, t } from "./i18n.js";
+import { dateTime, duration, money, phone } from "./format.js";
+import { label, loadStrings, queueTitle, t } from "./i18n.js";
 import { act, toast } from "./ui.js";
 
 let customerId;
@@ -71,7 +71,7 @@ function timelineItem(item) {
     h("div", { class: "tl-when small muted" }, dateTime(item.at)),
     h("div", { class: "tl-what" },
       h("span", { class: "badge", dataset: { state: groupOf(item.kind) } }, t(`timeline.kind.${item.kind}`)), " ",
-      item.title ? h("strong", {}, item.title) : null, what ? ` ${what}` : "",
+      item.title ? h("strong", {}, item.kind === "call" ? phone(queueTitle(item.title)) : item.title) : null, what ? ` ${what}` : "",
       more ? h("div", { class: "small notes" }, more) : null));
 }
 
