@@ -18,6 +18,7 @@ from crm_store.migrate import upgrade
 from crm_store.users import create_user
 from web import keys
 from web.app import create_app
+from web.server import SHUTDOWN_GRACE_S
 from web.passwords import hash_password
 from web.settings import Settings
 
@@ -75,7 +76,7 @@ async def prepare_database(path: Path, customers: int = 200) -> str:
 
 async def start(settings: Settings) -> Running:
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

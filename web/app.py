@@ -24,7 +24,7 @@ from . import api, api_content, api_supervisor, auth, keys, pages, status
 from .errors import error_middleware
 from .i18n import load_strings, translator
 from .settings import Settings
-from .sio import SocketNotifier, create_sio, notifier_ctx
+from .sio import SocketNotifier, close_sockets, create_sio, notifier_ctx
 from .telephony import telephony_ctx
 from .throttle import LoginThrottle
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     sio.attach(app)
     app[keys.SIO] = sio
     app[keys.NOTIFIER] = SocketNotifier(sio)
+    app.on_shutdown.append(close_sockets)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(t=app[keys.TRANSLATE], lang="ru")
     app.cleanup_ctx.append(database_ctx)

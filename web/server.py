@@ -19,12 +19,14 @@ log = logging.getLogger("ccdesk.server")
 # query waits up to 5 ms for the GIL at each hand-back while the event loop is busy, which tripled the
 # pop latency under load (bench/screen_pop.py). 1 ms keeps those hand-backs short.
 GIL_SWITCH_INTERVAL_S = 0.001
+# Open websockets (browsers) are told to go away on shutdown; a request still running gets this long.
+SHUTDOWN_GRACE_S = 2.0
 
 
 async def serve(settings: Settings) -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

@@ -86,6 +86,17 @@ class SocketNotifier:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+async def close_sockets(app: web.Application) -> None:
+    """On shutdown: browsers' websockets would otherwise hold the server open for its 60 s grace period;
+    closed, the pages reconnect by themselves to the restarted server and resync."""
+    from . import keys
+
+    sio = app[keys.SIO]
+    await sio.shutdown()
+    if sio.eio.sockets:  # engineio's disconnect-all fails on an empty set
+        await sio.eio.disconnect()
+
+
 async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
     from . import keys
 
