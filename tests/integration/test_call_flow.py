@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from crm_store import interactions
+from crm_store.errors import NotFound
 from tests.serving import wait_for
 
 from .client import Operator
@@ -58,7 +59,10 @@ async def test_answered_call_pops_the_customer_and_completes_its_card(server) ->
 
 async def _ended_card(server, call_id: str):  # type: ignore[no-untyped-def]
     await server.workstation.drain()
-    card = await interactions.get_call_card(server.db, call_id=call_id)
+    try:
+        card = await interactions.get_call_card(server.db, call_id=call_id)
+    except NotFound:
+        return None
     return card if card.state == "ended" else None
 
 
