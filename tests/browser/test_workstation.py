@@ -189,3 +189,28 @@ async def test_the_knowledge_base_answers_a_search(server, page) -> None:
     await expect(first).to_be_visible()
     await first.locator("summary").click()
     await expect(first.locator(".kb-body")).not_to_be_empty()
+
+
+async def test_an_application_is_filed_and_a_follow_up_scheduled_for_the_chosen_customer(server, page) -> None:
+    _, customer_id, name = await known_caller(server.db, offset=6)
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await page.fill("#customer-q", name)
+    await page.keyboard.press("Enter")
+    await page.locator(f"#search-results li[data-customer-id='{customer_id}']").get_by_role(
+        "button", name=RU["search.open"]).click()
+    await expect(page.locator("#customer-name")).to_have_text(name)
+
+    await page.click("#application-box summary")
+    await expect(page.locator("#application-customer")).to_contain_text(name)
+    await page.select_option("#application-type", "recalculation")
+    await page.fill("#application-text", "Просит пересчитать начисления за октябрь")
+    await page.click("#btn-application")
+    await expect(page.locator("#application-msg")).to_have_attribute("data-kind", "ok")
+    number = (await page.locator("#application-msg").text_content()).split()[2]
+    pop = await api_get(page, f"{server.url}/api/customers/{customer_id}/pop")
+    assert number in [a["number"] for a in pop["open_applications"]]
+
+    await page.click("#followup-box summary")
+    await page.fill("#followup-notes", "Сообщить результат перерасчёта")
+    await page.click("#btn-followup")
+    await expect(page.locator("#followup-msg")).to_have_attribute("data-kind", "ok")
