@@ -140,25 +140,64 @@ class CallCardUpdate:
     identify_caller: bool = False  # link the customer whose phone is the caller's (when exactly one)
 
 
+_OPEN_COLUMNS = ("call_id", "offered_at", "direction", "channel", "caller_number", "called_number", "queue",
+                 "customer_id", "state", "ivr_path", "notes", "self_served")
+_OPEN_DEFAULTS = {"state": "offered", "channel": "phone", "direction": "inbound", "ivr_path": [], "notes": "",
+                  "self_served": False, "caller_number": None, "called_number": None, "queue": None,
+                  "customer_id": None}
+_OWNERS = select(Phone.customer_id).where(Phone.e164 == bindparam("e164")).distinct().limit(2)
+_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def _open_statement(dialect: str) -> Any:
+    insert_ = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert_(Interaction).values({c: bindparam(c) for c in _OPEN_COLUMNS}).on_conflict_do_nothing(
+        index_elements=["call_id"])
+
+
+_OPEN_BY_DIALECT: dict[str, Any] = {}
+
+
+def _update_statement(fields: tuple[str, ...]) -> Any:
+    statement = _UPDATES.get(fields)
+    if statement is None:
+        statement = update(Interaction).where(Interaction.call_id == bindparam("u_call_id")).values(
+            {f: bindparam(f"u_{f}") for f in fields})
+        _UPDATES[fields] = statement
+    return statement
+
+
 def apply_call_card_updates_sync(conn: Connection, updates: list[CallCardUpdate]) -> None:
-    insert_ = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    """Apply the steps as if one by one, with few statements: the cards to open in one executemany, then
+    each call's steps merged (later values win, as they would applied in order) and grouped by the
+    fields they set. Statements are built once; building them per step cost more than running them."""
+    opens: dict[str, dict[str, Any]] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for u in updates:
         unknown = set(u.fields) - CALL_FIELDS
         if unknown:
             raise ValueError(f"not call-card fields: {sorted(unknown)}")
-        if u.open is not None:
-            values: dict[str, Any] = {"state": "offered", "channel": "phone", "direction": "inbound", "ivr_path": [],
-                                      "notes": "", "self_served": False, **u.open, "call_id": u.call_id}
+        if u.open is not None and u.call_id not in opens:
+            values = {**_OPEN_DEFAULTS, **u.open, "call_id": u.call_id}
             number = values.get("caller_number")
             if u.identify_caller and number:
                 owners = conn.execute(_OWNERS, {"e164": number}).scalars().all()
                 values["customer_id"] = owners[0] if len(owners) == 1 else None
-            conn.execute(insert_(Interaction).values(**values).on_conflict_do_nothing(index_elements=["call_id"]))
-        if u.fields:
-            conn.execute(update(Interaction).where(Interaction.call_id == u.call_id).values(**u.fields))
-
-
-_OWNERS = select(Phone.customer_id).where(Phone.e164 == bindparam("e164")).distinct().limit(2)
+            opens[u.call_id] = {c: values[c] for c in _OPEN_COLUMNS}
+        merged.setdefault(u.call_id, {}).update(u.fields)
+    if opens:
+        dialect = conn.dialect.name
+        statement = _OPEN_BY_DIALECT.get(dialect)
+        if statement is None:
+            statement = _OPEN_BY_DIALECT[dialect] = _open_statement(dialect)
+        conn.execute(statement, list(opens.values()))
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for call_id, fields in merged.items():
+        if fields:
+            key = tuple(sorted(fields))
+            groups.setdefault(key, []).append({"u_call_id": call_id, **{f"u_{f}": fields[f] for f in key}})
+    for key, params in groups.items():
+        conn.execute(_update_statement(key), params)
 
 
 async def apply_call_card_updates(db: Database, updates: list[CallCardUpdate]) -> None:

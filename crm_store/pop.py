@@ -167,4 +167,4 @@ async def call_pop(db: Database, call_id: str, number: str | None) -> tuple[list
         matches, card = call_pop_sync(conn, call_id, number)
         return [m.to_json() for m in matches], card
 
-    return await db.run_read(read)
+    return await db.run_read_inline(read)

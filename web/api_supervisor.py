@@ -60,3 +60,12 @@ async def live(request: web.Request) -> web.Response:
                    for name, title in request.app[keys.RULES].queues.items()],
         "pbx": {"health": workstation.pbx_health},
     })
+
+
+@routes.get("/api/supervisor/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    """How fast pops reach operators (server side: ringing frame read → pop sent), and the PBX link."""
+    require_role(request, *SUPERVISORS)
+    workstation = request.app[keys.WORKSTATION]
+    return web.json_response({"pop_latency": workstation.pop_latency.to_json(), "pbx": workstation.pbx_health,
+                              "active_calls": len(workstation.calls.active)})

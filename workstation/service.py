@@ -27,6 +27,7 @@ from .cards import CardChange, card_change, caller_e164
 from .directory import Directory
 from .errors import WorkstationError
 from .live import LiveCalls
+from .metrics import LatencyWindow
 from .notify import Notifier
 from .tasks import TaskKeeper
 
@@ -52,6 +53,7 @@ class Workstation:
         self.presence: dict[str, pr.Presence] = {}
         self.pops: dict[str, dict[str, Any]] = {}  # last pop per call, to restore a reloaded page
         self.pbx_health = "connecting"
+        self.pop_latency = LatencyWindow()
         self.cards = CardWriter(db, directory, clock, self._announce_cards)
         self._tasks = TaskKeeper("workstation")
         self._originated: dict[str, str] = {}  # call id → the operator's phone it rings first
@@ -148,6 +150,8 @@ class Workstation:
     # ------------------------------------------------------------------ screen pop
     async def _pop(self, user: UserRecord, event: ev.AgentRinging) -> None:
         payload = await self.build_pop(event.call_id, event.caller_number)
+        # From the moment the ringing frame was read to the moment the pop is handed to Socket.IO.
+        self.pop_latency.add((self.clock() - event.at).total_seconds() * 1000)
         self.pops[event.call_id] = payload
         while len(self.pops) > POPS_KEPT:
             del self.pops[next(iter(self.pops))]

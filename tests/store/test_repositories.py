@@ -113,3 +113,24 @@ async def test_tasks_are_listed_by_due_time(db) -> None:
     later = await applications.create_task(db, kind="callback", due_at=T0 + timedelta(hours=2), phone="+79161234567")
     sooner = await applications.create_task(db, kind="follow_up", due_at=T0 + timedelta(hours=1))
     assert [t["id"] for t in await applications.open_tasks(db)] == [sooner, later]
+
+
+async def test_a_batch_of_card_steps_ends_as_if_applied_one_by_one(db) -> None:
+    cid = await customers.create_customer(db, full_name="Пак", phones=["9035550011"])
+    steps = [
+        interactions.CallCardUpdate(call_id="b1", open={"offered_at": T0, "caller_number": "+79035550011"},
+                                    fields={"state": "offered"}, identify_caller=True),
+        interactions.CallCardUpdate(call_id="b2", open={"offered_at": T0, "direction": "outbound"}),
+        interactions.CallCardUpdate(call_id="b1", fields={"state": "queued", "queue": "support"}),
+        interactions.CallCardUpdate(call_id="b1", fields={"state": "talking", "wait_seconds": 7}),
+        interactions.CallCardUpdate(call_id="b2", fields={"state": "ended", "outcome": "busy"}),
+        interactions.CallCardUpdate(call_id="b1", fields={"state": "ended", "outcome": "answered"}),
+        interactions.CallCardUpdate(call_id="b1", open={"offered_at": T0}),  # a repeated open changes nothing
+    ]
+    await interactions.apply_call_card_updates(db, steps)
+    b1 = await interactions.get_call_card(db, call_id="b1")
+    b2 = await interactions.get_call_card(db, call_id="b2")
+    assert (b1.state, b1.outcome, b1.queue, b1.wait_seconds, b1.customer_id) == ("ended", "answered", "support", 7, cid)
+    assert (b2.direction, b2.state, b2.outcome) == ("outbound", "ended", "busy")
+    with pytest.raises(ValueError, match="not call-card fields"):
+        await interactions.apply_call_card_updates(db, [interactions.CallCardUpdate(call_id="b1", fields={"notes": "x"})])
