@@ -5,8 +5,9 @@ client holding the complete pop (customer, accounts, payments, readings, applica
     python bench/screen_pop.py --quick   # 50 operators, 10 calls/s for 10 s, a 20k-customer store
 
 The server is `ccdesk serve` in its own process (one event loop, as in production), pointed over AMI at
-a PBX simulator that runs here together with N authenticated Socket.IO clients. The simulator stamps
-the moment it writes each AgentCalled frame; a client stamps the moment the pop arrives (same clock).
+a PBX simulator that runs here; the N authenticated Socket.IO clients run in a third process. The
+simulator stamps the moment it writes each AgentCalled frame; a client stamps the moment the pop
+arrives (same machine, same clock).
 The comparison printed is the pop latency against the time the same pop query takes alone.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import random
 import re
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -118,6 +121,29 @@ class Client:
         await self.http.close()
 
 
+def run_clients(base: str, tokens: list[str], pipe: Connection) -> None:
+    """The operators' browsers, in a process of their own: their receive stamps must not wait behind the
+    simulator's work (real browsers are on other machines)."""
+    asyncio.run(_clients(base, tokens, pipe))
+
+
+async def _clients(base: str, tokens: list[str], pipe: Connection) -> None:
+    received: dict[str, float] = {}
+    clients: list[Client] = []
+    try:
+        for i in range(0, len(tokens), 25):
+            batch = [Client(base, token, received) for token in tokens[i:i + 25]]
+            await asyncio.gather(*(c.start() for c in batch))
+            clients.extend(batch)
+        pipe.send(("ready", len(clients)))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, pipe.recv)  # "stop"
+        pipe.send(("done", received, sum(c.complete for c in clients)))
+    finally:
+        for c in clients:
+            await c.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
@@ -156,8 +182,11 @@ async def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=open(OUT / "screen_pop_server.log", "w"))  # noqa: SIM115
     base = f"http://127.0.0.1:{http_port}"
+    parent_end, child_end = multiprocessing.get_context("spawn").Pipe()
+    clients = multiprocessing.get_context("spawn").Process(
+        target=run_clients, args=(base, [token for _name, token in accounts], child_end), daemon=True)
     received: dict[str, float] = {}
-    clients: list[Client] = []
+    complete = 0
     try:
         async with aiohttp.ClientSession() as probe:
             for _ in range(300):
@@ -168,11 +197,10 @@ async def main() -> None:
                 except aiohttp.ClientError:
                     await asyncio.sleep(0.1)
         t = time.perf_counter()
-        for i in range(0, operators, 25):
-            batch = [Client(base, token, received) for _name, token in accounts[i:i + 25]]
-            await asyncio.gather(*(c.start() for c in batch))
-            clients.extend(batch)
-        print(f"{operators} operators signed in over Socket.IO in {time.perf_counter() - t:.1f} s", flush=True)
+        clients.start()
+        ready = await asyncio.get_running_loop().run_in_executor(None, parent_end.recv)
+        print(f"{ready[1]} operators signed in over Socket.IO (in a process of their own) in "
+              f"{time.perf_counter() - t:.1f} s", flush=True)
         await asyncio.sleep(1.0)
         rng = random.Random(5)
         total = int(rate * seconds)
@@ -182,21 +210,21 @@ async def main() -> None:
             delay = started + (n + 1) / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-        end = time.monotonic() + 10
-        while time.monotonic() < end and len([c for c in written if c in received]) < len(written):
-            await asyncio.sleep(0.1)
+        await asyncio.sleep(3.0)  # the last pops in flight
+        parent_end.send("stop")
+        _done, received, complete = await asyncio.get_running_loop().run_in_executor(None, parent_end.recv)
         async with aiohttp.ClientSession(base, cookies={"ccdesk_session": sup_token}) as sup, \
                 sup.get("/api/supervisor/metrics") as r:
             server_side = (await r.json())["pop_latency"]
     finally:
-        for c in clients:
-            await c.close()
+        if clients.is_alive():
+            clients.join(timeout=10)
+            clients.kill()
         server.terminate()
         server.wait(timeout=20)
         await sim.stop()
     latencies = [(received[c] - written[c]) * 1000 for c in written if c in received]
     lost = len([c for c in written if c not in received])
-    complete = sum(c.complete for c in clients)
 
     db = open_database(url)
     alone = []

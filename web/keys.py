@@ -17,8 +17,8 @@ from .settings import Settings
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
-    from .sio import SocketNotifier
-    from .telephony import Telephony
+    from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
+    from .telephony import Telephony  # noqa: F401
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)

@@ -5,7 +5,6 @@ transfer, call back). Pure rules live in live.py, presence.py and cards.py; this
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace

@@ -117,7 +117,7 @@ def test_application_goes_to_its_department(
 
 def test_decision_reason_is_the_rules_reason() -> None:
     decision = route_call(RULES, facts(choice="billing", vip=True))
-    assert decision.reason == "VIP customer"
+    assert decision.reason == "VIP-клиент"
 
 
 def test_application_types_carry_their_sla() -> None:
