@@ -37,3 +37,12 @@ async def audit_trail(db: Database, entity: str, entity_id: object, limit: int =
             .limit(limit)
         )
         return [dict(r._mapping) for r in result]
+
+
+async def audit(
+    db: Database, user_id: int | None, action: str, entity: str = "", entity_id: object = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record an action that changes nothing else in the database (a PBX command, a presence change)."""
+    async with db.write_session() as s, s.begin():
+        await record_audit(s, user_id, action, entity, entity_id, details)

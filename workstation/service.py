@@ -13,6 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 from crm_store import interactions
+from crm_store.audit import audit
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.pop import call_pop
@@ -184,11 +185,13 @@ class Workstation:
         p = self.presence_of(user)
         await self._run(pr.sign_in(p, tuple(queues), user.full_name or user.username))
         p = replace(self.presence.get(p.interface, p), queues=tuple(queues), since=self.clock())
+        await audit(self.db, user.id, "presence.sign_in", "user", user.id, {"interface": p.interface, "queues": queues})
         return self._set_presence(p)
 
     async def sign_out(self, user: UserRecord) -> pr.Presence:
         p = self.presence_of(user)
         await self._run(pr.sign_out(p))
+        await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface})
         return self._set_presence(replace(p, queues=(), paused=False, paused_reason=None, since=self.clock()))
 
     async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
@@ -198,12 +201,14 @@ class Workstation:
         except ValueError as exc:
             raise WorkstationError(str(exc)) from exc
         await self._run(commands)
+        await audit(self.db, user.id, "presence.pause", "user", user.id, {"reason": reason})
         return self._set_presence(replace(self.presence.get(p.interface, p), paused=True, paused_reason=reason,
                                           since=self.clock()))
 
     async def resume(self, user: UserRecord) -> pr.Presence:
         p = self.presence_of(user)
         await self._run(pr.resume(p))
+        await audit(self.db, user.id, "presence.resume", "user", user.id)
         p = pr.finish_wrap_up(self.presence.get(p.interface, p))
         return self._set_presence(replace(p, paused=False, paused_reason=None, since=self.clock()))
 
@@ -231,6 +236,7 @@ class Workstation:
         if not call.agent_channel:
             raise WorkstationError("the call is not connected to a phone yet")
         await self._run((cc.Hangup(channel=call.agent_channel),))
+        await audit(self.db, user.id, "call.hangup", "call", call_id)
 
     async def transfer(self, user: UserRecord, call_id: str, target: str, kind: str) -> None:
         call = self._my_call(user, call_id)
@@ -250,6 +256,7 @@ class Workstation:
         else:
             raise WorkstationError(f"unknown transfer kind {kind!r}")
         await self._run((command,))
+        await audit(self.db, user.id, "call.transfer", "call", call_id, {"target": target, "kind": kind})
 
     async def originate(self, user: UserRecord, number: str, customer_id: int | None = None) -> str:
         """Call a customer from the operator's phone: the phone rings first, then the customer is dialed."""
@@ -274,6 +281,7 @@ class Workstation:
             await interactions.update_call_card(self.db, call_id, {"state": "ended", "outcome": "failed",
                                                                    "ended_at": self.clock()})
             raise WorkstationError(f"the PBX refused the call: {result.message}")
+        await audit(self.db, user.id, "call.originate", "call", call_id, {"number": e164, "customer_id": customer_id})
         return call_id
 
     # ------------------------------------------------------------------ what a (re)loaded page needs

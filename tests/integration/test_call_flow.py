@@ -4,10 +4,11 @@ then the operator sees them and the call cards are stored by themselves."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from crm_store import interactions
 from crm_store.errors import NotFound
+from crm_store.models import AuditEntry
 from tests.serving import wait_for
 
 from .client import Operator
@@ -53,6 +54,9 @@ async def test_answered_call_pops_the_customer_and_completes_its_card(server) ->
         assert (card.outcome, card.customer_id, card.queue, card.notes) == ("answered", customer_id, "support",
                                                                               "Сообщил баланс")
         assert card.answered_at is not None and card.talk_seconds is not None and card.agent_id is not None
+        async with server.db.read_session() as s:
+            audited = list(await s.scalars(select(AuditEntry.action).where(AuditEntry.user_id == card.agent_id)))
+        assert {"presence.sign_in", "call_card.wrap_up", "call.hangup"} <= set(audited)
     finally:
         await op.close()
 
