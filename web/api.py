@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crm_store import applications, customers, interactions
+from crm_store import applications, customers, interactions, users
 from crm_store.pop import load_customers
 from workstation.presence import PAUSE_REASONS
 from workstation.scripts import default_scripts
@@ -81,7 +81,20 @@ async def sign_in(request: web.Request) -> web.Response:
     unknown = [q for q in queues if q not in request.app[keys.RULES].queues]
     if unknown:
         raise bad_request(f"unknown queues: {', '.join(unknown)}")
-    presence = await ws(request).sign_in(user_of(request), queues)
+    user = user_of(request)
+    extension = text_field(data, "extension", limit=16)
+    if extension is not None and extension != user.extension:
+        # Hot-desking: the operator signs in at the phone of the desk they sit at today.
+        if not extension.isdigit() or not 2 <= len(extension) <= 10:
+            raise bad_request("an extension is 2 to 10 digits")
+        if user.extension and ws(request).presence_of(user).queues:
+            raise bad_request("sign out of your queues before changing phones")
+        taken = ws(request).directory.by_interface(f"PJSIP/{extension}")
+        if taken is not None and taken.id != user.id:
+            raise bad_request(f"extension {extension} belongs to {taken.username}")
+        user = await users.update_user(request.app[keys.DB], user.id, extension=extension, by_user_id=user.id)
+        await ws(request).directory.refresh()
+    presence = await ws(request).sign_in(user, queues)
     return web.json_response(presence.to_json())
 
 

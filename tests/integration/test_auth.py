@@ -99,3 +99,17 @@ async def test_bad_input_gets_clear_errors(server) -> None:
             assert response.status == 400
     finally:
         await op.close()
+
+
+async def test_an_operator_signs_in_at_another_desk_phone(server) -> None:
+    op = Operator(server.url)
+    try:
+        await op.login("op1", server.passwords["op1"])
+        taken = await op.api("POST", "/api/presence/sign-in", {"queues": ["support"], "extension": "1002"}, expect=400)
+        assert "belongs to op2" in taken["error"]
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"], "extension": "1077"})
+        me = await op.api("GET", "/api/me")
+        assert me["user"]["extension"] == "1077" and me["presence"]["state"] == "available"
+        assert "PJSIP/1077" in server.simulator.snapshot()["queues"]["support"]["members"]
+    finally:
+        await op.close()
