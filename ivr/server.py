@@ -118,7 +118,10 @@ class IvrServer:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         if server is not None:
-            await server.wait_closed()
+            try:  # a peer that stopped reading would keep its closing socket, and this, waiting forever
+                await asyncio.wait_for(server.wait_closed(), timeout=5)
+            except TimeoutError:
+                log.warning("FastAGI peers still connected after 5 s; stopping anyway")
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

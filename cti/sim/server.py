@@ -182,8 +182,15 @@ class AmiServer:
             self._server.close()
         for session in list(self.sessions):
             session.close()
+            # A peer that stopped reading keeps a closing transport (and wait_closed) waiting for its
+            # buffer to drain forever; a PBX going down does not wait for its clients either.
+            if session.transport is not None:
+                session.transport.abort()
         if self._server is not None:
-            await self._server.wait_closed()
+            try:
+                await asyncio.wait_for(self._server.wait_closed(), timeout=5)
+            except TimeoutError:
+                log.warning("AMI clients still connected after 5 s; stopping anyway")
             self._server = None
         # let the transports finish closing so no socket is left behind
         for _ in range(3):
