@@ -11,7 +11,7 @@ from cti.frames import Frame
 from cti.sim import MemberConfig, PbxSimulator, QueueConfig
 
 from .conftest import RawClient, connect, fast_config
-from .transcripts import received, transcript
+from .transcripts import received, require_transcripts, transcript
 
 
 def _responses(frames: list[Frame]) -> list[tuple[str, str | None]]:
@@ -19,6 +19,7 @@ def _responses(frames: list[Frame]) -> list[tuple[str, str | None]]:
 
 
 async def test_banner_login_and_fully_booted(sim: PbxSimulator) -> None:
+    require_transcripts("01-login")
     reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
     assert await reader.readline() == b"Asterisk Call Manager/11.0.0\r\n"
     client = RawClient(reader, writer)
@@ -57,6 +58,7 @@ async def test_md5_challenge_login_events_off_and_no_actionid(sim: PbxSimulator)
 async def test_05a_actions_and_errors_answer_like_asterisk() -> None:
     """Replays the bytes the recorder sent (lowercase keys, bare LF, pipelining,
     no ActionID, empty action…) and expects the same Response/Message pairs."""
+    require_transcripts("05a-actions-basic")
     lines = [json.loads(x) for x in transcript("05a-actions-basic").read_text().splitlines()]
     chunks = [x["data"].encode() for x in lines if x["stream"] == "AMI" and x["dir"] == "send"]
     want = [f.frame for f in received("05a-actions-basic") if f.frame is not None]
@@ -85,6 +87,7 @@ async def test_05a_actions_and_errors_answer_like_asterisk() -> None:
 
 
 async def test_05b_queue_member_management() -> None:
+    require_transcripts("05b-queue-member-mgmt")
     iface = "Local/agent3@agents/n"
     config = fast_config(queues=(
         QueueConfig(name="support"),
