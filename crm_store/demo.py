@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import demo_names as W
 from .applications import application_number
+from .phones import normalize_phone
 from .db import Database
 from .models import (
     Account,
@@ -110,12 +111,17 @@ def _person(rng: random.Random) -> str:
 
 
 def _phone(rng: random.Random, region: tuple[str, str, tuple[str, ...], str]) -> tuple[str, str]:
-    if rng.random() < 0.7:
-        return "+79" + f"{_r(rng, 0, 10**9):09d}"[:9], "mobile"
-    code = rng.choice(region[2])
-    digits = 10 - len(code)
-    first = str(_r(rng, 2, 10))
-    return "+7" + code + first + f"{_r(rng, 0, 10 ** (digits - 1)):0{digits - 1}d}", "home"
+    """A valid Russian number (phonenumbers' ranges: some 9xx prefixes are unassigned), mobile or landline."""
+    while True:
+        if rng.random() < 0.7:
+            e164, kind = "+79" + f"{_r(rng, 0, 10**9):09d}"[:9], "mobile"
+        else:
+            code = rng.choice(region[2])
+            digits = 10 - len(code)
+            first = str(_r(rng, 2, 10))
+            e164, kind = "+7" + code + first + f"{_r(rng, 0, 10 ** (digits - 1)):0{digits - 1}d}", "home"
+        if normalize_phone(e164) == e164:
+            return e164, kind
 
 
 def _at(day: date, rng: random.Random) -> datetime:
