@@ -57,19 +57,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _writer_connect(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _immediate_writer(engine: Engine) -> None:
+    """Every transaction takes SQLite's write lock at BEGIN, so read-then-write code cannot lose updates."""
+    event.listen(engine, "connect", _writer_connect)
+    event.listen(engine, "begin", _begin_immediate)
+
+
 def _make_sqlite_writer(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_size=1, max_overflow=0)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection: Any, record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection, record)
-        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+    _immediate_writer(engine.sync_engine)
     return engine
 
 
@@ -82,16 +88,7 @@ def _make_sqlite_reader(url: str) -> AsyncEngine:
 def _make_sqlite_sync_writer(url: str) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     engine = create_engine(sync_url, pool_size=1, max_overflow=0, connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection, record)
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+    _immediate_writer(engine)
     return engine
 
 

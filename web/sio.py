@@ -4,13 +4,14 @@ share one picture (scaled-out mode)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
 from aiohttp import web
+
+from workstation.tasks import TaskKeeper
 
 from .auth import load_session
 from .settings import Settings
@@ -70,7 +71,7 @@ class SocketNotifier:
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskKeeper("Socket.IO emit")
 
     async def to_user(self, user_id: int, event: str, data: Any) -> None:
         self._emit(event, data, f"user:{user_id}", "/operator")
@@ -82,17 +83,10 @@ class SocketNotifier:
         self._emit(event, data, "everyone", "/supervisor")
 
     def _emit(self, event: str, data: Any, room: str, namespace: str) -> None:
-        task = asyncio.create_task(self.sio.emit(event, data, room=room, namespace=namespace))
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("a Socket.IO emit failed", exc_info=task.exception())
+        self._tasks.spawn(self.sio.emit(event, data, room=room, namespace=namespace))
 
     async def close(self) -> None:
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.wait()
 
 
 async def close_sockets(app: web.Application) -> None:

@@ -26,6 +26,10 @@ class TaskKeeper:
         if not task.cancelled() and task.exception() is not None:
             log.error("%s task failed", self.name, exc_info=task.exception())
 
+    async def wait(self) -> None:
+        """Let the running tasks finish (e.g. the last sends on shutdown)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

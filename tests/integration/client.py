@@ -9,6 +9,9 @@ from typing import Any
 import aiohttp
 import socketio
 
+from crm_store import interactions
+from crm_store.errors import NotFound
+
 
 class Operator:
     def __init__(self, base_url: str) -> None:
@@ -67,3 +70,13 @@ class Operator:
         if self.sio is not None:
             await self.sio.disconnect()
         await self.http.close()
+
+
+async def ended_card(server, call_id: str):  # type: ignore[no-untyped-def]
+    """The call card once the call has ended and its changes are stored; None before."""
+    await server.workstation.drain()
+    try:
+        card = await interactions.get_call_card(server.db, call_id=call_id)
+    except NotFound:
+        return None
+    return card if card.state == "ended" else None

@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from crm_store import interactions
-from crm_store.errors import NotFound
 from crm_store.models import AuditEntry
 from tests.serving import wait_for
 
-from .client import Operator
+from .client import Operator, ended_card
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +48,7 @@ async def test_answered_call_pops_the_customer_and_completes_its_card(server) ->
         assert saved["topic"] == "balance"
         await op.api("POST", f"/api/calls/{call_id}/hangup")
         await server.workstation.drain()
-        card = await wait_for(lambda: _ended_card(server, call_id))
+        card = await wait_for(lambda: ended_card(server, call_id))
         assert (card.outcome, card.customer_id, card.queue, card.notes) == ("answered", customer_id, "support",
                                                                               "Сообщил баланс")
         assert card.answered_at is not None and card.talk_seconds is not None and card.agent_id is not None
@@ -61,13 +59,6 @@ async def test_answered_call_pops_the_customer_and_completes_its_card(server) ->
         await op.close()
 
 
-async def _ended_card(server, call_id: str):  # type: ignore[no-untyped-def]
-    await server.workstation.drain()
-    try:
-        card = await interactions.get_call_card(server.db, call_id=call_id)
-    except NotFound:
-        return None
-    return card if card.state == "ended" else None
 
 
 async def test_abandoned_call_gets_a_call_card_and_waits_for_a_call_back(server) -> None:
@@ -78,7 +69,7 @@ async def test_abandoned_call_gets_a_call_card_and_waits_for_a_call_back(server)
         await wait_for(lambda: server.workstation.calls.active.get(call_id)
                        and server.workstation.calls.active[call_id].state == "queued")
         assert server.simulator.hangup_caller(call_id)
-        card = await wait_for(lambda: _ended_card(server, call_id))
+        card = await wait_for(lambda: ended_card(server, call_id))
         assert (card.outcome, card.callback_status, card.customer_id) == ("abandoned", "pending", customer_id)
         callbacks = await op.api("GET", "/api/callbacks")
         assert call_id in [c["call_id"] for c in callbacks]

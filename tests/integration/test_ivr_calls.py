@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from crm_store import interactions
-from crm_store.errors import NotFound
 from tests.serving import wait_for
 
-from .client import Operator
+from .client import Operator, ended_card
 
 pytestmark = pytest.mark.integration
 
@@ -22,19 +20,12 @@ async def _caller(server):  # type: ignore[no-untyped-def]
             "WHERE (SELECT count(*) FROM phones q WHERE q.e164 = p.e164) = 1 ORDER BY p.id LIMIT 1"))).first()
 
 
-async def _ended(server, call_id):  # type: ignore[no-untyped-def]
-    await server.workstation.drain()
-    try:
-        card = await interactions.get_call_card(server.db, call_id=call_id)
-    except NotFound:
-        return None
-    return card if card.state == "ended" else None
 
 
 async def test_a_caller_who_hears_the_balance_is_self_served(server) -> None:
     number, customer_id = await _caller(server)
     call_id = server.simulator.place_inbound_call(number, via_ivr=True, ivr_digits=["1", "9"])
-    card = await wait_for(lambda: _ended(server, call_id), timeout=20)
+    card = await wait_for(lambda: ended_card(server, call_id), timeout=20)
     assert card.outcome == "ivr_only" and card.self_served and card.customer_id == customer_id
     assert card.ivr_path[:3] == ("welcome", "identify", "main:1")
     sup = Operator(server.url)
