@@ -183,6 +183,8 @@ class Workstation:
         if not queues:
             raise WorkstationError("choose at least one queue")
         p = self.presence_of(user)
+        if self.directory.by_interface(p.interface) is None:
+            await self.directory.refresh()  # a user added since start signs in: their phone is theirs now
         await self._run(pr.sign_in(p, tuple(queues), user.full_name or user.username))
         p = replace(self.presence.get(p.interface, p), queues=tuple(queues), since=self.clock())
         await audit(self.db, user.id, "presence.sign_in", "user", user.id, {"interface": p.interface, "queues": queues})
