@@ -107,7 +107,11 @@ def split_phones(raw: str | None) -> list[str]:
     """Split a cell that holds several numbers (`+7 916 …; 8 495 …`) into the written parts."""
     if raw is None:
         return []
-    return [part.strip() for part in _SPLIT.split(str(raw)) if part.strip()]
+    text = str(raw)
+    if _SPLIT.search(text) is None:
+        part = text.strip()  # one number, the usual cell: no list of parts to build and strip
+        return [part] if part else []
+    return [part.strip() for part in _SPLIT.split(text) if part.strip()]
 
 
 def format_phone(e164: str) -> str:

@@ -51,3 +51,14 @@ def test_the_russian_fast_path_agrees_with_phonenumbers_on_random_numbers() -> N
         parsed = phonenumbers.parse("+7" + national, None)
         expected = "+7" + national if phonenumbers.is_valid_number(parsed) else None
         assert normalize_phone("8" + national) == expected, national
+
+
+@pytest.mark.parametrize("cell,parts", [
+    ("8 916 123-45-67", ["8 916 123-45-67"]),
+    ("  +7 916 1234567 ", ["+7 916 1234567"]),
+    ("+7 916 123-45-67\u00a0 8 495 123-45-67", ["+7 916 123-45-67", "8 495 123-45-67"]),
+    ("9161234567/9031234567", ["9161234567", "9031234567"]),
+    ("   ", []),
+])
+def test_a_cell_splits_only_at_separators_or_wide_gaps(cell: str, parts: list[str]) -> None:
+    assert split_phones(cell) == parts
