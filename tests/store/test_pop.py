@@ -89,3 +89,36 @@ async def test_demo_data_is_deterministic_and_pops(db, tmp_path) -> None:
     assert len({r[:2] for r in raw}) > 1  # mixed written forms, not one format
     for written in raw[:20]:
         assert await screen_pop(db, written), written
+
+
+async def test_sqlite_driver_path_gives_the_pops_sqlalchemy_gives(db) -> None:
+    """The pop runs on SQLite's driver connection; the SQLAlchemy path (PostgreSQL's) must answer the same."""
+    from sqlalchemy import select
+
+    from crm_store.models import Customer, Phone
+    from crm_store.pop import call_pop_sync, generic_fetcher, pop_sync, sqlite_fetcher
+
+    await generate(db, DemoSpec(customers=150, seed=11, as_of=date(2026, 11, 1)))
+    cid = await _customer_with_history(db)
+    org = await customers.create_customer(db, full_name="ООО «Лютик»", kind="organisation", account_number="O-2")
+    async with db.writer.begin() as conn:
+        await conn.execute(insert(ContactPerson), [dict(customer_id=org, full_name="Снабженец", phone="+74957654322")])
+    await interactions.open_call_card(db, call_id="ivr-id", offered_at=T0, customer_id=cid)
+    async with db.read_session() as s:
+        numbers = list(await s.scalars(select(Phone.raw).order_by(Phone.id)))
+        ids = list(await s.scalars(select(Customer.id).order_by(Customer.id)))
+
+    def compare(conn) -> int:
+        fast, generic = sqlite_fetcher(conn), generic_fetcher(conn)
+        popped = 0
+        for number in [*numbers, "+74957654322", "+7 916 000-00-01"]:
+            expected = pop_sync(conn, number, generic)
+            assert pop_sync(conn, number, fast) == expected, number
+            popped += bool(expected)
+        from crm_store.pop import load_customers_sync
+        assert load_customers_sync(conn, ids, fetch=fast) == load_customers_sync(conn, ids, fetch=generic)
+        matches, card = call_pop_sync(conn, "ivr-id", None)  # identified by the IVR, number withheld
+        assert card is not None and [m.customer.id for m in matches] == [cid]
+        return popped
+
+    assert await db.run_read(compare) >= len(numbers)
