@@ -10,6 +10,8 @@ from crm_store.importer.run import write_error_report
 from crm_store.models import Account, Customer, Phone
 from crm_store.pop import screen_pop
 
+pytestmark = pytest.mark.postgres
+
 GOOD = """ФИО;Лицевой счёт;Телефон;Адрес;Сумма долга
 Иванов Иван Иванович;1000000001;8 (495) 123-45-67;г. Москва, ул. Ленина, д. 1;1 234,50
 Петрова Анна Сергеевна;1000000002;+7 916 1234567, 9031234567;г. Казань, ул. Мира, д. 2;0

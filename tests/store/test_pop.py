@@ -1,11 +1,14 @@
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
 
 from crm_store import applications, customers, interactions
 from crm_store.demo import DemoSpec, generate
 from crm_store.models import Account, ContactPerson, MeterReading, Payment
 from crm_store.pop import LAST_INTERACTIONS, LAST_PAYMENTS, LAST_READINGS, screen_pop
+
+pytestmark = pytest.mark.postgres
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 

@@ -6,6 +6,8 @@ from crm_store import applications, customers, interactions, users
 from crm_store.audit import audit_trail
 from crm_store.errors import Conflict, NotFound
 
+pytestmark = pytest.mark.postgres
+
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
 
