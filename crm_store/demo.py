@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import demo_names as W
@@ -302,6 +302,16 @@ async def _write(conn: AsyncConnection, rows: dict[str, list[dict[str, Any]]]) -
             rows[name] = []
 
 
+async def _advance_sequences(conn: AsyncConnection) -> None:
+    """Rows written with explicit ids leave PostgreSQL's id sequences behind: without this, the next customer
+    or call card created the ordinary way would collide with a demo row."""
+    for table in _TABLES.values():
+        await conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), coalesce(max(id), 1), "
+            f"max(id) IS NOT NULL) FROM {table.name}"
+        ))
+
+
 async def ensure_queues(db: Database) -> None:
     async with db.write_session() as s, s.begin():
         existing = set(await s.scalars(select(Queue.name)))
@@ -332,6 +342,8 @@ async def generate(
             if progress and i % 50_000 == 49_999:
                 progress(i + 1)
         await _write(conn, gen.rows)
+        if conn.dialect.name == "postgresql":
+            await _advance_sequences(conn)
     counted = gen.counts
     return DemoSummary(
         customers=counted["customers"], phones=counted["phones"], accounts=counted["accounts"],
