@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import asyncpg
 import pytest
@@ -76,7 +77,7 @@ class PostgresServer:
             await self.drop_database(self._dsn(self._migrated))
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip the PostgreSQL variants, or fail them under CI where PostgreSQL is installed by `make test`."""
     if os.environ.get("CI"):
         pytest.fail(f"PostgreSQL is required under CI: {reason}", pytrace=False)
@@ -93,11 +94,11 @@ def start_throwaway() -> Iterator[PostgresServer]:
     except subprocess.TimeoutExpired:
         _remove(directory)
         unavailable(f"{SCRIPT.name} start took over {START_TIMEOUT_S} s")
-        raise AssertionError("unreachable") from None  # unavailable() raises
     if done.returncode != 0:
         _remove(directory)
         lines = done.stderr.strip().splitlines()
-        unavailable(f"{SCRIPT.name} start failed: {lines[-1] if lines else done.returncode}")
+        why = lines[-1].removeprefix("pg-test-server: ") if lines else f"exit status {done.returncode}"
+        unavailable(f"{SCRIPT.name} start failed: {why}")
     try:
         yield PostgresServer(admin_url=done.stdout.strip().splitlines()[-1])
     finally:
@@ -112,8 +113,12 @@ def _remove(directory: str) -> None:
 
 def session_server() -> Iterator[PostgresServer]:
     url = os.environ.get(ENV_URL)
-    if url:
-        # Given on purpose, so a wrong URL is an error to see, not a reason to skip.
-        yield PostgresServer(admin_url=url)
-    else:
+    if not url:
         yield from start_throwaway()
+        return
+    # Given on purpose, so a wrong URL is an error to see, not a reason to skip.
+    server = PostgresServer(admin_url=url)
+    yield server
+    # A session fixture's teardown runs outside the tests' event loop: a loop of its own drops the template.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, server.close()).result()
