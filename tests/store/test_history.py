@@ -61,6 +61,7 @@ async def _history(db) -> tuple[int, int]:
     return cid, app_id
 
 
+@pytest.mark.postgres
 async def test_timeline_merges_every_kind_newest_first_and_only_for_this_customer(db) -> None:
     cid, app_id = await _history(db)
     items = await customer_timeline(db, cid)
@@ -106,6 +107,7 @@ async def test_paging_by_datetime_returns_strictly_older_items(db) -> None:
     assert [i.kind for i in older] == ["application", "payment"]
 
 
+@pytest.mark.postgres
 async def test_paging_by_cursor_neither_skips_nor_repeats_items_sharing_a_timestamp(db) -> None:
     cid, aid = await _customer(db, "Зайцева Нина", "7000000009", "+7 916 100-00-09")
     async with db.writer.begin() as conn:

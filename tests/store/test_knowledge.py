@@ -85,6 +85,7 @@ async def test_list_by_topic_is_sorted_by_title(db) -> None:
     assert len(await kb.list_articles(db)) == 3
 
 
+@pytest.mark.postgres
 async def test_search_ignores_case_and_yo_and_needs_every_word_as_a_prefix(db) -> None:
     meter = await _article(db, "Показания счётчика", "Передать с 15-го по 25-е число.")
     await _article(db, "Оплата", "Счёт можно оплатить картой.")
@@ -96,6 +97,7 @@ async def test_search_ignores_case_and_yo_and_needs_every_word_as_a_prefix(db) -
     assert await kb.search_articles(db, "") == [] and await kb.search_articles(db, " ,.; ") == []
 
 
+@pytest.mark.postgres
 async def test_search_treats_like_wildcards_as_text(db) -> None:
     await _article(db, "Скидка 100 процентов")
     assert await kb.search_articles(db, "%") == []
@@ -130,6 +132,7 @@ async def test_equal_hits_rank_the_most_recently_updated_first(db) -> None:
     assert [a.id for a in await kb.search_articles(db, "электрон")] == [old.id, new.id]
 
 
+@pytest.mark.postgres
 async def test_default_articles_are_seeded_once_and_only_into_an_empty_base(db) -> None:
     seeded = await kb.ensure_default_articles(db)
     assert seeded >= 12
