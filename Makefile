@@ -7,7 +7,7 @@ DEMO_CUSTOMERS ?= 5000
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test install install-test browser-libs chromium bench-quick clean
+.PHONY: run test install install-test browser-libs chromium postgresql bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: installing it"; \
@@ -23,7 +23,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed browser-libs
-install-test: $(VENV)/.installed-test browser-libs chromium
+install-test: $(VENV)/.installed-test browser-libs chromium postgresql
 
 # Browser libraries (the Socket.IO client) come from the npm registry and are served by aiohttp.
 node_modules/.installed: package.json package-lock.json
@@ -35,6 +35,10 @@ browser-libs: node_modules/.installed
 # Browser tests drive Debian's chromium through Playwright (no browser download is possible).
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# The store tests marked `postgres` also run on a throwaway server started by this script (Debian's package).
+postgresql:
+	@scripts/pg-test-server install
 
 run: install
 	$(BIN)/ccdesk db upgrade
