@@ -1,4 +1,5 @@
-"""The crm_store backend on a temporary, migrated SQLite database — directly and behind the IVR."""
+"""The crm_store backend on a temporary, migrated database (SQLite, and PostgreSQL: marked) — directly and
+behind the IVR."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from ivr.values import SELF_SERVED, TRANSFERRED, IvrSessionRecord
 from routing import RoutingDecision, RuleSet
 
 from .conftest import MONDAY_NOON
+
+pytestmark = pytest.mark.postgres
 from .fake_asterisk import HANG_UP, call
 
 NOW = MONDAY_NOON.astimezone(UTC)
