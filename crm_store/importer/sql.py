@@ -9,7 +9,6 @@ values through aiosqlite (one thread hop per statement) and passes key lists as 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -242,20 +241,13 @@ class SqliteTables:
 
     async def write(self, changes: Changes) -> None:
         c, stamp = changes, sqlite_datetime(changes.now)
-        statements = [
-            (sql, params(rows))
-            for sql, rows, params in (
-                (_INSERT_CUSTOMERS, c.new_customers, lambda rows: (stamp, _json(rows))),
-                (_UPDATE_CUSTOMERS, c.changed_customers, lambda rows: (stamp, _json(rows))),
-                (_INSERT_PHONES, c.new_phones, lambda rows: (_json(rows),)),
-                (_INSERT_ACCOUNTS, c.new_accounts, lambda rows: (_json(rows),)),
-                (_UPDATE_ACCOUNTS, c.changed_accounts, lambda rows: (_json(rows),)),
-            )
-            if rows
-        ]
-        # Queued together, in order, so the database thread runs them back to back instead of waiting for
-        # this (busy) event loop to send the next one after each.
-        results = await asyncio.gather(*(self.aio.execute(sql, p) for sql, p in statements), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        if c.new_customers:
+            await self.aio.execute(_INSERT_CUSTOMERS, (stamp, _json(c.new_customers)))
+        if c.changed_customers:
+            await self.aio.execute(_UPDATE_CUSTOMERS, (stamp, _json(c.changed_customers)))
+        if c.new_phones:
+            await self.aio.execute(_INSERT_PHONES, (_json(c.new_phones),))
+        if c.new_accounts:
+            await self.aio.execute(_INSERT_ACCOUNTS, (_json(c.new_accounts),))
+        if c.changed_accounts:
+            await self.aio.execute(_UPDATE_ACCOUNTS, (_json(c.changed_accounts),))

@@ -18,7 +18,7 @@ _MONEY = re.compile(r"^-?\d+(?:[.,]\d{1,2})?$")
 def money_kop(text: str, *, allow_negative: bool = False) -> int:
     if text.isascii() and text.isdigit():  # whole roubles, the usual cell ("0" of a non-debtor)
         return int(text) * 100
-    if _MONEY.match(text):  # the common case, "0" or "1234,56": nothing to clean (same result, 3x faster)
+    if _MONEY.match(text):  # kopecks written plainly, "1234,56": nothing to clean (same result, 3x faster)
         cleaned = text
     else:
         cleaned = _clean_money(text)
