@@ -18,7 +18,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -58,28 +60,34 @@ async def build_store(path: Path, customers: int, per_customer: float) -> tuple[
     return db, time.perf_counter() - started
 
 
+async def _millis(pop: Callable[[str], Awaitable[list[Any]]], numbers: list[str]) -> list[float]:
+    timings = []
+    for number in numbers:
+        t = time.perf_counter()
+        popped = await pop(number)
+        timings.append((time.perf_counter() - t) * 1000)
+        assert popped, f"{number} popped nobody"
+    return timings
+
+
 async def time_pops(db: Database, numbers: list[str]) -> dict[str, list[float]]:
     """Milliseconds per pop, three ways: as `screen_pop` runs it (one hop to a reader thread), as the server's
     ringing path runs it (`run_read_inline`, no hop), and the baseline: SQLAlchemy Core statements, each
     its own aiosqlite hop."""
-    for number in numbers[:200]:  # warm the statement caches alike for every path
-        await screen_pop(db, number)
-    timings: dict[str, list[float]] = {"hop": [], "inline": [], "baseline": []}
-    for number in numbers:
-        t = time.perf_counter()
-        pops = await screen_pop(db, number)
-        timings["hop"].append((time.perf_counter() - t) * 1000)
-        assert pops, f"{number} popped nobody"
-    for number in numbers:
-        t = time.perf_counter()
-        await db.run_read_inline(lambda c: pop_sync(c, number))  # noqa: B023
-        timings["inline"].append((time.perf_counter() - t) * 1000)
-    for number in numbers[: max(1000, len(numbers) // 5)]:
-        t = time.perf_counter()
+
+    async def inline(number: str) -> list[Any]:
+        return await db.run_read_inline(lambda c: pop_sync(c, number))
+
+    async def baseline(number: str) -> list[Any]:
         async with db.reader.connect() as conn:
-            await conn.run_sync(lambda c: pop_sync(c, number, generic_fetcher(c)))  # noqa: B023
-        timings["baseline"].append((time.perf_counter() - t) * 1000)
-    return timings
+            return await conn.run_sync(lambda c: pop_sync(c, number, generic_fetcher(c)))
+
+    await _millis(lambda number: screen_pop(db, number), numbers[:200])  # warm the statement caches
+    return {
+        "hop": await _millis(lambda number: screen_pop(db, number), numbers),
+        "inline": await _millis(inline, numbers),
+        "baseline": await _millis(baseline, numbers[: max(1000, len(numbers) // 5)]),
+    }
 
 
 def write_import_csv(path: Path, rows: int) -> None:
@@ -98,7 +106,7 @@ def write_import_csv(path: Path, rows: int) -> None:
 
 async def bench_import(rows: int, runs: int) -> tuple[float, float]:
     """Rows per second of a first import into an empty store and of a re-run of the same file (medians of
-    `runs`: one run on a shared 2-core machine swings by 10%)."""
+    `runs`: one run on a shared 2-core machine swings by 15%)."""
     firsts, agains = [], []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "customers.csv"
