@@ -23,30 +23,36 @@ import os
 import resource
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cti.client import AmiClient, AmiConfig  # noqa: E402
-from cti.events import CallEnded, PbxDisconnected  # noqa: E402
-from cti.frames import FrameParser  # noqa: E402
-from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig  # noqa: E402
-from cti.tracker import CallTracker  # noqa: E402
+from cti.client import AmiClient, AmiConfig
+from cti.events import CallEnded, PbxDisconnected
+from cti.frames import FrameParser
+from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
+from cti.tracker import CallTracker
 
 END = b"Event: BenchEnd\r\nPrivilege: system,all\r\n\r\n"
 
 
 # ------------------------------------------------------------ recording
 
+
 async def record(calls: int) -> tuple[bytes, int]:
     """The bytes a logged-in client receives while the simulator plays ``calls``."""
-    members = tuple(MemberConfig(interface=f"PJSIP/{1000 + i}", name=f"Bot {i}")
-                    for i in range(8))
-    cfg = SimConfig(port=0, queues=(QueueConfig(name="support", members=members,
-                                                ring_timeout=5, retry=0),),
-                    agent_answer_delay=0.0, answer_wait=0.0, talk_time=(0.0, 0.0),
-                    rtcp_interval=3600, login_failure_delay=0, seed=7)
+    members = tuple(MemberConfig(interface=f"PJSIP/{1000 + i}", name=f"Bot {i}") for i in range(8))
+    cfg = SimConfig(
+        port=0,
+        queues=(QueueConfig(name="support", members=members, ring_timeout=5, retry=0),),
+        agent_answer_delay=0.0,
+        answer_wait=0.0,
+        talk_time=(0.0, 0.0),
+        rtcp_interval=3600,
+        login_failure_delay=0,
+        seed=7,
+    )
     sim = PbxSimulator(cfg)
     await sim.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
@@ -62,9 +68,11 @@ async def record(calls: int) -> tuple[bytes, int]:
         ids = []
         for i in range(start, min(calls, start + batch)):
             # one call in eight gives up in the queue: abandons are part of the mix
-            ids.append(sim.place_inbound_call(f"7900{i:07d}", queue="support",
-                                              patience=0.0 if i % 8 == 7 else 60.0,
-                                              talk_time=0.0))
+            ids.append(
+                sim.place_inbound_call(
+                    f"7900{i:07d}", queue="support", patience=0.0 if i % 8 == 7 else 60.0, talk_time=0.0
+                )
+            )
         while any(ch.linkedid in ids for ch in sim.pbx.channels.values()) or sim.pbx.tasks:
             await asyncio.sleep(0)
             try:
@@ -87,7 +95,8 @@ async def record(calls: int) -> tuple[bytes, int]:
 
 # ------------------------------------------------------------ serving
 
-def serve(blob: bytes, repeat: int, port_q: "multiprocessing.Queue[int]") -> None:
+
+def serve(blob: bytes, repeat: int, port_q: multiprocessing.Queue[int]) -> None:
     """A PBX that answers login/resync and then blasts the recorded stream."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -108,19 +117,23 @@ def serve(blob: bytes, repeat: int, port_q: "multiprocessing.Queue[int]") -> Non
                 action = (f.get("Action") or "").lower()
                 aid = f.get("ActionID", "")
                 if action == "login":
-                    writer.write(f"Response: Success\r\nActionID: {aid}\r\nMessage: "
-                                 "Authentication accepted\r\n\r\n".encode())
+                    writer.write(
+                        f"Response: Success\r\nActionID: {aid}\r\nMessage: Authentication accepted\r\n\r\n".encode()
+                    )
                 elif action in ("queuestatus", "coreshowchannels", "queuesummary"):
-                    name = {"queuestatus": "QueueStatusComplete",
-                            "coreshowchannels": "CoreShowChannelsComplete",
-                            "queuesummary": "QueueSummaryComplete"}[action]
-                    writer.write(f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n"
-                                 f"Message: will follow\r\n\r\nEvent: {name}\r\nActionID: {aid}"
-                                 "\r\nEventList: Complete\r\nListItems: 0\r\n\r\n".encode())
+                    name = {
+                        "queuestatus": "QueueStatusComplete",
+                        "coreshowchannels": "CoreShowChannelsComplete",
+                        "queuesummary": "QueueSummaryComplete",
+                    }[action]
+                    writer.write(
+                        f"Response: Success\r\nActionID: {aid}\r\nEventList: start\r\n"
+                        f"Message: will follow\r\n\r\nEvent: {name}\r\nActionID: {aid}"
+                        "\r\nEventList: Complete\r\nListItems: 0\r\n\r\n".encode()
+                    )
                     go = action == "queuesummary"
                 elif action == "ping":
-                    writer.write(f"Response: Success\r\nActionID: {aid}\r\nPing: Pong\r\n\r\n"
-                                 .encode())
+                    writer.write(f"Response: Success\r\nActionID: {aid}\r\nPing: Pong\r\n\r\n".encode())
                     go = aid == "go"
         for _ in range(repeat):
             writer.write(blob)
@@ -140,9 +153,9 @@ def serve(blob: bytes, repeat: int, port_q: "multiprocessing.Queue[int]") -> Non
 
 # ------------------------------------------------------------ clients
 
+
 async def run_bridge(port: int) -> tuple[float, float, int]:
-    client = AmiClient(AmiConfig(port=port, username="b", secret="b", ping_interval=3600,
-                                 reconnect_min=3600))
+    client = AmiClient(AmiConfig(port=port, username="b", secret="b", ping_interval=3600, reconnect_min=3600))
     done = asyncio.get_running_loop().create_future()
     ended = 0
     t0 = c0 = 0.0
@@ -179,8 +192,9 @@ async def run_panoramisk(port: int) -> tuple[float, float, int]:
         if not done.done():
             done.set_result(None)
 
-    manager = Manager(host="127.0.0.1", port=port, username="b", secret="b", loop=loop,
-                      ping_delay=3600, reconnect_timeout=3600)
+    manager = Manager(
+        host="127.0.0.1", port=port, username="b", secret="b", loop=loop, ping_delay=3600, reconnect_timeout=3600
+    )
     manager.register_event("*", on_any)
     manager.register_event("BenchEnd", on_end)
     await manager.connect()
@@ -199,6 +213,7 @@ async def run_panoramisk(port: int) -> tuple[float, float, int]:
 
 # ------------------------------------------------------------ memory
 
+
 def memory_flat(blob: bytes, calls_total: int, calls_in_blob: int) -> dict[str, float]:
     """Feed the tracker the recorded calls over and over, renaming the ids of
     each round so every call is new, and watch its memory."""
@@ -208,7 +223,7 @@ def memory_flat(blob: bytes, calls_total: int, calls_in_blob: int) -> dict[str, 
     keep = [dict(f) for f in frames if f.get("Event") not in ("VarSet", "Newexten", "RTCPSent")]
     id_keys = [k for k in ("Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid")]
     tracker = CallTracker()
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     rounds = max(1, calls_total // calls_in_blob)
     plan = [(f, [k for k in id_keys if k in f]) for f in keep]
     samples: list[int] = []
@@ -228,8 +243,10 @@ def memory_flat(blob: bytes, calls_total: int, calls_in_blob: int) -> dict[str, 
             gc.collect()
             samples.append(_rss_kb())
     return {
-        "calls_fed": rounds * calls_in_blob, "frames_fed": fed,
-        "mem_first_kb": samples[0], "mem_last_kb": samples[-1],
+        "calls_fed": rounds * calls_in_blob,
+        "frames_fed": fed,
+        "mem_first_kb": samples[0],
+        "mem_last_kb": samples[-1],
         "tracker_calls_left": tracker.stats()["calls"],
         "tracker_channels_left": tracker.stats()["channels"],
     }
@@ -254,9 +271,11 @@ def main() -> None:
     t = time.perf_counter()
     blob, events = asyncio.run(record(calls))
     varsets = blob.count(b"Event: VarSet\r\n")
-    print(f"recorded {calls} calls from the simulator: {events} events "
-          f"({events / calls:.0f}/call, {varsets / events:.0%} VarSet), {len(blob) / 1e6:.1f} MB, "
-          f"{time.perf_counter() - t:.1f} s")
+    print(
+        f"recorded {calls} calls from the simulator: {events} events "
+        f"({events / calls:.0f}/call, {varsets / events:.0%} VarSet), {len(blob) / 1e6:.1f} MB, "
+        f"{time.perf_counter() - t:.1f} s"
+    )
 
     port_q: multiprocessing.Queue[int] = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve, args=(blob, repeat, port_q), daemon=True)
@@ -269,27 +288,35 @@ def main() -> None:
     finally:
         server.terminate()
         server.join()
-    print(f"panoramisk alone : {total} events in {p_wall:.2f} s wall / {p_cpu:.2f} s CPU "
-          f"= {total / p_wall:,.0f} events/s ({p_count} callbacks)")
-    print(f"bridge (parse+track): {total} events in {b_wall:.2f} s wall / {b_cpu:.2f} s CPU "
-          f"= {total / b_wall:,.0f} events/s ({b_ended} CallEnded, "
-          f"expected {calls * repeat})")
+    print(
+        f"panoramisk alone : {total} events in {p_wall:.2f} s wall / {p_cpu:.2f} s CPU "
+        f"= {total / p_wall:,.0f} events/s ({p_count} callbacks)"
+    )
+    print(
+        f"bridge (parse+track): {total} events in {b_wall:.2f} s wall / {b_cpu:.2f} s CPU "
+        f"= {total / b_wall:,.0f} events/s ({b_ended} CallEnded, "
+        f"expected {calls * repeat})"
+    )
     ratio = b_wall / p_wall
     print(f"overhead ratio (bridge time / panoramisk time) = {ratio:.2f}")
 
     t = time.perf_counter()
     mem = memory_flat(blob, memory_calls, calls)
-    print(f"memory: {mem['calls_fed']:,} calls ({mem['frames_fed']:,} call frames) through "
-          f"the tracker in {time.perf_counter() - t:.1f} s; process RSS "
-          f"{mem['mem_first_kb']:.0f} KB after 10% of the calls, {mem['mem_last_kb']:.0f} KB "
-          f"at the end; calls left {mem['tracker_calls_left']}, channels left "
-          f"{mem['tracker_channels_left']}")
+    print(
+        f"memory: {mem['calls_fed']:,} calls ({mem['frames_fed']:,} call frames) through "
+        f"the tracker in {time.perf_counter() - t:.1f} s; process RSS "
+        f"{mem['mem_first_kb']:.0f} KB after 10% of the calls, {mem['mem_last_kb']:.0f} KB "
+        f"at the end; calls left {mem['tracker_calls_left']}, channels left "
+        f"{mem['tracker_channels_left']}"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"name=ami events_per_s={total / b_wall:.0f} overhead_ratio={ratio:.2f} "
-          f"panoramisk_events_per_s={total / p_wall:.0f} events_per_call={events / calls:.0f} "
-          f"calls_ended={b_ended} memory_calls={mem['calls_fed']} "
-          f"mem_first_kb={mem['mem_first_kb']:.0f} mem_last_kb={mem['mem_last_kb']:.0f} "
-          f"max_rss_mb={rss:.0f} pid={os.getpid()}")
+    print(
+        f"name=ami events_per_s={total / b_wall:.0f} overhead_ratio={ratio:.2f} "
+        f"panoramisk_events_per_s={total / p_wall:.0f} events_per_call={events / calls:.0f} "
+        f"calls_ended={b_ended} memory_calls={mem['calls_fed']} "
+        f"mem_first_kb={mem['mem_first_kb']:.0f} mem_last_kb={mem['mem_last_kb']:.0f} "
+        f"max_rss_mb={rss:.0f} pid={os.getpid()}"
+    )
 
 
 if __name__ == "__main__":

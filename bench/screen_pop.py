@@ -29,15 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp  # noqa: E402
-import socketio  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import aiohttp
+import socketio
+from sqlalchemy import text
 
-from crm_store import sessions, users  # noqa: E402
-from crm_store.db import open_database  # noqa: E402
-from crm_store.migrate import upgrade  # noqa: E402
-from crm_store.pop import screen_pop  # noqa: E402
-from cti.sim import PbxSimulator, QueueConfig, SimConfig  # noqa: E402
+from crm_store import sessions, users
+from crm_store.db import open_database
+from crm_store.migrate import upgrade
+from crm_store.pop import screen_pop
+from cti.sim import PbxSimulator, QueueConfig, SimConfig
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +59,19 @@ async def ensure_store(customers: int) -> str:
     path = OUT / f"store-{customers}.db"
     if not path.exists():
         print(f"building the store first: python bench/store.py --customers {customers}", flush=True)
-        subprocess.run([sys.executable, str(ROOT / "bench" / "store.py"), "--customers", str(customers),
-                        "--samples", "500", "--import-rows", "1000"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "store.py"),
+                "--customers",
+                str(customers),
+                "--samples",
+                "500",
+                "--import-rows",
+                "1000",
+            ],
+            check=True,
+        )
     url = f"sqlite:///{path}"
     await upgrade(url)
     return url
@@ -77,8 +88,15 @@ async def operators_with_sessions(url: str, count: int) -> list[tuple[str, str]]
         for i in range(count):
             name = f"bench{i:03d}"
             if name not in existing:
-                await users.create_user(db, username=name, role="operator", password_hash="!bench", extension=str(5000 + i),
-                                        queues=["support"], full_name=f"Bench {i}")
+                await users.create_user(
+                    db,
+                    username=name,
+                    role="operator",
+                    password_hash="!bench",
+                    extension=str(5000 + i),
+                    queues=["support"],
+                    full_name=f"Bench {i}",
+                )
             user, _ = await users.credentials(db, name)  # type: ignore[misc]
             token = await sessions.open_session(db, user.id, now=now, lifetime=timedelta(hours=2))
             result.append((name, token))
@@ -110,10 +128,15 @@ class Client:
         page = await (await self.http.get("/")).text()
         csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
         assert csrf, "not signed in"
-        await self.sio.connect(self.base, headers={"Cookie": f"ccdesk_session={self.token}"},
-                               namespaces=["/operator"], transports=["websocket"])
-        async with self.http.post("/api/presence/sign-in", json={"queues": ["support"]},
-                                  headers={"X-CSRF-Token": csrf.group(1)}) as response:
+        await self.sio.connect(
+            self.base,
+            headers={"Cookie": f"ccdesk_session={self.token}"},
+            namespaces=["/operator"],
+            transports=["websocket"],
+        )
+        async with self.http.post(
+            "/api/presence/sign-in", json={"queues": ["support"]}, headers={"X-CSRF-Token": csrf.group(1)}
+        ) as response:
             assert response.status == 200, await response.text()
 
     async def close(self) -> None:
@@ -132,7 +155,7 @@ async def _clients(base: str, tokens: list[str], pipe: Connection) -> None:
     clients: list[Client] = []
     try:
         for i in range(0, len(tokens), 25):
-            batch = [Client(base, token, received) for token in tokens[i:i + 25]]
+            batch = [Client(base, token, received) for token in tokens[i : i + 25]]
             await asyncio.gather(*(c.start() for c in batch))
             clients.extend(batch)
         pipe.send(("ready", len(clients)))
@@ -163,10 +186,20 @@ async def main() -> None:
     server_side: dict = {}  # type: ignore[type-arg]
 
     written: dict[str, float] = {}
-    sim = PbxSimulator(SimConfig(port=0, username="bench", secret="bench-secret",
-                                 queues=(QueueConfig(name="support", timeout=600.0, ring_timeout=20.0),),
-                                 operator_answer_delay=0.5, talk_time=(2.0, 4.0), abandon_patience=(600.0, 600.0),
-                                 answer_wait=0.0, rtcp_interval=60.0, seed=1))
+    sim = PbxSimulator(
+        SimConfig(
+            port=0,
+            username="bench",
+            secret="bench-secret",
+            queues=(QueueConfig(name="support", timeout=600.0, ring_timeout=20.0),),
+            operator_answer_delay=0.5,
+            talk_time=(2.0, 4.0),
+            abandon_patience=(600.0, 600.0),
+            answer_wait=0.0,
+            rtcp_interval=60.0,
+            seed=1,
+        )
+    )
     await sim.start()
 
     def stamp(data: bytes) -> None:
@@ -177,14 +210,26 @@ async def main() -> None:
 
     sim.pbx.sinks.append(stamp)
     http_port, agi_port = free_port(), free_port()
-    env = {**os.environ, "CCDESK_DATABASE_URL": url, "CCDESK_PORT": str(http_port), "CCDESK_AGI_PORT": str(agi_port),
-           "CCDESK_PBX": f"ami://bench:bench-secret@127.0.0.1:{sim.port}", "CCDESK_VAR_DIR": str(OUT / "var")}
-    server = subprocess.Popen([sys.executable, "-m", "web.cli", "serve"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(OUT / "screen_pop_server.log", "w"))  # noqa: SIM115
+    env = {
+        **os.environ,
+        "CCDESK_DATABASE_URL": url,
+        "CCDESK_PORT": str(http_port),
+        "CCDESK_AGI_PORT": str(agi_port),
+        "CCDESK_PBX": f"ami://bench:bench-secret@127.0.0.1:{sim.port}",
+        "CCDESK_VAR_DIR": str(OUT / "var"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(OUT / "screen_pop_server.log", "w"),
+    )
     base = f"http://127.0.0.1:{http_port}"
     parent_end, child_end = multiprocessing.get_context("spawn").Pipe()
     clients = multiprocessing.get_context("spawn").Process(
-        target=run_clients, args=(base, [token for _name, token in accounts], child_end), daemon=True)
+        target=run_clients, args=(base, [token for _name, token in accounts], child_end), daemon=True
+    )
     received: dict[str, float] = {}
     complete = 0
     try:
@@ -199,8 +244,11 @@ async def main() -> None:
         t = time.perf_counter()
         clients.start()
         ready = await asyncio.get_running_loop().run_in_executor(None, parent_end.recv)
-        print(f"{ready[1]} operators signed in over Socket.IO (in a process of their own) in "
-              f"{time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"{ready[1]} operators signed in over Socket.IO (in a process of their own) in "
+            f"{time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
         await asyncio.sleep(1.0)
         rng = random.Random(5)
         total = int(rate * seconds)
@@ -213,8 +261,10 @@ async def main() -> None:
         await asyncio.sleep(3.0)  # the last pops in flight
         parent_end.send("stop")
         _done, received, complete = await asyncio.get_running_loop().run_in_executor(None, parent_end.recv)
-        async with aiohttp.ClientSession(base, cookies={"ccdesk_session": sup_token}) as sup, \
-                sup.get("/api/supervisor/metrics") as r:
+        async with (
+            aiohttp.ClientSession(base, cookies={"ccdesk_session": sup_token}) as sup,
+            sup.get("/api/supervisor/metrics") as r,
+        ):
             server_side = (await r.json())["pop_latency"]
     finally:
         if clients.is_alive():
@@ -234,19 +284,31 @@ async def main() -> None:
         alone.append((time.perf_counter() - t0) * 1000)
     await db.dispose()
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-    print(f"calls placed {total} at {rate:g}/s for {seconds:g} s; rang {len(written)}; pops received {len(latencies)} "
-          f"({complete} with a customer and accounts); lost {lost}")
-    print(f"pop latency (PBX ringing frame -> browser client holds the pop): p50 {p50:.1f} ms  p99 {p99:.1f} ms  "
-          f"max {max(latencies, default=float('nan')):.1f} ms")
+    print(
+        f"calls placed {total} at {rate:g}/s for {seconds:g} s; rang {len(written)}; pops received {len(latencies)} "
+        f"({complete} with a customer and accounts); lost {lost}"
+    )
+    print(
+        f"pop latency (PBX ringing frame -> browser client holds the pop): p50 {p50:.1f} ms  p99 {p99:.1f} ms  "
+        f"max {max(latencies, default=float('nan')):.1f} ms"
+    )
     if server_side.get("p50_ms") is not None:
-        print(f"of which in the server (ringing frame read -> pop handed to Socket.IO): p50 {server_side['p50_ms']:.1f} ms  "
-              f"p99 {server_side['p99_ms']:.1f} ms over {server_side['count']} pops")
-    print(f"the pop query alone: p50 {percentile(alone, 50):.2f} ms  p99 {percentile(alone, 99):.2f} ms; "
-          f"end-to-end / query-alone p50 ratio {p50 / max(percentile(alone, 50), 1e-9):.1f}")
-    print(f"goal p99 <= 50 ms at 50 calls/s with 500 operators: {'met' if p99 <= 50 and rate >= 50 and operators >= 500 else ('met at this load' if p99 <= 50 else 'NOT met')}")
-    print(f"pop_p50_ms={p50:.1f} pop_p99_ms={p99:.1f} calls_per_s={rate:g} operators={operators} "
-          f"customers={customers} pops={len(latencies)} lost={lost} "
-          f"server_p50_ms={server_side.get('p50_ms') or float('nan'):.1f} server_p99_ms={server_side.get('p99_ms') or float('nan'):.1f}")
+        print(
+            f"of which in the server (ringing frame read -> pop handed to Socket.IO): p50 {server_side['p50_ms']:.1f} ms  "
+            f"p99 {server_side['p99_ms']:.1f} ms over {server_side['count']} pops"
+        )
+    print(
+        f"the pop query alone: p50 {percentile(alone, 50):.2f} ms  p99 {percentile(alone, 99):.2f} ms; "
+        f"end-to-end / query-alone p50 ratio {p50 / max(percentile(alone, 50), 1e-9):.1f}"
+    )
+    print(
+        f"goal p99 <= 50 ms at 50 calls/s with 500 operators: {'met' if p99 <= 50 and rate >= 50 and operators >= 500 else ('met at this load' if p99 <= 50 else 'NOT met')}"
+    )
+    print(
+        f"pop_p50_ms={p50:.1f} pop_p99_ms={p99:.1f} calls_per_s={rate:g} operators={operators} "
+        f"customers={customers} pops={len(latencies)} lost={lost} "
+        f"server_p50_ms={server_side.get('p50_ms') or float('nan'):.1f} server_p99_ms={server_side.get('p99_ms') or float('nan'):.1f}"
+    )
 
 
 if __name__ == "__main__":

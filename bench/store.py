@@ -24,15 +24,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from crm_store.db import Database, open_database  # noqa: E402
-from crm_store.demo import DemoSpec, generate  # noqa: E402
-from crm_store.importer import import_file  # noqa: E402
-from crm_store.migrate import upgrade  # noqa: E402
-from crm_store.models import Customer, Interaction  # noqa: E402
-from crm_store.phones import normalize_phone  # noqa: E402
-from crm_store.pop import generic_fetcher, pop_sync, screen_pop  # noqa: E402
+from crm_store.db import Database, open_database
+from crm_store.demo import DemoSpec, generate
+from crm_store.importer import import_file
+from crm_store.migrate import upgrade
+from crm_store.models import Customer, Interaction
+from crm_store.phones import normalize_phone
+from crm_store.pop import generic_fetcher, pop_sync, screen_pop
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -53,8 +53,11 @@ async def build_store(path: Path, customers: int, per_customer: float) -> tuple[
         return db, None
     print(f"generating {customers} customers with {per_customer} call cards each into {path} …", flush=True)
     started = time.perf_counter()
-    await generate(db, DemoSpec(customers=customers - have, seed=42, interactions_per_customer=per_customer),
-                   progress=lambda n: print(f"  {n} customers, {time.perf_counter() - started:.0f} s", flush=True))
+    await generate(
+        db,
+        DemoSpec(customers=customers - have, seed=42, interactions_per_customer=per_customer),
+        progress=lambda n: print(f"  {n} customers, {time.perf_counter() - started:.0f} s", flush=True),
+    )
     async with db.writer.connect() as conn:
         await conn.execute(text("ANALYZE"))
     return db, time.perf_counter() - started
@@ -98,8 +101,9 @@ def write_import_csv(path: Path, rows: int) -> None:
         w.writerow(["ФИО", "Лицевой счёт", "Телефон", "Адрес", "Сумма долга"])
         for i in range(rows):
             a = f"9{rng.randrange(10, 99)}"
-            number = rng.choice(forms).format(a=a, b=f"{rng.randrange(1000):03d}", c=f"{rng.randrange(100):02d}",
-                                              d=f"{rng.randrange(100):02d}")
+            number = rng.choice(forms).format(
+                a=a, b=f"{rng.randrange(1000):03d}", c=f"{rng.randrange(100):02d}", d=f"{rng.randrange(100):02d}"
+            )
             debt = f"{rng.randrange(0, 50000)},{rng.randrange(100):02d}" if rng.random() < 0.2 else "0"
             w.writerow([f"Импортов Клиент {i}", f"77{i:08d}", number, f"г. Москва, ул. Новая, д. {i % 200}", debt])
 
@@ -124,8 +128,10 @@ async def bench_import(rows: int, runs: int) -> tuple[float, float]:
                 agains.append(time.perf_counter() - t)
             finally:
                 await db.dispose()
-            print(f"import of {rows} rows (cp1251 CSV), run {run + 1}: {first.line()} in {firsts[-1]:.2f} s; "
-                  f"re-run: {again.line()} in {agains[-1]:.2f} s")
+            print(
+                f"import of {rows} rows (cp1251 CSV), run {run + 1}: {first.line()} in {firsts[-1]:.2f} s; "
+                f"re-run: {again.line()} in {agains[-1]:.2f} s"
+            )
     return rows / statistics.median(firsts), rows / statistics.median(agains)
 
 
@@ -159,16 +165,20 @@ async def main() -> None:
     p50, p99 = percentile(timings["hop"], 50), percentile(timings["hop"], 99)
     i50, i99 = percentile(timings["inline"], 50), percentile(timings["inline"], 99)
     b50, b99 = percentile(timings["baseline"], 50), percentile(timings["baseline"], 99)
-    print(f"screen pop (one thread hop):     p50 {p50:.2f} ms  p99 {p99:.2f} ms  mean {statistics.mean(timings['hop']):.2f} ms")
+    print(
+        f"screen pop (one thread hop):     p50 {p50:.2f} ms  p99 {p99:.2f} ms  mean {statistics.mean(timings['hop']):.2f} ms"
+    )
     print(f"screen pop inline (as on a ring): p50 {i50:.2f} ms  p99 {i99:.2f} ms")
     print(f"baseline (Core, an aiosqlite hop a statement): p50 {b50:.2f} ms  p99 {b99:.2f} ms")
     print(f"ccdesk vs baseline p99: {b99 / p99:.1f}x faster; goal p99 <= 5 ms: {'met' if p99 <= 5 else 'NOT met'}")
     rate, rerun_rate = await bench_import(import_rows, args.import_runs)
     print(f"import goal >= 20000 rows/s: {'met' if rate >= 20_000 else 'NOT met'}")
     gen = f"{gen_s:.1f}" if gen_s is not None else "reused"
-    print(f"pop_query_p50_ms={p50:.2f} pop_query_p99_ms={p99:.2f} pop_inline_p99_ms={i99:.2f} baseline_p99_ms={b99:.2f} "
-          f"speedup={b99 / p99:.1f} import_rows_per_s={rate:.0f} reimport_rows_per_s={rerun_rate:.0f} "
-          f"demo_gen_s={gen} customers={n_customers} interactions={n_cards}")
+    print(
+        f"pop_query_p50_ms={p50:.2f} pop_query_p99_ms={p99:.2f} pop_inline_p99_ms={i99:.2f} baseline_p99_ms={b99:.2f} "
+        f"speedup={b99 / p99:.1f} import_rows_per_s={rate:.0f} reimport_rows_per_s={rerun_rate:.0f} "
+        f"demo_gen_s={gen} customers={n_customers} interactions={n_cards}"
+    )
 
 
 if __name__ == "__main__":

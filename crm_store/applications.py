@@ -39,9 +39,17 @@ async def file_application(
     now = utcnow()
     async with db.write_session() as s, s.begin():
         app = Application(
-            number=uuid4().hex[:16], type=type, text=text, channel=channel, customer_id=customer_id,
-            account_id=account_id, department_queue=department_queue, due_at=due_at, created_at=now,
-            created_by=user_id, status="new",
+            number=uuid4().hex[:16],
+            type=type,
+            text=text,
+            channel=channel,
+            customer_id=customer_id,
+            account_id=account_id,
+            department_queue=department_queue,
+            due_at=due_at,
+            created_at=now,
+            created_by=user_id,
+            status="new",
         )
         s.add(app)
         await s.flush()
@@ -54,8 +62,12 @@ async def file_application(
     return await get_application(db, application_id=app_id)
 
 
-async def get_application(db: Database, *, application_id: int | None = None, number: str | None = None) -> ApplicationRecord:
-    cond = Application.id == application_id if application_id is not None else Application.number == (number or "").strip()
+async def get_application(
+    db: Database, *, application_id: int | None = None, number: str | None = None
+) -> ApplicationRecord:
+    cond = (
+        Application.id == application_id if application_id is not None else Application.number == (number or "").strip()
+    )
     async with db.read_session() as s:
         row = (await s.execute(select(Application.__table__).where(cond))).mappings().first()
     if row is None:
@@ -63,7 +75,9 @@ async def get_application(db: Database, *, application_id: int | None = None, nu
     return rows.application(row)
 
 
-async def change_status(db: Database, application_id: int, status: str, *, user_id: int | None, comment: str = "") -> ApplicationRecord:
+async def change_status(
+    db: Database, application_id: int, status: str, *, user_id: int | None, comment: str = ""
+) -> ApplicationRecord:
     if status not in STATUSES:
         raise ValueError(f"unknown application status {status!r}")
     async with db.write_session() as s, s.begin():
@@ -73,7 +87,11 @@ async def change_status(db: Database, application_id: int, status: str, *, user_
         now = utcnow()
         app.status = status
         app.closed_at = now if status in ("resolved", "rejected") else None
-        s.add(ApplicationStatusChange(application_id=application_id, status=status, at=now, by_user_id=user_id, comment=comment))
+        s.add(
+            ApplicationStatusChange(
+                application_id=application_id, status=status, at=now, by_user_id=user_id, comment=comment
+            )
+        )
         await record_audit(s, user_id, "application.status", "application", application_id, {"status": status})
     return await get_application(db, application_id=application_id)
 
@@ -93,8 +111,15 @@ async def create_task(
 ) -> int:
     async with db.write_session() as s, s.begin():
         task = Task(
-            kind=kind, due_at=due_at, customer_id=customer_id, phone=phone, interaction_id=interaction_id,
-            application_id=application_id, assigned_to=assigned_to, notes=notes, created_by=user_id,
+            kind=kind,
+            due_at=due_at,
+            customer_id=customer_id,
+            phone=phone,
+            interaction_id=interaction_id,
+            application_id=application_id,
+            assigned_to=assigned_to,
+            notes=notes,
+            created_by=user_id,
         )
         s.add(task)
         await s.flush()
@@ -110,4 +135,4 @@ async def open_tasks(db: Database, *, assigned_to: int | None = None, limit: int
         return [dict(r) for r in (await s.execute(stmt)).mappings()]
 
 
-__all__ = ["STATUSES", "file_application", "get_application", "change_status", "create_task", "open_tasks", "NotFound"]
+__all__ = ["STATUSES", "NotFound", "change_status", "create_task", "file_application", "get_application", "open_tasks"]

@@ -22,8 +22,12 @@ async def record_audit(
 ) -> None:
     session.add(
         AuditEntry(
-            at=utcnow(), user_id=user_id, action=action, entity=entity,
-            entity_id=str(entity_id), details=details or {},
+            at=utcnow(),
+            user_id=user_id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            details=details or {},
         )
     )
 
@@ -40,7 +44,11 @@ async def audit_trail(db: Database, entity: str, entity_id: object, limit: int =
 
 
 async def audit(
-    db: Database, user_id: int | None, action: str, entity: str = "", entity_id: object = "",
+    db: Database,
+    user_id: int | None,
+    action: str,
+    entity: str = "",
+    entity_id: object = "",
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record an action that changes nothing else in the database (a PBX command, a presence change)."""

@@ -68,7 +68,14 @@ async def search_customers(db: Database, query: str, limit: int = SEARCH_LIMIT) 
         for cid, name, kind, number, address, debt in result:
             first.setdefault(
                 cid,
-                SearchHit(customer_id=cid, full_name=name, kind=kind, account_number=number, address=address, debt_kop=debt or 0),
+                SearchHit(
+                    customer_id=cid,
+                    full_name=name,
+                    kind=kind,
+                    account_number=number,
+                    address=address,
+                    debt_kop=debt or 0,
+                ),
             )
         return [first[c] for c in unique if c in first]
 
@@ -106,9 +113,7 @@ async def create_customer(
     async with db.write_session() as s, s.begin():
         if account_number and await s.scalar(select(Account.id).where(Account.number == account_number)):
             raise Conflict(f"account {account_number} already exists")
-        customer = Customer(
-            kind=kind, full_name=full_name.strip(), name_key=search_key(full_name), email=email or None
-        )
+        customer = Customer(kind=kind, full_name=full_name.strip(), name_key=search_key(full_name), email=email or None)
         s.add(customer)
         await s.flush()
         for i, (raw, e164) in enumerate(dict((e, (r, e)) for r, e in normalized).values()):
@@ -116,15 +121,20 @@ async def create_customer(
         if account_number:
             s.add(
                 Account(
-                    customer_id=customer.id, number=account_number, address=address,
-                    address_key=search_key(address), region=region,
+                    customer_id=customer.id,
+                    number=account_number,
+                    address=address,
+                    address_key=search_key(address),
+                    region=region,
                 )
             )
         await record_audit(s, user_id, "customer.create", "customer", customer.id, {"full_name": full_name})
         return customer.id
 
 
-async def link_phone(db: Database, customer_id: int, raw: str, *, kind: str = "mobile", user_id: int | None = None) -> str:
+async def link_phone(
+    db: Database, customer_id: int, raw: str, *, kind: str = "mobile", user_id: int | None = None
+) -> str:
     """Attach a number to a customer (idempotent); returns its E.164 form."""
     e164 = normalize_phone(raw)
     if e164 is None:
@@ -173,9 +183,7 @@ async def update_contacts(
             current = set(await s.scalars(select(Phone.e164).where(Phone.customer_id == customer_id)))
             if set(wanted) != current:
                 changes["phones"] = [sorted(current), sorted(wanted)]
-                await s.execute(
-                    delete(Phone).where(Phone.customer_id == customer_id, Phone.e164.not_in(list(wanted)))
-                )
+                await s.execute(delete(Phone).where(Phone.customer_id == customer_id, Phone.e164.not_in(list(wanted))))
                 for e164 in wanted.keys() - current:
                     s.add(Phone(customer_id=customer_id, e164=e164, raw=wanted[e164]))
         if changes:
@@ -199,6 +207,12 @@ async def find_account(db: Database, number: str) -> tuple[int, int] | None:
 
 
 __all__ = [
-    "SearchHit", "search_customers", "get_customer", "create_customer", "link_phone", "update_contacts",
-    "find_customers_by_phone", "find_account",
+    "SearchHit",
+    "create_customer",
+    "find_account",
+    "find_customers_by_phone",
+    "get_customer",
+    "link_phone",
+    "search_customers",
+    "update_contacts",
 ]

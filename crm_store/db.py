@@ -103,9 +103,7 @@ def _make_sqlite_sync_writer(url: str) -> Engine:
 
 def _make_sqlite_sync_reader(url: str) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
-    engine = create_engine(
-        sync_url, pool_size=2, max_overflow=2, connect_args={"check_same_thread": False}
-    )
+    engine = create_engine(sync_url, pool_size=2, max_overflow=2, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import demo_names as W
 from .applications import application_number
-from .phones import normalize_phone
 from .db import Database
 from .models import (
     Account,
@@ -33,21 +32,37 @@ from .models import (
     Phone,
     Queue,
 )
+from .phones import normalize_phone
 from .text import search_key
 
 BATCH = 10_000
 _TABLE_NAMES = (
-    "customers", "phones", "contact_persons", "accounts", "payments", "meter_readings", "adjustments",
-    "interactions", "applications", "application_status_history",
+    "customers",
+    "phones",
+    "contact_persons",
+    "accounts",
+    "payments",
+    "meter_readings",
+    "adjustments",
+    "interactions",
+    "applications",
+    "application_status_history",
 )
 
 CALL_QUEUES = {
-    "support": "Общие вопросы", "billing": "Начисления и оплата", "debt": "Задолженность",
-    "vip": "VIP-клиенты", "business": "Юридические лица", "meter": "Показания счётчиков",
+    "support": "Общие вопросы",
+    "billing": "Начисления и оплата",
+    "debt": "Задолженность",
+    "vip": "VIP-клиенты",
+    "business": "Юридические лица",
+    "meter": "Показания счётчиков",
 }
 DEPARTMENTS = {
-    "dept_metering": "Отдел учёта", "dept_billing": "Расчётный отдел", "dept_debt": "Работа с задолженностью",
-    "dept_quality": "Отдел качества", "dept_field": "Выездная служба",
+    "dept_metering": "Отдел учёта",
+    "dept_billing": "Расчётный отдел",
+    "dept_debt": "Работа с задолженностью",
+    "dept_quality": "Отдел качества",
+    "dept_field": "Выездная служба",
 }
 
 
@@ -146,26 +161,57 @@ class _Generator:
         region = rng.choice(W.REGIONS)
         org = rng.random() < 0.08
         cid = self.ids.take("customers")
-        name = (f"{rng.choice(W.ORG_FORMS)} «{rng.choice(W.ORG_WORDS)}{'-' + str(_r(rng, 1, 99)) if rng.random() < 0.5 else ''}»"
-                if org else _person(rng))
+        name = (
+            f"{rng.choice(W.ORG_FORMS)} «{rng.choice(W.ORG_WORDS)}"
+            f"{'-' + str(_r(rng, 1, 99)) if rng.random() < 0.5 else ''}»"
+            if org
+            else _person(rng)
+        )
         created = _at(self.today - timedelta(days=_r(rng, 730, 3650)), rng)
-        self.add("customers", dict(
-            id=cid, kind="organisation" if org else "individual", full_name=name, name_key=search_key(name),
-            inn=f"{_r(rng, 10**9, 10**10)}" if org else None,
-            email=f"client{cid}@example.ru" if rng.random() < 0.4 else None,
-            vip=rng.random() < 0.01, language="ru", paper_bill=rng.random() < 0.6, notes="",
-            created_at=created, updated_at=created,
-        ))
+        self.add(
+            "customers",
+            dict(
+                id=cid,
+                kind="organisation" if org else "individual",
+                full_name=name,
+                name_key=search_key(name),
+                inn=f"{_r(rng, 10**9, 10**10)}" if org else None,
+                email=f"client{cid}@example.ru" if rng.random() < 0.4 else None,
+                vip=rng.random() < 0.01,
+                language="ru",
+                paper_bill=rng.random() < 0.6,
+                notes="",
+                created_at=created,
+                updated_at=created,
+            ),
+        )
         for i in range(1 if rng.random() < 0.7 else 2):
             e164, kind = _phone(rng, region)
-            self.add("phones", dict(id=self.ids.take("phones"), customer_id=cid, e164=e164, kind=kind,
-                                    raw=_written_forms(e164, rng), is_primary=i == 0))
+            self.add(
+                "phones",
+                dict(
+                    id=self.ids.take("phones"),
+                    customer_id=cid,
+                    e164=e164,
+                    kind=kind,
+                    raw=_written_forms(e164, rng),
+                    is_primary=i == 0,
+                ),
+            )
         if org:
             for _ in range(_r(rng, 1, 3)):
                 e164, _kind = _phone(rng, region)
-                self.add("contact_persons", dict(id=self.ids.take("contact_persons"), customer_id=cid,
-                                                 full_name=_person(rng), position=rng.choice(W.POSITIONS),
-                                                 phone=e164, email=None))
+                self.add(
+                    "contact_persons",
+                    dict(
+                        id=self.ids.take("contact_persons"),
+                        customer_id=cid,
+                        full_name=_person(rng),
+                        position=rng.choice(W.POSITIONS),
+                        phone=e164,
+                        email=None,
+                    ),
+                )
         accounts = _r(rng, 1, 4) if org else (1 if rng.random() < 0.95 else 2)
         account_ids = [self.account(cid, region) for _ in range(accounts)]
         self.history(cid, account_ids)
@@ -177,13 +223,23 @@ class _Generator:
         debtor = rng.random() < 0.15
         debt = _r(rng, 50_000, 5_000_000) if debtor else 0
         months = self.spec.months
-        self.add("accounts", dict(
-            id=aid, customer_id=cid, number=f"{aid:010d}", address=address, address_key=search_key(address),
-            region=region[0], tariff=rng.choice(W.TARIFFS), balance_kop=-debt if debtor else _r(rng, 0, 300_000),
-            debt_kop=debt, debt_since=self.today - timedelta(days=_r(rng, 35, 400)) if debtor else None,
-            status="active" if rng.random() < 0.97 else "disconnected",
-            opened_on=self.today - timedelta(days=_r(rng, 800, 5000)),
-        ))
+        self.add(
+            "accounts",
+            dict(
+                id=aid,
+                customer_id=cid,
+                number=f"{aid:010d}",
+                address=address,
+                address_key=search_key(address),
+                region=region[0],
+                tariff=rng.choice(W.TARIFFS),
+                balance_kop=-debt if debtor else _r(rng, 0, 300_000),
+                debt_kop=debt,
+                debt_since=self.today - timedelta(days=_r(rng, 35, 400)) if debtor else None,
+                status="active" if rng.random() < 0.97 else "disconnected",
+                opened_on=self.today - timedelta(days=_r(rng, 800, 5000)),
+            ),
+        )
         day = self.today - timedelta(days=30 * months)
         reading = _r(rng, 1000, 50000)
         while day < self.today:
@@ -191,16 +247,39 @@ class _Generator:
             if day >= self.today:
                 break
             if not debtor or rng.random() < 0.6:
-                self.add("payments", dict(id=self.ids.take("payments"), account_id=aid, paid_at=_at(day, rng),
-                                          amount_kop=_r(rng, 50_000, 800_000), method=rng.choice(W.PAYMENT_METHODS)))
+                self.add(
+                    "payments",
+                    dict(
+                        id=self.ids.take("payments"),
+                        account_id=aid,
+                        paid_at=_at(day, rng),
+                        amount_kop=_r(rng, 50_000, 800_000),
+                        method=rng.choice(W.PAYMENT_METHODS),
+                    ),
+                )
             reading += _r(rng, 80, 600)
-            self.add("meter_readings", dict(id=self.ids.take("meter_readings"), account_id=aid, meter="electricity",
-                                            taken_at=_at(day - timedelta(days=_r(rng, 0, 5)), rng), value=reading,
-                                            source=rng.choice(("customer", "ivr", "operator", "web"))))
+            self.add(
+                "meter_readings",
+                dict(
+                    id=self.ids.take("meter_readings"),
+                    account_id=aid,
+                    meter="electricity",
+                    taken_at=_at(day - timedelta(days=_r(rng, 0, 5)), rng),
+                    value=reading,
+                    source=rng.choice(("customer", "ivr", "operator", "web")),
+                ),
+            )
         if rng.random() < 0.1:
-            self.add("adjustments", dict(id=self.ids.take("adjustments"), account_id=aid,
-                                         made_at=_at(self.today - timedelta(days=_r(rng, 1, 700)), rng),
-                                         amount_kop=_r(rng, -200_000, 100_000), reason="Перерасчёт по показаниям"))
+            self.add(
+                "adjustments",
+                dict(
+                    id=self.ids.take("adjustments"),
+                    account_id=aid,
+                    made_at=_at(self.today - timedelta(days=_r(rng, 1, 700)), rng),
+                    amount_kop=_r(rng, -200_000, 100_000),
+                    reason="Перерасчёт по показаниям",
+                ),
+            )
         return aid
 
     def history(self, cid: int, account_ids: list[int]) -> None:
@@ -215,44 +294,102 @@ class _Generator:
             talk = None if abandoned else _r(rng, 30, 900)
             answered = None if abandoned else offered + timedelta(seconds=wait)
             ended = offered + timedelta(seconds=wait + (talk or 0))
-            self.add("interactions", dict(
-                id=iid, call_id=f"demo-{iid}", customer_id=cid, account_id=rng.choice(account_ids),
-                direction="inbound" if rng.random() < 0.85 else "outbound", channel="phone",
-                caller_number=None, called_number="+74950000000", queue=rng.choice(list(CALL_QUEUES)),
-                agent_id=None, agent_interface=None, state="ended",
-                outcome="abandoned" if abandoned else "answered", offered_at=offered, answered_at=answered,
-                ended_at=ended, wait_seconds=wait, talk_seconds=talk, ivr_path=[], ivr_identified=None,
-                self_served=False, routing_queue=None, routing_reason=None, transferred_to=None,
-                topic=None if abandoned else rng.choice(W.TOPICS), result=None if abandoned else rng.choice(W.RESULTS),
-                notes="", wrapped_up_at=None if abandoned else ended,
-                callback_status="done" if abandoned else None, campaign_attempt_id=None,
-            ))
+            self.add(
+                "interactions",
+                dict(
+                    id=iid,
+                    call_id=f"demo-{iid}",
+                    customer_id=cid,
+                    account_id=rng.choice(account_ids),
+                    direction="inbound" if rng.random() < 0.85 else "outbound",
+                    channel="phone",
+                    caller_number=None,
+                    called_number="+74950000000",
+                    queue=rng.choice(list(CALL_QUEUES)),
+                    agent_id=None,
+                    agent_interface=None,
+                    state="ended",
+                    outcome="abandoned" if abandoned else "answered",
+                    offered_at=offered,
+                    answered_at=answered,
+                    ended_at=ended,
+                    wait_seconds=wait,
+                    talk_seconds=talk,
+                    ivr_path=[],
+                    ivr_identified=None,
+                    self_served=False,
+                    routing_queue=None,
+                    routing_reason=None,
+                    transferred_to=None,
+                    topic=None if abandoned else rng.choice(W.TOPICS),
+                    result=None if abandoned else rng.choice(W.RESULTS),
+                    notes="",
+                    wrapped_up_at=None if abandoned else ended,
+                    callback_status="done" if abandoned else None,
+                    campaign_attempt_id=None,
+                ),
+            )
         if rng.random() < 0.1:
             app_id = self.ids.take("applications")
             created = _at(self.today - timedelta(days=_r(rng, 1, 120)), rng)
             status = rng.choice(("new", "in_progress", "waiting_customer", "resolved", "resolved", "rejected"))
-            self.add("applications", dict(
-                id=app_id, number=application_number(created.year, app_id), type=rng.choice(W.APPLICATION_TYPES),
-                customer_id=cid, account_id=account_ids[0], channel=rng.choice(("phone", "web", "email", "ivr")),
-                status=status, department_queue=rng.choice(list(DEPARTMENTS)), text="Заявка клиента (демо)",
-                created_at=created, due_at=created + timedelta(days=_r(rng, 3, 30)),
-                closed_at=created + timedelta(days=2) if status in ("resolved", "rejected") else None, created_by=None,
-            ))
-            self.add("application_status_history", dict(
-                id=self.ids.take("application_status_history"), application_id=app_id, status="new",
-                at=created, by_user_id=None, comment="",
-            ))
+            self.add(
+                "applications",
+                dict(
+                    id=app_id,
+                    number=application_number(created.year, app_id),
+                    type=rng.choice(W.APPLICATION_TYPES),
+                    customer_id=cid,
+                    account_id=account_ids[0],
+                    channel=rng.choice(("phone", "web", "email", "ivr")),
+                    status=status,
+                    department_queue=rng.choice(list(DEPARTMENTS)),
+                    text="Заявка клиента (демо)",
+                    created_at=created,
+                    due_at=created + timedelta(days=_r(rng, 3, 30)),
+                    closed_at=created + timedelta(days=2) if status in ("resolved", "rejected") else None,
+                    created_by=None,
+                ),
+            )
+            self.add(
+                "application_status_history",
+                dict(
+                    id=self.ids.take("application_status_history"),
+                    application_id=app_id,
+                    status="new",
+                    at=created,
+                    by_user_id=None,
+                    comment="",
+                ),
+            )
             if status != "new":
-                self.add("application_status_history", dict(
-                    id=self.ids.take("application_status_history"), application_id=app_id, status=status,
-                    at=created + timedelta(days=1), by_user_id=None, comment="",
-                ))
+                self.add(
+                    "application_status_history",
+                    dict(
+                        id=self.ids.take("application_status_history"),
+                        application_id=app_id,
+                        status=status,
+                        at=created + timedelta(days=1),
+                        by_user_id=None,
+                        comment="",
+                    ),
+                )
 
 
 _TABLES: dict[str, Table] = {
     m.__tablename__: m.__table__  # type: ignore[misc]
-    for m in (Customer, Phone, ContactPerson, Account, Payment, MeterReading, Adjustment, Interaction,
-              Application, ApplicationStatusChange)
+    for m in (
+        Customer,
+        Phone,
+        ContactPerson,
+        Account,
+        Payment,
+        MeterReading,
+        Adjustment,
+        Interaction,
+        Application,
+        ApplicationStatusChange,
+    )
 }
 _ORDER = tuple(_TABLES)  # parents before children
 
@@ -284,7 +421,9 @@ async def _insert_sqlite(conn: AsyncConnection, table: Table, batch: list[dict[s
     if plain:
         values = [tuple(row.values()) for row in batch]
     else:
-        values = [tuple(v if c is None else c(v) for v, c in zip(row.values(), converters)) for row in batch]
+        values = [
+            tuple(v if c is None else c(v) for v, c in zip(row.values(), converters, strict=False)) for row in batch
+        ]
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     raw = await conn.get_raw_connection()
     await raw.driver_connection.executemany(sql, values)  # type: ignore[union-attr]
@@ -306,10 +445,12 @@ async def _advance_sequences(conn: AsyncConnection) -> None:
     """Rows written with explicit ids leave PostgreSQL's id sequences behind: without this, the next customer
     or call card created the ordinary way would collide with a demo row."""
     for table in _TABLES.values():
-        await conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), coalesce(max(id), 1), "
-            f"max(id) IS NOT NULL) FROM {table.name}"
-        ))
+        await conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), coalesce(max(id), 1), "
+                f"max(id) IS NOT NULL) FROM {table.name}"
+            )
+        )
 
 
 async def ensure_queues(db: Database) -> None:
@@ -323,9 +464,7 @@ async def ensure_queues(db: Database) -> None:
                 s.add(Queue(name=name, title=title, kind="department"))
 
 
-async def generate(
-    db: Database, spec: DemoSpec, progress: Callable[[int], None] | None = None
-) -> DemoSummary:
+async def generate(db: Database, spec: DemoSpec, progress: Callable[[int], None] | None = None) -> DemoSummary:
     """Add `spec.customers` customers with two years of history; returns what was written."""
     today = spec.as_of or datetime.now(UTC).date()
     await ensure_queues(db)
@@ -346,8 +485,12 @@ async def generate(
             await _advance_sequences(conn)
     counted = gen.counts
     return DemoSummary(
-        customers=counted["customers"], phones=counted["phones"], accounts=counted["accounts"],
-        payments=counted["payments"], readings=counted["meter_readings"], interactions=counted["interactions"],
+        customers=counted["customers"],
+        phones=counted["phones"],
+        accounts=counted["accounts"],
+        payments=counted["payments"],
+        readings=counted["meter_readings"],
+        interactions=counted["interactions"],
         applications=counted["applications"],
     )
 

@@ -131,8 +131,20 @@ def _calls(conn: Connection, cid: int, accounts: dict[int, str], before: Any, li
     i = Interaction
     stmt = (
         select(
-            i.id, i.offered_at, i.direction, i.queue, i.caller_number, i.called_number, i.outcome, i.state,
-            i.topic, i.result, i.notes, i.agent_id, i.talk_seconds, i.account_id,
+            i.id,
+            i.offered_at,
+            i.direction,
+            i.queue,
+            i.caller_number,
+            i.called_number,
+            i.outcome,
+            i.state,
+            i.topic,
+            i.result,
+            i.notes,
+            i.agent_id,
+            i.talk_seconds,
+            i.account_id,
         )
         .where(i.customer_id == cid, _older(CALL, i.offered_at, i.id, before))
         .order_by(i.offered_at.desc(), i.id.desc())
@@ -141,11 +153,23 @@ def _calls(conn: Connection, cid: int, accounts: dict[int, str], before: Any, li
     items = []
     for r in conn.execute(stmt):
         other = r.called_number if r.direction == "outbound" else r.caller_number
-        items.append(TimelineItem(
-            kind=CALL, at=r.offered_at, id=r.id, title=r.queue or other or "", summary=r.notes or "",
-            code=r.outcome or r.state, account_id=r.account_id, interaction_id=r.id, direction=r.direction,
-            topic=r.topic, result=r.result, agent_id=r.agent_id, talk_seconds=r.talk_seconds,
-        ))
+        items.append(
+            TimelineItem(
+                kind=CALL,
+                at=r.offered_at,
+                id=r.id,
+                title=r.queue or other or "",
+                summary=r.notes or "",
+                code=r.outcome or r.state,
+                account_id=r.account_id,
+                interaction_id=r.id,
+                direction=r.direction,
+                topic=r.topic,
+                result=r.result,
+                agent_id=r.agent_id,
+                talk_seconds=r.talk_seconds,
+            )
+        )
     return items
 
 
@@ -159,14 +183,24 @@ def _applications(conn: Connection, cid: int, accounts: dict[int, str], before: 
     )
     return [
         TimelineItem(
-            kind=APPLICATION, at=r.created_at, id=r.id, title=r.number, summary=r.text or "", code=r.type,
-            status=r.status, account_id=r.account_id, application_id=r.id, source=r.channel,
+            kind=APPLICATION,
+            at=r.created_at,
+            id=r.id,
+            title=r.number,
+            summary=r.text or "",
+            code=r.type,
+            status=r.status,
+            account_id=r.account_id,
+            application_id=r.id,
+            source=r.channel,
         )
         for r in conn.execute(stmt)
     ]
 
 
-def _status_changes(conn: Connection, cid: int, accounts: dict[int, str], before: Any, limit: int) -> list[TimelineItem]:
+def _status_changes(
+    conn: Connection, cid: int, accounts: dict[int, str], before: Any, limit: int
+) -> list[TimelineItem]:
     a, h = Application, ApplicationStatusChange
     stmt = (
         select(h.id, h.at, h.status, h.comment, h.by_user_id, a.id.label("application_id"), a.number, a.account_id)
@@ -182,8 +216,16 @@ def _status_changes(conn: Connection, cid: int, accounts: dict[int, str], before
     )
     return [
         TimelineItem(
-            kind=APPLICATION_STATUS, at=r.at, id=r.id, title=r.number, summary=r.comment or "", code=r.status,
-            status=r.status, account_id=r.account_id, application_id=r.application_id, agent_id=r.by_user_id,
+            kind=APPLICATION_STATUS,
+            at=r.at,
+            id=r.id,
+            title=r.number,
+            summary=r.comment or "",
+            code=r.status,
+            status=r.status,
+            account_id=r.account_id,
+            application_id=r.application_id,
+            agent_id=r.by_user_id,
         )
         for r in conn.execute(stmt)
     ]
@@ -201,8 +243,13 @@ def _payments(conn: Connection, cid: int, accounts: dict[int, str], before: Any,
     )
     return [
         TimelineItem(
-            kind=PAYMENT, at=r.paid_at, id=r.id, title=accounts[r.account_id], code=r.method,
-            account_id=r.account_id, amount_kop=r.amount_kop,
+            kind=PAYMENT,
+            at=r.paid_at,
+            id=r.id,
+            title=accounts[r.account_id],
+            code=r.method,
+            account_id=r.account_id,
+            amount_kop=r.amount_kop,
         )
         for r in conn.execute(stmt)
     ]
@@ -220,8 +267,14 @@ def _readings(conn: Connection, cid: int, accounts: dict[int, str], before: Any,
     )
     return [
         TimelineItem(
-            kind=READING, at=r.taken_at, id=r.id, title=accounts[r.account_id], code=r.meter,
-            account_id=r.account_id, value=r.value, source=r.source,
+            kind=READING,
+            at=r.taken_at,
+            id=r.id,
+            title=accounts[r.account_id],
+            code=r.meter,
+            account_id=r.account_id,
+            value=r.value,
+            source=r.source,
         )
         for r in conn.execute(stmt)
     ]
@@ -239,8 +292,13 @@ def _adjustments(conn: Connection, cid: int, accounts: dict[int, str], before: A
     )
     return [
         TimelineItem(
-            kind=ADJUSTMENT, at=r.made_at, id=r.id, title=accounts[r.account_id], summary=r.reason or "",
-            account_id=r.account_id, amount_kop=r.amount_kop,
+            kind=ADJUSTMENT,
+            at=r.made_at,
+            id=r.id,
+            title=accounts[r.account_id],
+            summary=r.reason or "",
+            account_id=r.account_id,
+            amount_kop=r.amount_kop,
         )
         for r in conn.execute(stmt)
     ]
@@ -261,7 +319,10 @@ def timeline_sync(
 ) -> list[TimelineItem]:
     if conn.execute(select(Customer.id).where(Customer.id == customer_id)).first() is None:
         raise NotFound(f"customer {customer_id} does not exist")
-    accounts = {r.id: r.number for r in conn.execute(select(Account.id, Account.number).where(Account.customer_id == customer_id))}
+    accounts = {
+        r.id: r.number
+        for r in conn.execute(select(Account.id, Account.number).where(Account.customer_id == customer_id))
+    }
     items: list[TimelineItem] = []
     for kind in kinds:
         items.extend(_SOURCES[kind](conn, customer_id, accounts, before, limit))
@@ -295,6 +356,18 @@ async def customer_timeline(
 
 
 __all__ = [
-    "TimelineItem", "Cursor", "parse_cursor", "customer_timeline", "timeline_sync", "KINDS", "CALL",
-    "APPLICATION", "APPLICATION_STATUS", "PAYMENT", "READING", "ADJUSTMENT", "DEFAULT_LIMIT", "MAX_LIMIT",
+    "ADJUSTMENT",
+    "APPLICATION",
+    "APPLICATION_STATUS",
+    "CALL",
+    "DEFAULT_LIMIT",
+    "KINDS",
+    "MAX_LIMIT",
+    "PAYMENT",
+    "READING",
+    "Cursor",
+    "TimelineItem",
+    "customer_timeline",
+    "parse_cursor",
+    "timeline_sync",
 ]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,12 +20,33 @@ from .models import Interaction, Phone
 from .records import InteractionRecord
 
 # Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
-CALL_FIELDS = frozenset({
-    "customer_id", "account_id", "queue", "agent_id", "agent_interface", "state", "outcome", "answered_at",
-    "ended_at", "wait_seconds", "talk_seconds", "ivr_path", "ivr_identified", "self_served", "routing_queue",
-    "routing_reason", "transferred_to", "callback_status", "caller_number", "called_number", "direction",
-    "channel", "campaign_attempt_id",
-})
+CALL_FIELDS = frozenset(
+    {
+        "customer_id",
+        "account_id",
+        "queue",
+        "agent_id",
+        "agent_interface",
+        "state",
+        "outcome",
+        "answered_at",
+        "ended_at",
+        "wait_seconds",
+        "talk_seconds",
+        "ivr_path",
+        "ivr_identified",
+        "self_served",
+        "routing_queue",
+        "routing_reason",
+        "transferred_to",
+        "callback_status",
+        "caller_number",
+        "called_number",
+        "direction",
+        "channel",
+        "campaign_attempt_id",
+    }
+)
 WRAP_UP_FIELDS = frozenset({"topic", "result", "notes", "customer_id", "account_id", "callback_status"})
 
 
@@ -49,11 +69,24 @@ async def open_call_card(
     session: AsyncSession | None = None,
 ) -> int:
     """Register the card of call `call_id`; a second call for the same id returns the same card."""
-    stmt = _insert(db).values(
-        call_id=call_id, offered_at=offered_at, direction=direction, channel=channel,
-        caller_number=caller_number, called_number=called_number, queue=queue, customer_id=customer_id,
-        state=state, ivr_path=[], notes="", self_served=False,
-    ).on_conflict_do_nothing(index_elements=["call_id"])
+    stmt = (
+        _insert(db)
+        .values(
+            call_id=call_id,
+            offered_at=offered_at,
+            direction=direction,
+            channel=channel,
+            caller_number=caller_number,
+            called_number=called_number,
+            queue=queue,
+            customer_id=customer_id,
+            state=state,
+            ivr_path=[],
+            notes="",
+            self_served=False,
+        )
+        .on_conflict_do_nothing(index_elements=["call_id"])
+    )
     if session is not None:
         await session.execute(stmt)
         return int(await session.scalar(select(Interaction.id).where(Interaction.call_id == call_id)))  # type: ignore[arg-type]
@@ -62,7 +95,9 @@ async def open_call_card(
         return int(await s.scalar(select(Interaction.id).where(Interaction.call_id == call_id)))  # type: ignore[arg-type]
 
 
-async def update_call_card(db: Database, call_id: str, changes: Mapping[str, Any], session: AsyncSession | None = None) -> None:
+async def update_call_card(
+    db: Database, call_id: str, changes: Mapping[str, Any], session: AsyncSession | None = None
+) -> None:
     """Apply what the telephony side learned about a call; unknown fields are a programming error."""
     unknown = set(changes) - CALL_FIELDS
     if unknown:
@@ -77,7 +112,9 @@ async def update_call_card(db: Database, call_id: str, changes: Mapping[str, Any
         await s.execute(stmt)
 
 
-async def get_call_card(db: Database, *, interaction_id: int | None = None, call_id: str | None = None) -> InteractionRecord:
+async def get_call_card(
+    db: Database, *, interaction_id: int | None = None, call_id: str | None = None
+) -> InteractionRecord:
     cond = Interaction.id == interaction_id if interaction_id is not None else Interaction.call_id == call_id
     async with db.read_session() as s:
         row = (await s.execute(select(Interaction.__table__).where(cond))).mappings().first()
@@ -86,7 +123,9 @@ async def get_call_card(db: Database, *, interaction_id: int | None = None, call
     return rows.interaction(row)
 
 
-async def wrap_up(db: Database, interaction_id: int, changes: Mapping[str, Any], *, user_id: int | None) -> InteractionRecord:
+async def wrap_up(
+    db: Database, interaction_id: int, changes: Mapping[str, Any], *, user_id: int | None
+) -> InteractionRecord:
     """The operator's part of the card: topic, result, notes (and the customer they chose)."""
     unknown = set(changes) - WRAP_UP_FIELDS
     if unknown:
@@ -140,19 +179,43 @@ class CallCardUpdate:
     identify_caller: bool = False  # link the customer whose phone is the caller's (when exactly one)
 
 
-_OPEN_COLUMNS = ("call_id", "offered_at", "direction", "channel", "caller_number", "called_number", "queue",
-                 "customer_id", "state", "ivr_path", "notes", "self_served")
-_OPEN_DEFAULTS = {"state": "offered", "channel": "phone", "direction": "inbound", "ivr_path": [], "notes": "",
-                  "self_served": False, "caller_number": None, "called_number": None, "queue": None,
-                  "customer_id": None}
+_OPEN_COLUMNS = (
+    "call_id",
+    "offered_at",
+    "direction",
+    "channel",
+    "caller_number",
+    "called_number",
+    "queue",
+    "customer_id",
+    "state",
+    "ivr_path",
+    "notes",
+    "self_served",
+)
+_OPEN_DEFAULTS = {
+    "state": "offered",
+    "channel": "phone",
+    "direction": "inbound",
+    "ivr_path": [],
+    "notes": "",
+    "self_served": False,
+    "caller_number": None,
+    "called_number": None,
+    "queue": None,
+    "customer_id": None,
+}
 _OWNERS = select(Phone.customer_id).where(Phone.e164 == bindparam("e164")).distinct().limit(2)
 _UPDATES: dict[tuple[str, ...], Any] = {}
 
 
 def _open_statement(dialect: str) -> Any:
     insert_ = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    return insert_(Interaction).values({c: bindparam(c) for c in _OPEN_COLUMNS}).on_conflict_do_nothing(
-        index_elements=["call_id"])
+    return (
+        insert_(Interaction)
+        .values({c: bindparam(c) for c in _OPEN_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["call_id"])
+    )
 
 
 _OPEN_BY_DIALECT: dict[str, Any] = {}
@@ -161,8 +224,11 @@ _OPEN_BY_DIALECT: dict[str, Any] = {}
 def _update_statement(fields: tuple[str, ...]) -> Any:
     statement = _UPDATES.get(fields)
     if statement is None:
-        statement = update(Interaction).where(Interaction.call_id == bindparam("u_call_id")).values(
-            {f: bindparam(f"u_{f}") for f in fields})
+        statement = (
+            update(Interaction)
+            .where(Interaction.call_id == bindparam("u_call_id"))
+            .values({f: bindparam(f"u_{f}") for f in fields})
+        )
         _UPDATES[fields] = statement
     return statement
 

@@ -70,8 +70,14 @@ def index_text(title: str, body: str, tags: Iterable[str]) -> str:
 
 def _row(r: Mapping[str, Any]) -> ArticleRecord:
     return ArticleRecord(
-        id=r["id"], title=r["title"], body=r["body"] or "", topic=r["topic"], tags=tuple(r["tags"] or ()),
-        created_at=r["created_at"], updated_at=r["updated_at"], updated_by=r["updated_by"],
+        id=r["id"],
+        title=r["title"],
+        body=r["body"] or "",
+        topic=r["topic"],
+        tags=tuple(r["tags"] or ()),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        updated_by=r["updated_by"],
     )
 
 
@@ -96,8 +102,14 @@ def _clean(title: str, body: str, topic: str | None, tags: Sequence[str]) -> tup
 
 
 _COLUMNS = (
-    KnowledgeArticle.id, KnowledgeArticle.title, KnowledgeArticle.body, KnowledgeArticle.topic,
-    KnowledgeArticle.tags, KnowledgeArticle.created_at, KnowledgeArticle.updated_at, KnowledgeArticle.updated_by,
+    KnowledgeArticle.id,
+    KnowledgeArticle.title,
+    KnowledgeArticle.body,
+    KnowledgeArticle.topic,
+    KnowledgeArticle.tags,
+    KnowledgeArticle.created_at,
+    KnowledgeArticle.updated_at,
+    KnowledgeArticle.updated_by,
 )
 
 
@@ -114,8 +126,14 @@ async def create_article(
     now = utcnow()
     async with db.write_session() as s, s.begin():
         article = KnowledgeArticle(
-            title=title, body=body, topic=topic, tags=clean_tags, search_text=index_text(title, body, clean_tags),
-            created_at=now, updated_at=now, updated_by=user_id,
+            title=title,
+            body=body,
+            topic=topic,
+            tags=clean_tags,
+            search_text=index_text(title, body, clean_tags),
+            created_at=now,
+            updated_at=now,
+            updated_by=user_id,
         )
         s.add(article)
         await s.flush()
@@ -260,9 +278,14 @@ async def ensure_default_articles(db: Database) -> int:
         now = utcnow()
         s.add_all(
             KnowledgeArticle(
-                title=a["title"], body=a["body"], topic=a["topic"], tags=a["tags"],
+                title=a["title"],
+                body=a["body"],
+                topic=a["topic"],
+                tags=a["tags"],
                 search_text=index_text(a["title"], a["body"], a["tags"]),
-                created_at=now, updated_at=now, updated_by=None,
+                created_at=now,
+                updated_at=now,
+                updated_by=None,
             )
             for a in articles
         )
@@ -271,7 +294,18 @@ async def ensure_default_articles(db: Database) -> int:
 
 
 __all__ = [
-    "ArticleRecord", "InvalidArticle", "SEARCH_LIMIT", "create_article", "update_article", "delete_article",
-    "get_article", "list_articles", "search_articles", "ensure_default_articles", "seed_articles", "rank",
-    "words", "index_text",
+    "SEARCH_LIMIT",
+    "ArticleRecord",
+    "InvalidArticle",
+    "create_article",
+    "delete_article",
+    "ensure_default_articles",
+    "get_article",
+    "index_text",
+    "list_articles",
+    "rank",
+    "search_articles",
+    "seed_articles",
+    "update_article",
+    "words",
 ]

@@ -210,9 +210,7 @@ class Application(Base):
 class ApplicationStatusChange(Base):
     __tablename__ = "application_status_history"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), index=True
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -223,9 +221,7 @@ class ApplicationInteraction(Base):
     """Which call cards touched which application."""
 
     __tablename__ = "application_interactions"
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
     interaction_id: Mapped[int] = mapped_column(
         ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True, index=True
     )

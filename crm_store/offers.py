@@ -42,8 +42,14 @@ class OfferResponseRecord(JsonMixin):
 
 def _record(r: OfferResponse) -> OfferResponseRecord:
     return OfferResponseRecord(
-        id=r.id, customer_id=r.customer_id, offer_code=r.offer_code, response=r.response,
-        interaction_id=r.interaction_id, user_id=r.user_id, at=r.at, notes=r.notes or "",
+        id=r.id,
+        customer_id=r.customer_id,
+        offer_code=r.offer_code,
+        response=r.response,
+        interaction_id=r.interaction_id,
+        user_id=r.user_id,
+        at=r.at,
+        notes=r.notes or "",
     )
 
 
@@ -78,13 +84,22 @@ async def record_offer_response(
         ):
             raise NotFound(f"call card {interaction_id} does not exist")
         row = OfferResponse(
-            customer_id=customer_id, offer_code=offer_code, response=response, interaction_id=interaction_id,
-            user_id=user_id, at=at or utcnow(), notes=notes,
+            customer_id=customer_id,
+            offer_code=offer_code,
+            response=response,
+            interaction_id=interaction_id,
+            user_id=user_id,
+            at=at or utcnow(),
+            notes=notes,
         )
         s.add(row)
         await s.flush()
         await record_audit(
-            s, user_id, "offer.response", "customer", customer_id,
+            s,
+            user_id,
+            "offer.response",
+            "customer",
+            customer_id,
             {"offer_code": offer_code, "response": response, "interaction_id": interaction_id},
         )
         return _record(row)
@@ -103,5 +118,9 @@ async def offer_responses(db: Database, customer_id: int, limit: int = 200) -> l
 
 
 __all__ = [
-    "RESPONSES", "OfferResponseRecord", "InvalidOfferResponse", "record_offer_response", "offer_responses",
+    "RESPONSES",
+    "InvalidOfferResponse",
+    "OfferResponseRecord",
+    "offer_responses",
+    "record_offer_response",
 ]

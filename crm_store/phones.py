@@ -18,8 +18,18 @@ _SPLIT = re.compile(r"[;,/]|\s{2,}")
 
 
 # Mobile and fixed line first: the alternation is tried in order and most numbers are one of those.
-_TYPE_DESCS = ("mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip", "personal_number", "pager",
-               "uan", "voicemail")
+_TYPE_DESCS = (
+    "mobile",
+    "fixed_line",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +56,7 @@ def _russian_validity() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _RUSSIAN: re.Pattern[str] | None = None
 
 
-def _fast_russian(digits: str) -> str | None | bool:
+def _fast_russian(digits: str) -> str | bool | None:
     """E.164 (or None when invalid) of an 11-digit +7 number in Russia's ranges; False: not decided here.
 
     +7 33… and +7 6…/7… belong to Kazakhstan and anything unusual goes the slow way through phonenumbers.

@@ -54,12 +54,16 @@ def _json_ids(column: Any) -> Any:
 
 def _latest_per(ids_in: IdsIn, table: Table, key: str, order: str, n: int) -> Select:  # type: ignore[type-arg]
     """The newest `n` rows of `table` for each id in :ids, newest first (a window function, one statement)."""
-    ranked = select(
-        table,
-        func.row_number()
-        .over(partition_by=table.c[key], order_by=(table.c[order].desc(), table.c.id.desc()))
-        .label("rn"),
-    ).where(ids_in(table.c[key])).subquery()
+    ranked = (
+        select(
+            table,
+            func.row_number()
+            .over(partition_by=table.c[key], order_by=(table.c[order].desc(), table.c.id.desc()))
+            .label("rn"),
+        )
+        .where(ids_in(table.c[key]))
+        .subquery()
+    )
     return select(ranked).where(ranked.c.rn <= n).order_by(ranked.c[key], ranked.c.rn)
 
 
@@ -70,7 +74,9 @@ def _statements(ids_in: IdsIn) -> dict[str, Select]:  # type: ignore[type-arg]
             union(
                 select(Phone.customer_id.label("cid")).where(Phone.e164 == bindparam("e164")),
                 select(ContactPerson.customer_id.label("cid")).where(ContactPerson.phone == bindparam("e164")),
-            ).subquery().c.cid
+            )
+            .subquery()
+            .c.cid
         ).limit(MAX_MATCHES),
         "customers": select(Customer.__table__).where(ids_in(Customer.id)),
         "phones": select(Phone.__table__).where(ids_in(Phone.customer_id)).order_by(Phone.id),
@@ -97,7 +103,7 @@ class _SqliteStatement:
     """One statement compiled once to SQLite's SQL, run on the driver's connection, rows typed as SQLAlchemy
     would type them (UTC datetimes, dates, booleans, JSON)."""
 
-    __slots__ = ("sql", "order", "defaults", "names", "processors")
+    __slots__ = ("defaults", "names", "order", "processors", "sql")
 
     def __init__(self, stmt: Select, dialect: Dialect) -> None:  # type: ignore[type-arg]
         compiled = stmt.compile(dialect=dialect)
@@ -118,8 +124,10 @@ class _SqliteStatement:
             cursor.close()
         names, processors = self.names, self.processors
         if processors is None:
-            return [dict(zip(names, r)) for r in found]
-        return [{n: (p(v) if p is not None else v) for n, p, v in zip(names, processors, r)} for r in found]
+            return [dict(zip(names, r, strict=False)) for r in found]
+        return [
+            {n: (p(v) if p is not None else v) for n, p, v in zip(names, processors, r, strict=False)} for r in found
+        ]
 
 
 _GENERIC = _statements(_expanding_ids)
@@ -163,8 +171,9 @@ def customer_ids_for_number(conn: Connection, e164: str, fetch: Fetch | None = N
     return [r["cid"] for r in fetch("by_number", {"e164": e164})]
 
 
-def load_customers_sync(conn: Connection, ids: Sequence[int], matched_number: str | None = None,
-                        fetch: Fetch | None = None) -> list[CustomerPop]:
+def load_customers_sync(
+    conn: Connection, ids: Sequence[int], matched_number: str | None = None, fetch: Fetch | None = None
+) -> list[CustomerPop]:
     """Full pictures of the given customers, in the order of `ids`."""
     if not ids:
         return []
@@ -227,7 +236,9 @@ async def load_customers(db: Database, ids: Sequence[int]) -> list[CustomerPop]:
     return await db.run_read(lambda conn: load_customers_sync(conn, list(ids)))
 
 
-def call_pop_sync(conn: Connection, call_id: str, number: str | None) -> tuple[list[CustomerPop], InteractionRecord | None]:
+def call_pop_sync(
+    conn: Connection, call_id: str, number: str | None
+) -> tuple[list[CustomerPop], InteractionRecord | None]:
     fetch = _fetcher(conn)
     matches = pop_sync(conn, number, fetch) if number else []
     row = next(iter(fetch("card_by_call", {"call_id": call_id})), None)
@@ -238,7 +249,9 @@ def call_pop_sync(conn: Connection, call_id: str, number: str | None) -> tuple[l
     return matches, card
 
 
-async def call_pop(db: Database, call_id: str, number: str | None) -> tuple[list[dict[str, Any]], InteractionRecord | None]:
+async def call_pop(
+    db: Database, call_id: str, number: str | None
+) -> tuple[list[dict[str, Any]], InteractionRecord | None]:
     """The pop of a ringing call in one read unit: who the caller is (as JSON-ready dicts, built in the
     reader thread so the event loop only sends them), and the call's card so far."""
 

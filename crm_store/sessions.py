@@ -28,13 +28,23 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def open_session(db: Database, user_id: int, *, now: datetime, lifetime: timedelta, ip: str = "",
-                       user_agent: str = "") -> str:
+async def open_session(
+    db: Database, user_id: int, *, now: datetime, lifetime: timedelta, ip: str = "", user_agent: str = ""
+) -> str:
     """Create a session; returns the token for the cookie (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     async with db.write_session() as s, s.begin():
-        s.add(WebSession(id=_hash(token), user_id=user_id, csrf_token=secrets.token_urlsafe(24), created_at=now,
-                         expires_at=now + lifetime, ip=ip[:64], user_agent=user_agent[:300]))
+        s.add(
+            WebSession(
+                id=_hash(token),
+                user_id=user_id,
+                csrf_token=secrets.token_urlsafe(24),
+                created_at=now,
+                expires_at=now + lifetime,
+                ip=ip[:64],
+                user_agent=user_agent[:300],
+            )
+        )
         await record_audit(s, user_id, "auth.login", "user", user_id, {"ip": ip})
     return token
 
@@ -44,14 +54,28 @@ async def session_for(db: Database, token: str, *, now: datetime) -> SessionInfo
     if not token or len(token) > 200:
         return None
     async with db.read_session() as s:
-        row = (await s.execute(
-            select(WebSession.id.label("session_id"), WebSession.csrf_token, WebSession.expires_at, WebSession.revoked,
-                   *User.__table__.c).join(User, User.id == WebSession.user_id).where(WebSession.id == _hash(token))
-        )).mappings().first()
+        row = (
+            (
+                await s.execute(
+                    select(
+                        WebSession.id.label("session_id"),
+                        WebSession.csrf_token,
+                        WebSession.expires_at,
+                        WebSession.revoked,
+                        *User.__table__.c,
+                    )
+                    .join(User, User.id == WebSession.user_id)
+                    .where(WebSession.id == _hash(token))
+                )
+            )
+            .mappings()
+            .first()
+        )
     if row is None or row["revoked"] or row["expires_at"] <= now or not row["active"]:
         return None
-    return SessionInfo(session_id=row["session_id"], csrf_token=row["csrf_token"],
-                       user=rows.user(row), expires_at=row["expires_at"])
+    return SessionInfo(
+        session_id=row["session_id"], csrf_token=row["csrf_token"], user=rows.user(row), expires_at=row["expires_at"]
+    )
 
 
 async def close_session(db: Database, token: str, user_id: int | None) -> None:

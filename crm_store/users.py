@@ -34,8 +34,13 @@ async def create_user(
     try:
         async with db.write_session() as s, s.begin():
             user = User(
-                username=username.strip(), role=role, password_hash=password_hash, full_name=full_name,
-                extension=extension, queues=list(queues or []), skills=list(skills or []),
+                username=username.strip(),
+                role=role,
+                password_hash=password_hash,
+                full_name=full_name,
+                extension=extension,
+                queues=list(queues or []),
+                skills=list(skills or []),
             )
             s.add(user)
             await s.flush()
@@ -77,8 +82,14 @@ async def list_users(db: Database) -> list[UserRecord]:
         return [rows.user(r) for r in result.mappings()]
 
 
-async def update_user(db: Database, user_id: int, *, extension: str | None = None, queues: list[str] | None = None,
-                      by_user_id: int | None = None) -> UserRecord:
+async def update_user(
+    db: Database,
+    user_id: int,
+    *,
+    extension: str | None = None,
+    queues: list[str] | None = None,
+    by_user_id: int | None = None,
+) -> UserRecord:
     async with db.write_session() as s, s.begin():
         user = await s.get(User, user_id)
         if user is None:

@@ -20,8 +20,23 @@ from .errors import ActionFailed, ActionTimeout, CtiError, LoginFailed, NotConne
 from .tracker import CallTracker
 
 __all__ = [
-    "ActionFailed", "ActionResult", "ActionTimeout", "AmiClient", "AmiConfig",
-    "AttendedTransfer", "BlindTransfer", "CallControl", "CallTracker", "CliCommand",
-    "CtiError", "Hangup", "LoginFailed", "NotConnected", "Originate", "QueueAdd",
-    "QueuePause", "QueueRemove", "Redirect",
+    "ActionFailed",
+    "ActionResult",
+    "ActionTimeout",
+    "AmiClient",
+    "AmiConfig",
+    "AttendedTransfer",
+    "BlindTransfer",
+    "CallControl",
+    "CallTracker",
+    "CliCommand",
+    "CtiError",
+    "Hangup",
+    "LoginFailed",
+    "NotConnected",
+    "Originate",
+    "QueueAdd",
+    "QueuePause",
+    "QueueRemove",
+    "Redirect",
 ]

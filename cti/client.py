@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .calls import OriginateRequest
@@ -30,7 +30,7 @@ Listener = Callable[[Event], None]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,8 +53,9 @@ class _Lost:
 
 
 class AmiClient:
-    def __init__(self, config: AmiConfig, *, tracker: CallTracker | None = None,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, config: AmiConfig, *, tracker: CallTracker | None = None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self.config = config
         self.tracker = tracker or CallTracker()
         self.clock = clock
@@ -74,14 +75,12 @@ class AmiClient:
         self._drop_reason: str | None = None
 
     def __repr__(self) -> str:
-        return (f"AmiClient({self.config.username}@{self.config.host}:{self.config.port}, "
-                f"{self.health.value})")
+        return f"AmiClient({self.config.username}@{self.config.host}:{self.config.port}, {self.health.value})"
 
     # ------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
-        self._tasks = [asyncio.ensure_future(self._reader()),
-                       asyncio.ensure_future(self._supervise())]
+        self._tasks = [asyncio.ensure_future(self._reader()), asyncio.ensure_future(self._supervise())]
 
     async def close(self) -> None:
         """Stop for good: cancels the reconnect loop first, then the socket."""
@@ -126,8 +125,7 @@ class AmiClient:
 
     # --------------------------------------------------------------- actions
 
-    async def send(self, action: dict[str, Any], *, timeout: float | None = None,
-                   as_list: bool | None = None) -> Any:
+    async def send(self, action: dict[str, Any], *, timeout: float | None = None, as_list: bool | None = None) -> Any:
         """Send one action; returns the response Message (or a list for event
         lists). Raises NotConnected / ActionTimeout; never re-sent on reconnect."""
         manager = self._manager
@@ -136,11 +134,9 @@ class AmiClient:
         future = manager.send_action(dict(action), as_list=as_list)
         self._pending.add(future)
         try:
-            return await asyncio.wait_for(asyncio.shield(future),
-                                          timeout or self.config.action_timeout)
+            return await asyncio.wait_for(asyncio.shield(future), timeout or self.config.action_timeout)
         except TimeoutError:
-            raise ActionTimeout(str(action.get("Action")), timeout or self.config.action_timeout
-                                ) from None
+            raise ActionTimeout(str(action.get("Action")), timeout or self.config.action_timeout) from None
         finally:
             self._pending.discard(future)
             if not future.done():
@@ -195,14 +191,20 @@ class AmiClient:
                 self.health = PbxHealth.LOGIN_FAILED
                 self.last_error = exc.message
                 log.error("%s; retrying in %.1f s", exc, delay)
-                self._inbox.put_nowait((PbxLoginFailed(
-                    at=self.clock(), username=exc.username, message=exc.message), self.clock()))
+                self._inbox.put_nowait(
+                    (PbxLoginFailed(at=self.clock(), username=exc.username, message=exc.message), self.clock())
+                )
                 self._drop_transport()
             except (OSError, TimeoutError, NotConnected, ActionTimeout) as exc:
                 self.health = PbxHealth.DISCONNECTED
                 self.last_error = str(exc) or type(exc).__name__
-                log.warning("AMI %s:%s unavailable (%s); retrying in %.1f s",
-                            self.config.host, self.config.port, self.last_error, delay)
+                log.warning(
+                    "AMI %s:%s unavailable (%s); retrying in %.1f s",
+                    self.config.host,
+                    self.config.port,
+                    self.last_error,
+                    delay,
+                )
                 self._drop_transport()
             else:
                 delay = self.config.reconnect_min
@@ -216,8 +218,7 @@ class AmiClient:
                 self._drop_transport()
                 self.health = PbxHealth.DISCONNECTED
                 self._fail_pending("AMI connection lost")
-                self._inbox.put_nowait((_Lost(self.last_error or "connection lost"),
-                                        self.clock()))
+                self._inbox.put_nowait((_Lost(self.last_error or "connection lost"), self.clock()))
                 continue  # reconnect at once after a drop, back off on failures
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.config.reconnect_max)
@@ -232,8 +233,7 @@ class AmiClient:
         lost = self._lost
 
         def on_lost(exc: Exception | None) -> None:
-            self.last_error = self._drop_reason or (
-                str(exc) if exc else "connection closed by the PBX")
+            self.last_error = self._drop_reason or (str(exc) if exc else "connection closed by the PBX")
             lost.set()  # only this connection's event: a late close of an old one is ignored
 
         def factory() -> BridgeProtocol:
@@ -241,13 +241,13 @@ class AmiClient:
             protocol.sink, protocol.clock, protocol.on_lost = self._sink, self.clock, on_lost
             return protocol
 
-        _, protocol = await asyncio.wait_for(
-            loop.create_connection(factory, cfg.host, cfg.port), cfg.connect_timeout)
+        _, protocol = await asyncio.wait_for(loop.create_connection(factory, cfg.host, cfg.port), cfg.connect_timeout)
         manager.attach(protocol)
         self._manager, self._protocol = manager, protocol
         self.health = PbxHealth.CONNECTING
-        future = manager.send_action({"Action": "Login", "Username": cfg.username,
-                                      "Secret": cfg.secret, "Events": "on"})
+        future = manager.send_action(
+            {"Action": "Login", "Username": cfg.username, "Secret": cfg.secret, "Events": "on"}
+        )
         try:
             # Asterisk answers a wrong secret after ~1 s and closes (gotcha 3).
             response = await asyncio.wait_for(asyncio.shield(future), cfg.action_timeout)
@@ -259,8 +259,7 @@ class AmiClient:
         self.health = PbxHealth.CONNECTED
         self.last_error = None
         at = self.clock()
-        self._inbox.put_nowait((PbxConnected(at=at, host=cfg.host, port=cfg.port,
-                                             version=self.version), at))
+        self._inbox.put_nowait((PbxConnected(at=at, host=cfg.host, port=cfg.port, version=self.version), at))
         await self._resync()
         self._connected.set()
 
@@ -278,8 +277,7 @@ class AmiClient:
             try:
                 await self.send({"Action": "Ping"}, timeout=self.config.ping_timeout)
             except ActionTimeout:
-                log.error("AMI keep-alive: no pong within %.1f s, dropping the connection",
-                          self.config.ping_timeout)
+                log.error("AMI keep-alive: no pong within %.1f s, dropping the connection", self.config.ping_timeout)
                 self._drop_reason = "keep-alive timeout"
                 if self._protocol is not None and self._protocol.transport is not None:
                     self._protocol.transport.abort()

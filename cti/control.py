@@ -89,8 +89,9 @@ class CliCommand:
     command: str
 
 
-Command = (Originate | Hangup | BlindTransfer | Redirect | AttendedTransfer | QueueAdd
-           | QueueRemove | QueuePause | CliCommand)
+Command = (
+    Originate | Hangup | BlindTransfer | Redirect | AttendedTransfer | QueueAdd | QueueRemove | QueuePause | CliCommand
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,8 +104,9 @@ class ActionResult:
 
 
 class _Client(Protocol):
-    async def send(self, action: dict[str, Any], *, timeout: float | None = None,
-                   as_list: bool | None = None) -> Any: ...
+    async def send(
+        self, action: dict[str, Any], *, timeout: float | None = None, as_list: bool | None = None
+    ) -> Any: ...
 
     def note_originate(self, request: OriginateRequest) -> None: ...
 
@@ -134,9 +136,12 @@ class CallControl:
             response = response[0]
         output = response.get("Output")
         lines = tuple(output if isinstance(output, list) else [output] if output else [])
-        return ActionResult(ok=response.get("Response") == "Success",
-                            message=response.get("Message") or None,
-                            action_id=response.get("ActionID"), output=lines)
+        return ActionResult(
+            ok=response.get("Response") == "Success",
+            message=response.get("Message") or None,
+            action_id=response.get("ActionID"),
+            output=lines,
+        )
 
     def _action(self, c: Command) -> tuple[dict[str, Any], bool | None]:
         if isinstance(c, Hangup):
@@ -145,19 +150,28 @@ class CallControl:
                 a["Cause"] = str(c.cause)
             return a, False
         if isinstance(c, BlindTransfer):
-            return {"Action": "BlindTransfer", "Channel": c.channel, "Exten": c.exten,
-                    "Context": c.context}, False
+            return {"Action": "BlindTransfer", "Channel": c.channel, "Exten": c.exten, "Context": c.context}, False
         if isinstance(c, Redirect):
-            return {"Action": "Redirect", "Channel": c.channel, "Exten": c.exten,
-                    "Context": c.context, "Priority": str(c.priority)}, False
+            return {
+                "Action": "Redirect",
+                "Channel": c.channel,
+                "Exten": c.exten,
+                "Context": c.context,
+                "Priority": str(c.priority),
+            }, False
         if isinstance(c, AttendedTransfer):
             a = {"Action": "Atxfer", "Channel": c.channel, "Exten": c.exten}
             if c.context:
                 a["Context"] = c.context
             return a, False
         if isinstance(c, QueueAdd):
-            a = {"Action": "QueueAdd", "Queue": c.queue, "Interface": c.interface,
-                 "Penalty": str(c.penalty), "Paused": _flag(c.paused)}
+            a = {
+                "Action": "QueueAdd",
+                "Queue": c.queue,
+                "Interface": c.interface,
+                "Penalty": str(c.penalty),
+                "Paused": _flag(c.paused),
+            }
             if c.member_name:
                 a["MemberName"] = c.member_name
             if c.reason:
@@ -179,17 +193,20 @@ class CallControl:
     async def _originate(self, c: Originate) -> ActionResult:
         channel_id = c.channel_id or str(uuid.uuid4())
         action_id = f"orig-{channel_id}"
-        a: dict[str, Any] = {"Action": "Originate", "ActionID": action_id,
-                             "Channel": c.destination, "ChannelId": channel_id,
-                             "Timeout": str(int(c.timeout * 1000)),
-                             "Async": _flag(c.asynchronous)}
+        a: dict[str, Any] = {
+            "Action": "Originate",
+            "ActionID": action_id,
+            "Channel": c.destination,
+            "ChannelId": channel_id,
+            "Timeout": str(int(c.timeout * 1000)),
+            "Async": _flag(c.asynchronous),
+        }
         if c.application:
             a["Application"] = c.application
             if c.data is not None:
                 a["Data"] = c.data
         else:
-            a.update(Context=c.context or "default", Exten=c.exten or "s",
-                     Priority=str(c.priority))
+            a.update(Context=c.context or "default", Exten=c.exten or "s", Priority=str(c.priority))
         if c.caller_id:
             a["CallerID"] = c.caller_id
         variables = dict(c.variables)
@@ -197,9 +214,15 @@ class CallControl:
             variables.setdefault("CCDESK_CORRELATION", c.correlation_id)
         if variables:
             a["Variable"] = [f"{k}={v}" for k, v in variables.items()]
-        self.client.note_originate(OriginateRequest(
-            action_id=action_id, channel_id=channel_id, destination=c.destination,
-            correlation_id=c.correlation_id, sync=not c.asynchronous))
+        self.client.note_originate(
+            OriginateRequest(
+                action_id=action_id,
+                channel_id=channel_id,
+                destination=c.destination,
+                correlation_id=c.correlation_id,
+                sync=not c.asynchronous,
+            )
+        )
         # A sync Originate answers only once the party answered (or not):
         # wait the ringing time on top of the usual action timeout.
         timeout = self.action_timeout + (0 if c.asynchronous else c.timeout)
@@ -207,6 +230,9 @@ class CallControl:
             response = await self.client.send(a, timeout=timeout, as_list=False)
         except (NotConnected, ActionTimeout):
             raise  # its fate is settled by the tracker (resync), never by re-sending
-        return ActionResult(ok=response.get("Response") == "Success",
-                            message=response.get("Message") or None, action_id=action_id,
-                            channel_id=channel_id)
+        return ActionResult(
+            ok=response.get("Response") == "Success",
+            message=response.get("Message") or None,
+            action_id=action_id,
+            channel_id=channel_id,
+        )

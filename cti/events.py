@@ -246,11 +246,5 @@ CallEventT = (
     | OriginateResult
 )
 Event = (
-    CallEventT
-    | AgentStateChanged
-    | QueueStatsUpdated
-    | PbxConnected
-    | PbxDisconnected
-    | PbxLoginFailed
-    | PbxResynced
+    CallEventT | AgentStateChanged | QueueStatsUpdated | PbxConnected | PbxDisconnected | PbxLoginFailed | PbxResynced
 )

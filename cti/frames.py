@@ -80,7 +80,7 @@ class FrameParser:
     Asterisk sends and is about twice as fast.
     """
 
-    __slots__ = ("_buf", "_lenient", "banner", "_want_banner", "skipped")
+    __slots__ = ("_buf", "_lenient", "_want_banner", "banner", "skipped")
 
     def __init__(self, *, expect_banner: bool = True, lenient: bool = False) -> None:
         self._buf = b""
@@ -113,9 +113,7 @@ class FrameParser:
         for raw in blocks:
             if not raw.strip():
                 continue
-            frame = _fast_parse(raw) if not self._lenient else parse_block(
-                raw.decode("utf-8", "replace")
-            )
+            frame = _fast_parse(raw) if not self._lenient else parse_block(raw.decode("utf-8", "replace"))
             if frame:
                 append(frame)
             else:

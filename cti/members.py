@@ -43,8 +43,15 @@ def member_event(f: Mapping[str, str], at: datetime) -> AgentStateChanged | None
     except ValueError:
         status = DeviceStatus.UNKNOWN
     return AgentStateChanged(
-        at=at, agent=agent, agent_name=known(f.get("MemberName") or f.get("Name")),
-        queue=f.get("Queue", ""), change=change, status=status, paused=paused,
-        pause_reason=f.get("PausedReason") or None, in_call=f.get("InCall") == "1",
-        calls_taken=_int(f.get("CallsTaken")), dynamic=f.get("Membership") == "dynamic",
+        at=at,
+        agent=agent,
+        agent_name=known(f.get("MemberName") or f.get("Name")),
+        queue=f.get("Queue", ""),
+        change=change,
+        status=status,
+        paused=paused,
+        pause_reason=f.get("PausedReason") or None,
+        in_call=f.get("InCall") == "1",
+        calls_taken=_int(f.get("CallsTaken")),
+        dynamic=f.get("Membership") == "dynamic",
     )

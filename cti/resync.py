@@ -11,9 +11,10 @@ settled here: answered if their channel is up, UNKNOWN if it is gone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from .calls import interface_of, known
 from .events import (
@@ -60,8 +61,7 @@ def _duration(value: str | None) -> int:
     return total
 
 
-def on_list_frame(tracker: CallTracker, f: Mapping[str, str], at: datetime,
-                  out: list[Event]) -> None:
+def on_list_frame(tracker: CallTracker, f: Mapping[str, str], at: datetime, out: list[Event]) -> None:
     event = f.get("Event")
     state = tracker.resync
     if event == "CoreShowChannel":
@@ -69,23 +69,27 @@ def on_list_frame(tracker: CallTracker, f: Mapping[str, str], at: datetime,
     elif event == "CoreShowChannelsComplete":
         reconcile(tracker, state.channels.pop(f.get("ActionID", ""), []), at, out)
     elif event == "QueueEntry":
-        state.entries[f.get("Uniqueid", "")] = (
-            f.get("Queue", ""), _int(f.get("Position")), _int(f.get("Wait")))
+        state.entries[f.get("Uniqueid", "")] = (f.get("Queue", ""), _int(f.get("Position")), _int(f.get("Wait")))
     elif event == "QueueMember":
         member = member_event(f, at)
         if member is not None:
             out.append(member)
     elif event == "QueueSummary":
-        out.append(QueueStatsUpdated(
-            at=at, queue=f.get("Queue", ""), logged_in=_int(f.get("LoggedIn")),
-            available=_int(f.get("Available")), callers=_int(f.get("Callers")),
-            hold_seconds=_int(f.get("HoldTime")), talk_seconds=_int(f.get("TalkTime")),
-            longest_hold_seconds=_int(f.get("LongestHoldTime")),
-        ))
+        out.append(
+            QueueStatsUpdated(
+                at=at,
+                queue=f.get("Queue", ""),
+                logged_in=_int(f.get("LoggedIn")),
+                available=_int(f.get("Available")),
+                callers=_int(f.get("Callers")),
+                hold_seconds=_int(f.get("HoldTime")),
+                talk_seconds=_int(f.get("TalkTime")),
+                longest_hold_seconds=_int(f.get("LongestHoldTime")),
+            )
+        )
 
 
-def reconcile(tracker: CallTracker, items: list[dict[str, str]], at: datetime,
-              out: list[Event]) -> None:
+def reconcile(tracker: CallTracker, items: list[dict[str, str]], at: datetime, out: list[Event]) -> None:
     live = {item.get("Uniqueid", ""): item for item in items}
     ended = seeded = 0
     for call in list(tracker.calls.values()):
@@ -132,17 +136,19 @@ def reconcile(tracker: CallTracker, items: list[dict[str, str]], at: datetime,
         seeded += 1
     for pending in list(tracker.originates.values()):
         call = tracker._call_of_originate(pending)
-        if pending.before_drop and not pending.settled and call is not None and any(
-                live.get(uid, {}).get("ChannelState") == "6" for uid in call.channels):
+        if (
+            pending.before_drop
+            and not pending.settled
+            and call is not None
+            and any(live.get(uid, {}).get("ChannelState") == "6" for uid in call.channels)
+        ):
             tracker._settle(call, pending, OriginateOutcome.ANSWERED, at, out, reason=4)
         pending.before_drop = False
     tracker.resync.entries.clear()
-    out.append(PbxResynced(at=at, active_calls=len(tracker.calls), seeded_calls=seeded,
-                           ended_calls=ended))
+    out.append(PbxResynced(at=at, active_calls=len(tracker.calls), seeded_calls=seeded, ended_calls=ended))
 
 
-def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: datetime,
-          out: list[Event]) -> None:
+def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: datetime, out: list[Event]) -> None:
     chans.sort(key=lambda c: c.get("Uniqueid") != call_id)  # the call's first channel first
     call = tracker._new_call(call_id, at - timedelta(seconds=_duration(chans[0].get("Duration"))))
     customer = agent = None
@@ -158,18 +164,23 @@ def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: d
     tracker._offer(call, at, out, seeded=True)
     if any(item.get("Application") == "AGI" for item in chans):
         call.ivr = True
-        out.append(IvrStarted(call_id=call_id, at=at, channel=chans[0].get("Channel", ""),
-                              script=""))
+        out.append(IvrStarted(call_id=call_id, at=at, channel=chans[0].get("Channel", ""), script=""))
     entry = tracker.resync.entries.get(customer["Uniqueid"]) if customer else None
     if entry is not None:
         queue, position, wait = entry
         call.queue, call.in_queue, call.position = queue, True, position
         call.joined_at = at - timedelta(seconds=wait)
-        out.append(CallQueued(call_id=call_id, at=at, queue=queue, position=position,
-                              caller_number=known(customer.get("CallerIDNum")) if customer
-                              else None, seeded=True))
-    elif agent is not None and (customer is None or customer.get("BridgeId") == agent.get(
-            "BridgeId")):
+        out.append(
+            CallQueued(
+                call_id=call_id,
+                at=at,
+                queue=queue,
+                position=position,
+                caller_number=known(customer.get("CallerIDNum")) if customer else None,
+                seeded=True,
+            )
+        )
+    elif agent is not None and (customer is None or customer.get("BridgeId") == agent.get("BridgeId")):
         queue = customer.get("ApplicationData", "").split(",", 1)[0] if customer else None
         talk = _duration(agent.get("Duration"))
         call.queue = queue or None
@@ -177,7 +188,15 @@ def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: d
         call.answered_at = at - timedelta(seconds=talk)
         call.agent = interface_of(agent.get("Channel", ""))
         call.agent_channel = agent.get("Channel")
-        out.append(CallAnswered(
-            call_id=call_id, at=at, queue=call.queue, agent=call.agent, agent_name=None,
-            agent_channel=call.agent_channel, wait_seconds=0.0, seeded=True,
-        ))
+        out.append(
+            CallAnswered(
+                call_id=call_id,
+                at=at,
+                queue=call.queue,
+                agent=call.agent,
+                agent_name=None,
+                agent_channel=call.agent_channel,
+                wait_seconds=0.0,
+                seeded=True,
+            )
+        )

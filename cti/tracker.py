@@ -103,8 +103,14 @@ class CallTracker:
         }
         for name in resync.LIST_EVENTS:
             self._handlers[name] = self._list_item
-        for name in ("QueueMemberStatus", "QueueMemberAdded", "QueueMemberRemoved",
-                     "QueueMemberPause", "QueueMemberPaused", "QueueMemberPenalty"):
+        for name in (
+            "QueueMemberStatus",
+            "QueueMemberAdded",
+            "QueueMemberRemoved",
+            "QueueMemberPause",
+            "QueueMemberPaused",
+            "QueueMemberPenalty",
+        ):
             self._handlers[name] = self._member
 
     # ------------------------------------------------------------------ inputs
@@ -193,8 +199,7 @@ class CallTracker:
         the dial string (``Local/123@ctx`` → ``Local/123@ctx-0000001c;1``)."""
         for pending in self.originates.values():
             req = pending.request
-            if req.channel_id is None and not pending.linked and channel_name.startswith(
-                    req.destination + "-"):
+            if req.channel_id is None and not pending.linked and channel_name.startswith(req.destination + "-"):
                 pending.linked = True
                 return pending
         return None
@@ -220,13 +225,20 @@ class CallTracker:
         if call.direction is Direction.OUTBOUND and call.originate is not None:
             req = call.originate.request
             number = number_of(req.destination)
-            out.append(CallOffered(
-                call_id=call.call_id, at=at, direction=Direction.OUTBOUND,
-                caller_number=number, caller_name=None, dialed_number=number,
-                channel=origin.name if origin else req.destination,
-                correlation_id=req.correlation_id or req.channel_id,
-                action_id=req.action_id, seeded=seeded,
-            ))
+            out.append(
+                CallOffered(
+                    call_id=call.call_id,
+                    at=at,
+                    direction=Direction.OUTBOUND,
+                    caller_number=number,
+                    caller_name=None,
+                    dialed_number=number,
+                    channel=origin.name if origin else req.destination,
+                    correlation_id=req.correlation_id or req.channel_id,
+                    action_id=req.action_id,
+                    seeded=seeded,
+                )
+            )
             return
         number = name = did = None
         for chan in ([origin] if origin else []) + list(call.channels.values()):
@@ -234,11 +246,18 @@ class CallTracker:
             name = name or chan.caller_name
         if origin is not None and origin.exten not in (None, "s"):
             did = origin.exten
-        out.append(CallOffered(
-            call_id=call.call_id, at=at, direction=call.direction,
-            caller_number=number, caller_name=name, dialed_number=did,
-            channel=origin.name if origin else "", seeded=seeded,
-        ))
+        out.append(
+            CallOffered(
+                call_id=call.call_id,
+                at=at,
+                direction=call.direction,
+                caller_number=number,
+                caller_name=name,
+                dialed_number=did,
+                channel=origin.name if origin else "",
+                seeded=seeded,
+            )
+        )
 
     def _finish(self, call: Call, at: datetime, out: list[Event], *, lost: bool = False) -> None:
         if call.originate is not None and not call.originate.settled and not lost:
@@ -251,15 +270,22 @@ class CallTracker:
             self._abandon(call, at, out, AbandonReason.CALLER_HANGUP)
         talk = (at - call.answered_at).total_seconds() if call.answered_at else None
         start = call.offered_at or call.first_seen
-        out.append(CallEnded(
-            call_id=call.call_id, at=at, direction=call.direction,
-            answered=call.answered or (call.direction is Direction.OUTBOUND
-                                       and call.customer_answered),
-            queue=call.queue, agent=call.agent, talk_seconds=talk,
-            duration_seconds=(at - start).total_seconds(),
-            cause=call.cause, cause_text=call.cause_text, ended_by=call.ended_by,
-            lost_in_disconnect=lost,
-        ))
+        out.append(
+            CallEnded(
+                call_id=call.call_id,
+                at=at,
+                direction=call.direction,
+                answered=call.answered or (call.direction is Direction.OUTBOUND and call.customer_answered),
+                queue=call.queue,
+                agent=call.agent,
+                talk_seconds=talk,
+                duration_seconds=(at - start).total_seconds(),
+                cause=call.cause,
+                cause_text=call.cause_text,
+                ended_by=call.ended_by,
+                lost_in_disconnect=lost,
+            )
+        )
         self._evict(call)
 
     def _evict(self, call: Call) -> None:
@@ -284,16 +310,29 @@ class CallTracker:
     def _abandon(self, call: Call, at: datetime, out: list[Event], reason: AbandonReason) -> None:
         info, wait = call.pending_abandon or ({}, 0.0)
         call.pending_abandon = None
-        out.append(CallAbandoned(
-            call_id=call.call_id, at=at, queue=info.get("Queue", call.queue or ""),
-            position=_int(info.get("Position")),
-            original_position=_int(info.get("OriginalPosition")),
-            wait_seconds=wait, reason=reason,
-        ))
+        out.append(
+            CallAbandoned(
+                call_id=call.call_id,
+                at=at,
+                queue=info.get("Queue", call.queue or ""),
+                position=_int(info.get("Position")),
+                original_position=_int(info.get("OriginalPosition")),
+                wait_seconds=wait,
+                reason=reason,
+            )
+        )
 
-    def _settle(self, call: Call | None, pending: PendingOriginate, outcome: OriginateOutcome,
-                at: datetime, out: list[Event], *, reason: int | None = None,
-                message: str | None = None) -> None:
+    def _settle(
+        self,
+        call: Call | None,
+        pending: PendingOriginate,
+        outcome: OriginateOutcome,
+        at: datetime,
+        out: list[Event],
+        *,
+        reason: int | None = None,
+        message: str | None = None,
+    ) -> None:
         if pending.settled:
             return
         pending.settled = True
@@ -303,11 +342,19 @@ class CallTracker:
             self._offer(call, at, out)
             if outcome is OriginateOutcome.ANSWERED:
                 call.customer_answered = True
-        out.append(OriginateResult(
-            call_id=call_id, at=at, outcome=outcome, action_id=req.action_id,
-            channel_id=req.channel_id, destination=req.destination,
-            correlation_id=req.correlation_id, reason_code=reason, message=message,
-        ))
+        out.append(
+            OriginateResult(
+                call_id=call_id,
+                at=at,
+                outcome=outcome,
+                action_id=req.action_id,
+                channel_id=req.channel_id,
+                destination=req.destination,
+                correlation_id=req.correlation_id,
+                reason_code=reason,
+                message=message,
+            )
+        )
         if call is not None and call.awaiting_result:
             self._finish(call, at, out)
         elif call is None:
@@ -322,9 +369,7 @@ class CallTracker:
         call_id = f.get("Linkedid") or uid
         call = self.calls.get(call_id) or self._new_call(call_id, at)
         chan = self._add_channel(call, f)
-        if not call.offered and call.origin == uid and (
-            call.direction is Direction.OUTBOUND or chan.caller_number
-        ):
+        if not call.offered and call.origin == uid and (call.direction is Direction.OUTBOUND or chan.caller_number):
             self._offer(call, at, out)
 
     def _newcallerid(self, f: Frame, at: datetime, out: list[Event]) -> None:
@@ -357,8 +402,7 @@ class CallTracker:
             return
         self._offer(call, at, out)
         call.ivr = True
-        out.append(IvrStarted(call_id=call.call_id, at=at, channel=f.get("Channel", ""),
-                              script=f.get("AppData", "")))
+        out.append(IvrStarted(call_id=call.call_id, at=at, channel=f.get("Channel", ""), script=f.get("AppData", "")))
 
     def _agiexec(self, f: Frame, at: datetime, out: list[Event]) -> None:
         call = self._call_of(f)
@@ -366,8 +410,7 @@ class CallTracker:
             return
         self._offer(call, at, out)
         call.ivr = True
-        out.append(IvrStarted(call_id=call.call_id, at=at, channel=f.get("Channel", ""),
-                              script=""))
+        out.append(IvrStarted(call_id=call.call_id, at=at, channel=f.get("Channel", ""), script=""))
 
     def _varset(self, f: Frame, at: datetime, out: list[Event]) -> None:
         # Three quarters of the traffic: one key test and out.
@@ -377,13 +420,15 @@ class CallTracker:
         if call is None or call.pending_abandon is None:
             return
         value = f.get("Value", "")
-        reason = AbandonReason.TIMEOUT if value == "TIMEOUT" else (
-            AbandonReason.CALLER_HANGUP if value in ("", "CONTINUE") else AbandonReason.OTHER)
+        reason = (
+            AbandonReason.TIMEOUT
+            if value == "TIMEOUT"
+            else (AbandonReason.CALLER_HANGUP if value in ("", "CONTINUE") else AbandonReason.OTHER)
+        )
         self._abandon(call, at, out, reason)
 
     def _dialbegin(self, f: Frame, at: datetime, out: list[Event]) -> None:
-        call = self._call_of(f, "DestUniqueid", "DestLinkedid") if "Channel" not in f else \
-            self._call_of(f)
+        call = self._call_of(f, "DestUniqueid", "DestLinkedid") if "Channel" not in f else self._call_of(f)
         if call is None:
             return
         if "Channel" not in f:  # Originate is the dialer: the dest is our outbound leg
@@ -391,8 +436,7 @@ class CallTracker:
                 dial = f.get("DialString", "")
                 for pending in self.originates.values():
                     req = pending.request
-                    if req.channel_id is None and not pending.linked and dial and (
-                            req.destination.endswith(dial)):
+                    if req.channel_id is None and not pending.linked and dial and (req.destination.endswith(dial)):
                         pending.linked, pending.call_id = True, call.call_id
                         call.originate, call.direction = pending, Direction.OUTBOUND
                         break
@@ -404,11 +448,18 @@ class CallTracker:
             return  # queue members are announced by AgentCalled
         agent = interface_of(f.get("DestChannel", ""))
         call.ringing[dest] = Ringing(agent, None, None, at)
-        out.append(AgentRinging(
-            call_id=call.call_id, at=at, queue=None, agent=agent, agent_name=None,
-            agent_channel=f.get("DestChannel", ""),
-            caller_number=known(f.get("CallerIDNum")), caller_name=known(f.get("CallerIDName")),
-        ))
+        out.append(
+            AgentRinging(
+                call_id=call.call_id,
+                at=at,
+                queue=None,
+                agent=agent,
+                agent_name=None,
+                agent_channel=f.get("DestChannel", ""),
+                caller_number=known(f.get("CallerIDNum")),
+                caller_name=known(f.get("CallerIDName")),
+            )
+        )
 
     def _dialend(self, f: Frame, at: datetime, out: list[Event]) -> None:
         if "Channel" not in f:
@@ -424,12 +475,18 @@ class CallTracker:
         call.answered_at = at
         call.agent, call.agent_name = ring.agent, None
         call.agent_channel = f.get("DestChannel")
-        out.append(CallAnswered(
-            call_id=call.call_id, at=at, queue=None, agent=ring.agent, agent_name=None,
-            agent_channel=call.agent_channel,
-            wait_seconds=(at - (call.offered_at or call.first_seen)).total_seconds(),
-            ring_seconds=(at - ring.since).total_seconds(),
-        ))
+        out.append(
+            CallAnswered(
+                call_id=call.call_id,
+                at=at,
+                queue=None,
+                agent=ring.agent,
+                agent_name=None,
+                agent_channel=call.agent_channel,
+                wait_seconds=(at - (call.offered_at or call.first_seen)).total_seconds(),
+                ring_seconds=(at - ring.since).total_seconds(),
+            )
+        )
 
     def _agentcalled(self, f: Frame, at: datetime, out: list[Event]) -> None:
         call = self._call_of(f)
@@ -440,24 +497,34 @@ class CallTracker:
         name = known(f.get("MemberName"))
         call.ringing[f.get("DestUniqueid", "")] = Ringing(agent, name, f.get("Queue"), at)
         cust = self._customer(call)
-        out.append(AgentRinging(
-            call_id=call.call_id, at=at, queue=f.get("Queue"), agent=agent, agent_name=name,
-            agent_channel=f.get("DestChannel", ""),
-            caller_number=(cust.caller_number if cust else None) or known(f.get("CallerIDNum")),
-            caller_name=(cust.caller_name if cust else None) or known(f.get("CallerIDName")),
-        ))
+        out.append(
+            AgentRinging(
+                call_id=call.call_id,
+                at=at,
+                queue=f.get("Queue"),
+                agent=agent,
+                agent_name=name,
+                agent_channel=f.get("DestChannel", ""),
+                caller_number=(cust.caller_number if cust else None) or known(f.get("CallerIDNum")),
+                caller_name=(cust.caller_name if cust else None) or known(f.get("CallerIDName")),
+            )
+        )
 
     def _ringnoanswer(self, f: Frame, at: datetime, out: list[Event]) -> None:
         call = self._call_of(f)
         if call is None:
             return
         ring = call.ringing.pop(f.get("DestUniqueid", ""), None)
-        out.append(AgentRingNoAnswer(
-            call_id=call.call_id, at=at, queue=f.get("Queue"),
-            agent=f.get("Interface") or (ring.agent if ring else ""),
-            agent_name=known(f.get("MemberName")),
-            ring_seconds=_int(f.get("RingTime")) / 1000.0,  # milliseconds here (gotcha 13)
-        ))
+        out.append(
+            AgentRingNoAnswer(
+                call_id=call.call_id,
+                at=at,
+                queue=f.get("Queue"),
+                agent=f.get("Interface") or (ring.agent if ring else ""),
+                agent_name=known(f.get("MemberName")),
+                ring_seconds=_int(f.get("RingTime")) / 1000.0,  # milliseconds here (gotcha 13)
+            )
+        )
 
     def _queuejoin(self, f: Frame, at: datetime, out: list[Event]) -> None:
         call = self._call_of(f)
@@ -468,10 +535,15 @@ class CallTracker:
         if call.answered and call.agent is not None and not call.transferred:
             # A bridged caller sent to another queue: Redirect (05c). Its
             # AgentComplete only arrives when the caller finally hangs up.
-            out.append(CallTransferred(
-                call_id=call.call_id, at=at, kind=TransferKind.REDIRECT,
-                from_agent=call.agent, to_queue=queue,
-            ))
+            out.append(
+                CallTransferred(
+                    call_id=call.call_id,
+                    at=at,
+                    kind=TransferKind.REDIRECT,
+                    from_agent=call.agent,
+                    to_queue=queue,
+                )
+            )
         elif call.transferred and call.agent is None:
             pass  # a blind transfer landing in a queue: already announced
         call.transferred = False
@@ -480,10 +552,15 @@ class CallTracker:
         call.queue, call.in_queue, call.joined_at = queue, True, at
         call.position = _int(f.get("Position"))
         cust = self._customer(call)
-        out.append(CallQueued(
-            call_id=call.call_id, at=at, queue=queue, position=call.position,
-            caller_number=(cust.caller_number if cust else None) or known(f.get("CallerIDNum")),
-        ))
+        out.append(
+            CallQueued(
+                call_id=call.call_id,
+                at=at,
+                queue=queue,
+                position=call.position,
+                caller_number=(cust.caller_number if cust else None) or known(f.get("CallerIDNum")),
+            )
+        )
 
     def _queueleave(self, f: Frame, at: datetime, out: list[Event]) -> None:
         call = self._call_of(f)
@@ -496,8 +573,7 @@ class CallTracker:
             return
         call.ringing.clear()
         info = {k: f.get(k, "") for k in ("Queue", "Position", "OriginalPosition")}
-        wait = (at - call.joined_at).total_seconds() if call.joined_at else float(
-            _int(f.get("HoldTime")))
+        wait = (at - call.joined_at).total_seconds() if call.joined_at else float(_int(f.get("HoldTime")))
         call.pending_abandon = (info, wait)
         if call.hangup_requested:
             self._abandon(call, at, out, AbandonReason.CALLER_HANGUP)
@@ -516,14 +592,19 @@ class CallTracker:
         call.agent = f.get("Interface") or (ring.agent if ring else None)
         call.agent_name = known(f.get("MemberName"))
         call.agent_channel = f.get("DestChannel")
-        wait = (at - call.joined_at).total_seconds() if call.joined_at else float(
-            _int(f.get("HoldTime")))
-        out.append(CallAnswered(
-            call_id=call.call_id, at=at, queue=f.get("Queue"), agent=call.agent,
-            agent_name=call.agent_name, agent_channel=call.agent_channel, wait_seconds=wait,
-            ring_seconds=(at - ring.since).total_seconds() if ring else float(
-                _int(f.get("RingTime"))),
-        ))
+        wait = (at - call.joined_at).total_seconds() if call.joined_at else float(_int(f.get("HoldTime")))
+        out.append(
+            CallAnswered(
+                call_id=call.call_id,
+                at=at,
+                queue=f.get("Queue"),
+                agent=call.agent,
+                agent_name=call.agent_name,
+                agent_channel=call.agent_channel,
+                wait_seconds=wait,
+                ring_seconds=(at - ring.since).total_seconds() if ring else float(_int(f.get("RingTime"))),
+            )
+        )
 
     def _agentcomplete(self, f: Frame, at: datetime, out: list[Event]) -> None:
         call = self._call_of(f)
@@ -532,13 +613,18 @@ class CallTracker:
         reason = f.get("Reason")
         if reason == "transfer" and not call.transferred:
             call.transferred = True
-            out.append(CallTransferred(
-                call_id=call.call_id, at=at, kind=TransferKind.BLIND,
-                from_agent=f.get("Interface") or call.agent,
-            ))
+            out.append(
+                CallTransferred(
+                    call_id=call.call_id,
+                    at=at,
+                    kind=TransferKind.BLIND,
+                    from_agent=f.get("Interface") or call.agent,
+                )
+            )
             call.agent = call.agent_name = call.agent_channel = None
-        elif reason != "transfer" and call.ended_by is None and (
-                call.agent is None or f.get("Interface") == call.agent):
+        elif (
+            reason != "transfer" and call.ended_by is None and (call.agent is None or f.get("Interface") == call.agent)
+        ):
             # Late AgentCompletes of earlier legs (after a Redirect) name
             # another member: only the current agent's says who hung up.
             call.ended_by = reason
@@ -558,8 +644,7 @@ class CallTracker:
         chan = call.channels.pop(uid, None)
         self.channel_index.pop(uid, None)
         call.ringing.pop(uid, None)
-        if uid == (call.customer or call.origin) or (chan is not None and call.cause is None
-                                                     and not call.channels):
+        if uid == (call.customer or call.origin) or (chan is not None and call.cause is None and not call.channels):
             call.cause = _int(f.get("Cause"), -1)
             call.cause_text = f.get("Cause-txt")
             if call.pending_abandon is not None and uid == (call.customer or call.origin):
@@ -574,25 +659,37 @@ class CallTracker:
         if call is None:
             return
         call.transferred = True
-        out.append(CallTransferred(
-            call_id=call.call_id, at=at, kind=TransferKind.BLIND, from_agent=call.agent,
-            to_context=f.get("Context"), to_extension=f.get("Extension"),
-        ))
+        out.append(
+            CallTransferred(
+                call_id=call.call_id,
+                at=at,
+                kind=TransferKind.BLIND,
+                from_agent=call.agent,
+                to_context=f.get("Context"),
+                to_extension=f.get("Extension"),
+            )
+        )
         call.agent = call.agent_name = call.agent_channel = None
 
     def _attendedtransfer(self, f: Frame, at: datetime, out: list[Event]) -> None:
         if f.get("Result", "Success") != "Success":
             return
         call = self._call_of(f, "TransfereeUniqueid", "TransfereeLinkedid") or self._call_of(
-            f, "OrigTransfererUniqueid", "OrigTransfererLinkedid")
+            f, "OrigTransfererUniqueid", "OrigTransfererLinkedid"
+        )
         if call is None:
             return
         target = f.get("TransferTargetChannel", "")
         to_agent = interface_of(target) if target else None
-        out.append(CallTransferred(
-            call_id=call.call_id, at=at, kind=TransferKind.ATTENDED, from_agent=call.agent,
-            to_agent=to_agent,
-        ))
+        out.append(
+            CallTransferred(
+                call_id=call.call_id,
+                at=at,
+                kind=TransferKind.ATTENDED,
+                from_agent=call.agent,
+                to_agent=to_agent,
+            )
+        )
         # The consultation leg may live under another Linkedid (a call the
         # agent placed from the phone): fold its channels into this call.
         other_id = self.channel_index.get(f.get("TransferTargetUniqueid", ""))
@@ -625,11 +722,18 @@ class CallTracker:
             # Not ours (another AMI client, or sent before we started): still report it.
             if call is not None:
                 self._offer(call, at, out)
-            out.append(OriginateResult(
-                call_id=call.call_id if call else (uid or f"originate:{action_id}"), at=at,
-                outcome=outcome, action_id=action_id or None, channel_id=None,
-                destination=f.get("Channel"), correlation_id=None, reason_code=code,
-            ))
+            out.append(
+                OriginateResult(
+                    call_id=call.call_id if call else (uid or f"originate:{action_id}"),
+                    at=at,
+                    outcome=outcome,
+                    action_id=action_id or None,
+                    channel_id=None,
+                    destination=f.get("Channel"),
+                    correlation_id=None,
+                    reason_code=code,
+                )
+            )
             return
         if call is None:
             call = self._call_of_originate(pending)
@@ -643,8 +747,7 @@ class CallTracker:
         call = self._call_of_originate(pending)
         if f.get("Response") == "Error":
             # Sync originate failure ("Originate failed", no reason) or a refused action.
-            self._settle(call, pending, OriginateOutcome.FAILED, at, out,
-                         message=f.get("Message"))
+            self._settle(call, pending, OriginateOutcome.FAILED, at, out, message=f.get("Message"))
         elif pending.request.sync:
             # A sync Originate only answers Success once the party answered,
             # and no OriginateResponse event follows.

@@ -74,9 +74,7 @@ def goto(menu: Menu, state: IvrState, node_id: str, before: tuple[Command, ...] 
     return new_state, (*before, Progress(path_length=len(state.path)), *commands)
 
 
-def _retry(
-    menu: Menu, node: Node, state: IvrState, prompt: str, again: Callable[[IvrState], Result]
-) -> Result:
+def _retry(menu: Menu, node: Node, state: IvrState, prompt: str, again: Callable[[IvrState], Result]) -> Result:
     attempts = state.attempts + 1
     if attempts > node.retries:
         return goto(menu, state, node.fail or menu.fallback, (Play(prompt=prompt),))
@@ -115,7 +113,9 @@ def enter_menu(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_menu(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: enter_menu(menu, node, s)
+    def again(s):
+        return enter_menu(menu, node, s)
+
     if isinstance(event, NoDigits):
         return _retry(menu, node, state, menu.timeout_prompt, again)
     if isinstance(event, DigitsEntered):
@@ -164,7 +164,9 @@ def enter_ask_account(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_ask_account(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: enter_ask_account(menu, node, s)
+    def again(s):
+        return enter_ask_account(menu, node, s)
+
     if isinstance(event, NoDigits):
         return _retry(menu, node, state, menu.timeout_prompt, again)
     if isinstance(event, DigitsEntered):
@@ -227,9 +229,7 @@ def on_last_payment(menu: Menu, node: Node, state: IvrState, event: Event) -> Re
 
 def enter_reading(menu: Menu, node: Node, state: IvrState) -> Result:
     account_id = state.account.account_id if state.account else 0
-    return _needs_account(
-        menu, node, state, LoadLastReading(account_id=account_id, meter=node.meter)
-    )
+    return _needs_account(menu, node, state, LoadLastReading(account_id=account_id, meter=node.meter))
 
 
 def _ask_reading(node: Node, state: IvrState) -> Result:
@@ -237,7 +237,9 @@ def _ask_reading(node: Node, state: IvrState) -> Result:
 
 
 def on_reading(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: _ask_reading(node, s)
+    def again(s):
+        return _ask_reading(node, s)
+
     if isinstance(event, LastReadingLoaded):
         reading = event.reading
         state = replace(state, previous_reading=reading.value if reading else None)
@@ -279,13 +281,16 @@ def on_reading(menu: Menu, node: Node, state: IvrState, event: Event) -> Result 
         if key == "2":
             return _retry(menu, node, state, "reading-cancelled", again)
         prompt = menu.timeout_prompt if isinstance(event, NoDigits) else menu.invalid_prompt
-        reconfirm = lambda s: (
-            s,
-            (
-                SayNumber(number=value),
-                GetDigits(prompt="confirm-reading", timeout_ms=node.timeout_ms, max_digits=1),
-            ),
-        )
+
+        def reconfirm(s):
+            return (
+                s,
+                (
+                    SayNumber(number=value),
+                    GetDigits(prompt="confirm-reading", timeout_ms=node.timeout_ms, max_digits=1),
+                ),
+            )
+
         return _retry(menu, node, state, prompt, reconfirm)
     if isinstance(event, ReadingStored) and state.stage == "store":
         verdict = event.verdict
@@ -305,7 +310,9 @@ def enter_application(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_application(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: enter_application(menu, node, s)
+    def again(s):
+        return enter_application(menu, node, s)
+
     if isinstance(event, NoDigits):
         return _retry(menu, node, state, menu.timeout_prompt, again)
     if isinstance(event, DigitsEntered):
@@ -347,7 +354,9 @@ def enter_callback(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_callback(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    again = lambda s: _ask(s, "phone", node.prompt or "enter-phone", node, 11)
+    def again(s):
+        return _ask(s, "phone", node.prompt or "enter-phone", node, 11)
+
     if isinstance(event, NoDigits):
         return _retry(menu, node, state, menu.timeout_prompt, again)
     if isinstance(event, DigitsEntered):

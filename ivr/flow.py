@@ -56,9 +56,7 @@ def step(menu: Menu, state: IvrState, event: Event) -> Result:
     if isinstance(event, CallStarted):
         return start(menu, caller_id=event.caller_id, language=event.language)
     if state.finished:
-        return (
-            (replace(state, hung_up=True), ()) if isinstance(event, CallerHungUp) else (state, ())
-        )
+        return (replace(state, hung_up=True), ()) if isinstance(event, CallerHungUp) else (state, ())
     if isinstance(event, CallerHungUp):
         path = state.path if event.path_length is None else state.path[: event.path_length]
         return finish(replace(state, hung_up=True, path=path))

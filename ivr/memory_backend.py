@@ -89,9 +89,7 @@ class MemoryBackend:
         if problem is None:
             self.readings[(account_id, meter)] = ReadingInfo(value=value, taken_on=at.date())
             self.stored_readings.append(
-                StoredReading(
-                    account_id=account_id, meter=meter, value=value, at=at, call_id=call_id
-                )
+                StoredReading(account_id=account_id, meter=meter, value=value, at=at, call_id=call_id)
             )
         return ReadingVerdict(problem=problem, previous=previous)
 
@@ -124,7 +122,4 @@ class MemoryBackend:
         self.sessions = [s for s in self.sessions if s.call_id != record.call_id] + [record]
 
     def set_debt(self, account_id: int, debt_kop: int) -> None:
-        self.accounts = [
-            replace(a, debt_kop=debt_kop) if a.account_id == account_id else a
-            for a in self.accounts
-        ]
+        self.accounts = [replace(a, debt_kop=debt_kop) if a.account_id == account_id else a for a in self.accounts]

@@ -211,8 +211,7 @@ class _Loader:
             raise self.fail("[nodes] must hold at least one node")
         account_node = settings.get("account_node")
         nodes = {
-            node_id: self.node(node_id, raw, timeout_ms, retries, account_node)
-            for node_id, raw in raw_nodes.items()
+            node_id: self.node(node_id, raw, timeout_ms, retries, account_node) for node_id, raw in raw_nodes.items()
         }
         start = self.ref(settings.get("start"), nodes, "[menu] start")
         fallback = self.ref(settings.get("fallback"), nodes, "[menu] fallback")
@@ -228,9 +227,7 @@ class _Loader:
             for digit, target in node.choices.items():
                 self.ref(target, nodes, f"choice {digit!r}", node.id)
             if ACTIONS[node.action].needs_account and node.no_account is None:
-                raise self.fail(
-                    "needs an account: set 'no_account' or [menu] account_node", node.id
-                )
+                raise self.fail("needs an account: set 'no_account' or [menu] account_node", node.id)
         menu = Menu(
             start=start,
             fallback=fallback,
@@ -244,16 +241,12 @@ class _Loader:
         self.check_prompts(menu)
         return menu
 
-    def ref(
-        self, target: Any, nodes: Mapping[str, Node], what: str, node: str | None = None
-    ) -> str:
+    def ref(self, target: Any, nodes: Mapping[str, Node], what: str, node: str | None = None) -> str:
         if not isinstance(target, str) or target not in nodes:
             raise self.fail(f"{what} goes to unknown node {target!r}", node)
         return target
 
-    def integer(
-        self, raw: Mapping[str, Any], key: str, default: int, low: int, high: int, node: str | None
-    ) -> int:
+    def integer(self, raw: Mapping[str, Any], key: str, default: int, low: int, high: int, node: str | None) -> int:
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self.fail(f"'{key}' must be an integer {low}..{high}, got {value!r}", node)
@@ -265,9 +258,7 @@ class _Loader:
             raise self.fail(f"'{key}' must be a non-empty string", node)
         return value
 
-    def node(
-        self, node_id: str, raw: Any, timeout_ms: int, retries: int, account_node: Any
-    ) -> Node:
+    def node(self, node_id: str, raw: Any, timeout_ms: int, retries: int, account_node: Any) -> Node:
         if not _ID.match(node_id):
             raise self.fail("node ids are [a-z0-9_-], starting with a letter or digit", node_id)
         if not isinstance(raw, Mapping):
@@ -301,9 +292,7 @@ class _Loader:
             fields["choices"] = self.choices(raw["choices"], node_id)
         if action == "ask_account":
             fields["min_digits"] = self.integer(raw, "min_digits", 4, 1, 20, node_id)
-            fields["max_digits"] = self.integer(
-                raw, "max_digits", 12, fields["min_digits"], 20, node_id
-            )
+            fields["max_digits"] = self.integer(raw, "max_digits", 12, fields["min_digits"], 20, node_id)
         if action == "submit_meter_reading":
             fields["max_digits"] = self.integer(raw, "max_digits", 8, 1, 12, node_id)
             fields["max_increase"] = self.integer(raw, "max_increase", 10_000, 1, 10**9, node_id)
@@ -329,9 +318,7 @@ class _Loader:
             raise self.fail("[prompts.<language>] tables are required (prompt name = text)")
         out: dict[str, dict[str, str]] = {}
         for language, table in raw.items():
-            if not isinstance(table, Mapping) or not all(
-                isinstance(v, str) and v for v in table.values()
-            ):
+            if not isinstance(table, Mapping) or not all(isinstance(v, str) and v for v in table.values()):
                 raise self.fail(f"[prompts.{language}] must map prompt names to non-empty text")
             out[language] = dict(table)
         return out
@@ -349,6 +336,4 @@ class _Loader:
                     needed.append(node.prompt)
                 for name in needed:
                     if name not in table:
-                        raise self.fail(
-                            f"prompt {name!r} has no text in [prompts.{language}]", node.id
-                        )
+                        raise self.fail(f"prompt {name!r} has no text in [prompts.{language}]", node.id)

@@ -93,14 +93,10 @@ class IvrServer:
             raise IvrError("IVR server already started")
         self._closing = False
         try:
-            self._server = await asyncio.start_server(
-                self._on_connect, self.host, self._port, limit=LINE_LIMIT
-            )
+            self._server = await asyncio.start_server(self._on_connect, self.host, self._port, limit=LINE_LIMIT)
         except OSError as exc:
             raise IvrError(f"cannot listen for FastAGI on {self.host}:{self._port}: {exc}") from exc
-        log.info(
-            "FastAGI server listening on %s:%s (agi://…/%s)", self.host, self.port, self.script
-        )
+        log.info("FastAGI server listening on %s:%s (agi://…/%s)", self.host, self.port, self.script)
 
     async def stop(self) -> None:
         server, self._server = self._server, None
@@ -149,18 +145,14 @@ class IvrServer:
             except (asyncio.CancelledError, ConnectionError, OSError):  # TimeoutError is an OSError
                 pass
 
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object
-    ) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object) -> None:
         try:
             block = await asyncio.wait_for(reader.readuntil(b"\n\n"), self.env_timeout)
         except asyncio.IncompleteReadError:
             log.debug("FastAGI: %s closed before sending an environment (a probe?)", peer)
             return
         except asyncio.LimitOverrunError:
-            log.warning(
-                "FastAGI: %s sent more than %s bytes without a blank line", peer, LINE_LIMIT
-            )
+            log.warning("FastAGI: %s sent more than %s bytes without a blank line", peer, LINE_LIMIT)
             return
         except TimeoutError:
             log.warning("FastAGI: no environment from %s within %s s", peer, self.env_timeout)
@@ -173,9 +165,7 @@ class IvrServer:
             log.warning("FastAGI: %s: %s", peer, exc)
             return
         if request.script != self.script:
-            log.warning(
-                "FastAGI: %s asked for script %r; we serve %r", peer, request.script, self.script
-            )
+            log.warning("FastAGI: %s asked for script %r; we serve %r", peer, request.script, self.script)
             return
         channel = AgiChannel(reader, writer, reply_timeout=self.reply_timeout)
         session = IvrSession(
@@ -191,6 +181,4 @@ class IvrServer:
         try:
             await asyncio.wait_for(session.run(), self.session_timeout)
         except TimeoutError:
-            log.warning(
-                "FastAGI session %s exceeded %s s; closed", session.call_id, self.session_timeout
-            )
+            log.warning("FastAGI session %s exceeded %s s; closed", session.call_id, self.session_timeout)

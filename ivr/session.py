@@ -103,9 +103,7 @@ class IvrSession:
             # only carries this channel's Uniqueid, so ask for it and fall back when not available.
             linkedid = await self.channel.get_full_variable("${CHANNEL(linkedid)}")
             self.call_id = linkedid or self.request.uniqueid or f"agi-{uuid4().hex[:16]}"
-            state, commands = flow.start(
-                self.menu, caller_id=self.request.caller_id, language=self.request.language
-            )
+            state, commands = flow.start(self.menu, caller_id=self.request.caller_id, language=self.request.language)
             self.state = state
             while True:
                 event = await self._execute(commands)
@@ -148,9 +146,7 @@ class IvrSession:
                 return self._hung_up()
             if event is not None:
                 if not last:
-                    raise FlowError(
-                        f"{command!r} produces an event but is not last in {commands!r}"
-                    )
+                    raise FlowError(f"{command!r} produces an event but is not last in {commands!r}")
                 return event
         raise FlowError(f"batch without an event or Finish: {commands!r}")
 

@@ -149,19 +149,13 @@ class StoreBackend:
     ) -> ReadingVerdict:
         async with self.db.write_session() as s, s.begin():
             if not self.db.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises writers
-                await s.execute(
-                    select(Account.id).where(Account.id == account_id).with_for_update()
-                )
+                await s.execute(select(Account.id).where(Account.id == account_id).with_for_update())
             latest = await _latest_reading(s, account_id, meter)
             previous = latest.value if latest is not None else None
             problem = reading_problem(value, previous, max_increase)
             if problem is not None:
                 return ReadingVerdict(problem=problem, previous=previous)
-            s.add(
-                MeterReading(
-                    account_id=account_id, meter=meter, taken_at=at, value=value, source="ivr"
-                )
-            )
+            s.add(MeterReading(account_id=account_id, meter=meter, taken_at=at, value=value, source="ivr"))
             await record_audit(
                 s,
                 None,
@@ -236,9 +230,7 @@ class StoreBackend:
             )
             card = (
                 await s.execute(
-                    select(Interaction.customer_id, Interaction.account_id).where(
-                        Interaction.call_id == record.call_id
-                    )
+                    select(Interaction.customer_id, Interaction.account_id).where(Interaction.call_id == record.call_id)
                 )
             ).one()
             # what the IVR learned fills gaps; it never overwrites what someone else set
@@ -276,11 +268,7 @@ class StoreBackend:
             queue = row.routing_queue
             outcome = TRANSFERRED if queue else SELF_SERVED if row.self_served else ABANDONED
             decision = (
-                RoutingDecision(
-                    queue=queue, priority=0, reason=row.routing_reason or "", rule_id=""
-                )
-                if queue
-                else None
+                RoutingDecision(queue=queue, priority=0, reason=row.routing_reason or "", rule_id="") if queue else None
             )
             out.append(
                 IvrSessionRecord(

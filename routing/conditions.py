@@ -119,11 +119,7 @@ class _Parser:
 
     def strings(self, key: str, value: Any) -> frozenset[str]:
         items = [value] if isinstance(value, str) else value
-        if (
-            not isinstance(items, list)
-            or not items
-            or not all(isinstance(v, str) and v for v in items)
-        ):
+        if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
             raise self.fail(f"'{key}' must be a non-empty string or list of strings, got {value!r}")
         return frozenset(items)
 
@@ -213,7 +209,5 @@ class _Parser:
         return conditions
 
 
-def parse_call_conditions(
-    when: Any, *, source: str, rule_id: str, queues: frozenset[str]
-) -> CallConditions:
+def parse_call_conditions(when: Any, *, source: str, rule_id: str, queues: frozenset[str]) -> CallConditions:
     return _Parser(source=source, rule_id=rule_id, queues=queues).parse(when)

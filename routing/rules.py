@@ -83,9 +83,7 @@ class CallRule:
     when: CallConditions
 
     def decision(self) -> RoutingDecision:
-        return RoutingDecision(
-            queue=self.queue, priority=self.priority, reason=self.reason, rule_id=self.id
-        )
+        return RoutingDecision(queue=self.queue, priority=self.priority, reason=self.reason, rule_id=self.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,14 +96,10 @@ class ApplicationRule:
     regions: frozenset[str] | None
 
     def matches(self, app_type: str, region: str) -> bool:
-        return (self.types is None or app_type in self.types) and (
-            self.regions is None or region in self.regions
-        )
+        return (self.types is None or app_type in self.types) and (self.regions is None or region in self.regions)
 
     def decision(self) -> RoutingDecision:
-        return RoutingDecision(
-            queue=self.queue, priority=self.priority, reason=self.reason, rule_id=self.id
-        )
+        return RoutingDecision(queue=self.queue, priority=self.priority, reason=self.reason, rule_id=self.id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,9 +196,7 @@ class _Loader:
         dset = frozenset(departments)
         app_rules = self.app_rules(data.get("applications", []), dset, frozenset(types))
         if app_rules or "application_default" in data:
-            app_default = self.fallback(
-                "application_default", data.get("application_default"), dset
-            )
+            app_default = self.fallback("application_default", data.get("application_default"), dset)
         else:  # a file that only routes calls
             app_default = RoutingDecision(
                 queue=default.queue, priority=0, reason=default.reason, rule_id=DEFAULT_RULE_ID
@@ -242,9 +234,7 @@ class _Loader:
             sla = spec.get("sla_hours", 72)
             if isinstance(sla, bool) or not isinstance(sla, int) or sla <= 0:
                 raise self.fail(f"application type {name!r}: sla_hours must be a positive integer")
-            out[name] = ApplicationType(
-                name=name, title=str(spec.get("title", name)), sla_hours=sla
-            )
+            out[name] = ApplicationType(name=name, title=str(spec.get("title", name)), sla_hours=sla)
         return out
 
     def header(
@@ -263,9 +253,7 @@ class _Loader:
             raise self.fail(f"unknown key(s) {extra}; known: {sorted(_RULE_KEYS)}", rule_id)
         return (rule_id, *self.target(raw, known, rule_id))
 
-    def target(
-        self, raw: Mapping[str, Any], known: frozenset[str], rule_id: str
-    ) -> tuple[str, int, str]:
+    def target(self, raw: Mapping[str, Any], known: frozenset[str], rule_id: str) -> tuple[str, int, str]:
         queue = raw.get("queue")
         if queue not in known:
             raise self.fail(f"unknown queue {queue!r}; declared: {sorted(known)}", rule_id)
@@ -274,9 +262,7 @@ class _Loader:
             raise self.fail(f"priority must be an integer 0..100, got {priority!r}", rule_id)
         reason = raw.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            raise self.fail(
-                "reason must be a non-empty string (it is shown on the call card)", rule_id
-            )
+            raise self.fail("reason must be a non-empty string (it is shown on the call card)", rule_id)
         return queue, priority, reason
 
     def call_rules(self, raw_rules: Any, queues: frozenset[str]) -> tuple[CallRule, ...]:
@@ -287,15 +273,9 @@ class _Loader:
         for index, raw in enumerate(raw_rules):
             rule_id, queue, priority, reason = self.header("rule", raw, index, queues, seen)
             if out and out[-1].when.is_catch_all:
-                raise self.fail(
-                    f"unreachable: rule {out[-1].id!r} before it matches every call", rule_id
-                )
-            when = parse_call_conditions(
-                raw.get("when"), source=self.source, rule_id=rule_id, queues=queues
-            )
-            out.append(
-                CallRule(id=rule_id, queue=queue, priority=priority, reason=reason, when=when)
-            )
+                raise self.fail(f"unreachable: rule {out[-1].id!r} before it matches every call", rule_id)
+            when = parse_call_conditions(raw.get("when"), source=self.source, rule_id=rule_id, queues=queues)
+            out.append(CallRule(id=rule_id, queue=queue, priority=priority, reason=reason, when=when))
         return tuple(out)
 
     def app_rules(
@@ -306,13 +286,9 @@ class _Loader:
         seen: set[str] = set()
         out: list[ApplicationRule] = []
         for index, raw in enumerate(raw_rules):
-            rule_id, queue, priority, reason = self.header(
-                "application rule", raw, index, departments, seen
-            )
+            rule_id, queue, priority, reason = self.header("application rule", raw, index, departments, seen)
             if out and out[-1].types is None and out[-1].regions is None:
-                raise self.fail(
-                    f"unreachable: rule {out[-1].id!r} before it matches everything", rule_id
-                )
+                raise self.fail(f"unreachable: rule {out[-1].id!r} before it matches everything", rule_id)
             when = raw.get("when", {})
             if not isinstance(when, Mapping) or set(when) - _APP_WHEN_KEYS:
                 raise self.fail(f"'when' may only hold {sorted(_APP_WHEN_KEYS)}", rule_id)
@@ -348,6 +324,4 @@ class _Loader:
         if extra:
             raise self.fail(f"[{key}] unknown key(s) {extra}")
         queue, priority, reason = self.target(raw, known, key)
-        return RoutingDecision(
-            queue=queue, priority=priority, reason=reason, rule_id=DEFAULT_RULE_ID
-        )
+        return RoutingDecision(queue=queue, priority=priority, reason=reason, rule_id=DEFAULT_RULE_ID)

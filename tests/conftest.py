@@ -27,7 +27,8 @@ SQLITE, POSTGRESQL = "sqlite", "postgresql"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "postgres: the test's db/db_url run on SQLite and on PostgreSQL (tests/postgres.py); "
+        "markers",
+        "postgres: the test's db/db_url run on SQLite and on PostgreSQL (tests/postgres.py); "
         "a test whose name mentions sqlite stays on SQLite only",
     )
 

@@ -89,8 +89,14 @@ def start_throwaway() -> Iterator[PostgresServer]:
     # A directory of the system's temp dir, not pytest's (mode 0700 under root): the server runs as `postgres`.
     directory = tempfile.mkdtemp(prefix="ccdesk-pg-")
     try:
-        done = subprocess.run([str(SCRIPT), "start", directory], capture_output=True, text=True,
-                              timeout=START_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            [str(SCRIPT), "start", directory],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         _remove(directory)
         unavailable(f"{SCRIPT.name} start took over {START_TIMEOUT_S} s")

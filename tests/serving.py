@@ -18,8 +18,8 @@ from crm_store.migrate import upgrade
 from crm_store.users import create_user
 from web import keys
 from web.app import create_app
-from web.server import SHUTDOWN_GRACE_S
 from web.passwords import hash_password
+from web.server import SHUTDOWN_GRACE_S
 from web.settings import Settings
 
 USERS = (
@@ -67,8 +67,15 @@ async def prepare_database(path: Path, customers: int = 200) -> str:
     try:
         await generate(db, DemoSpec(customers=customers, seed=3, as_of=date(2026, 11, 1)))
         for username, password, role, extension, queues in USERS:
-            await create_user(db, username=username, role=role, password_hash=hash_password(password),
-                              full_name=username.upper(), extension=extension, queues=queues)
+            await create_user(
+                db,
+                username=username,
+                role=role,
+                password_hash=hash_password(password),
+                full_name=username.upper(),
+                extension=extension,
+                queues=queues,
+            )
     finally:
         await db.dispose()
     return url
@@ -80,15 +87,28 @@ async def start(settings: Settings) -> Running:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    running = Running(settings=settings, app=app, runner=runner, url=f"http://{settings.host}:{settings.port}",
-                      passwords={u[0]: u[1] for u in USERS})
+    running = Running(
+        settings=settings,
+        app=app,
+        runner=runner,
+        url=f"http://{settings.host}:{settings.port}",
+        passwords={u[0]: u[1] for u in USERS},
+    )
     await running.app[keys.TELEPHONY].client.wait_connected(10)
     return running
 
 
 def settings_for_test(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
-    settings = Settings(database_url=database_url, host="127.0.0.1", port=free_port(), agi_port=free_port(),
-                        var_dir=tmp_path / "var", sim_calls_per_minute=0.0, sim_answer_delay=None, sim_bots=0)
+    settings = Settings(
+        database_url=database_url,
+        host="127.0.0.1",
+        port=free_port(),
+        agi_port=free_port(),
+        var_dir=tmp_path / "var",
+        sim_calls_per_minute=0.0,
+        sim_answer_delay=None,
+        sim_bots=0,
+    )
     return replace(settings, **overrides)
 
 

@@ -11,9 +11,14 @@ import pytest
 
 
 def ccdesk(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CCDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "CCDESK_VAR_DIR": str(tmp_path / "var")}
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    env = {
+        **os.environ,
+        "CCDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "CCDESK_VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def test_upgrade_demo_data_import_and_user_add(tmp_path: Path) -> None:
@@ -31,8 +36,20 @@ def test_upgrade_demo_data_import_and_user_add(tmp_path: Path) -> None:
     assert "1 inserted" in imported.stdout and "1 rejected" in imported.stdout
     assert "not a valid phone number" in (tmp_path / "err.csv").read_text(encoding="utf-8-sig")
 
-    added = ccdesk(tmp_path, "user", "add", "olga", "--role", "operator", "--password", "long-enough-1",
-                   "--extension", "1010", "--queues", "support,billing")
+    added = ccdesk(
+        tmp_path,
+        "user",
+        "add",
+        "olga",
+        "--role",
+        "operator",
+        "--password",
+        "long-enough-1",
+        "--extension",
+        "1010",
+        "--queues",
+        "support,billing",
+    )
     assert added.returncode == 0 and "olga (operator) created" in added.stdout
     dup = ccdesk(tmp_path, "user", "add", "olga", "--role", "operator", "--password", "long-enough-1")
     assert dup.returncode == 2 and "already exists" in dup.stderr
@@ -54,6 +71,12 @@ def test_bad_input_gets_a_clear_error_and_exit_code_2(tmp_path: Path, args: tupl
 
 def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     env = {**os.environ, "CCDESK_PORT": "eighty"}
-    result = subprocess.run([sys.executable, "-m", "web.cli", "db", "current"], capture_output=True, text=True,
-                            env=env, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "web.cli", "db", "current"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2 and "CCDESK_PORT='eighty'" in result.stderr

@@ -65,11 +65,17 @@ async def me(request: web.Request) -> web.Response:
     user = user_of(request)
     state = await ws(request).state_for(user)
     rules = request.app[keys.RULES]
-    return web.json_response({
-        "user": user.to_json(), **state, "sim": request.app[keys.TELEPHONY].simulator is not None,
-        "pause_reasons": list(PAUSE_REASONS), "queues": [{"name": n, "title": t} for n, t in rules.queues.items()],
-        "topics": list(TOPICS), "results": list(RESULTS),
-    })
+    return web.json_response(
+        {
+            "user": user.to_json(),
+            **state,
+            "sim": request.app[keys.TELEPHONY].simulator is not None,
+            "pause_reasons": list(PAUSE_REASONS),
+            "queues": [{"name": n, "title": t} for n, t in rules.queues.items()],
+            "topics": list(TOPICS),
+            "results": list(RESULTS),
+        }
+    )
 
 
 @routes.post("/api/presence/sign-in")
@@ -124,16 +130,21 @@ async def hangup(request: web.Request) -> web.Response:
 @routes.post("/api/calls/{call_id}/transfer")
 async def transfer(request: web.Request) -> web.Response:
     data = await body(request)
-    await ws(request).transfer(user_of(request), request.match_info["call_id"],
-                               text_field(data, "target", required=True) or "", text_field(data, "kind") or "blind")
+    await ws(request).transfer(
+        user_of(request),
+        request.match_info["call_id"],
+        text_field(data, "target", required=True) or "",
+        text_field(data, "kind") or "blind",
+    )
     return web.json_response({"ok": True})
 
 
 @routes.post("/api/originate")
 async def originate(request: web.Request) -> web.Response:
     data = await body(request)
-    call_id = await ws(request).originate(user_of(request), text_field(data, "number", required=True) or "",
-                                          int_field(data, "customer_id"))
+    call_id = await ws(request).originate(
+        user_of(request), text_field(data, "number", required=True) or "", int_field(data, "customer_id")
+    )
     return web.json_response({"call_id": call_id})
 
 
@@ -183,9 +194,19 @@ async def call_back(request: web.Request) -> web.Response:
 @routes.get("/api/customers/search")
 async def search(request: web.Request) -> web.Response:
     hits = await customers.search_customers(request.app[keys.DB], request.query.get("q", "")[:200])
-    return web.json_response([
-        {"customer_id": h.customer_id, "full_name": h.full_name, "kind": h.kind, "account_number": h.account_number,
-         "address": h.address, "debt_kop": h.debt_kop} for h in hits])
+    return web.json_response(
+        [
+            {
+                "customer_id": h.customer_id,
+                "full_name": h.full_name,
+                "kind": h.kind,
+                "account_number": h.account_number,
+                "address": h.address,
+                "debt_kop": h.debt_kop,
+            }
+            for h in hits
+        ]
+    )
 
 
 @routes.post("/api/customers")
@@ -198,9 +219,13 @@ async def create_customer(request: web.Request) -> web.Response:
     if not isinstance(phones, list):
         raise bad_request("phones must be a list")
     customer_id = await customers.create_customer(
-        request.app[keys.DB], full_name=text_field(data, "full_name", required=True, limit=300) or "", kind=kind,
-        phones=[str(p) for p in phones if str(p).strip()], email=text_field(data, "email", limit=200),
-        account_number=text_field(data, "account_number", limit=32), address=text_field(data, "address") or "",
+        request.app[keys.DB],
+        full_name=text_field(data, "full_name", required=True, limit=300) or "",
+        kind=kind,
+        phones=[str(p) for p in phones if str(p).strip()],
+        email=text_field(data, "email", limit=200),
+        account_number=text_field(data, "account_number", limit=32),
+        address=text_field(data, "address") or "",
         user_id=user_of(request).id,
     )
     return web.json_response({"id": customer_id}, status=201)
@@ -209,8 +234,12 @@ async def create_customer(request: web.Request) -> web.Response:
 @routes.post("/api/customers/{customer_id}/phones")
 async def link_phone(request: web.Request) -> web.Response:
     data = await body(request)
-    e164 = await customers.link_phone(request.app[keys.DB], _id(request, "customer_id"),
-                                      text_field(data, "phone", required=True) or "", user_id=user_of(request).id)
+    e164 = await customers.link_phone(
+        request.app[keys.DB],
+        _id(request, "customer_id"),
+        text_field(data, "phone", required=True) or "",
+        user_id=user_of(request).id,
+    )
     return web.json_response({"e164": e164})
 
 
@@ -229,9 +258,12 @@ async def edit_contacts(request: web.Request) -> web.Response:
     if phones is not None and not isinstance(phones, list):
         raise bad_request("phones must be a list")
     record = await customers.update_contacts(
-        request.app[keys.DB], _id(request, "customer_id"), full_name=text_field(data, "full_name", limit=300),
+        request.app[keys.DB],
+        _id(request, "customer_id"),
+        full_name=text_field(data, "full_name", limit=300),
         email=data.get("email") if isinstance(data.get("email"), str) else None,
-        phones=[str(p) for p in phones] if phones is not None else None, user_id=user_of(request).id,
+        phones=[str(p) for p in phones] if phones is not None else None,
+        user_id=user_of(request).id,
     )
     return web.json_response(record.to_json())
 
@@ -266,10 +298,16 @@ async def file_application(request: web.Request) -> web.Response:
     decision = rules.route_application(app_type, region)
     now = request.app[keys.CLOCK]()
     record = await applications.file_application(
-        db, type=app_type, text=text_field(data, "text", required=True, limit=10_000) or "", channel="phone",
-        customer_id=customer_id, account_id=account_id, department_queue=decision.queue,
+        db,
+        type=app_type,
+        text=text_field(data, "text", required=True, limit=10_000) or "",
+        channel="phone",
+        customer_id=customer_id,
+        account_id=account_id,
+        department_queue=decision.queue,
         due_at=now + timedelta(hours=rules.application_types[app_type].sla_hours),
-        interaction_id=int_field(data, "card_id"), user_id=user_of(request).id,
+        interaction_id=int_field(data, "card_id"),
+        user_id=user_of(request).id,
     )
     return web.json_response({**record.to_json(), "routing_reason": decision.reason}, status=201)
 
@@ -288,9 +326,15 @@ async def create_task(request: web.Request) -> web.Response:
         due_at = due_at.replace(tzinfo=request.app[keys.RULES].timezone)
     user = user_of(request)
     task_id = await applications.create_task(
-        request.app[keys.DB], kind=kind, due_at=due_at, customer_id=int_field(data, "customer_id"),
-        phone=text_field(data, "phone", limit=32), interaction_id=int_field(data, "card_id"),
-        notes=text_field(data, "notes") or "", assigned_to=user.id, user_id=user.id,
+        request.app[keys.DB],
+        kind=kind,
+        due_at=due_at,
+        customer_id=int_field(data, "customer_id"),
+        phone=text_field(data, "phone", limit=32),
+        interaction_id=int_field(data, "card_id"),
+        notes=text_field(data, "notes") or "",
+        assigned_to=user.id,
+        user_id=user.id,
     )
     return web.json_response({"id": task_id}, status=201)
 
@@ -323,7 +367,9 @@ async def sim_call(request: web.Request) -> web.Response:
 def _simulator(request: web.Request) -> Any:
     simulator = request.app[keys.TELEPHONY].simulator
     if simulator is None:
-        raise web.HTTPNotFound(text='{"error": "only with the built-in PBX simulator"}', content_type="application/json")
+        raise web.HTTPNotFound(
+            text='{"error": "only with the built-in PBX simulator"}', content_type="application/json"
+        )
     return simulator
 
 

@@ -31,8 +31,9 @@ async def topics(request: web.Request) -> web.Response:
 async def script(request: web.Request) -> web.Response:
     user = user_of(request)
     customer = request.query.get("customer", "")[:200]
-    rendered = script_for(request.match_info["topic"]).render(operator=user.full_name or user.username,
-                                                              **({"customer": customer} if customer else {}))
+    rendered = script_for(request.match_info["topic"]).render(
+        operator=user.full_name or user.username, **({"customer": customer} if customer else {})
+    )
     return web.json_response(rendered.to_json())
 
 
@@ -41,8 +42,11 @@ async def kb_search(request: web.Request) -> web.Response:
     query = request.query.get("q", "")[:200]
     topic = request.query.get("topic") or None
     db = request.app[keys.DB]
-    found = await knowledge.search_articles(db, query, topic=topic) if query.strip() else \
-        await knowledge.list_articles(db, topic=topic, limit=50)
+    found = (
+        await knowledge.search_articles(db, query, topic=topic)
+        if query.strip()
+        else await knowledge.list_articles(db, topic=topic, limit=50)
+    )
     return web.json_response([a.to_json() for a in found])
 
 
@@ -56,16 +60,22 @@ def _article_fields(data: dict[str, object]) -> dict[str, object]:
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise bad_request("tags must be a list")
-    return {"title": text_field(data, "title", required=True, limit=300) or "",
-            "body": text_field(data, "body", required=True, limit=50_000) or "",
-            "topic": text_field(data, "topic", limit=64), "tags": [str(t) for t in tags]}
+    return {
+        "title": text_field(data, "title", required=True, limit=300) or "",
+        "body": text_field(data, "body", required=True, limit=50_000) or "",
+        "topic": text_field(data, "topic", limit=64),
+        "tags": [str(t) for t in tags],
+    }
 
 
 @routes.post("/api/kb")
 async def kb_create(request: web.Request) -> web.Response:
     user = require_role(request, *EDITORS)
-    article = await knowledge.create_article(request.app[keys.DB], **_article_fields(await body(request)),  # type: ignore[arg-type]
-                                             user_id=user.id)
+    article = await knowledge.create_article(
+        request.app[keys.DB],
+        **_article_fields(await body(request)),  # type: ignore[arg-type]
+        user_id=user.id,
+    )
     return web.json_response(article.to_json(), status=201)
 
 
@@ -78,9 +88,13 @@ async def kb_update(request: web.Request) -> web.Response:
         expected_at = datetime.fromisoformat(expected) if expected else None
     except ValueError:
         raise bad_request("updated_at must be the time the article was loaded") from None
-    article = await knowledge.update_article(request.app[keys.DB], int(request.match_info["article_id"]),
-                                             **_article_fields(data), user_id=user.id,  # type: ignore[arg-type]
-                                             expected_updated_at=expected_at)
+    article = await knowledge.update_article(
+        request.app[keys.DB],
+        int(request.match_info["article_id"]),
+        **_article_fields(data),
+        user_id=user.id,  # type: ignore[arg-type]
+        expected_updated_at=expected_at,
+    )
     return web.json_response(article.to_json())
 
 
@@ -116,8 +130,12 @@ async def offer_response(request: web.Request) -> web.Response:
     if customer_id is None:
         raise bad_request("customer_id is required")
     record = await offer_store.record_offer_response(
-        request.app[keys.DB], customer_id, code, text_field(data, "response", required=True, limit=16) or "",
-        interaction_id=int_field(data, "card_id"), user_id=user_of(request).id,
+        request.app[keys.DB],
+        customer_id,
+        code,
+        text_field(data, "response", required=True, limit=16) or "",
+        interaction_id=int_field(data, "card_id"),
+        user_id=user_of(request).id,
         notes=text_field(data, "notes", limit=2000) or "",
     )
     return web.json_response(record.to_json(), status=201)
@@ -127,8 +145,12 @@ async def offer_response(request: web.Request) -> web.Response:
 async def timeline(request: web.Request) -> web.Response:
     before = request.query.get("before") or None
     try:
-        items = await history.customer_timeline(request.app[keys.DB], int(request.match_info["customer_id"]),
-                                                limit=min(int(request.query.get("limit", "100")), 500), before=before)
+        items = await history.customer_timeline(
+            request.app[keys.DB],
+            int(request.match_info["customer_id"]),
+            limit=min(int(request.query.get("limit", "100")), 500),
+            before=before,
+        )
     except ValueError as exc:
         raise bad_request(str(exc)) from None
     return web.json_response([i.to_json() for i in items])

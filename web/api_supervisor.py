@@ -21,8 +21,11 @@ def _period(request: web.Request) -> tuple[datetime, datetime]:
     tz = request.app[keys.RULES].timezone
     now = request.app[keys.CLOCK]().astimezone(tz)
     try:
-        start = datetime.fromisoformat(request.query["from"]) if "from" in request.query else \
-            datetime.combine(now.date(), time(0), tzinfo=tz)
+        start = (
+            datetime.fromisoformat(request.query["from"])
+            if "from" in request.query
+            else datetime.combine(now.date(), time(0), tzinfo=tz)
+        )
         end = datetime.fromisoformat(request.query["to"]) if "to" in request.query else now + timedelta(seconds=1)
     except ValueError:
         raise bad_request("from and to are dates or date-times (ISO 8601)") from None
@@ -49,17 +52,31 @@ async def live(request: web.Request) -> web.Response:
     agents = []
     for interface, presence in sorted(workstation.presence.items()):
         user = directory.by_interface(interface)
-        agents.append({"interface": interface, "user": user.username if user else None,
-                       "name": user.full_name if user else None, **presence.to_json()})
+        agents.append(
+            {
+                "interface": interface,
+                "user": user.username if user else None,
+                "name": user.full_name if user else None,
+                **presence.to_json(),
+            }
+        )
     load = request.app[keys.QUEUE_LOAD]
-    return web.json_response({
-        "calls": [c.to_json() for c in workstation.calls.active.values()],
-        "agents": agents,
-        "queues": [{"name": name, "title": title, "waiting": load[name].waiting if name in load else None,
-                    "available": load[name].available_agents if name in load else None}
-                   for name, title in request.app[keys.RULES].queues.items()],
-        "pbx": {"health": workstation.pbx_health},
-    })
+    return web.json_response(
+        {
+            "calls": [c.to_json() for c in workstation.calls.active.values()],
+            "agents": agents,
+            "queues": [
+                {
+                    "name": name,
+                    "title": title,
+                    "waiting": load[name].waiting if name in load else None,
+                    "available": load[name].available_agents if name in load else None,
+                }
+                for name, title in request.app[keys.RULES].queues.items()
+            ],
+            "pbx": {"health": workstation.pbx_health},
+        }
+    )
 
 
 @routes.get("/api/supervisor/metrics")
@@ -67,5 +84,10 @@ async def metrics(request: web.Request) -> web.Response:
     """How fast pops reach operators (server side: ringing frame read → pop sent), and the PBX link."""
     require_role(request, *SUPERVISORS)
     workstation = request.app[keys.WORKSTATION]
-    return web.json_response({"pop_latency": workstation.pop_latency.to_json(), "pbx": workstation.pbx_health,
-                              "active_calls": len(workstation.calls.active)})
+    return web.json_response(
+        {
+            "pop_latency": workstation.pop_latency.to_json(),
+            "pbx": workstation.pbx_health,
+            "active_calls": len(workstation.calls.active),
+        }
+    )

@@ -84,8 +84,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             sent = str((await request.post()).get("csrf_token", ""))
         if not hmac.compare_digest(sent, info.csrf_token):
-            raise web.HTTPForbidden(text='{"error": "missing or wrong CSRF token; reload the page"}',
-                                    content_type="application/json")
+            raise web.HTTPForbidden(
+                text='{"error": "missing or wrong CSRF token; reload the page"}', content_type="application/json"
+            )
     return await handler(request)
 
 
@@ -124,8 +125,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     throttle_keys = (f"user:{username.lower()}", f"ip:{_client_ip(request)}")
     wait = throttle.retry_after(throttle_keys, now)
     if wait:
-        response = _login_page(request, error=t("login.error.throttled").format(seconds=wait), status=429,
-                               next_url=next_url)
+        response = _login_page(
+            request, error=t("login.error.throttled").format(seconds=wait), status=429, next_url=next_url
+        )
         response.headers["Retry-After"] = str(wait)
         return response
     found = await users.credentials(app[keys.DB], username) if username else None
@@ -134,8 +136,14 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(request, error=t("login.error.wrong"), status=401, next_url=next_url)
     throttle.succeeded(throttle_keys)
     user, _hash = found
-    token = await sessions.open_session(app[keys.DB], user.id, now=now, lifetime=SESSION_LIFETIME,
-                                        ip=_client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+    token = await sessions.open_session(
+        app[keys.DB],
+        user.id,
+        now=now,
+        lifetime=SESSION_LIFETIME,
+        ip=_client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
     response = web.HTTPFound(next_url)
     response.set_cookie(COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_kwargs(request))  # type: ignore[arg-type]
     response.del_cookie(PRELOGIN_COOKIE, path="/")

@@ -20,7 +20,9 @@ log = logging.getLogger("ccdesk")
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", help="database URL (env CCDESK_DATABASE_URL; default sqlite:///var/ccdesk.db)")
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL (env CCDESK_DATABASE_URL; default sqlite:///var/ccdesk.db)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,12 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP port (env CCDESK_PORT; default 8080)")
     serve.add_argument("--pbx", help="'sim' (built-in simulator) or ami://USER:SECRET@HOST:PORT (env CCDESK_PBX)")
     serve.add_argument("--agi-port", type=int, help="FastAGI port for the IVR (env CCDESK_AGI_PORT; default 4573)")
-    serve.add_argument("--redis", dest="redis_url", help="Redis URL for the event bus and Socket.IO (env CCDESK_REDIS_URL)")
+    serve.add_argument(
+        "--redis", dest="redis_url", help="Redis URL for the event bus and Socket.IO (env CCDESK_REDIS_URL)"
+    )
     serve.add_argument("--calls-per-minute", type=float, help="simulator traffic (env CCDESK_SIM_CALLS_PER_MINUTE)")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    for name, text in (("upgrade", "migrate the schema to the current version"), ("current", "show the schema version")):
+    for name, text in (
+        ("upgrade", "migrate the schema to the current version"),
+        ("current", "show the schema version"),
+    ):
         p = db_sub.add_parser(name, help=text)
         _add_db(p)
 
@@ -54,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(imp)
     imp.add_argument("kind", choices=("customers", "debts"))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--errors", type=Path, metavar="REPORT", help="where to write rejected rows (default FILE.errors.csv)")
+    imp.add_argument(
+        "--errors", type=Path, metavar="REPORT", help="where to write rejected rows (default FILE.errors.csv)"
+    )
     imp.add_argument("--columns", action="append", metavar="HEADER=FIELD", help="map a header to a field; repeatable")
 
     user = sub.add_parser("user", help="manage users")
@@ -81,9 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     settings = Settings.from_env(environ)
     return settings.override(
-        database_url=getattr(args, "db", None), host=getattr(args, "host", None), port=getattr(args, "port", None),
-        pbx=getattr(args, "pbx", None), agi_port=getattr(args, "agi_port", None),
-        redis_url=getattr(args, "redis_url", None), sim_calls_per_minute=getattr(args, "calls_per_minute", None),
+        database_url=getattr(args, "db", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        pbx=getattr(args, "pbx", None),
+        agi_port=getattr(args, "agi_port", None),
+        redis_url=getattr(args, "redis_url", None),
+        sim_calls_per_minute=getattr(args, "calls_per_minute", None),
     )
 
 
@@ -100,7 +113,9 @@ async def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.db_command == "upgrade":
         await upgrade(settings.database_url)
-        print(f"database {mask_url(settings.database_url)} is at schema {await current_revision(settings.database_url)}")
+        print(
+            f"database {mask_url(settings.database_url)} is at schema {await current_revision(settings.database_url)}"
+        )
     else:
         current = await current_revision(settings.database_url)
         print(f"current {current or '(empty)'}; head {head_revision()}")
@@ -118,12 +133,15 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         if args.if_empty and not await is_empty(db):
             print("database already has customers: no demo data generated")
         else:
-            spec = DemoSpec(customers=args.customers, seed=args.seed,
-                            interactions_per_customer=args.interactions_per_customer)
+            spec = DemoSpec(
+                customers=args.customers, seed=args.seed, interactions_per_customer=args.interactions_per_customer
+            )
             summary = await generate(db, spec, progress=lambda n: print(f"  {n} customers…", flush=True))
-            print(f"generated {summary.customers} customers, {summary.accounts} accounts, {summary.payments} payments, "
-                  f"{summary.readings} meter readings, {summary.interactions} call cards, "
-                  f"{summary.applications} applications")
+            print(
+                f"generated {summary.customers} customers, {summary.accounts} accounts, {summary.payments} payments, "
+                f"{summary.readings} meter readings, {summary.interactions} call cards, "
+                f"{summary.applications} applications"
+            )
         if logins.exists():
             print(f"demo logins (also in {logins}):")
             print(logins.read_text(encoding="utf-8"), end="")
@@ -169,8 +187,15 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
 
     async def run(db: Database) -> int:
-        user_id = await create_user(db, username=args.name, role=args.role, password_hash=password_hash,
-                                    full_name=args.full_name, extension=args.extension, queues=queues)
+        user_id = await create_user(
+            db,
+            username=args.name,
+            role=args.role,
+            password_hash=password_hash,
+            full_name=args.full_name,
+            extension=args.extension,
+            queues=queues,
+        )
         print(f"user {args.name} ({args.role}) created with id {user_id}")
         return 0
 
@@ -191,15 +216,22 @@ async def cmd_pbx_sim(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "db": cmd_db, "demo-data": cmd_demo, "import": cmd_import, "user": cmd_user,
-            "pbx-sim": cmd_pbx_sim}
+COMMANDS = {
+    "serve": cmd_serve,
+    "db": cmd_db,
+    "demo-data": cmd_demo,
+    "import": cmd_import,
+    "user": cmd_user,
+    "pbx-sim": cmd_pbx_sim,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         settings = _settings(args, dict(os.environ))

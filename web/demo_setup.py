@@ -30,8 +30,13 @@ async def create_demo_users(db: Database, logins_file: Path) -> list[tuple[str, 
             continue
         password = secrets.token_urlsafe(9)
         await users.create_user(
-            db, username=username, role=role, password_hash=await hash_password_async(password),
-            full_name=full_name, extension=extension, queues=list(queues),
+            db,
+            username=username,
+            role=role,
+            password_hash=await hash_password_async(password),
+            full_name=full_name,
+            extension=extension,
+            queues=list(queues),
         )
         created.append((username, role, password))
     if created:
@@ -39,7 +44,7 @@ async def create_demo_users(db: Database, logins_file: Path) -> list[tuple[str, 
         with logins_file.open("a", encoding="utf-8") as fh:
             for username, role, password in created:
                 fh.write(f"{username:<12} {role:<11} {password}\n")
-        logins_file.chmod(0o600)
+        logins_file.chmod(0o600)  # noqa: ASYNC240 (first start only)
     return created
 
 

@@ -16,13 +16,15 @@ log = logging.getLogger(__name__)
 
 
 def _json_error(status: int, message: str) -> web.Response:
-    return web.Response(status=status, text=json.dumps({"error": message}, ensure_ascii=False),
-                        content_type="application/json")
+    return web.Response(
+        status=status, text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json"
+    )
 
 
 @web.middleware
-async def error_middleware(request: web.Request,
-                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def error_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     try:
         return await handler(request)
     except web.HTTPException:

@@ -20,8 +20,14 @@ VENDOR = {
 
 def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
     info = session_of(request)
-    return {"user": info.user, "csrf_token": info.csrf_token, "lang": "ru", "t": request.app[keys.TRANSLATE],
-            "sim": request.app[keys.TELEPHONY].simulator is not None, **extra}
+    return {
+        "user": info.user,
+        "csrf_token": info.csrf_token,
+        "lang": "ru",
+        "t": request.app[keys.TRANSLATE],
+        "sim": request.app[keys.TELEPHONY].simulator is not None,
+        **extra,
+    }
 
 
 @routes.get("/")
@@ -32,7 +38,8 @@ async def workstation_page(request: web.Request) -> web.Response:
 @routes.get("/customers/{customer_id:\\d+}")
 async def customer_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template(
-        "customer.html", request, page_context(request, customer_id=int(request.match_info["customer_id"])))
+        "customer.html", request, page_context(request, customer_id=int(request.match_info["customer_id"]))
+    )
 
 
 def vendor_route(node_modules: Path) -> web.RouteDef:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import gc
+import logging
 import signal
 import sys
 
@@ -38,8 +38,12 @@ async def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
-    log.info("workstation on http://%s:%s (PBX: %s)", settings.host, settings.port,
-             "built-in simulator" if settings.pbx == "sim" else repr(settings.ami))
+    log.info(
+        "workstation on http://%s:%s (PBX: %s)",
+        settings.host,
+        settings.port,
+        "built-in simulator" if settings.pbx == "sim" else repr(settings.ami),
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

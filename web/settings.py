@@ -37,7 +37,9 @@ def parse_pbx(value: str) -> AmiTarget | None:
     if parts.scheme != "ami" or not parts.hostname or not parts.username:
         raise ConfigError(f"PBX must be 'sim' or ami://USER:SECRET@HOST:PORT, got {mask_url(value)!r}")
     return AmiTarget(
-        host=parts.hostname, port=parts.port or 5038, username=unquote(parts.username),
+        host=parts.hostname,
+        port=parts.port or 5038,
+        username=unquote(parts.username),
         secret=unquote(parts.password or ""),
     )
 

@@ -30,8 +30,9 @@ class TextPacket(socketio.packet.Packet):
 
 def create_sio(settings: Settings) -> socketio.AsyncServer:
     manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
-    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False,
-                               serializer=TextPacket)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False, serializer=TextPacket
+    )
     sio.register_namespace(OperatorNamespace("/operator"))
     sio.register_namespace(SupervisorNamespace("/supervisor"))
     return sio

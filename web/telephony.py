@@ -44,15 +44,22 @@ def sim_config(settings: Settings, rules: RuleSet, agi_port: int) -> SimConfig:
     """Every routing queue exists in the simulator, with a simulated operator or two keeping it moving."""
     queues = []
     for i, name in enumerate(rules.queues):
-        bots = tuple(MemberConfig(interface=f"PJSIP/{2001 + 10 * i + j}", name=f"{BOT_NAMES[(2 * i + j) % 12]} (бот)")
-                     for j in range(settings.sim_bots))
+        bots = tuple(
+            MemberConfig(interface=f"PJSIP/{2001 + 10 * i + j}", name=f"{BOT_NAMES[(2 * i + j) % 12]} (бот)")
+            for j in range(settings.sim_bots)
+        )
         queues.append(QueueConfig(name=name, members=bots, timeout=300.0))
     return SimConfig(
-        host="127.0.0.1", port=settings.sim_ami_port, username="ccdesk", secret=secrets.token_urlsafe(12),
-        queues=tuple(queues), calls_per_minute=settings.sim_calls_per_minute,
-        operator_answer_delay=settings.sim_answer_delay, agi_address=f"{settings.agi_host}:{agi_port}",
-        ivr_share=0.5, did_queues=(("88005550100", "support"), ("88005550101", "billing"),
-                                   ("88005550102", "vip")),
+        host="127.0.0.1",
+        port=settings.sim_ami_port,
+        username="ccdesk",
+        secret=secrets.token_urlsafe(12),
+        queues=tuple(queues),
+        calls_per_minute=settings.sim_calls_per_minute,
+        operator_answer_delay=settings.sim_answer_delay,
+        agi_address=f"{settings.agi_host}:{agi_port}",
+        ivr_share=0.5,
+        did_queues=(("88005550100", "support"), ("88005550101", "billing"), ("88005550102", "vip")),
     )
 
 
@@ -86,15 +93,23 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     db = app[keys.DB]
     rules = app[keys.RULES]
     menu = load_menu(settings.ivr_menu) if settings.ivr_menu else default_menu()
-    workstation = Workstation(db=db, directory=Directory(db), notifier=app[keys.NOTIFIER], execute=_deferred(app),
-                              clock=app[keys.CLOCK])
+    workstation = Workstation(
+        db=db, directory=Directory(db), notifier=app[keys.NOTIFIER], execute=_deferred(app), clock=app[keys.CLOCK]
+    )
     app[keys.WORKSTATION] = workstation
 
     def queue_load() -> dict[str, QueueLoad]:
         return app[keys.QUEUE_LOAD]
 
-    ivr = IvrServer(menu=menu, backend=StoreBackend(db), rules=rules, host=settings.agi_host,
-                    port=settings.agi_port, clock=app[keys.CLOCK], queue_load=queue_load)
+    ivr = IvrServer(
+        menu=menu,
+        backend=StoreBackend(db),
+        rules=rules,
+        host=settings.agi_host,
+        port=settings.agi_port,
+        clock=app[keys.CLOCK],
+        queue_load=queue_load,
+    )
     await ivr.start()
     simulator = None
     target = settings.ami
@@ -102,11 +117,18 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
         if target is None:
             rng = random.Random()
             numbers, accounts = await sample_callers(db)
-            simulator = PbxSimulator(sim_config(settings, rules, ivr.port), caller_numbers=caller_source(numbers, rng),
-                                     ivr_digits=ivr_keys(accounts, rng))
+            simulator = PbxSimulator(
+                sim_config(settings, rules, ivr.port),
+                caller_numbers=caller_source(numbers, rng),
+                ivr_digits=ivr_keys(accounts, rng),
+            )
             await simulator.start()
-            ami = AmiConfig(host="127.0.0.1", port=simulator.port, username=simulator.config.username,
-                            secret=simulator.config.secret)
+            ami = AmiConfig(
+                host="127.0.0.1",
+                port=simulator.port,
+                username=simulator.config.username,
+                secret=simulator.config.secret,
+            )
         else:
             ami = AmiConfig(host=target.host, port=target.port, username=target.username, secret=target.secret)
         client = AmiClient(ami, clock=app[keys.CLOCK])

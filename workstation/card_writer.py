@@ -78,19 +78,28 @@ class CardWriter:
                 log.exception("could not store call card change %s", change)
 
     async def _store(self, changes: list[CardChange]) -> None:
-        agents = {c.agent_interface: await self.directory.lookup_interface(c.agent_interface)
-                  for c in changes if c.agent_interface}
+        agents = {
+            c.agent_interface: await self.directory.lookup_interface(c.agent_interface)
+            for c in changes
+            if c.agent_interface
+        }
         updates = []
         for change in changes:
             fields = dict(change.fields)
             opened = None
             if change.open:
-                opened = {k: fields.pop(k) for k in ("direction", "caller_number", "called_number", "offered_at")
-                          if k in fields}
+                opened = {
+                    k: fields.pop(k)
+                    for k in ("direction", "caller_number", "called_number", "offered_at")
+                    if k in fields
+                }
                 opened.setdefault("offered_at", self.clock())
             user = agents.get(change.agent_interface) if change.agent_interface else None
             if user is not None:
                 fields["agent_id"] = user.id
-            updates.append(interactions.CallCardUpdate(call_id=change.call_id, open=opened, fields=fields,
-                                                       identify_caller=change.look_up_caller))
+            updates.append(
+                interactions.CallCardUpdate(
+                    call_id=change.call_id, open=opened, fields=fields, identify_caller=change.look_up_caller
+                )
+            )
         await interactions.apply_call_card_updates(self.db, updates)

@@ -31,20 +31,34 @@ def card_change(event: object, call: LiveCall | None) -> CardChange | None:
     match event:
         case ev.CallOffered():
             return CardChange(
-                call_id=event.call_id, open=True, look_up_caller=True,
-                fields={"direction": str(event.direction), "caller_number": caller_e164(event.caller_number),
-                        "called_number": event.dialed_number, "offered_at": event.at, "state": "offered"},
+                call_id=event.call_id,
+                open=True,
+                look_up_caller=True,
+                fields={
+                    "direction": str(event.direction),
+                    "caller_number": caller_e164(event.caller_number),
+                    "called_number": event.dialed_number,
+                    "offered_at": event.at,
+                    "state": "offered",
+                },
             )
         case ev.IvrStarted():
             return CardChange(call_id=event.call_id, fields={"state": "ivr"})
         case ev.CallQueued():
             return CardChange(call_id=event.call_id, fields={"state": "queued", "queue": event.queue})
         case ev.AgentRinging():
-            return CardChange(call_id=event.call_id, agent_interface=event.agent,
-                              fields={"state": "ringing", "queue": event.queue, "agent_interface": event.agent})
+            return CardChange(
+                call_id=event.call_id,
+                agent_interface=event.agent,
+                fields={"state": "ringing", "queue": event.queue, "agent_interface": event.agent},
+            )
         case ev.CallAnswered():
-            fields: dict[str, Any] = {"state": "talking", "answered_at": event.at,
-                                      "wait_seconds": round(event.wait_seconds), "agent_interface": event.agent}
+            fields: dict[str, Any] = {
+                "state": "talking",
+                "answered_at": event.at,
+                "wait_seconds": round(event.wait_seconds),
+                "agent_interface": event.agent,
+            }
             if event.queue:
                 fields["queue"] = event.queue
             return CardChange(call_id=event.call_id, agent_interface=event.agent, fields=fields)
@@ -53,24 +67,38 @@ def card_change(event: object, call: LiveCall | None) -> CardChange | None:
             return CardChange(call_id=event.call_id, fields={"transferred_to": target})
         case ev.CallAbandoned():
             # Inbound callers who gave up wait in the call-back list until someone calls them.
-            return CardChange(call_id=event.call_id, fields={
-                "outcome": "abandoned", "wait_seconds": round(event.wait_seconds), "queue": event.queue,
-                "callback_status": "pending" if call is None or call.direction == "inbound" else None,
-            })
+            return CardChange(
+                call_id=event.call_id,
+                fields={
+                    "outcome": "abandoned",
+                    "wait_seconds": round(event.wait_seconds),
+                    "queue": event.queue,
+                    "callback_status": "pending" if call is None or call.direction == "inbound" else None,
+                },
+            )
         case ev.CallEnded():
             return CardChange(call_id=event.call_id, fields=_ended_fields(event, call))
         case ev.OriginateResult() if event.outcome != ev.OriginateOutcome.ANSWERED:
             call_id = event.channel_id or event.call_id
-            return CardChange(call_id=call_id, open=True, fields={
-                "direction": "outbound", "state": "ended", "ended_at": event.at, "offered_at": event.at,
-                "outcome": _ORIGINATE_OUTCOMES.get(event.outcome, "failed"),
-            })
+            return CardChange(
+                call_id=call_id,
+                open=True,
+                fields={
+                    "direction": "outbound",
+                    "state": "ended",
+                    "ended_at": event.at,
+                    "offered_at": event.at,
+                    "outcome": _ORIGINATE_OUTCOMES.get(event.outcome, "failed"),
+                },
+            )
     return None
 
 
 _ORIGINATE_OUTCOMES = {
-    ev.OriginateOutcome.BUSY: "busy", ev.OriginateOutcome.NO_ANSWER: "no_answer",
-    ev.OriginateOutcome.CONGESTION: "failed", ev.OriginateOutcome.FAILED: "failed",
+    ev.OriginateOutcome.BUSY: "busy",
+    ev.OriginateOutcome.NO_ANSWER: "no_answer",
+    ev.OriginateOutcome.CONGESTION: "failed",
+    ev.OriginateOutcome.FAILED: "failed",
     ev.OriginateOutcome.UNKNOWN: "failed",
 }
 

@@ -10,7 +10,6 @@ from crm_store.records import UserRecord
 
 from .presence import interface_for
 
-
 MISS_REFRESH_S = 30.0  # phones of nobody we know (the simulator's bots, a desk phone) ring all day
 
 

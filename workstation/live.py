@@ -55,8 +55,12 @@ class LiveCalls:
         """Fold one event in; returns the call as it is now (None when the event is not about a call)."""
         if isinstance(event, ev.CallOffered):
             call = self.active.get(event.call_id) or LiveCall(
-                call_id=event.call_id, direction=str(event.direction), state="offered",
-                caller_number=event.caller_number, dialed_number=event.dialed_number, offered_at=event.at,
+                call_id=event.call_id,
+                direction=str(event.direction),
+                state="offered",
+                caller_number=event.caller_number,
+                dialed_number=event.dialed_number,
+                offered_at=event.at,
                 correlation_id=event.correlation_id,
             )
             return self._put(call)
@@ -73,9 +77,14 @@ class LiveCalls:
             case ev.AgentRingNoAnswer(agent=agent) if call.agent == agent and call.state == "ringing":
                 call = replace(call, state="queued", agent=None, agent_channel=None)
             case ev.CallAnswered(agent=agent, agent_channel=channel, queue=queue):
-                call = replace(call, state="talking", agent=agent or call.agent,
-                               agent_channel=channel or call.agent_channel, queue=queue or call.queue,
-                               answered_at=call.answered_at or event.at)
+                call = replace(
+                    call,
+                    state="talking",
+                    agent=agent or call.agent,
+                    agent_channel=channel or call.agent_channel,
+                    queue=queue or call.queue,
+                    answered_at=call.answered_at or event.at,
+                )
             case ev.CallTransferred(kind=kind, to_agent=to_agent) if kind == ev.TransferKind.ATTENDED and to_agent:
                 call = replace(call, agent=to_agent, agent_channel=None)
             case ev.CallTransferred():

@@ -27,5 +27,10 @@ class LatencyWindow:
         return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
     def to_json(self) -> dict[str, float | int | None]:
-        return {"count": self.count, "window": len(self._samples), "p50_ms": self.percentile(50),
-                "p99_ms": self.percentile(99), "max_ms": max(self._samples, default=None)}
+        return {
+            "count": self.count,
+            "window": len(self._samples),
+            "p50_ms": self.percentile(50),
+            "p99_ms": self.percentile(99),
+            "max_ms": max(self._samples, default=None),
+        }

@@ -23,6 +23,7 @@ An offer the customer accepted is never shown again; one they declined is hidden
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 import string
@@ -73,14 +74,31 @@ class CustomerFacts:
 
 INT, MONEY, BOOL, STR, SET = "int", "money", "bool", "str", "set"
 FIELD_KINDS: dict[str, str] = {
-    "segment": STR, "vip": BOOL, "paper_bill": BOOL, "has_email": BOOL, "debt": MONEY, "debt_days": INT,
-    "accounts": INT, "disconnected": BOOL, "late_payments": INT, "days_since_payment": INT, "readings": INT,
-    "reading_gap_days": INT, "open_applications": SET, "tariffs": SET, "regions": SET,
+    "segment": STR,
+    "vip": BOOL,
+    "paper_bill": BOOL,
+    "has_email": BOOL,
+    "debt": MONEY,
+    "debt_days": INT,
+    "accounts": INT,
+    "disconnected": BOOL,
+    "late_payments": INT,
+    "days_since_payment": INT,
+    "readings": INT,
+    "reading_gap_days": INT,
+    "open_applications": SET,
+    "tariffs": SET,
+    "regions": SET,
 }
 assert set(FIELD_KINDS) == {f.name for f in fields(CustomerFacts)}
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
 }
 OPERATORS: dict[str, dict[str, Callable[[Any, Any], bool]]] = {
     INT: _COMPARE,
@@ -118,8 +136,8 @@ def customer_facts(pop: CustomerPop, now: datetime, settings: Settings) -> Custo
     for r in readings:
         by_meter.setdefault((r.account_id, r.meter), []).append(_local_date(r.taken_at, settings.timezone))
     for days in by_meter.values():
-        days = sorted(days) + [today]
-        gaps.extend((b - a).days for a, b in zip(days, days[1:], strict=False))
+        days = [*sorted(days), today]
+        gaps.extend((b - a).days for a, b in itertools.pairwise(days))
     return CustomerFacts(
         segment=pop.customer.kind,
         vip=pop.customer.vip,
@@ -132,7 +150,9 @@ def customer_facts(pop: CustomerPop, now: datetime, settings: Settings) -> Custo
         late_payments=sum(
             1 for p in recent_payments if p.paid_at.astimezone(settings.timezone).day > settings.payment_due_day
         ),
-        days_since_payment=min(((today - _local_date(p.paid_at, settings.timezone)).days for p in payments), default=None),
+        days_since_payment=min(
+            ((today - _local_date(p.paid_at, settings.timezone)).days for p in payments), default=None
+        ),
         readings=sum(1 for r in readings if r.taken_at >= since),
         reading_gap_days=max(gaps, default=None),
         open_applications=frozenset(a.type for a in pop.open_applications),
@@ -251,10 +271,14 @@ class OfferBook:
         for rule in self.rules:
             if rule.code in hidden or not rule.matches(facts):
                 continue
-            offers.append(Offer(
-                code=rule.code, title=_render(rule.title, facts), pitch=_render(rule.pitch, facts),
-                reason=_render(rule.reason, facts),
-            ))
+            offers.append(
+                Offer(
+                    code=rule.code,
+                    title=_render(rule.title, facts),
+                    pitch=_render(rule.pitch, facts),
+                    reason=_render(rule.reason, facts),
+                )
+            )
             if len(offers) == self.settings.max_offers:
                 break
         return tuple(offers)
@@ -318,7 +342,11 @@ class _Parser:
             raise fail(f"{where}: operator {op!r} does not apply to {name!r}; use {' '.join(OPERATORS[kind])}")
         if kind == MONEY:
             try:
-                amount = Decimal(str(value)) if not isinstance(value, bool) and isinstance(value, int | float | str) else None
+                amount = (
+                    Decimal(str(value))
+                    if not isinstance(value, bool) and isinstance(value, int | float | str)
+                    else None
+                )
             except InvalidOperation:
                 amount = None
             if amount is None or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
@@ -373,11 +401,18 @@ class _Parser:
                 raise fail(f"'{key}' must be a list of [field, operator, value]")
             groups[key] = tuple(self.condition(c, f"{key}[{i}]", fail) for i, c in enumerate(items))
         cooloff = raw.get("cooloff_days")
-        if cooloff is not None and (isinstance(cooloff, bool) or not isinstance(cooloff, int) or not 0 <= cooloff <= 3650):
+        if cooloff is not None and (
+            isinstance(cooloff, bool) or not isinstance(cooloff, int) or not 0 <= cooloff <= 3650
+        ):
             raise fail(f"'cooloff_days' must be a whole number from 0 to 3650, got {cooloff!r}")
         return OfferRule(
-            code=code, title=self.text(raw, "title", fail), pitch=self.text(raw, "pitch", fail),
-            reason=self.text(raw, "reason", fail), all=groups["all"], any=groups["any"], cooloff_days=cooloff,
+            code=code,
+            title=self.text(raw, "title", fail),
+            pitch=self.text(raw, "pitch", fail),
+            reason=self.text(raw, "reason", fail),
+            all=groups["all"],
+            any=groups["any"],
+            cooloff_days=cooloff,
         )
 
     def book(self, data: Mapping[str, Any]) -> OfferBook:
@@ -427,6 +462,18 @@ def offers_for(
 
 
 __all__ = [
-    "Offer", "OfferBook", "OfferRule", "Condition", "CustomerFacts", "Settings", "OfferRulesError",
-    "FIELD_KINDS", "OPERATORS", "customer_facts", "parse_offers", "load_offers", "default_book", "offers_for",
+    "FIELD_KINDS",
+    "OPERATORS",
+    "Condition",
+    "CustomerFacts",
+    "Offer",
+    "OfferBook",
+    "OfferRule",
+    "OfferRulesError",
+    "Settings",
+    "customer_facts",
+    "default_book",
+    "load_offers",
+    "offers_for",
+    "parse_offers",
 ]

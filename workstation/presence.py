@@ -39,9 +39,14 @@ class Presence:
         return "available"
 
     def to_json(self) -> dict[str, Any]:
-        return {"state": self.state, "queues": list(self.queues), "paused": self.paused,
-                "paused_reason": self.paused_reason, "call_id": self.call_id,
-                "since": self.since.isoformat() if self.since else None}
+        return {
+            "state": self.state,
+            "queues": list(self.queues),
+            "paused": self.paused,
+            "paused_reason": self.paused_reason,
+            "call_id": self.call_id,
+            "since": self.since.isoformat() if self.since else None,
+        }
 
 
 def interface_for(extension: str) -> str:
@@ -50,8 +55,11 @@ def interface_for(extension: str) -> str:
 
 def sign_in(p: Presence, queues: tuple[str, ...], member_name: str) -> tuple[cc.QueueAdd | cc.QueueRemove, ...]:
     """Commands that make the phone a member of exactly `queues`."""
-    adds = tuple(cc.QueueAdd(queue=q, interface=p.interface, member_name=member_name, paused=p.paused,
-                             reason=p.paused_reason) for q in queues if q not in p.queues)
+    adds = tuple(
+        cc.QueueAdd(queue=q, interface=p.interface, member_name=member_name, paused=p.paused, reason=p.paused_reason)
+        for q in queues
+        if q not in p.queues
+    )
     removes = tuple(cc.QueueRemove(queue=q, interface=p.interface) for q in p.queues if q not in queues)
     return adds + removes
 
@@ -79,9 +87,13 @@ def apply(p: Presence, event: object) -> Presence:
             return replace(p, queues=tuple(q for q in p.queues if q != event.queue), since=event.at)
         case ev.AgentStateChanged():
             queues = p.queues if event.queue in p.queues else (*p.queues, event.queue)
-            return replace(p, queues=queues, paused=event.paused,
-                           paused_reason=(event.pause_reason or None) if event.paused else None,
-                           since=event.at if (event.paused != p.paused or queues != p.queues) else p.since)
+            return replace(
+                p,
+                queues=queues,
+                paused=event.paused,
+                paused_reason=(event.pause_reason or None) if event.paused else None,
+                since=event.at if (event.paused != p.paused or queues != p.queues) else p.since,
+            )
         case ev.AgentRinging():
             return replace(p, call_id=event.call_id, call_state="ringing", since=event.at)
         case ev.AgentRingNoAnswer() if p.call_state == "ringing":

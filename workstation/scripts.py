@@ -120,7 +120,9 @@ class _Parser:
                 raise fail(f"'{where}[{i}]': {e} (write {{{{ and }}}} for literal braces)") from None
             for name, spec, conv in names:
                 if name not in PER_CALL | {"company"}:
-                    raise fail(f"'{where}[{i}]': unknown placeholder {{{name}}}; use {{operator}}, {{customer}}, {{company}}")
+                    raise fail(
+                        f"'{where}[{i}]': unknown placeholder {{{name}}}; use {{operator}}, {{customer}}, {{company}}"
+                    )
                 if spec or conv:
                     raise fail(f"'{where}[{i}]': placeholders take no format spec or conversion")
             # {company} is known now; the per-call slots stay for render().
@@ -136,8 +138,10 @@ class _Parser:
             raise self.fail("'company' must be the company's name")
         self.company = company.strip()
         titles = data.get("section_titles")
-        if not isinstance(titles, Mapping) or set(titles) != set(SECTIONS) or not all(
-            isinstance(v, str) and v.strip() for v in titles.values()
+        if (
+            not isinstance(titles, Mapping)
+            or set(titles) != set(SECTIONS)
+            or not all(isinstance(v, str) and v.strip() for v in titles.values())
         ):
             raise self.fail(f"[section_titles] must give a title to each of {list(SECTIONS)}")
         common_raw = data.get("common")
@@ -150,9 +154,7 @@ class _Parser:
         unknown = sorted(set(common_raw) - set(COMMON_SECTIONS))
         if unknown:
             raise common_fail(f"unknown key(s) {unknown}; known: {list(COMMON_SECTIONS)}")
-        common = {
-            name: self.text_lines(common_raw.get(name), name, common_fail) for name in COMMON_SECTIONS
-        }
+        common = {name: self.text_lines(common_raw.get(name), name, common_fail) for name in COMMON_SECTIONS}
         topics_raw = data.get("topics")
         if not isinstance(topics_raw, Mapping):
             raise self.fail("[topics.<topic>] tables are missing")
@@ -167,9 +169,7 @@ class _Parser:
             raise self.fail(f"no script for topic(s) {missing}: every call topic needs one")
         return ScriptBook(scripts=scripts)
 
-    def script(
-        self, topic: str, raw: Any, common: Mapping[str, tuple[str, ...]], titles: Mapping[str, str]
-    ) -> Script:
+    def script(self, topic: str, raw: Any, common: Mapping[str, tuple[str, ...]], titles: Mapping[str, str]) -> Script:
         def fail(message: str) -> ScriptError:
             return self.fail(message, topic)
 
@@ -220,6 +220,14 @@ def script_for(topic: str | None) -> Script:
 
 
 __all__ = [
-    "Script", "Section", "ScriptBook", "ScriptError", "GENERAL", "SECTIONS", "load_scripts", "parse_scripts",
-    "default_scripts", "script_for",
+    "GENERAL",
+    "SECTIONS",
+    "Script",
+    "ScriptBook",
+    "ScriptError",
+    "Section",
+    "default_scripts",
+    "load_scripts",
+    "parse_scripts",
+    "script_for",
 ]

@@ -23,7 +23,7 @@ from cti import events as ev
 
 from . import presence as pr
 from .card_writer import CardWriter
-from .cards import CardChange, card_change, caller_e164
+from .cards import CardChange, caller_e164, card_change
 from .directory import Directory
 from .errors import WorkstationError
 from .live import LiveCalls
@@ -38,9 +38,18 @@ Control = Callable[[Any], Any]  # async (command) -> cti.control.ActionResult
 
 
 class Workstation:
-    def __init__(self, *, db: Database, directory: Directory, notifier: Notifier, execute: Control,
-                 clock: Callable[[], datetime], transfer_context: str = "incoming",
-                 outbound_trunk: str = "PJSIP/{number}@trunk", outbound_caller_id: str = "74950000000") -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        directory: Directory,
+        notifier: Notifier,
+        execute: Control,
+        clock: Callable[[], datetime],
+        transfer_context: str = "incoming",
+        outbound_trunk: str = "PJSIP/{number}@trunk",
+        outbound_caller_id: str = "74950000000",
+    ) -> None:
         self.db = db
         self.directory = directory
         self.notifier = notifier
@@ -75,8 +84,11 @@ class Workstation:
     async def handle(self, event: object) -> None:
         """One CTI event, in the order the PBX sent it."""
         if isinstance(event, ev.PbxConnected | ev.PbxDisconnected | ev.PbxLoginFailed):
-            self.pbx_health = {ev.PbxConnected: "connected", ev.PbxDisconnected: "disconnected",
-                               ev.PbxLoginFailed: "login_failed"}[type(event)]
+            self.pbx_health = {
+                ev.PbxConnected: "connected",
+                ev.PbxDisconnected: "disconnected",
+                ev.PbxLoginFailed: "login_failed",
+            }[type(event)]
             await self.notifier.to_operators("pbx", {"health": self.pbx_health})
             return
         call = self.calls.apply(event)
@@ -160,10 +172,19 @@ class Workstation:
     async def build_pop(self, call_id: str, caller_number: str | None) -> dict[str, Any]:
         matches, card = await call_pop(self.db, call_id, caller_number)
         return {
-            "call_id": call_id, "card_id": card.id if card else None, "caller_number": caller_e164(caller_number),
+            "call_id": call_id,
+            "card_id": card.id if card else None,
+            "caller_number": caller_e164(caller_number),
             "matches": matches,
-            "ivr": {"path": list(card.ivr_path), "identified": card.ivr_identified, "self_served": card.self_served,
-                    "routing_queue": card.routing_queue, "routing_reason": card.routing_reason} if card else None,
+            "ivr": {
+                "path": list(card.ivr_path),
+                "identified": card.ivr_identified,
+                "self_served": card.self_served,
+                "routing_queue": card.routing_queue,
+                "routing_reason": card.routing_reason,
+            }
+            if card
+            else None,
         }
 
     # ------------------------------------------------------------------ operator commands
@@ -204,8 +225,9 @@ class Workstation:
             raise WorkstationError(str(exc)) from exc
         await self._run(commands)
         await audit(self.db, user.id, "presence.pause", "user", user.id, {"reason": reason})
-        return self._set_presence(replace(self.presence.get(p.interface, p), paused=True, paused_reason=reason,
-                                          since=self.clock()))
+        return self._set_presence(
+            replace(self.presence.get(p.interface, p), paused=True, paused_reason=reason, since=self.clock())
+        )
 
     async def resume(self, user: UserRecord) -> pr.Presence:
         p = self.presence_of(user)
@@ -269,19 +291,32 @@ class Workstation:
             raise WorkstationError(f"not a phone number: {number!r}")
         call_id = f"cb-{uuid4().hex[:16]}"
         self._originated[call_id] = pr.interface_for(user.extension)
-        await interactions.open_call_card(self.db, call_id=call_id, offered_at=self.clock(), direction="outbound",
-                                          caller_number=e164, customer_id=customer_id)
-        await interactions.update_call_card(self.db, call_id, {"agent_id": user.id,
-                                                               "agent_interface": pr.interface_for(user.extension)})
-        result = await self.execute(cc.Originate(
-            destination=pr.interface_for(user.extension), application="Dial",
-            data=self.outbound_trunk.format(number=e164.lstrip("+")), caller_id=f"<{self.outbound_caller_id}>",
-            channel_id=call_id, variables={"CCDESK_CUSTOMER": str(customer_id or "")},
-        ))
+        await interactions.open_call_card(
+            self.db,
+            call_id=call_id,
+            offered_at=self.clock(),
+            direction="outbound",
+            caller_number=e164,
+            customer_id=customer_id,
+        )
+        await interactions.update_call_card(
+            self.db, call_id, {"agent_id": user.id, "agent_interface": pr.interface_for(user.extension)}
+        )
+        result = await self.execute(
+            cc.Originate(
+                destination=pr.interface_for(user.extension),
+                application="Dial",
+                data=self.outbound_trunk.format(number=e164.lstrip("+")),
+                caller_id=f"<{self.outbound_caller_id}>",
+                channel_id=call_id,
+                variables={"CCDESK_CUSTOMER": str(customer_id or "")},
+            )
+        )
         if not result.ok:
             self._originated.pop(call_id, None)
-            await interactions.update_call_card(self.db, call_id, {"state": "ended", "outcome": "failed",
-                                                                   "ended_at": self.clock()})
+            await interactions.update_call_card(
+                self.db, call_id, {"state": "ended", "outcome": "failed", "ended_at": self.clock()}
+            )
             raise WorkstationError(f"the PBX refused the call: {result.message}")
         await audit(self.db, user.id, "call.originate", "call", call_id, {"number": e164, "customer_id": customer_id})
         return call_id
@@ -292,7 +327,8 @@ class Workstation:
         call = None
         if presence is not None:
             call = self.calls.for_agent(presence.interface) or (
-                self.calls.get(presence.call_id) if presence.call_id else None)
+                self.calls.get(presence.call_id) if presence.call_id else None
+            )
         card = None
         pop = None
         if call is not None:
@@ -303,6 +339,8 @@ class Workstation:
             pop = self.pops.get(call.call_id) or await self.build_pop(call.call_id, call.caller_number)
         return {
             "presence": presence.to_json() if presence else {"state": "signed_out", "queues": []},
-            "call": call.to_json() if call else None, "card": card, "pop": pop,
+            "call": call.to_json() if call else None,
+            "card": card,
+            "pop": pop,
             "pbx": {"health": self.pbx_health},
         }

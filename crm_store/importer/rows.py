@@ -11,7 +11,6 @@ from typing import NamedTuple
 
 from . import values as V
 
-
 CUSTOMER_FIELDS = ("full_name", "account", "phone", "kind", "email", "inn", "address", "region", "tariff", "debt")
 DEBT_FIELDS = ("account", "debt", "debt_since", "balance")
 

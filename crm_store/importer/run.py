@@ -51,8 +51,10 @@ class ImportSummary:
     errors: list[RowError] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"{self.rows} rows: {self.inserted} inserted, {self.updated} updated, "
-                f"{self.skipped} skipped (unchanged), {self.rejected} rejected")
+        return (
+            f"{self.rows} rows: {self.inserted} inserted, {self.updated} updated, "
+            f"{self.skipped} skipped (unchanged), {self.rejected} rejected"
+        )
 
 
 def _apply_customer(store: Store, r: R.CustomerRow) -> str | R.Rejection:
@@ -68,8 +70,9 @@ def _apply_customer(store: Store, r: R.CustomerRow) -> str | R.Rejection:
             key = search_key(name)
             owners = {k: c for k, c in owners.items() if search_key(c.full_name) == key}
         if len(owners) > 1:
-            return R.Rejection("phone", phone_cell,
-                               f"the number belongs to {len(owners)} different customers; give the account number")
+            return R.Rejection(
+                "phone", phone_cell, f"the number belongs to {len(owners)} different customers; give the account number"
+            )
         cust = next(iter(owners.values()), None)
     changed = False
     created = cust is None
@@ -126,8 +129,11 @@ def _apply_debt(store: Store, r: R.DebtRow) -> str | R.Rejection:
     account = store.accounts.get(number)
     if account is None:
         return R.Rejection("account", number, "no such account in the database (import the customers first)")
-    wanted = dict(debt_kop=debt, debt_since=(since if debt > 0 else None) if since or debt == 0 else account.debt_since,
-                  balance_kop=balance if balance is not None else account.balance_kop)
+    wanted = dict(
+        debt_kop=debt,
+        debt_since=(since if debt > 0 else None) if since or debt == 0 else account.debt_since,
+        balance_kop=balance if balance is not None else account.balance_kop,
+    )
     if all(getattr(account, k) == v for k, v in wanted.items()):
         return "skipped"
     for key, value in wanted.items():
@@ -151,8 +157,11 @@ _KINDS = {
 }
 
 
-async def _parsed_chunk(rows: Iterator[tuple[int, list[str]]], parse: Callable[[list[str], tuple[int, ...]], Any],
-                        positions: tuple[int, ...]) -> list[tuple[int, Any]]:
+async def _parsed_chunk(
+    rows: Iterator[tuple[int, list[str]]],
+    parse: Callable[[list[str], tuple[int, ...]], Any],
+    positions: tuple[int, ...],
+) -> list[tuple[int, Any]]:
     """The next CHUNK rows, read and parsed; [] at the end of the file.
 
     It yields to the event loop every YIELD_EVERY rows so the previous chunk's write, running meanwhile in
@@ -281,8 +290,14 @@ async def _import(
         summary.rejected = len(summary.errors)
         if summary.rows == 0:
             raise ImportFailed(f"{path.name} has a header but no data rows")
-        await record_audit(session, user_id, f"import.{kind}", "file", path.name,
-                           {k: getattr(summary, k) for k in ("rows", "inserted", "updated", "skipped", "rejected")})
+        await record_audit(
+            session,
+            user_id,
+            f"import.{kind}",
+            "file",
+            path.name,
+            {k: getattr(summary, k) for k in ("rows", "inserted", "updated", "skipped", "rejected")},
+        )
     return summary
 
 

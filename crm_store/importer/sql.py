@@ -23,8 +23,17 @@ from ..models import Account, Customer, Phone
 
 _ACCOUNTS, _CUSTOMERS, _PHONES = Account.__table__, Customer.__table__, Phone.__table__
 
-ACCOUNT_COLUMNS = ("id", "number", "customer_id", "address", "region", "tariff", "debt_kop", "debt_since",
-                   "balance_kop")
+ACCOUNT_COLUMNS = (
+    "id",
+    "number",
+    "customer_id",
+    "address",
+    "region",
+    "tariff",
+    "debt_kop",
+    "debt_since",
+    "balance_kop",
+)
 CUSTOMER_COLUMNS = ("id", "full_name", "kind", "email", "inn")
 # Written rows: (id, full_name, name_key, kind, email, inn) for customers; (customer_id, e164, raw, is_primary)
 # for phones; (id, number, customer_id, address, address_key, region, tariff, debt_kop, debt_since, balance_kop)
@@ -32,8 +41,18 @@ CUSTOMER_COLUMNS = ("id", "full_name", "kind", "email", "inn")
 NEW_CUSTOMER = ("id", "full_name", "name_key", "kind", "email", "inn")
 CHANGED_CUSTOMER = NEW_CUSTOMER
 NEW_PHONE = ("customer_id", "e164", "raw", "is_primary")
-NEW_ACCOUNT = ("id", "number", "customer_id", "address", "address_key", "region", "tariff", "debt_kop",
-               "debt_since", "balance_kop")
+NEW_ACCOUNT = (
+    "id",
+    "number",
+    "customer_id",
+    "address",
+    "address_key",
+    "region",
+    "tariff",
+    "debt_kop",
+    "debt_since",
+    "balance_kop",
+)
 CHANGED_ACCOUNT = ("id", "address", "address_key", "region", "tariff", "debt_kop", "debt_since", "balance_kop")
 
 IN_SLICE = 5_000  # values per IN list on the generic path (asyncpg takes at most 32,767 parameters)
@@ -83,7 +102,7 @@ class CoreTables:
         rows: list[tuple[Any, ...]] = []
         values = list(values)
         for start in range(0, len(values), IN_SLICE):
-            result = await self.conn.execute(select(*columns).where(key.in_(values[start:start + IN_SLICE])))
+            result = await self.conn.execute(select(*columns).where(key.in_(values[start : start + IN_SLICE])))
             rows.extend(tuple(r) for r in result)
         return rows
 
@@ -129,12 +148,14 @@ class CoreTables:
         if c.changed_customers:
             await self._update_customers(c.changed_customers, c.now)
         if c.new_phones:
-            await self.conn.execute(insert(_PHONES), [dict(zip(NEW_PHONE, r, strict=True), kind="mobile")
-                                                      for r in c.new_phones])
+            await self.conn.execute(
+                insert(_PHONES), [dict(zip(NEW_PHONE, r, strict=True), kind="mobile") for r in c.new_phones]
+            )
         if c.new_accounts:
-            await self.conn.execute(insert(_ACCOUNTS), [
-                dict(zip(NEW_ACCOUNT, r, strict=True), status="active", opened_on=None) for r in c.new_accounts
-            ])
+            await self.conn.execute(
+                insert(_ACCOUNTS),
+                [dict(zip(NEW_ACCOUNT, r, strict=True), status="active", opened_on=None) for r in c.new_accounts],
+            )
         if c.changed_accounts:
             await self.conn.execute(
                 update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("aid")),
@@ -142,10 +163,21 @@ class CoreTables:
             )
 
     async def _insert_customers(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
-        await self.conn.execute(insert(_CUSTOMERS), [
-            dict(zip(NEW_CUSTOMER, r, strict=True), vip=False, language="ru", paper_bill=True, notes="",
-                 created_at=now, updated_at=now) for r in rows
-        ])
+        await self.conn.execute(
+            insert(_CUSTOMERS),
+            [
+                dict(
+                    zip(NEW_CUSTOMER, r, strict=True),
+                    vip=False,
+                    language="ru",
+                    paper_bill=True,
+                    notes="",
+                    created_at=now,
+                    updated_at=now,
+                )
+                for r in rows
+            ],
+        )
 
     async def _update_customers(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         # updated_at is given, as the column's onupdate would: the same value on both paths.
@@ -168,11 +200,9 @@ def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-_SELECT_ACCOUNTS = (f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts "
-                    "WHERE number IN (SELECT value FROM json_each(?))")
+_SELECT_ACCOUNTS = f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts WHERE number IN (SELECT value FROM json_each(?))"
 _SELECT_PHONES = "SELECT e164, customer_id FROM phones WHERE e164 IN (SELECT value FROM json_each(?))"
-_SELECT_CUSTOMERS = (f"SELECT {', '.join(CUSTOMER_COLUMNS)} FROM customers "
-                     "WHERE id IN (SELECT value FROM json_each(?))")
+_SELECT_CUSTOMERS = f"SELECT {', '.join(CUSTOMER_COLUMNS)} FROM customers WHERE id IN (SELECT value FROM json_each(?))"
 _SELECT_CUSTOMER_PHONES = "SELECT customer_id, e164 FROM phones WHERE customer_id IN (SELECT value FROM json_each(?))"
 # Writes take a chunk's rows as one JSON array of arrays: one statement a table, not one bind per row.
 # It is also one sqlite3_step, run without the GIL, so the next chunk is read and parsed meanwhile.
@@ -185,8 +215,10 @@ _UPDATE_CUSTOMERS = (
     "UPDATE customers SET full_name = j.value->>1, name_key = j.value->>2, kind = j.value->>3, "
     "email = j.value->>4, inn = j.value->>5, updated_at = ?1 FROM json_each(?2) AS j WHERE customers.id = j.value->>0"
 )
-_INSERT_PHONES = ("INSERT INTO phones (customer_id, e164, raw, is_primary, kind) "
-                  "SELECT value->>0, value->>1, value->>2, value->>3, 'mobile' FROM json_each(?1)")
+_INSERT_PHONES = (
+    "INSERT INTO phones (customer_id, e164, raw, is_primary, kind) "
+    "SELECT value->>0, value->>1, value->>2, value->>3, 'mobile' FROM json_each(?1)"
+)
 _INSERT_ACCOUNTS = (
     "INSERT INTO accounts (id, number, customer_id, address, address_key, region, tariff, debt_kop, debt_since, "
     "balance_kop, status, opened_on) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, "

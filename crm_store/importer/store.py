@@ -61,8 +61,9 @@ class Store:
         await self._load_customers([c for c in customer_ids if c not in self.customers])
         customers, accounts = self.customers, self.accounts
         for aid, number, cid, address, region, tariff, debt_kop, debt_since, balance_kop in account_rows:
-            accounts[number] = Acct(aid, number, customers[cid], address, region, tariff, debt_kop, debt_since,
-                                    balance_kop)
+            accounts[number] = Acct(
+                aid, number, customers[cid], address, region, tariff, debt_kop, debt_since, balance_kop
+            )
         by_phone = self.by_phone
         for e164 in phones:
             by_phone.setdefault(e164, [])
@@ -99,17 +100,40 @@ class Store:
         new_accounts = set(self.new_accounts)  # identity set (eq=False)
         changes = Changes(
             now=utcnow(),
-            new_customers=[(c.id, c.full_name, search_key(c.full_name), c.kind, c.email, c.inn)
-                           for c in self.new_customers],
-            changed_customers=[(c.id, c.full_name, search_key(c.full_name), c.kind, c.email, c.inn)
-                               for c in touched if c.dirty and not c.is_new],
-            new_phones=[(c.id, e164, raw, c.is_new and i == 0)
-                        for c in touched if c.new_phones for i, (raw, e164) in enumerate(c.new_phones)],
-            new_accounts=[(a.id, a.number, a.customer.id, a.address, search_key(a.address), a.region, a.tariff,
-                           a.debt_kop, a.debt_since, a.balance_kop) for a in self.new_accounts],
-            changed_accounts=[(a.id, a.address, search_key(a.address), a.region, a.tariff, a.debt_kop, a.debt_since,
-                               a.balance_kop)
-                              for a in self.touched_accounts.values() if a.dirty and a not in new_accounts],
+            new_customers=[
+                (c.id, c.full_name, search_key(c.full_name), c.kind, c.email, c.inn) for c in self.new_customers
+            ],
+            changed_customers=[
+                (c.id, c.full_name, search_key(c.full_name), c.kind, c.email, c.inn)
+                for c in touched
+                if c.dirty and not c.is_new
+            ],
+            new_phones=[
+                (c.id, e164, raw, c.is_new and i == 0)
+                for c in touched
+                if c.new_phones
+                for i, (raw, e164) in enumerate(c.new_phones)
+            ],
+            new_accounts=[
+                (
+                    a.id,
+                    a.number,
+                    a.customer.id,
+                    a.address,
+                    search_key(a.address),
+                    a.region,
+                    a.tariff,
+                    a.debt_kop,
+                    a.debt_since,
+                    a.balance_kop,
+                )
+                for a in self.new_accounts
+            ],
+            changed_accounts=[
+                (a.id, a.address, search_key(a.address), a.region, a.tariff, a.debt_kop, a.debt_since, a.balance_kop)
+                for a in self.touched_accounts.values()
+                if a.dirty and a not in new_accounts
+            ],
         )
         for c in touched:
             c.dirty = c.is_new = False

@@ -95,7 +95,7 @@ def read_xlsx(path: Path) -> Table:
     values = sheet.iter_rows(values_only=True)
     header: list[str] | None = None
     header_row = 0
-    for header_row, row in enumerate(values, start=1):
+    for header_row, row in enumerate(values, start=1):  # noqa: B007 (read after the loop)
         if any(v not in (None, "") for v in row):
             header = [_cell(v) for v in row]
             break

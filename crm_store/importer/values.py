@@ -35,7 +35,11 @@ def money_kop(text: str, *, allow_negative: bool = False) -> int:
 def _clean_money(text: str) -> str:
     cleaned = text.replace("\u00a0", "").replace(" ", "").replace("₽", "").replace("руб.", "").replace("руб", "")
     if cleaned.count(",") == 1 and cleaned.count(".") == 1:  # 1.234,56 or 1,234.56
-        cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.index(".") < cleaned.index(",") else cleaned.replace(",", "")
+        cleaned = (
+            cleaned.replace(".", "").replace(",", ".")
+            if cleaned.index(".") < cleaned.index(",")
+            else cleaned.replace(",", "")
+        )
     return cleaned
 
 

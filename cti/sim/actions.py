@@ -7,7 +7,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from . import listing
@@ -33,21 +33,30 @@ def dispatch(s: AmiSession, req: Request) -> None:
         return
     handler = HANDLERS.get(key)
     if handler is None:
-        s.error(req, f"Invalid/unknown command: {name}. Use Action: ListCommands to show "
-                     "available commands.")
+        s.error(req, f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands.")
         _bad_format(s, name)
         return
     handler(s, req)
 
 
 def _bad_format(s: AmiSession, name: str) -> None:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
-    s.event("RequestBadFormat", [
-        ("EventTV", now), ("Severity", "Error"), ("Service", "AMI"), ("EventVersion", "1"),
-        ("SessionID", hex(id(s))), ("LocalAddress", f"IPV4/TCP/{s.server.host}/{s.server.port}"),
-        ("RemoteAddress", f"IPV4/TCP/{s.peer[0]}/{s.peer[1]}"),
-        ("RequestType", f"Action: {name}"), ("SessionTV", now), ("AccountID", s.username)],
-        "security,all")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    s.event(
+        "RequestBadFormat",
+        [
+            ("EventTV", now),
+            ("Severity", "Error"),
+            ("Service", "AMI"),
+            ("EventVersion", "1"),
+            ("SessionID", hex(id(s))),
+            ("LocalAddress", f"IPV4/TCP/{s.server.host}/{s.server.port}"),
+            ("RemoteAddress", f"IPV4/TCP/{s.peer[0]}/{s.peer[1]}"),
+            ("RequestType", f"Action: {name}"),
+            ("SessionTV", now),
+            ("AccountID", s.username),
+        ],
+        "security,all",
+    )
 
 
 def _truthy(value: str | None) -> bool:
@@ -55,6 +64,7 @@ def _truthy(value: str | None) -> bool:
 
 
 # ------------------------------------------------------------------- session
+
 
 def login(s: AmiSession, req: Request) -> None:
     if s.authenticated:
@@ -107,21 +117,35 @@ def events(s: AmiSession, req: Request) -> None:
 
 def core_status(s: AmiSession, req: Request) -> None:
     started = datetime.fromtimestamp(s.pbx.started)
-    s.respond(req, "Success", ("CoreStartupDate", started.strftime("%Y-%m-%d")),
-              ("CoreStartupTime", started.strftime("%H:%M:%S")),
-              ("CoreReloadDate", started.strftime("%Y-%m-%d")),
-              ("CoreReloadTime", started.strftime("%H:%M:%S")),
-              ("CoreCurrentCalls", str(len({c.linkedid for c in s.pbx.channels.values()}))),
-              ("CoreProcessedCalls", str(s.pbx.processed_calls)))
+    s.respond(
+        req,
+        "Success",
+        ("CoreStartupDate", started.strftime("%Y-%m-%d")),
+        ("CoreStartupTime", started.strftime("%H:%M:%S")),
+        ("CoreReloadDate", started.strftime("%Y-%m-%d")),
+        ("CoreReloadTime", started.strftime("%H:%M:%S")),
+        ("CoreCurrentCalls", str(len({c.linkedid for c in s.pbx.channels.values()}))),
+        ("CoreProcessedCalls", str(s.pbx.processed_calls)),
+    )
 
 
 def core_settings(s: AmiSession, req: Request) -> None:
-    s.respond(req, "Success", ("AMIversion", "11.0.0"), ("AsteriskVersion", "22.10.1"),
-              ("SystemName", s.pbx.config.system_name), ("CoreMaxCalls", "0"),
-              ("CoreMaxLoadAvg", "0.000000"), ("CoreRunUser", ""), ("CoreRunGroup", ""),
-              ("CoreMaxFilehandles", "0"), ("CoreRealTimeEnabled", "No"),
-              ("CoreCDRenabled", "No"), ("CoreHTTPenabled", "No"),
-              ("SoundsSearchCustomDir", "No"))
+    s.respond(
+        req,
+        "Success",
+        ("AMIversion", "11.0.0"),
+        ("AsteriskVersion", "22.10.1"),
+        ("SystemName", s.pbx.config.system_name),
+        ("CoreMaxCalls", "0"),
+        ("CoreMaxLoadAvg", "0.000000"),
+        ("CoreRunUser", ""),
+        ("CoreRunGroup", ""),
+        ("CoreMaxFilehandles", "0"),
+        ("CoreRealTimeEnabled", "No"),
+        ("CoreCDRenabled", "No"),
+        ("CoreHTTPenabled", "No"),
+        ("SoundsSearchCustomDir", "No"),
+    )
 
 
 def list_commands(s: AmiSession, req: Request) -> None:
@@ -131,11 +155,13 @@ def list_commands(s: AmiSession, req: Request) -> None:
 def command(s: AmiSession, req: Request) -> None:
     cmd = (req.get("command") or "").strip()
     ok, lines = listing.cli(s.pbx, cmd)
-    s.respond(req, "Success" if ok else "Error", *[("Output", line) for line in lines],
-              message="Command output follows")
+    s.respond(
+        req, "Success" if ok else "Error", *[("Output", line) for line in lines], message="Command output follows"
+    )
 
 
 # ------------------------------------------------------------------ variables
+
 
 def setvar(s: AmiSession, req: Request) -> None:
     var = req.get("variable")
@@ -170,6 +196,7 @@ def getvar(s: AmiSession, req: Request) -> None:
 
 # -------------------------------------------------------------- call control
 
+
 def hangup(s: AmiSession, req: Request) -> None:
     chan = req.get("channel")
     if not chan:
@@ -178,11 +205,9 @@ def hangup(s: AmiSession, req: Request) -> None:
     if chan.startswith("/") and chan.endswith("/") and len(chan) > 1:
         pattern = re.compile(chan[1:-1])
         hit = [c for c in list(s.pbx.channels.values()) if pattern.search(c.name)]
-        s.respond(req, "Success", ("EventList", "start"),
-                  message="Channels hung up will follow")
+        s.respond(req, "Success", ("EventList", "start"), message="Channels hung up will follow")
         for ch in hit:
-            s.event("ChannelHungup", [("Channel", ch.name)] + (
-                [("ActionID", req.action_id)] if req.action_id else []))
+            s.event("ChannelHungup", [("Channel", ch.name)] + ([("ActionID", req.action_id)] if req.action_id else []))
             _hangup_channel(s, ch)
         listing.complete(s, req, "ChannelsHungupListComplete", len(hit))
         return
@@ -223,8 +248,11 @@ def redirect(s: AmiSession, req: Request) -> None:
         return
     s.respond(req, "Success", message="Redirect successful")
     if ch.call is not None:
-        ch.call.signal("redirect", context=req.get("context") or "",  # type: ignore[attr-defined]
-                       exten=req.get("exten") or "")
+        ch.call.signal(
+            "redirect",
+            context=req.get("context") or "",  # type: ignore[attr-defined]
+            exten=req.get("exten") or "",
+        )
 
 
 def blind_transfer(s: AmiSession, req: Request) -> None:
@@ -243,8 +271,11 @@ def blind_transfer(s: AmiSession, req: Request) -> None:
         s.error(req, "Transfer failed")
         return
     s.respond(req, "Success", message="Transfer succeeded")
-    ch.call.signal("transfer", context=req.get("context") or ch.context,  # type: ignore[attr-defined]
-                   exten=req.get("exten") or "")
+    ch.call.signal(
+        "transfer",
+        context=req.get("context") or ch.context,  # type: ignore[attr-defined]
+        exten=req.get("exten") or "",
+    )
 
 
 def atxfer(s: AmiSession, req: Request) -> None:
@@ -298,11 +329,18 @@ def originate_action(s: AmiSession, req: Request) -> None:
                 variables.append((name.strip(), value))
     sync = not _truthy(req.get("async"))
     spec = OriginateSpec(
-        action_id=req.action_id, dial=chan, context=req.get("context") if not app else None,
-        exten=exten if not app else None, priority=req.get("priority"),
-        application=app, data=req.get("data"),
-        caller_id=parse_callerid(req.get("callerid") or ""), timeout=timeout,
-        variables=tuple(variables), channel_id=req.get("channelid"), sync=sync,
+        action_id=req.action_id,
+        dial=chan,
+        context=req.get("context") if not app else None,
+        exten=exten if not app else None,
+        priority=req.get("priority"),
+        application=app,
+        data=req.get("data"),
+        caller_id=parse_callerid(req.get("callerid") or ""),
+        timeout=timeout,
+        variables=tuple(variables),
+        channel_id=req.get("channelid"),
+        sync=sync,
     )
     if not sync:
         s.respond(req, "Success", message="Originate successfully queued")
@@ -334,6 +372,7 @@ def play_dtmf(s: AmiSession, req: Request) -> None:
 
 # -------------------------------------------------------------------- queues
 
+
 def queue_add(s: AmiSession, req: Request) -> None:
     iface = req.get("interface")
     qname = req.get("queue")
@@ -348,9 +387,16 @@ def queue_add(s: AmiSession, req: Request) -> None:
         s.error(req, "Unable to add interface: Already there")
         return
     now = int(time.time())
-    m = Member(q.name, iface, req.get("membername") or iface, True, now,
-               penalty=int(req.get("penalty") or 0), paused=_truthy(req.get("paused")),
-               paused_reason=req.get("reason") or "")
+    m = Member(
+        q.name,
+        iface,
+        req.get("membername") or iface,
+        True,
+        now,
+        penalty=int(req.get("penalty") or 0),
+        paused=_truthy(req.get("paused")),
+        paused_reason=req.get("reason") or "",
+    )
     q.members[iface] = m
     if iface not in s.pbx.phones:
         s.pbx.phones[iface] = Phone(iface, s.pbx.operator_answer_delay)
@@ -383,13 +429,11 @@ def queue_pause(s: AmiSession, req: Request) -> None:
         return
     paused = _truthy(paused_raw)
     qname = req.get("queue")
-    targets = [q.members[iface] for q in s.pbx.queues.values()
-               if iface in q.members and (not qname or q.name == qname)]
+    targets = [q.members[iface] for q in s.pbx.queues.values() if iface in q.members and (not qname or q.name == qname)]
     if not targets:
         s.error(req, "Interface not found")
         return
-    s.respond(req, "Success", message="Interface paused successfully" if paused
-              else "Interface unpaused successfully")
+    s.respond(req, "Success", message="Interface paused successfully" if paused else "Interface unpaused successfully")
     reason = (req.get("reason") or "") if paused else ""
     # Without Queue, every queue of the interface, one event each (05b).
     for m in sorted(targets, key=lambda m: m.queue):
@@ -407,8 +451,11 @@ def queue_penalty(s: AmiSession, req: Request) -> None:
     if not iface:
         s.error(req, "Need 'Interface' and 'Penalty' parameters.")
         return
-    hits = [q.members[iface] for q in s.pbx.queues.values() if iface in q.members and (
-        not req.get("queue") or q.name == req.get("queue"))]
+    hits = [
+        q.members[iface]
+        for q in s.pbx.queues.values()
+        if iface in q.members and (not req.get("queue") or q.name == req.get("queue"))
+    ]
     if not hits:
         s.error(req, "Invalid interface, queuename or penalty")
         return
@@ -419,13 +466,30 @@ def queue_penalty(s: AmiSession, req: Request) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "login": login, "challenge": challenge, "logoff": logoff, "ping": ping, "events": events,
-    "corestatus": core_status, "coresettings": core_settings, "listcommands": list_commands,
-    "command": command, "setvar": setvar, "getvar": getvar, "hangup": hangup,
-    "redirect": redirect, "blindtransfer": blind_transfer, "atxfer": atxfer,
-    "originate": originate_action, "queueadd": queue_add, "queueremove": queue_remove,
-    "queuepause": queue_pause, "queuepenalty": queue_penalty,
-    "coreshowchannels": listing.core_show_channels, "status": listing.status,
-    "queuestatus": listing.queue_status, "queuesummary": listing.queue_summary,
-    "devicestatelist": listing.device_state_list, "playdtmf": play_dtmf,
+    "login": login,
+    "challenge": challenge,
+    "logoff": logoff,
+    "ping": ping,
+    "events": events,
+    "corestatus": core_status,
+    "coresettings": core_settings,
+    "listcommands": list_commands,
+    "command": command,
+    "setvar": setvar,
+    "getvar": getvar,
+    "hangup": hangup,
+    "redirect": redirect,
+    "blindtransfer": blind_transfer,
+    "atxfer": atxfer,
+    "originate": originate_action,
+    "queueadd": queue_add,
+    "queueremove": queue_remove,
+    "queuepause": queue_pause,
+    "queuepenalty": queue_penalty,
+    "coreshowchannels": listing.core_show_channels,
+    "status": listing.status,
+    "queuestatus": listing.queue_status,
+    "queuesummary": listing.queue_summary,
+    "devicestatelist": listing.device_state_list,
+    "playdtmf": play_dtmf,
 }

@@ -21,14 +21,27 @@ def _env(pbx: Pbx, call: SimCall, url: str, priority: int) -> bytes:
     ch = call.caller
     script = url.split("/", 3)[-1] if url.count("/") >= 3 else "ivr"
     pairs = [
-        ("agi_network", "yes"), ("agi_network_script", script), ("agi_request", url),
-        ("agi_channel", ch.name), ("agi_language", "en"), ("agi_type", "PJSIP"),
-        ("agi_uniqueid", ch.uniqueid), ("agi_version", "22.10.1"),
-        ("agi_callerid", ch.cid_num), ("agi_calleridname", ch.cid_name),
-        ("agi_callingpres", "0"), ("agi_callingani2", "0"), ("agi_callington", "0"),
-        ("agi_callingtns", "0"), ("agi_dnid", ch.exten), ("agi_rdnis", "unknown"),
-        ("agi_context", ch.context), ("agi_extension", ch.exten),
-        ("agi_priority", str(priority)), ("agi_enhanced", "0.0"), ("agi_accountcode", ""),
+        ("agi_network", "yes"),
+        ("agi_network_script", script),
+        ("agi_request", url),
+        ("agi_channel", ch.name),
+        ("agi_language", "en"),
+        ("agi_type", "PJSIP"),
+        ("agi_uniqueid", ch.uniqueid),
+        ("agi_version", "22.10.1"),
+        ("agi_callerid", ch.cid_num),
+        ("agi_calleridname", ch.cid_name),
+        ("agi_callingpres", "0"),
+        ("agi_callingani2", "0"),
+        ("agi_callington", "0"),
+        ("agi_callingtns", "0"),
+        ("agi_dnid", ch.exten),
+        ("agi_rdnis", "unknown"),
+        ("agi_context", ch.context),
+        ("agi_extension", ch.exten),
+        ("agi_priority", str(priority)),
+        ("agi_enhanced", "0.0"),
+        ("agi_accountcode", ""),
         ("agi_threadid", str(id(call))),
     ]
     return ("".join(f"{k}: {v}\n" for k, v in pairs) + "\n").encode()
@@ -57,8 +70,7 @@ async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> 
     pbx.newexten(ch, priority, "AGI", url)
     host, _, port = address.rpartition(":")
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host or "127.0.0.1", int(port)), 5.0)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 5.0)
     except (OSError, TimeoutError, ValueError):
         log.warning("FastAGI server %s unreachable: AGISTATUS=FAILURE", address)
         pbx.varset(ch, "AGISTATUS", "FAILURE")
@@ -75,8 +87,9 @@ async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> 
         while True:
             sig_task = asyncio.ensure_future(call.signals.get())
             line_task = asyncio.ensure_future(reader.readline())
-            done, _ = await asyncio.wait({sig_task, line_task}, timeout=AGI_TIMEOUT,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {sig_task, line_task}, timeout=AGI_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            )
             if sig_task in done:
                 line_task.cancel()
                 await asyncio.gather(line_task, return_exceptions=True)
@@ -100,12 +113,17 @@ async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> 
                 continue
             reply, hangs_up = _execute(pbx, call, command, caller, dead)
             cid = str(next(_cmd_ids))
-            pbx.chan_event("AGIExecStart", "agi,all", ch, ("CommandId", cid),
-                           ("Command", command))
+            pbx.chan_event("AGIExecStart", "agi,all", ch, ("CommandId", cid), ("Command", command))
             code = reply.split("result=", 1)[-1].split(" ", 1)[0] if "result=" in reply else "510"
-            pbx.chan_event("AGIExecEnd", "agi,all", ch, ("CommandId", cid), ("Command", command),
-                           ("ResultCode", code or "0"),
-                           ("Result", "Failure" if code.startswith("-") else "Success"))
+            pbx.chan_event(
+                "AGIExecEnd",
+                "agi,all",
+                ch,
+                ("CommandId", cid),
+                ("Command", command),
+                ("ResultCode", code or "0"),
+                ("Result", "Failure" if code.startswith("-") else "Success"),
+            )
             writer.write((("HANGUP\n" if dead else "") + reply + "\n").encode())
             await writer.drain()
             if hangs_up and not dead:
@@ -123,8 +141,7 @@ async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> 
     return "hangup" if dead else "done"
 
 
-def _execute(pbx: Pbx, call: SimCall, command: str, caller: _Caller, dead: bool
-             ) -> tuple[str, bool]:
+def _execute(pbx: Pbx, call: SimCall, command: str, caller: _Caller, dead: bool) -> tuple[str, bool]:
     """Reply to one AGI command; the bool says the channel hangs up now."""
     try:
         words = shlex.split(command)
@@ -144,7 +161,7 @@ def _execute(pbx: Pbx, call: SimCall, command: str, caller: _Caller, dead: bool
         return "200 result=1", False
     if verb == "GET VARIABLE" and len(words) >= 3:
         value = ch.variables.get(words[2], pbx.globals.get(words[2]))
-        return ("200 result=1 (%s)" % value) if value is not None else "200 result=0", False
+        return (f"200 result=1 ({value})") if value is not None else "200 result=0", False
     if verb == "CHANNEL STATUS":
         return "200 result=6", False
     if verb in ("STREAM FILE", "CONTROL STREAM") or first in ("SAY", "RECORD"):

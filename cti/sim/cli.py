@@ -1,7 +1,7 @@
 """``ccdesk pbx-sim`` entry points, wired by web/cli.py:
 
-    parser = subparsers.add_parser("pbx-sim"); cti.sim.cli.add_arguments(parser)
-    asyncio.run(cti.sim.cli.run_from_args(args))
+parser = subparsers.add_parser("pbx-sim"); cti.sim.cli.add_arguments(parser)
+asyncio.run(cti.sim.cli.run_from_args(args))
 """
 
 from __future__ import annotations
@@ -24,23 +24,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--username", default="ccdesk")
     parser.add_argument("--secret", default="ccdesk")
     parser.add_argument("--calls-per-minute", type=float, default=6.0)
-    parser.add_argument("--agi", metavar="HOST:PORT", default=None,
-                        help="FastAGI server for IVR calls")
+    parser.add_argument("--agi", metavar="HOST:PORT", default=None, help="FastAGI server for IVR calls")
     parser.add_argument("--ivr-share", type=float, default=0.3)
-    parser.add_argument("--talk-time", type=float, nargs=2, default=(20.0, 180.0),
-                        metavar=("MIN", "MAX"))
-    parser.add_argument("--patience", type=float, nargs=2, default=(20.0, 120.0),
-                        metavar=("MIN", "MAX"))
+    parser.add_argument("--talk-time", type=float, nargs=2, default=(20.0, 180.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--patience", type=float, nargs=2, default=(20.0, 120.0), metavar=("MIN", "MAX"))
     parser.add_argument("--system-name", default="")
     parser.add_argument("--seed", type=int, default=None)
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
     return SimConfig(
-        host=args.host, port=args.port, username=args.username, secret=args.secret,
-        calls_per_minute=args.calls_per_minute, agi_address=args.agi,
-        ivr_share=args.ivr_share if args.agi else 0.0, talk_time=tuple(args.talk_time),
-        abandon_patience=tuple(args.patience), system_name=args.system_name, seed=args.seed,
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        secret=args.secret,
+        calls_per_minute=args.calls_per_minute,
+        agi_address=args.agi,
+        ivr_share=args.ivr_share if args.agi else 0.0,
+        talk_time=tuple(args.talk_time),
+        abandon_patience=tuple(args.patience),
+        system_name=args.system_name,
+        seed=args.seed,
     )
 
 

@@ -26,8 +26,7 @@ class QueueConfig:
 
 def _default_queues() -> tuple[QueueConfig, ...]:
     def bots(prefix: int, names: tuple[str, ...]) -> tuple[MemberConfig, ...]:
-        return tuple(MemberConfig(interface=f"PJSIP/{prefix + i}", name=n)
-                     for i, n in enumerate(names))
+        return tuple(MemberConfig(interface=f"PJSIP/{prefix + i}", name=n) for i, n in enumerate(names))
 
     return (
         QueueConfig(name="support", members=bots(2001, ("Anna Bot", "Boris Bot", "Vera Bot"))),
@@ -47,7 +46,9 @@ class SimConfig:
     queues: tuple[QueueConfig, ...] = field(default_factory=_default_queues)
     trunk: str = "trunk"
     did_queues: tuple[tuple[str, str], ...] = (
-        ("88005550100", "support"), ("88005550101", "billing"), ("88005550102", "vip"),
+        ("88005550100", "support"),
+        ("88005550101", "billing"),
+        ("88005550102", "vip"),
     )
     # traffic generator (0 = no generated traffic)
     calls_per_minute: float = 0.0

@@ -18,13 +18,13 @@ from .queueing import QueueRun, qos
 from .state import Pbx
 
 
-async def inbound_call(pbx: Pbx, call: SimCall, *, did: str, queue: str | None,
-                       via_ivr: bool, ivr_digits: list[str] | None) -> None:
+async def inbound_call(
+    pbx: Pbx, call: SimCall, *, did: str, queue: str | None, via_ivr: bool, ivr_digits: list[str] | None
+) -> None:
     caller = call.caller
     pbx.chan_event("Newchannel", "call,all", caller)
     pbx.varset(caller, "SIPDOMAIN", "127.0.0.1")
-    pbx.newexten(caller, 1, "NoOp",
-                 f'SIP inbound {caller.name} from "{caller.cid_name}" <{caller.cid_num}>')
+    pbx.newexten(caller, 1, "NoOp", f'SIP inbound {caller.name} from "{caller.cid_name}" <{caller.cid_num}>')
     pbx.newexten(caller, 2, "Answer", "")
     pbx.newstate(caller, 6)
     pbx.device_state(caller.device, "INUSE")

@@ -80,17 +80,18 @@ async def originate(pbx: Pbx, spec: OriginateSpec) -> bool:
     pbx.chan_event("NewCallerid", "call,all", ch, CID_PRES)
     ch.cl_name, ch.cl_num = spec.caller_id
     pbx.chan_event("NewConnectedLine", "call,all", ch)
-    pbx.emit("DialBegin", "call,all", ch.block("Dest") + [("DialString", tech_dest)])
+    pbx.emit("DialBegin", "call,all", [*ch.block("Dest"), ("DialString", tech_dest)])
     if outcome in ("busy", "congestion"):
-        status, cause, text, reason = (("BUSY", 17, "User busy", 5) if outcome == "busy" else
-                                       ("CONGESTION", 34, "Circuit/channel congestion", 8))
-        pbx.emit("DialEnd", "call,all", ch.block("Dest") + [("DialStatus", status)])
+        status, cause, text, reason = (
+            ("BUSY", 17, "User busy", 5) if outcome == "busy" else ("CONGESTION", 34, "Circuit/channel congestion", 8)
+        )
+        pbx.emit("DialEnd", "call,all", [*ch.block("Dest"), ("DialStatus", status)])
         pbx.hangup(ch, cause, text)
         _response(pbx, spec, None, reason, *reversed(spec.caller_id))
         pbx.device_state(device, "NOT_INUSE")
         return False
     pbx.newstate(ch, 5)
-    pbx.emit("DialState", "call,all", ch.block("Dest") + [("DialStatus", "RINGING")])
+    pbx.emit("DialState", "call,all", [*ch.block("Dest"), ("DialStatus", "RINGING")])
     pbx.device_state(device, "RINGING")
     if phone is not None:
         answered = await _wait_phone(pbx, phone.interface, ch, call, spec.timeout)
@@ -105,7 +106,7 @@ async def originate(pbx: Pbx, spec: OriginateSpec) -> bool:
         pbx.device_state(device, "NOT_INUSE")
         return False
     pbx.newstate(ch, 6)
-    pbx.emit("DialEnd", "call,all", ch.block("Dest") + [("DialStatus", "ANSWER")])
+    pbx.emit("DialEnd", "call,all", [*ch.block("Dest"), ("DialStatus", "ANSWER")])
     _response(pbx, spec, ch.name, 4, *reversed(spec.caller_id), uniqueid=ch.uniqueid)
     pbx.device_state(device, "INUSE")
     pbx.spawn(_after_answer(pbx, call, spec))
@@ -122,8 +123,7 @@ async def _after_answer(pbx: Pbx, call: SimCall, spec: OriginateSpec) -> None:
         return
     # Application (Wait(n), Playback…): runs on the answered channel, then hangs up.
     try:
-        seconds = float(spec.data or 0) if (spec.application or "").lower() == "wait" else \
-            call.talk_time
+        seconds = float(spec.data or 0) if (spec.application or "").lower() == "wait" else call.talk_time
     except ValueError:
         seconds = call.talk_time
     hung_up = not await _no_hangup(call, seconds)
@@ -146,8 +146,7 @@ async def _no_hangup(call: SimCall, seconds: float) -> bool:
             return False
 
 
-async def _wait_phone(pbx: Pbx, interface: str, ch: object, call: SimCall, timeout: float
-                      ) -> bool:
+async def _wait_phone(pbx: Pbx, interface: str, ch: object, call: SimCall, timeout: float) -> bool:
     phone = pbx.phones[interface]
     loop = asyncio.get_running_loop()
     phone.ring = loop.create_future()
@@ -155,8 +154,7 @@ async def _wait_phone(pbx: Pbx, interface: str, ch: object, call: SimCall, timeo
     phone.busy = True
     delay = phone.auto_answer
     if delay is not None and delay < timeout:
-        loop.call_later(delay, lambda: phone.ring is not None and not phone.ring.done()
-                        and phone.ring.set_result(None))
+        loop.call_later(delay, lambda: phone.ring is not None and not phone.ring.done() and phone.ring.set_result(None))
     try:
         await asyncio.wait_for(asyncio.shield(phone.ring), timeout)
         return True
@@ -167,19 +165,21 @@ async def _wait_phone(pbx: Pbx, interface: str, ch: object, call: SimCall, timeo
         phone.busy = False
 
 
-def _response(pbx: Pbx, spec: OriginateSpec, channel: str | None, reason: int, num: str,
-              name: str, *, uniqueid: str = "<unknown>") -> None:
+def _response(
+    pbx: Pbx, spec: OriginateSpec, channel: str | None, reason: int, num: str, name: str, *, uniqueid: str = "<unknown>"
+) -> None:
     """OriginateResponse: on failure Channel is the dial string and Uniqueid
     ``<unknown>`` (gotcha 11). Sync originates get no event (README (d))."""
-    pairs = [("ActionID", spec.action_id or ""), ("Response",
-                                                    "Success" if reason == 4 else "Failure"),
-             ("Channel", channel or spec.dial)]
+    pairs = [
+        ("ActionID", spec.action_id or ""),
+        ("Response", "Success" if reason == 4 else "Failure"),
+        ("Channel", channel or spec.dial),
+    ]
     if spec.exten is not None:
         pairs += [("Context", spec.context or ""), ("Exten", spec.exten)]
     else:
         pairs += [("Application", spec.application or ""), ("Data", spec.data or "")]
-    pairs += [("Reason", str(reason)), ("Uniqueid", uniqueid), ("CallerIDNum", num),
-              ("CallerIDName", name)]
+    pairs += [("Reason", str(reason)), ("Uniqueid", uniqueid), ("CallerIDNum", num), ("CallerIDName", name)]
     if spec.sync:
         return
     pbx.emit("OriginateResponse", "call,all", pairs)

@@ -14,19 +14,30 @@ from .state import Member, Pbx, Queue
 
 CID_PRES = ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
 _QOS = (
-    ("RTPAUDIOQOS", "ssrc={ssrc};themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;"
-                    "txcount={n};rlp=0;rtt=0.000000;rxmes=0.000000;txmes=87.231481"),
-    ("RTPAUDIOQOSJITTER", "minrxjitter=000.000000;maxrxjitter=000.000000;avgrxjitter=000.000000;"
-                          "stdevrxjitter=000.000000;mintxjitter=000.000000;maxtxjitter=000.000000;"
-                          "avgtxjitter=000.000000;stdevtxjitter=000.000000;"),
-    ("RTPAUDIOQOSLOSS", " minrxlost=000.000000; maxrxlost=000.000000; avgrxlost=000.000000; "
-                        "stdevrxlost=000.000000; mintxlost=000.000000; maxtxlost=000.000000; "
-                        "avgtxlost=000.000000; stdevtxlost=000.000000;"),
-    ("RTPAUDIOQOSRTT", " minrtt=000.000000; maxrtt=000.000000; avgrtt=000.000000; "
-                       "stdevrtt=000.000000;"),
-    ("RTPAUDIOQOSMES", " minrxmes=087.231481; maxrxmes=087.231481; avgrxmes=087.231481; "
-                       "stdevrxmes=000.000000; mintxmes=000.000000; maxtxmes=000.000000; "
-                       "avgtxmes=000.000000; stdevtxmes=000.000000;"),
+    (
+        "RTPAUDIOQOS",
+        "ssrc={ssrc};themssrc=0;lp=0;rxjitter=0.000000;rxcount=0;txjitter=0.000000;"
+        "txcount={n};rlp=0;rtt=0.000000;rxmes=0.000000;txmes=87.231481",
+    ),
+    (
+        "RTPAUDIOQOSJITTER",
+        "minrxjitter=000.000000;maxrxjitter=000.000000;avgrxjitter=000.000000;"
+        "stdevrxjitter=000.000000;mintxjitter=000.000000;maxtxjitter=000.000000;"
+        "avgtxjitter=000.000000;stdevtxjitter=000.000000;",
+    ),
+    (
+        "RTPAUDIOQOSLOSS",
+        " minrxlost=000.000000; maxrxlost=000.000000; avgrxlost=000.000000; "
+        "stdevrxlost=000.000000; mintxlost=000.000000; maxtxlost=000.000000; "
+        "avgtxlost=000.000000; stdevtxlost=000.000000;",
+    ),
+    ("RTPAUDIOQOSRTT", " minrtt=000.000000; maxrtt=000.000000; avgrtt=000.000000; stdevrtt=000.000000;"),
+    (
+        "RTPAUDIOQOSMES",
+        " minrxmes=087.231481; maxrxmes=087.231481; avgrxmes=087.231481; "
+        "stdevrxmes=000.000000; mintxmes=000.000000; maxtxmes=000.000000; "
+        "avgtxmes=000.000000; stdevtxmes=000.000000;",
+    ),
 )
 
 
@@ -41,18 +52,28 @@ def qos(pbx: Pbx, ch: SimChannel, peer: SimChannel | None = None) -> None:
 
 
 def bridge_block(bridge_id: str, count: int, tech: str = "simple_bridge") -> list[tuple[str, str]]:
-    return [("BridgeUniqueid", bridge_id), ("BridgeType", "basic"),
-            ("BridgeTechnology", tech), ("BridgeCreator", "<unknown>"),
-            ("BridgeName", "<unknown>"), ("BridgeNumChannels", str(count)),
-            ("BridgeVideoSourceMode", "none")]
+    return [
+        ("BridgeUniqueid", bridge_id),
+        ("BridgeType", "basic"),
+        ("BridgeTechnology", tech),
+        ("BridgeCreator", "<unknown>"),
+        ("BridgeName", "<unknown>"),
+        ("BridgeNumChannels", str(count)),
+        ("BridgeVideoSourceMode", "none"),
+    ]
 
 
 def queue_vars(pbx: Pbx, ch: SimChannel, q: Queue) -> None:
     for var, value in (
-        ("QUEUENAME", q.name), ("QUEUEMAX", "0"), ("QUEUESTRATEGY", q.config.strategy),
-        ("QUEUECALLS", str(len(q.waiting))), ("QUEUEHOLDTIME", str(q.holdtime)),
-        ("QUEUETALKTIME", str(q.talktime)), ("QUEUECOMPLETED", str(q.completed)),
-        ("QUEUEABANDONED", str(q.abandoned)), ("QUEUESRVLEVEL", "0"),
+        ("QUEUENAME", q.name),
+        ("QUEUEMAX", "0"),
+        ("QUEUESTRATEGY", q.config.strategy),
+        ("QUEUECALLS", str(len(q.waiting))),
+        ("QUEUEHOLDTIME", str(q.holdtime)),
+        ("QUEUETALKTIME", str(q.talktime)),
+        ("QUEUECOMPLETED", str(q.completed)),
+        ("QUEUEABANDONED", str(q.abandoned)),
+        ("QUEUESRVLEVEL", "0"),
         ("QUEUESRVLEVELPERF", "0.0"),
     ):
         pbx.varset(ch, var, value)
@@ -94,16 +115,21 @@ class QueueRun:
         pbx, call, q = self.pbx, self.call, self.q
         caller = call.caller
         pbx.newexten(caller, self.priority, "Queue", f"{q.name},,,,{int(self.timeout)}")
-        for var in ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS",
-                    "QUEUEWAIT", "QUEUEWAIT_MS"):
+        for var in ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "QUEUEWAIT", "QUEUEWAIT_MS"):
             pbx.varset(caller, var, "")
         if not q.waiting:
             pbx.device_state(f"Queue:{q.name}", "RINGING")
         q.waiting.append(call)
         call.queue, call.joined = q.name, time.monotonic()
         call.original_position = len(q.waiting)
-        pbx.chan_event("QueueCallerJoin", "agent,all", caller, ("Queue", q.name),
-                       ("Position", str(len(q.waiting))), ("Count", str(len(q.waiting))))
+        pbx.chan_event(
+            "QueueCallerJoin",
+            "agent,all",
+            caller,
+            ("Queue", q.name),
+            ("Position", str(len(q.waiting))),
+            ("Count", str(len(q.waiting))),
+        )
         pbx.chan_event("MusicOnHoldStart", "call,all", caller, ("Class", "default"))
         deadline = call.joined + self.timeout
         patience = call.joined + call.patience if call.patience is not None else None
@@ -114,8 +140,7 @@ class QueueRun:
             if member is None:
                 sig = await call.next_signal(limit - now)
                 if sig is None:
-                    if patience is not None and time.monotonic() >= patience - 1e-3 and \
-                            patience <= deadline:
+                    if patience is not None and time.monotonic() >= patience - 1e-3 and patience <= deadline:
                         return self._abandon(), None
                     return self._timeout(), None
                 if sig.kind == "caller_hangup":
@@ -163,12 +188,14 @@ class QueueRun:
         pbx.newexten(ag, 1, "AppQueue", "(Outgoing Line)")
         pbx.chan_event("NewCallerid", "call,all", ag, CID_PRES)
         pbx.varset(ag, "DIALEDPEERNUMBER", m.interface.split("/", 1)[-1])
-        pbx.emit("AgentCalled", "agent,all", caller.block() + ag.block(
-            "Dest", ConnectedLineNum=caller.cid_num, ConnectedLineName=caller.cid_name,
-            Exten=q.name) + [("Queue", q.name), ("Interface", m.interface),
-                             ("MemberName", m.name)])
-        pbx.emit("DialBegin", "call,all", caller.block() + ag.block("Dest") + [
-            ("DialString", m.interface)])
+        pbx.emit(
+            "AgentCalled",
+            "agent,all",
+            caller.block()
+            + ag.block("Dest", ConnectedLineNum=caller.cid_num, ConnectedLineName=caller.cid_name, Exten=q.name)
+            + [("Queue", q.name), ("Interface", m.interface), ("MemberName", m.name)],
+        )
+        pbx.emit("DialBegin", "call,all", caller.block() + ag.block("Dest") + [("DialString", m.interface)])
         caller.cl_num, caller.cl_name = q.name, "<unknown>"
         pbx.chan_event("NewConnectedLine", "call,all", caller)
         ag.exten, ag.cl_num, ag.cl_name = q.name, caller.cid_num, caller.cid_name
@@ -179,8 +206,7 @@ class QueueRun:
         pbx.newstate(ag, 5)
         pbx.newexten(ag, 1, "AppQueue", "(Outgoing Line)")
         pbx.chan_event("NewConnectedLine", "call,all", ag)
-        pbx.emit("DialState", "call,all", caller.block() + ag.block("Dest") + [
-            ("DialStatus", "RINGING")])
+        pbx.emit("DialState", "call,all", caller.block() + ag.block("Dest") + [("DialStatus", "RINGING")])
         loop = asyncio.get_running_loop()
         phone.ring = loop.create_future()
         phone.ring_call, phone.ring_channel = call, ag
@@ -212,13 +238,15 @@ class QueueRun:
     def _ring_no_answer(self, m: Member, ag: SimChannel, since: float) -> None:
         pbx, caller = self.pbx, self.call.caller
         ring_ms = int((time.monotonic() - since) * 1000)
-        pbx.emit("AgentRingNoAnswer", "agent,all", caller.block() + ag.block("Dest") + [
-            ("Queue", self.q.name), ("Interface", m.interface), ("MemberName", m.name),
-            ("RingTime", str(ring_ms))])
-        pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [
-            ("DialStatus", "NOANSWER")])
-        pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [
-            ("DialStatus", "CANCEL")])
+        pbx.emit(
+            "AgentRingNoAnswer",
+            "agent,all",
+            caller.block()
+            + ag.block("Dest")
+            + [("Queue", self.q.name), ("Interface", m.interface), ("MemberName", m.name), ("RingTime", str(ring_ms))],
+        )
+        pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [("DialStatus", "NOANSWER")])
+        pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [("DialStatus", "CANCEL")])
         self._stop_ringing(m.interface, ag, 0)
 
     # ---------------------------------------------------------------- leaving
@@ -230,8 +258,14 @@ class QueueRun:
             q.waiting.remove(self.call)
         if not q.waiting:
             pbx.device_state(f"Queue:{q.name}", "NOT_INUSE")
-        pbx.chan_event("QueueCallerLeave", "agent,all", caller, ("Queue", q.name),
-                       ("Position", str(position)), ("Count", str(len(q.waiting))))
+        pbx.chan_event(
+            "QueueCallerLeave",
+            "agent,all",
+            caller,
+            ("Queue", q.name),
+            ("Position", str(position)),
+            ("Count", str(len(q.waiting))),
+        )
         pbx.varset(caller, "QUEUEPOSITION", str(position))
         for c in q.waiting:
             c.signal("poke")  # type: ignore[attr-defined]
@@ -243,10 +277,9 @@ class QueueRun:
         waited = time.monotonic() - call.joined
         if hung_up:
             pbx.chan_event("MusicOnHoldStop", "call,all", caller)
-        for iface, ag in list(call.ringing.items()):
+        for ag in list(call.ringing.values()):
             for _ in range(2):  # the loser gets DialEnd CANCEL twice (gotcha 7)
-                pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [
-                    ("DialStatus", "CANCEL")])
+                pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [("DialStatus", "CANCEL")])
         pbx.varset(caller, "QUEUEWAIT", str(int(waited)))
         pbx.varset(caller, "QUEUEWAIT_MS", str(int(waited * 1000)))
         pbx.varset(caller, "DIALEDTIME", str(int(waited)))
@@ -256,10 +289,15 @@ class QueueRun:
         pbx.varset(caller, "ABANDONED", "TRUE")
         queue_vars(pbx, caller, q)
         position = q.waiting.index(call) + 1 if call in q.waiting else 1
-        pbx.chan_event("QueueCallerAbandon", "agent,all", caller, ("Queue", q.name),
-                       ("Position", str(position)),
-                       ("OriginalPosition", str(call.original_position)),
-                       ("HoldTime", str(int(waited))))
+        pbx.chan_event(
+            "QueueCallerAbandon",
+            "agent,all",
+            caller,
+            ("Queue", q.name),
+            ("Position", str(position)),
+            ("OriginalPosition", str(call.original_position)),
+            ("HoldTime", str(int(waited))),
+        )
         q.abandoned += 1
         queue_vars(pbx, caller, q)
         for iface, ag in list(call.ringing.items()):
@@ -289,8 +327,7 @@ class QueueRun:
 
     # ------------------------------------------------------------ connected
 
-    async def _connect(self, m: Member, ag: SimChannel, ring_start: float
-                       ) -> tuple[str, Signal | None]:
+    async def _connect(self, m: Member, ag: SimChannel, ring_start: float) -> tuple[str, Signal | None]:
         pbx, q, call = self.pbx, self.q, self.call
         caller = call.caller
         phone = pbx.phones[m.interface]
@@ -298,25 +335,26 @@ class QueueRun:
         call.ringing.pop(m.interface, None)
         for iface, other in list(call.ringing.items()):  # ringall losers
             for _ in range(2):
-                pbx.emit("DialEnd", "call,all", caller.block() + other.block("Dest") + [
-                    ("DialStatus", "CANCEL")])
+                pbx.emit("DialEnd", "call,all", caller.block() + other.block("Dest") + [("DialStatus", "CANCEL")])
             self._stop_ringing(iface, other, 26)
         hold = int(time.monotonic() - call.joined)
         ring = int(time.monotonic() - ring_start)
         pbx.newstate(ag, 6)
-        pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [
-            ("DialStatus", "ANSWER")])
+        pbx.emit("DialEnd", "call,all", caller.block() + ag.block("Dest") + [("DialStatus", "ANSWER")])
         pbx.device_state(m.interface, "INUSE")
         phone.in_call = True
         pbx.member_status_all(m.interface)
         pbx.chan_event("MusicOnHoldStop", "call,all", caller)
         for ch in (caller, ag):
-            for var, value in (("MEMBERINTERFACE", m.interface), ("MEMBERNAME", m.name),
-                               ("MEMBERCALLS", str(m.calls_taken)),
-                               ("MEMBERLASTCALL", str(m.last_call)),
-                               ("MEMBERPENALTY", str(m.penalty)),
-                               ("MEMBERDYNAMIC", "1" if m.dynamic else "0"),
-                               ("MEMBERREALTIME", "0")):
+            for var, value in (
+                ("MEMBERINTERFACE", m.interface),
+                ("MEMBERNAME", m.name),
+                ("MEMBERCALLS", str(m.calls_taken)),
+                ("MEMBERLASTCALL", str(m.last_call)),
+                ("MEMBERPENALTY", str(m.penalty)),
+                ("MEMBERDYNAMIC", "1" if m.dynamic else "0"),
+                ("MEMBERREALTIME", "0"),
+            ):
                 pbx.varset(ch, var, value)
         for ch in (caller, ag):
             pbx.varset(ch, "QEHOLDTIME", str(hold))
@@ -327,9 +365,19 @@ class QueueRun:
         self._leave()
         pbx.varset(caller, "QUEUEWAIT", str(hold))
         pbx.varset(caller, "QUEUEWAIT_MS", str(hold * 1000))
-        pbx.emit("AgentConnect", "agent,all", caller.block() + ag.block("Dest") + [
-            ("Queue", q.name), ("Interface", m.interface), ("MemberName", m.name),
-            ("HoldTime", str(hold)), ("RingTime", str(ring))])
+        pbx.emit(
+            "AgentConnect",
+            "agent,all",
+            caller.block()
+            + ag.block("Dest")
+            + [
+                ("Queue", q.name),
+                ("Interface", m.interface),
+                ("MemberName", m.name),
+                ("HoldTime", str(hold)),
+                ("RingTime", str(ring)),
+            ],
+        )
         call.agent, call.member = ag, m.interface
         from .talk import Talk  # late import: talk builds on this module's helpers
 

@@ -9,7 +9,7 @@ import hashlib
 import logging
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..frames import Frame, FrameParser, encode
 from . import actions
@@ -47,7 +47,7 @@ class Request:
 
 
 class AmiSession(asyncio.Protocol):
-    def __init__(self, pbx: Pbx, server: "AmiServer") -> None:
+    def __init__(self, pbx: Pbx, server: AmiServer) -> None:
         self.pbx, self.server = pbx, server
         self.transport: asyncio.Transport | None = None
         self.parser = FrameParser(expect_banner=False, lenient=True)
@@ -86,8 +86,7 @@ class AmiSession(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
-    def respond(self, req: Request, response: str, *pairs: tuple[str, str],
-                message: str | None = None) -> None:
+    def respond(self, req: Request, response: str, *pairs: tuple[str, str], message: str | None = None) -> None:
         out = [("Response", response)]
         if req.action_id is not None:
             out.append(("ActionID", req.action_id))
@@ -149,19 +148,28 @@ class AmiSession(asyncio.Protocol):
         return self.challenge
 
     def security_event(self, name: str, extra: list[tuple[str, str]]) -> None:
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
         local = f"IPV4/TCP/{self.server.host}/{self.server.port}"
         remote = f"IPV4/TCP/{self.peer[0]}/{self.peer[1]}"
-        pairs = [("EventTV", now), ("Severity", "Informational"), ("Service", "AMI"),
-                 ("EventVersion", "1")] + extra[:1] + [
-            ("SessionID", hex(id(self))), ("LocalAddress", local), ("RemoteAddress", remote)
-        ] + extra[1:] + [("SessionTV", now)]
+        pairs = [
+            ("EventTV", now),
+            ("Severity", "Informational"),
+            ("Service", "AMI"),
+            ("EventVersion", "1"),
+            *extra[:1],
+            ("SessionID", hex(id(self))),
+            ("LocalAddress", local),
+            ("RemoteAddress", remote),
+            *extra[1:],
+            ("SessionTV", now),
+        ]
         self.event(name, pairs, "security,all")
 
     def fully_booted(self) -> None:
         uptime = str(int(time.time() - self.pbx.started))
-        self.event("FullyBooted", [("Uptime", uptime), ("LastReload", uptime),
-                                   ("Status", "Fully Booted")], "system,all")
+        self.event(
+            "FullyBooted", [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")], "system,all"
+        )
 
 
 class AmiServer:
@@ -173,8 +181,7 @@ class AmiServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: AmiSession(self.pbx, self),
-                                                self.host, self.port)
+        self._server = await loop.create_server(lambda: AmiSession(self.pbx, self), self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

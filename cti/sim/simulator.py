@@ -18,13 +18,19 @@ from .traffic import Traffic
 
 
 class PbxSimulator:
-    def __init__(self, config: SimConfig, *, caller_numbers: Callable[[], str] | None = None,
-                 ivr_digits: Callable[[], list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        *,
+        caller_numbers: Callable[[], str] | None = None,
+        ivr_digits: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
         self.pbx = Pbx(config, self.rng)
         self._caller_numbers = caller_numbers or (
-            lambda: "79" + "".join(self.rng.choice("0123456789") for _ in range(9)))
+            lambda: "79" + "".join(self.rng.choice("0123456789") for _ in range(9))
+        )
         self._ivr_digits = ivr_digits or (lambda: [])
         self._server: AmiServer | None = None
         self._traffic: Traffic | None = None
@@ -65,11 +71,18 @@ class PbxSimulator:
 
     # ---------------------------------------------------------------- controls
 
-    def place_inbound_call(self, caller_number: str | None = None, *, did: str | None = None,
-                           queue: str | None = None, via_ivr: bool = False,
-                           caller_name: str | None = None, patience: float | None = None,
-                           talk_time: float | None = None,
-                           ivr_digits: list[str] | None = None) -> str:
+    def place_inbound_call(
+        self,
+        caller_number: str | None = None,
+        *,
+        did: str | None = None,
+        queue: str | None = None,
+        via_ivr: bool = False,
+        caller_name: str | None = None,
+        patience: float | None = None,
+        talk_time: float | None = None,
+        ivr_digits: list[str] | None = None,
+    ) -> str:
         """Start an inbound call from the trunk; returns its call id (Linkedid)."""
         cfg = self.config
         if queue is None and did is not None:
@@ -79,20 +92,19 @@ class PbxSimulator:
         if did is None:
             did = next((d for d, q in cfg.did_queues if q == queue), queue or "s")
         number = caller_number or self._caller_numbers()
-        ch = self.pbx.new_channel(f"PJSIP/{cfg.trunk}", context="incoming", exten=did,
-                                  state=4, cid_num=number, cid_name=caller_name or number)
+        ch = self.pbx.new_channel(
+            f"PJSIP/{cfg.trunk}", context="incoming", exten=did, state=4, cid_num=number, cid_name=caller_name or number
+        )
         ch.role = "caller"
         call = SimCall(
-            call_id=ch.linkedid, caller=ch,
-            patience=patience if patience is not None else self.rng.uniform(
-                *cfg.abandon_patience),
+            call_id=ch.linkedid,
+            caller=ch,
+            patience=patience if patience is not None else self.rng.uniform(*cfg.abandon_patience),
             talk_time=talk_time if talk_time is not None else self.rng.uniform(*cfg.talk_time),
         )
         ch.call = call
-        digits = ivr_digits if ivr_digits is not None else (
-            self._ivr_digits() if via_ivr else None)
-        self.pbx.spawn(inbound_call(self.pbx, call, did=did, queue=queue, via_ivr=via_ivr,
-                                    ivr_digits=digits))
+        digits = ivr_digits if ivr_digits is not None else (self._ivr_digits() if via_ivr else None)
+        self.pbx.spawn(inbound_call(self.pbx, call, did=did, queue=queue, via_ivr=via_ivr, ivr_digits=digits))
         return call.call_id
 
     def answer(self, interface: str) -> bool:
@@ -124,21 +136,32 @@ class PbxSimulator:
             "queues": {
                 q.name: {
                     "waiting": [c.call_id for c in q.waiting],  # type: ignore[attr-defined]
-                    "completed": q.completed, "abandoned": q.abandoned,
+                    "completed": q.completed,
+                    "abandoned": q.abandoned,
                     "members": {
-                        m.interface: {"name": m.name, "paused": m.paused,
-                                      "reason": m.paused_reason, "dynamic": m.dynamic,
-                                      "status": pbx.member_status(m),
-                                      "calls_taken": m.calls_taken}
+                        m.interface: {
+                            "name": m.name,
+                            "paused": m.paused,
+                            "reason": m.paused_reason,
+                            "dynamic": m.dynamic,
+                            "status": pbx.member_status(m),
+                            "calls_taken": m.calls_taken,
+                        }
                         for m in q.members.values()
                     },
-                } for q in pbx.queues.values()
+                }
+                for q in pbx.queues.values()
             },
             "channels": [
-                {"channel": c.name, "uniqueid": c.uniqueid, "call_id": c.linkedid,
-                 "state": c.state, "role": c.role, "caller_number": c.cid_num}
+                {
+                    "channel": c.name,
+                    "uniqueid": c.uniqueid,
+                    "call_id": c.linkedid,
+                    "state": c.state,
+                    "role": c.role,
+                    "caller_number": c.cid_num,
+                }
                 for c in pbx.channels.values()
             ],
-            "ringing": sorted(p.interface for p in pbx.phones.values()
-                              if p.ring is not None and not p.ring.done()),
+            "ringing": sorted(p.interface for p in pbx.phones.values() if p.ring is not None and not p.ring.done()),
         }

@@ -104,8 +104,8 @@ class Pbx:
         queue.members[mc.interface] = member
         if mc.interface not in self.phones:
             self.phones[mc.interface] = Phone(
-                mc.interface, self.config.agent_answer_delay if mc.bot else None,
-                reachable=mc.reachable)
+                mc.interface, self.config.agent_answer_delay if mc.bot else None, reachable=mc.reachable
+            )
         return member
 
     # ------------------------------------------------------------- identities
@@ -114,12 +114,28 @@ class Pbx:
         uid = f"{self._uid_epoch}.{next(self._uid_seq)}"
         return f"{self.config.system_name}-{uid}" if self.config.system_name else uid
 
-    def new_channel(self, device: str, *, linkedid: str | None = None, context: str,
-                    exten: str, uniqueid: str | None = None, **kw: object) -> SimChannel:
+    def new_channel(
+        self,
+        device: str,
+        *,
+        linkedid: str | None = None,
+        context: str,
+        exten: str,
+        uniqueid: str | None = None,
+        **kw: object,
+    ) -> SimChannel:
         uid = uniqueid or self.new_uniqueid()
         name = f"{device}-{next(self._chan_seq):08x}"
-        ch = SimChannel(name=name, uniqueid=uid, linkedid=linkedid or uid, device=device,
-                        context=context, exten=exten, created=time.monotonic(), **kw)  # type: ignore[arg-type]
+        ch = SimChannel(
+            name=name,
+            uniqueid=uid,
+            linkedid=linkedid or uid,
+            device=device,
+            context=context,
+            exten=exten,
+            created=time.monotonic(),
+            **kw,
+        )  # type: ignore[arg-type]
         self.channels[name] = ch
         self.by_uid[uid] = ch
         return ch
@@ -139,21 +155,20 @@ class Pbx:
         for sink in list(self.sinks):
             sink(data)
 
-    def chan_event(self, name: str, privilege: str, ch: SimChannel,
-                   *extra: tuple[str, str]) -> None:
+    def chan_event(self, name: str, privilege: str, ch: SimChannel, *extra: tuple[str, str]) -> None:
         self.emit(name, privilege, ch.block() + list(extra))
 
     def varset(self, ch: SimChannel, variable: str, value: str) -> None:
         ch.variables[variable] = value
         self.chan_event("VarSet", "dialplan,all", ch, ("Variable", variable), ("Value", value))
 
-    def newexten(self, ch: SimChannel, priority: int, app: str, data: str,
-                 exten: str | None = None) -> None:
+    def newexten(self, ch: SimChannel, priority: int, app: str, data: str, exten: str | None = None) -> None:
         ch.priority, ch.app, ch.appdata = priority, app, data
         if exten is not None:
             ch.exten = exten
-        self.chan_event("Newexten", "dialplan,all", ch, ("Extension", ch.exten),
-                        ("Application", app), ("AppData", data))
+        self.chan_event(
+            "Newexten", "dialplan,all", ch, ("Extension", ch.exten), ("Application", app), ("AppData", data)
+        )
 
     def newstate(self, ch: SimChannel, state: int) -> None:
         ch.state = state
@@ -169,13 +184,22 @@ class Pbx:
     def member_block(self, m: Member) -> list[tuple[str, str]]:
         phone = self.phones.get(m.interface)
         return [
-            ("Queue", m.queue), ("MemberName", m.name), ("Interface", m.interface),
-            ("StateInterface", m.interface), ("Membership", "dynamic" if m.dynamic else "static"),
-            ("Penalty", str(m.penalty)), ("CallsTaken", str(m.calls_taken)),
-            ("LastCall", str(m.last_call)), ("LastPause", str(m.last_pause)),
-            ("LoginTime", str(m.login_time)), ("InCall", "1" if phone and phone.in_call else "0"),
-            ("Status", str(self.member_status(m))), ("Paused", "1" if m.paused else "0"),
-            ("PausedReason", m.paused_reason), ("Ringinuse", "0"), ("Wrapuptime", "0"),
+            ("Queue", m.queue),
+            ("MemberName", m.name),
+            ("Interface", m.interface),
+            ("StateInterface", m.interface),
+            ("Membership", "dynamic" if m.dynamic else "static"),
+            ("Penalty", str(m.penalty)),
+            ("CallsTaken", str(m.calls_taken)),
+            ("LastCall", str(m.last_call)),
+            ("LastPause", str(m.last_pause)),
+            ("LoginTime", str(m.login_time)),
+            ("InCall", "1" if phone and phone.in_call else "0"),
+            ("Status", str(self.member_status(m))),
+            ("Paused", "1" if m.paused else "0"),
+            ("PausedReason", m.paused_reason),
+            ("Ringinuse", "0"),
+            ("Wrapuptime", "0"),
         ]
 
     def member_status(self, m: Member) -> int:

@@ -65,18 +65,39 @@ class Talk:
     def _rtcp(self, ch: SimChannel) -> None:
         elapsed = time.monotonic() - self.started
         packets = int(elapsed * 50)
-        self.pbx.chan_event("RTCPSent", "reporting,all", ch, ("To", "127.0.0.1:6001"),
-                            ("From", "127.0.0.1:20067"), ("MES", "87.2"),
-                            ("SSRC", "0x644f7d49"), ("PT", "200(SR)"), ("ReportCount", "0"),
-                            ("SentNTP", f"{time.time():.6f}"), ("SentRTP", str(packets * 160)),
-                            ("SentPackets", str(packets)), ("SentOctets", str(packets * 160)))
+        self.pbx.chan_event(
+            "RTCPSent",
+            "reporting,all",
+            ch,
+            ("To", "127.0.0.1:6001"),
+            ("From", "127.0.0.1:20067"),
+            ("MES", "87.2"),
+            ("SSRC", "0x644f7d49"),
+            ("PT", "200(SR)"),
+            ("ReportCount", "0"),
+            ("SentNTP", f"{time.time():.6f}"),
+            ("SentRTP", str(packets * 160)),
+            ("SentPackets", str(packets)),
+            ("SentOctets", str(packets * 160)),
+        )
 
     def _complete(self, reason: str, talk: int) -> None:
         call, ag = self.call, self.call.agent
         assert ag is not None
-        self.pbx.emit("AgentComplete", "agent,all", call.caller.block() + ag.block("Dest") + [
-            ("Queue", self.q.name), ("Interface", self.m.interface), ("MemberName", self.m.name),
-            ("HoldTime", str(self.hold)), ("TalkTime", str(talk)), ("Reason", reason)])
+        self.pbx.emit(
+            "AgentComplete",
+            "agent,all",
+            call.caller.block()
+            + ag.block("Dest")
+            + [
+                ("Queue", self.q.name),
+                ("Interface", self.m.interface),
+                ("MemberName", self.m.name),
+                ("HoldTime", str(self.hold)),
+                ("TalkTime", str(talk)),
+                ("Reason", reason),
+            ],
+        )
 
     def _account(self, talk: int) -> None:
         q, m = self.q, self.m
@@ -107,8 +128,7 @@ class Talk:
         qos(pbx, caller, ag)
         pbx.chan_event("HangupRequest", "call,all", caller)
         self._unbridge_vars(caller, ag)
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1, "native_rtp") +
-                 caller.block())
+        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1, "native_rtp") + caller.block())
         self._account(talk)
         self._complete("caller", talk)
         for deferred in call.deferred:
@@ -121,8 +141,7 @@ class Talk:
         pbx.varset(caller, "DIALEDTIME_MS", str(int(total * 1000)))
         queue_vars(pbx, caller, self.q)
         pbx.chan_event("SoftHangupRequest", "call,all", caller, ("Cause", "16"))
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 0, "native_rtp") +
-                 ag.block())
+        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 0, "native_rtp") + ag.block())
         pbx.emit("BridgeDestroy", "call,all", bridge_block(self.bridge, 0, "native_rtp"))
         qos(pbx, ag)
         self._agent_gone(ag)
@@ -138,14 +157,12 @@ class Talk:
         qos(pbx, ag, caller)
         pbx.chan_event("SoftHangupRequest", "call,all", ag, ("Cause", "16"))
         self._unbridge_vars(caller, ag)
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1, "native_rtp") +
-                 ag.block())
+        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1, "native_rtp") + ag.block())
         self._account(talk)
         self._complete("agent", talk)
         for deferred in call.deferred:
             deferred()
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 0, "native_rtp") +
-                 caller.block())
+        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 0, "native_rtp") + caller.block())
         pbx.emit("BridgeDestroy", "call,all", bridge_block(self.bridge, 0, "native_rtp"))
         self._agent_gone(ag)
         queue_vars(pbx, caller, self.q)
@@ -165,11 +182,19 @@ class Talk:
         assert ag is not None
         talk = int(time.monotonic() - self.started)
         if sig.kind == "transfer":
-            pbx.emit("BlindTransfer", "call,all", [("Result", "Success")] + ag.block(
-                "Transferer") + caller.block("Transferee") + [
-                (k, v) for k, v in bridge_block(self.bridge, 2)] + [
-                ("IsExternal", "Yes"), ("Context", sig.data.get("context", "")),
-                ("Extension", sig.data.get("exten", ""))])
+            pbx.emit(
+                "BlindTransfer",
+                "call,all",
+                [("Result", "Success")]
+                + ag.block("Transferer")
+                + caller.block("Transferee")
+                + [(k, v) for k, v in bridge_block(self.bridge, 2)]
+                + [
+                    ("IsExternal", "Yes"),
+                    ("Context", sig.data.get("context", "")),
+                    ("Extension", sig.data.get("exten", "")),
+                ],
+            )
             self._account(talk)
             self._complete("transfer", talk)
         else:
@@ -178,9 +203,20 @@ class Talk:
             agent_block = ag.block("Dest")
 
             def late_complete() -> None:
-                pbx.emit("AgentComplete", "agent,all", call.caller.block() + agent_block + [
-                    ("Queue", q_name), ("Interface", m_iface), ("MemberName", m_name),
-                    ("HoldTime", str(hold)), ("TalkTime", str(talk)), ("Reason", "caller")])
+                pbx.emit(
+                    "AgentComplete",
+                    "agent,all",
+                    call.caller.block()
+                    + agent_block
+                    + [
+                        ("Queue", q_name),
+                        ("Interface", m_iface),
+                        ("MemberName", m_name),
+                        ("HoldTime", str(hold)),
+                        ("TalkTime", str(talk)),
+                        ("Reason", "caller"),
+                    ],
+                )
 
             call.deferred.append(late_complete)
         self._unbridge_vars(caller, ag)
@@ -199,18 +235,27 @@ class Talk:
         caller, old = call.caller, call.agent
         assert old is not None
         target = sig.data["interface"]
-        new = pbx.new_channel(target, linkedid=call.call_id, context="agents-out",
-                              exten=sig.data.get("exten", "s"))
+        new = pbx.new_channel(target, linkedid=call.call_id, context="agents-out", exten=sig.data.get("exten", "s"))
         new.call, new.role = call, "agent"
         pbx.chan_event("Newchannel", "call,all", new)
         pbx.chan_event("NewCallerid", "call,all", new, CID_PRES)
         pbx.newstate(new, 5)
         pbx.newstate(new, 6)
-        pbx.emit("AttendedTransfer", "call,all", [("Result", "Success")] + old.block(
-            "OrigTransferer") + bridge_block(self.bridge, 2) + old.block(
-            "SecondTransferer") + caller.block("Transferee") + new.block(
-            "TransferTarget") + [("IsExternal", "No"), ("DestType", "Bridge"),
-                                 ("DestBridgeUniqueid", self.bridge)])
+        pbx.emit(
+            "AttendedTransfer",
+            "call,all",
+            [
+                ("Result", "Success"),
+                *old.block("OrigTransferer"),
+                *bridge_block(self.bridge, 2),
+                *old.block("SecondTransferer"),
+                *caller.block("Transferee"),
+                *new.block("TransferTarget"),
+                ("IsExternal", "No"),
+                ("DestType", "Bridge"),
+                ("DestBridgeUniqueid", self.bridge),
+            ],
+        )
         self._unbridge_vars(caller, old)
         pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1) + old.block())
         self._agent_gone(old)
@@ -221,7 +266,6 @@ class Talk:
         pbx.emit("BridgeEnter", "call,all", bridge_block(self.bridge, 2) + new.block())
         self._bridge_peers(caller, new)
         call.agent = new
-        member = next((q.members[target] for q in pbx.queues.values() if target in q.members),
-                      None)
+        member = next((q.members[target] for q in pbx.queues.values() if target in q.members), None)
         if member is not None:
             self.m = member

@@ -14,17 +14,23 @@ from sqlalchemy import text
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 VIEWPORT = {"width": 1366, "height": 768}  # the operators' screens
 RU: dict[str, str] = json.loads(
-    (Path(__file__).resolve().parents[2] / "web" / "static" / "i18n" / "ru.json").read_text(encoding="utf-8"))
+    (Path(__file__).resolve().parents[2] / "web" / "static" / "i18n" / "ru.json").read_text(encoding="utf-8")
+)
 
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
+    if not CHROMIUM.exists():  # noqa: ASYNC240 (once per session)
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (`make install-test` installs it)")
     from playwright.async_api import async_playwright
 
@@ -58,9 +64,15 @@ def shown_phone(e164: str) -> str:
 async def known_caller(db: Any, offset: int = 0) -> tuple[str, int, str]:
     """(a phone number as written in the data, its only customer's id, the customer's full name)."""
     async with db.read_session() as s:
-        row = (await s.execute(text(
-            "SELECT p.raw, p.customer_id, c.full_name FROM phones p JOIN customers c ON c.id = p.customer_id "
-            "WHERE (SELECT count(*) FROM phones q WHERE q.e164 = p.e164) = 1 "
-            "AND NOT EXISTS (SELECT 1 FROM contact_persons cp WHERE cp.phone = p.e164) "
-            "ORDER BY p.id LIMIT 1 OFFSET :o"), {"o": offset})).first()
+        row = (
+            await s.execute(
+                text(
+                    "SELECT p.raw, p.customer_id, c.full_name FROM phones p JOIN customers c ON c.id = p.customer_id "
+                    "WHERE (SELECT count(*) FROM phones q WHERE q.e164 = p.e164) = 1 "
+                    "AND NOT EXISTS (SELECT 1 FROM contact_persons cp WHERE cp.phone = p.e164) "
+                    "ORDER BY p.id LIMIT 1 OFFSET :o"
+                ),
+                {"o": offset},
+            )
+        ).first()
     return row[0], row[1], row[2]

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import expect
-
 from aiohttp import web
+from playwright.async_api import expect
 
 from cti.sim import PbxSimulator, QueueConfig, SimConfig
 from tests.serving import USERS, Running, prepare_database, settings_for_test
@@ -32,15 +31,27 @@ async def start(settings: Settings) -> Running:
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     await app[keys.TELEPHONY].client.wait_connected(10)
-    return Running(settings=settings, app=app, runner=runner, url=f"http://{settings.host}:{settings.port}",
-                   passwords={u[0]: u[1] for u in USERS})
+    return Running(
+        settings=settings,
+        app=app,
+        runner=runner,
+        url=f"http://{settings.host}:{settings.port}",
+        passwords={u[0]: u[1] for u in USERS},
+    )
 
 
 @pytest.fixture
 async def pbx() -> PbxSimulator:
     """A PBX that outlives the server: the simulator on its own, reached over AMI like a real Asterisk."""
-    sim = PbxSimulator(SimConfig(host="127.0.0.1", port=0, username="ccdesk", secret="browser-test",
-                                 queues=tuple(QueueConfig(name=q, members=(), timeout=300.0) for q in QUEUES)))
+    sim = PbxSimulator(
+        SimConfig(
+            host="127.0.0.1",
+            port=0,
+            username="ccdesk",
+            secret="browser-test",
+            queues=tuple(QueueConfig(name=q, members=(), timeout=300.0) for q in QUEUES),
+        )
+    )
     await sim.start()
     yield sim
     await sim.stop()
@@ -78,6 +89,11 @@ async def test_the_page_gets_the_call_and_the_card_back_after_a_server_restart(t
         await expect(page.locator("#card-msg")).to_have_attribute("data-kind", "ok")
         card = await api_get(page, f"{server.url}/api/cards/{card_id}")
         assert (card["call_id"], card["topic"], card["result"], card["notes"], card["customer_id"]) == (
-            call_id, "payment", "resolved", "Набрано до перезапуска", customer_id)
+            call_id,
+            "payment",
+            "resolved",
+            "Набрано до перезапуска",
+            customer_id,
+        )
     finally:
         await server.stop()

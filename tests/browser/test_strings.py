@@ -33,16 +33,19 @@ def test_every_key_asked_for_exists(source: Path) -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("prefix, codes", [
-    ("presence", ("signed_out", "available", "paused", "ringing", "talking", "wrap_up")),
-    ("call.state", ("queued", "ringing", "talking", "ended")),
-    ("call.direction", ("inbound", "outbound")),
-    ("conn", ("connecting", "online", "reconnecting")),
-    ("transfer.done", ("blind", "attended")),
-    ("offers", ("accepted", "declined", "later")),
-    ("timeline.kind", ("call", "application", "application_status", "payment", "reading", "adjustment")),
-    ("customer.kind", ("individual", "organisation")),
-])
+@pytest.mark.parametrize(
+    "prefix, codes",
+    [
+        ("presence", ("signed_out", "available", "paused", "ringing", "talking", "wrap_up")),
+        ("call.state", ("queued", "ringing", "talking", "ended")),
+        ("call.direction", ("inbound", "outbound")),
+        ("conn", ("connecting", "online", "reconnecting")),
+        ("transfer.done", ("blind", "attended")),
+        ("offers", ("accepted", "declined", "later")),
+        ("timeline.kind", ("call", "application", "application_status", "payment", "reading", "adjustment")),
+        ("customer.kind", ("individual", "organisation")),
+    ],
+)
 def test_the_states_the_scripts_name_have_strings(prefix: str, codes: tuple[str, ...]) -> None:
     sep = "_" if prefix == "transfer.done" else "."
     assert [c for c in codes if f"{prefix}{sep}{c}" not in strings("ru")] == []

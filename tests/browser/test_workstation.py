@@ -68,8 +68,7 @@ async def test_signing_in_and_pausing_change_the_queue_member_in_the_pbx(server,
     await wait_for(lambda: not member(server, "support")["paused"])
 
 
-async def test_a_ringing_call_pops_the_customer_and_the_saved_card_is_stored_and_hangup_ends_it(
-        server, page) -> None:
+async def test_a_ringing_call_pops_the_customer_and_the_saved_card_is_stored_and_hangup_ends_it(server, page) -> None:
     number, customer_id, name = await known_caller(server.db)
     await log_in(page, server.url, "op1", server.passwords["op1"])
     await sign_in_to(page, ["support"])
@@ -94,7 +93,12 @@ async def test_a_ringing_call_pops_the_customer_and_the_saved_card_is_stored_and
     card_id = (await api_get(page, f"{server.url}/api/me"))["card"]["id"]
     card = await api_get(page, f"{server.url}/api/cards/{card_id}")
     assert (card["call_id"], card["topic"], card["result"], card["notes"], card["customer_id"]) == (
-        call_id, "debt", "consulted", "Клиент уточнил сумму долга", customer_id)
+        call_id,
+        "debt",
+        "consulted",
+        "Клиент уточнил сумму долга",
+        customer_id,
+    )
 
     await page.keyboard.press("F4")
     await expect(page.locator("#call-state")).to_have_attribute("data-state", "ended")
@@ -139,8 +143,11 @@ async def test_a_call_nobody_answered_appears_in_the_call_back_list(server, page
 async def test_an_unknown_caller_is_found_by_account_number_and_the_number_is_linked(server, page) -> None:
     _, customer_id, name = await known_caller(server.db, offset=5)
     async with server.db.read_session() as s:
-        account = (await s.execute(text("SELECT number FROM accounts WHERE customer_id = :c ORDER BY id LIMIT 1"),
-                                   {"c": customer_id})).scalar_one()
+        account = (
+            await s.execute(
+                text("SELECT number FROM accounts WHERE customer_id = :c ORDER BY id LIMIT 1"), {"c": customer_id}
+            )
+        ).scalar_one()
     await log_in(page, server.url, "op1", server.passwords["op1"])
     await sign_in_to(page, ["support"])
     server.simulator.place_inbound_call("+79160000001", queue="support")
@@ -161,8 +168,9 @@ async def test_an_unknown_caller_is_found_by_account_number_and_the_number_is_li
 
 async def test_the_operator_offers_a_debtor_a_payment_plan_and_records_the_answer(server, page) -> None:
     async with server.db.read_session() as s:
-        customer_id, account = (await s.execute(text(
-            "SELECT customer_id, number FROM accounts WHERE debt_kop > 0 ORDER BY id LIMIT 1"))).one()
+        customer_id, account = (
+            await s.execute(text("SELECT customer_id, number FROM accounts WHERE debt_kop > 0 ORDER BY id LIMIT 1"))
+        ).one()
     await log_in(page, server.url, "op1", server.passwords["op1"])
     offers = await api_get(page, f"{server.url}/api/offers?customer_id={customer_id}")
     assert offers, "a debtor qualifies for at least one offer"
@@ -170,8 +178,11 @@ async def test_the_operator_offers_a_debtor_a_payment_plan_and_records_the_answe
 
     await page.fill("#customer-q", account)
     await page.keyboard.press("Enter")
-    await page.locator(f"#search-results li[data-customer-id='{customer_id}']").get_by_role(
-        "button", name=RU["search.open"]).click()
+    await (
+        page.locator(f"#search-results li[data-customer-id='{customer_id}']")
+        .get_by_role("button", name=RU["search.open"])
+        .click()
+    )
     offer = page.locator(f"#offers li[data-code='{code}']")
     await offer.get_by_role("button", name=RU["offers.accepted"]).click()
     await expect(offer).to_contain_text(RU["offers.recorded"].format(response=RU["offers.accepted"]))
@@ -196,8 +207,11 @@ async def test_an_application_is_filed_and_a_follow_up_scheduled_for_the_chosen_
     await log_in(page, server.url, "op1", server.passwords["op1"])
     await page.fill("#customer-q", name)
     await page.keyboard.press("Enter")
-    await page.locator(f"#search-results li[data-customer-id='{customer_id}']").get_by_role(
-        "button", name=RU["search.open"]).click()
+    await (
+        page.locator(f"#search-results li[data-customer-id='{customer_id}']")
+        .get_by_role("button", name=RU["search.open"])
+        .click()
+    )
     await expect(page.locator("#customer-name")).to_have_text(name)
 
     await page.click("#application-box summary")

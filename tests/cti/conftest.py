@@ -13,12 +13,26 @@ from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 def fast_config(**kw: object) -> SimConfig:
     """Timings scaled down so a whole call takes well under a second."""
     base: dict[str, object] = dict(
-        port=0, username="ops", secret="ops-secret",
-        queues=(QueueConfig(name="support", ring_timeout=0.3, retry=0.1, timeout=5.0, members=(
-            MemberConfig(interface="PJSIP/agent1", name="Agent One"),)),),
-        agent_answer_delay=0.15, answer_wait=0.05, rtcp_interval=0.25,
-        login_failure_delay=0.05, outbound_answer_delay=0.1, talk_time=(0.4, 0.4),
-        abandon_patience=(5.0, 5.0), seed=1,
+        port=0,
+        username="ops",
+        secret="ops-secret",
+        queues=(
+            QueueConfig(
+                name="support",
+                ring_timeout=0.3,
+                retry=0.1,
+                timeout=5.0,
+                members=(MemberConfig(interface="PJSIP/agent1", name="Agent One"),),
+            ),
+        ),
+        agent_answer_delay=0.15,
+        answer_wait=0.05,
+        rtcp_interval=0.25,
+        login_failure_delay=0.05,
+        outbound_answer_delay=0.1,
+        talk_time=(0.4, 0.4),
+        abandon_patience=(5.0, 5.0),
+        seed=1,
     )
     base.update(kw)
     return SimConfig(**base)  # type: ignore[arg-type]
@@ -33,8 +47,7 @@ class RawClient:
         self.frames: list[Frame] = []
 
     def send(self, **headers: str) -> None:
-        self.writer.write(("".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n")
-                          .encode())
+        self.writer.write(("".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode())
 
     async def read_for(self, seconds: float) -> list[Frame]:
         end = time.monotonic() + seconds
@@ -64,8 +77,7 @@ class RawClient:
             if not data:
                 break
             self.frames += self.parser.feed(data)
-        raise AssertionError("condition not met; got " + repr(
-            [f.name for f in self.frames[start:]][-20:]))
+        raise AssertionError("condition not met; got " + repr([f.name for f in self.frames[start:]][-20:]))
 
     async def close(self) -> None:
         self.writer.close()

@@ -33,12 +33,13 @@ def signature(frames: list[Frame]) -> list[tuple[str, tuple[str, ...], tuple[int
             return -1
         return ids.setdefault(value, len(ids))
 
-    return [(f.name, tuple(k for k in f if k != "SystemName"),
-             tuple(ref(f.get(k)) for k in ID_KEYS if k in f)) for f in frames]
+    return [
+        (f.name, tuple(k for k in f if k != "SystemName"), tuple(ref(f.get(k)) for k in ID_KEYS if k in f))
+        for f in frames
+    ]
 
 
 def diff(expected: list, actual: list) -> str:
     import difflib
 
-    return "\n".join(difflib.unified_diff([repr(e) for e in expected],
-                                          [repr(a) for a in actual], lineterm="", n=2))
+    return "\n".join(difflib.unified_diff([repr(e) for e in expected], [repr(a) for a in actual], lineterm="", n=2))

@@ -40,8 +40,6 @@ from cti.events import (
 )
 from cti.sim import PbxSimulator
 
-from .conftest import fast_config
-
 
 class Recorder:
     def __init__(self, client: AmiClient) -> None:
@@ -49,8 +47,9 @@ class Recorder:
         client.subscribe(self.events.append)
 
     def of(self, event_type: type, /, **match: object) -> list:  # type: ignore[type-arg]
-        return [e for e in self.events if isinstance(e, event_type) and all(
-            getattr(e, k) == v for k, v in match.items())]
+        return [
+            e for e in self.events if isinstance(e, event_type) and all(getattr(e, k) == v for k, v in match.items())
+        ]
 
     async def wait(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
         end = time.monotonic() + timeout
@@ -62,9 +61,16 @@ class Recorder:
 
 
 def client_config(sim: PbxSimulator, **kw: object) -> AmiConfig:
-    base: dict[str, object] = dict(port=sim.port, username="ops", secret="ops-secret",
-                                   reconnect_min=0.05, reconnect_max=0.2, action_timeout=2.0,
-                                   ping_interval=0.2, ping_timeout=0.3)
+    base: dict[str, object] = dict(
+        port=sim.port,
+        username="ops",
+        secret="ops-secret",
+        reconnect_min=0.05,
+        reconnect_max=0.2,
+        action_timeout=2.0,
+        ping_interval=0.2,
+        ping_timeout=0.3,
+    )
     base.update(kw)
     return AmiConfig(**base)  # type: ignore[arg-type]
 
@@ -101,8 +107,7 @@ async def test_wrong_secret_is_reported_and_retried_with_backoff(sim: PbxSimulat
         await client.close()
 
 
-async def test_inbound_call_is_tracked_end_to_end(
-        sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
+async def test_inbound_call_is_tracked_end_to_end(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
     _, rec = bridge
     call_id = sim.place_inbound_call("79001234567", queue="support", talk_time=0.3)
     await rec.wait(lambda: rec.of(CallEnded, call_id=call_id))
@@ -113,20 +118,18 @@ async def test_inbound_call_is_tracked_end_to_end(
     assert rec.of(CallOffered, call_id=call_id)[0].caller_number == "79001234567"
 
 
-async def test_every_control_action(sim: PbxSimulator,
-                                    bridge: tuple[AmiClient, Recorder]) -> None:
+async def test_every_control_action(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
     client, rec = bridge
     control = CallControl(client)
-    ok = await control.execute(QueueAdd(queue="support", interface="PJSIP/1001",
-                                        member_name="Olga"))
+    ok = await control.execute(QueueAdd(queue="support", interface="PJSIP/1001", member_name="Olga"))
     assert ok.ok and ok.message == "Added interface to queue"
     dup = await control.execute(QueueAdd(queue="support", interface="PJSIP/1001"))
     assert not dup.ok and dup.message == "Unable to add interface: Already there"
-    paused = await control.execute(QueuePause(interface="PJSIP/1001", paused=True,
-                                              reason="lunch"))
+    paused = await control.execute(QueuePause(interface="PJSIP/1001", paused=True, reason="lunch"))
     assert paused.ok and paused.message == "Interface paused successfully"
-    await rec.wait(lambda: rec.of(AgentStateChanged, change=MemberChange.PAUSED,
-                                  agent="PJSIP/1001", pause_reason="lunch"))
+    await rec.wait(
+        lambda: rec.of(AgentStateChanged, change=MemberChange.PAUSED, agent="PJSIP/1001", pause_reason="lunch")
+    )
     unpaused = await control.execute(QueuePause(interface="PJSIP/1001", paused=False))
     assert unpaused.message == "Interface unpaused successfully"
     cli = await control.execute(CliCommand(command="queue show support"))
@@ -141,15 +144,13 @@ async def test_every_control_action(sim: PbxSimulator,
     sim.set_auto_answer("PJSIP/agent1", 0.05)
     call_id = sim.place_inbound_call("79005550001", queue="support", talk_time=30)
     await rec.wait(lambda: rec.of(CallAnswered, call_id=call_id))
-    caller = next(c["channel"] for c in sim.snapshot()["channels"]
-                  if c["call_id"] == call_id and c["role"] == "caller")
+    caller = next(c["channel"] for c in sim.snapshot()["channels"] if c["call_id"] == call_id and c["role"] == "caller")
     red = await control.execute(Redirect(channel=caller, context="incoming", exten="support"))
     assert red.ok and red.message == "Redirect successful"
     await rec.wait(lambda: len(rec.of(CallAnswered, call_id=call_id)) == 2)
     assert rec.of(CallTransferred, call_id=call_id, kind=TransferKind.REDIRECT)
     agent_chan = rec.of(CallAnswered, call_id=call_id)[-1].agent_channel
-    bt = await control.execute(BlindTransfer(channel=agent_chan, context="incoming",
-                                             exten="support"))
+    bt = await control.execute(BlindTransfer(channel=agent_chan, context="incoming", exten="support"))
     assert bt.ok and bt.message == "Transfer succeeded"
     await rec.wait(lambda: len(rec.of(CallAnswered, call_id=call_id)) == 3)
     assert rec.of(CallTransferred, call_id=call_id, kind=TransferKind.BLIND)
@@ -161,20 +162,38 @@ async def test_every_control_action(sim: PbxSimulator,
     assert len(rec.of(CallEnded, call_id=call_id)) == 1
 
 
-@pytest.mark.parametrize("outcome, expected", [
-    ("answered", OriginateOutcome.ANSWERED), ("busy", OriginateOutcome.BUSY),
-    ("no_answer", OriginateOutcome.NO_ANSWER), ("congestion", OriginateOutcome.CONGESTION),
-    ("failed", OriginateOutcome.FAILED),
-])
-async def test_originate_outcomes(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder],
-                                  outcome: str, expected: OriginateOutcome) -> None:
+@pytest.mark.parametrize(
+    "outcome, expected",
+    [
+        ("answered", OriginateOutcome.ANSWERED),
+        ("busy", OriginateOutcome.BUSY),
+        ("no_answer", OriginateOutcome.NO_ANSWER),
+        ("congestion", OriginateOutcome.CONGESTION),
+        ("failed", OriginateOutcome.FAILED),
+    ],
+)
+async def test_originate_outcomes(
+    sim: PbxSimulator, bridge: tuple[AmiClient, Recorder], outcome: str, expected: OriginateOutcome
+) -> None:
     client, rec = bridge
-    number = {"answered": "71110000001", "busy": "71110000002", "no_answer": "71110000003",
-              "congestion": "71110000004", "failed": "71110000005"}[outcome]
+    number = {
+        "answered": "71110000001",
+        "busy": "71110000002",
+        "no_answer": "71110000003",
+        "congestion": "71110000004",
+        "failed": "71110000005",
+    }[outcome]
     sim.set_outbound_outcome(number, outcome)
-    result = await CallControl(client).execute(Originate(
-        destination=f"PJSIP/{number}@trunk", application="Wait", data="0.1",
-        caller_id="Collections <74950000000>", timeout=0.3, correlation_id=f"att-{number}"))
+    result = await CallControl(client).execute(
+        Originate(
+            destination=f"PJSIP/{number}@trunk",
+            application="Wait",
+            data="0.1",
+            caller_id="Collections <74950000000>",
+            timeout=0.3,
+            correlation_id=f"att-{number}",
+        )
+    )
     assert result.ok and result.message == "Originate successfully queued"
     await rec.wait(lambda: rec.of(CallEnded, call_id=result.channel_id))
     got = rec.of(OriginateResult, call_id=result.channel_id)
@@ -186,25 +205,26 @@ async def test_originate_outcomes(sim: PbxSimulator, bridge: tuple[AmiClient, Re
     assert kinds.index(OriginateResult) < kinds.index(CallEnded)
 
 
-async def test_sync_originate_failure_is_reported(sim: PbxSimulator,
-                                                   bridge: tuple[AmiClient, Recorder]) -> None:
+async def test_sync_originate_failure_is_reported(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
     client, rec = bridge
     sim.set_outbound_outcome("71110000009", "busy")
-    result = await CallControl(client).execute(Originate(
-        destination="PJSIP/71110000009@trunk", application="Wait", data="0.1",
-        asynchronous=False, timeout=0.3))
+    result = await CallControl(client).execute(
+        Originate(
+            destination="PJSIP/71110000009@trunk", application="Wait", data="0.1", asynchronous=False, timeout=0.3
+        )
+    )
     assert not result.ok and result.message == "Originate failed"
     await rec.wait(lambda: rec.of(OriginateResult, call_id=result.channel_id))
-    assert rec.of(OriginateResult, call_id=result.channel_id)[0].outcome is \
-        OriginateOutcome.FAILED
+    assert rec.of(OriginateResult, call_id=result.channel_id)[0].outcome is OriginateOutcome.FAILED
 
 
-async def test_garbage_frames_are_skipped(sim: PbxSimulator,
-                                          bridge: tuple[AmiClient, Recorder]) -> None:
+async def test_garbage_frames_are_skipped(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
     client, rec = bridge
-    junk = (b"this is not AMI\r\n\r\nFoo: bar\r\n\r\n\x00\xff\xfe\r\n\r\n"
-            b"Event: NoSuchEventType\r\nUniqueid: x\r\n\r\n"
-            b"Event: Hangup\r\nUniqueid: never-seen\r\nLinkedid: nope\r\n\r\n")
+    junk = (
+        b"this is not AMI\r\n\r\nFoo: bar\r\n\r\n\x00\xff\xfe\r\n\r\n"
+        b"Event: NoSuchEventType\r\nUniqueid: x\r\n\r\n"
+        b"Event: Hangup\r\nUniqueid: never-seen\r\nLinkedid: nope\r\n\r\n"
+    )
     sim.pbx.sinks[0](junk)
     call_id = sim.place_inbound_call("79001112233", queue="support", talk_time=0.2)
     await rec.wait(lambda: rec.of(CallEnded, call_id=call_id))
@@ -212,13 +232,12 @@ async def test_garbage_frames_are_skipped(sim: PbxSimulator,
 
 
 async def test_restart_mid_call_neither_loses_nor_doubles_calls(
-        sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
+    sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]
+) -> None:
     client, rec = bridge
     survivor = sim.place_inbound_call("79000000001", queue="support", talk_time=1.5)
-    vanishing = sim.place_inbound_call("79000000002", queue="support", talk_time=30,
-                                       patience=30)
-    await rec.wait(lambda: rec.of(CallAnswered, call_id=survivor)
-                   and rec.of(CallQueued, call_id=vanishing))
+    vanishing = sim.place_inbound_call("79000000002", queue="support", talk_time=30, patience=30)
+    await rec.wait(lambda: rec.of(CallAnswered, call_id=survivor) and rec.of(CallQueued, call_id=vanishing))
     await sim.stop(keep_calls=True)  # the AMI goes away; the calls go on
     await rec.wait(lambda: rec.of(PbxDisconnected))
     sim.hangup_caller(vanishing)  # ends while we are blind
@@ -226,8 +245,7 @@ async def test_restart_mid_call_neither_loses_nor_doubles_calls(
     await asyncio.sleep(0.1)
     await sim.start()
     await rec.wait(lambda: len(rec.of(PbxResynced)) == 2)
-    await rec.wait(lambda: rec.of(CallEnded, call_id=survivor)
-                   and rec.of(CallEnded, call_id=newcomer), timeout=8)
+    await rec.wait(lambda: rec.of(CallEnded, call_id=survivor) and rec.of(CallEnded, call_id=newcomer), timeout=8)
     for call_id in (survivor, vanishing, newcomer):
         assert len(rec.of(CallOffered, call_id=call_id)) == 1, call_id
         assert len(rec.of(CallEnded, call_id=call_id)) == 1, call_id
@@ -237,8 +255,7 @@ async def test_restart_mid_call_neither_loses_nor_doubles_calls(
     assert client.tracker.stats()["calls"] == 0
 
 
-async def test_stalled_pbx_is_detected_and_replaced(
-        sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
+async def test_stalled_pbx_is_detected_and_replaced(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
     client, rec = bridge
     sim.stall(True)
     await rec.wait(lambda: rec.of(PbxDisconnected), timeout=3)

@@ -31,7 +31,7 @@ class Script:
             return reply
 
         await cmd("ANSWER")
-        await cmd("STREAM FILE welcome \"\"")
+        await cmd('STREAM FILE welcome ""')
         await cmd("GET DATA menu 3000 1")
         await cmd("GET DATA menu 3000 1")  # the script ran out: the caller times out
         await cmd("NO SUCH COMMAND")
@@ -60,20 +60,18 @@ async def agi_server() -> AsyncIterator[tuple[asyncio.Server, list[Script]]]:
 
 
 async def test_ivr_call_speaks_fastagi_and_routes_by_ccdesk_queue(
-        agi_server: tuple[asyncio.Server, list[Script]]) -> None:
+    agi_server: tuple[asyncio.Server, list[Script]],
+) -> None:
     server, scripts = agi_server
     port = server.sockets[0].getsockname()[1]
     sim = PbxSimulator(fast_config(agi_address=f"127.0.0.1:{port}"))
     await sim.start()
     try:
         client = await connect(sim)
-        routed = sim.place_inbound_call("79001234567", did="88005550100", via_ivr=True,
-                                        ivr_digits=["2"], talk_time=0.2)
-        await client.until(lambda f: f.get("Event") == "AgentComplete"
-                           and f.get("Linkedid") == routed)
+        routed = sim.place_inbound_call("79001234567", did="88005550100", via_ivr=True, ivr_digits=["2"], talk_time=0.2)
+        await client.until(lambda f: f.get("Event") == "AgentComplete" and f.get("Linkedid") == routed)
         self_served = sim.place_inbound_call("79001234568", via_ivr=True, ivr_digits=["1"])
-        await client.until(lambda f: f.get("Event") == "Hangup"
-                           and f.get("Uniqueid") == self_served)
+        await client.until(lambda f: f.get("Event") == "Hangup" and f.get("Uniqueid") == self_served)
         await client.close()
     finally:
         await sim.stop()
@@ -82,11 +80,15 @@ async def test_ivr_call_speaks_fastagi_and_routes_by_ccdesk_queue(
     assert "\r" not in env and env.endswith("\n\n")
     assert "agi_network: yes" in env and "agi_callerid: 79001234567" in env
     assert "agi_request: agi://127.0.0.1:" in env
-    assert first.replies[:6] == ["200 result=0", "200 result=0 endpos=8000", "200 result=2",
-                                 "200 result= (timeout)", "510 Invalid or unknown command",
-                                 "200 result=0"]
-    names = [(f.get("Event"), f.get("Queue")) for f in client.frames
-             if f.get("Linkedid") == routed]
+    assert first.replies[:6] == [
+        "200 result=0",
+        "200 result=0 endpos=8000",
+        "200 result=2",
+        "200 result= (timeout)",
+        "510 Invalid or unknown command",
+        "200 result=0",
+    ]
+    names = [(f.get("Event"), f.get("Queue")) for f in client.frames if f.get("Linkedid") == routed]
     assert ("QueueCallerJoin", "support") in names
     assert ("AGIExecStart", None) in names
     entry = [f for f in client.frames if f.get("Event") == "QueueCallerJoin"]

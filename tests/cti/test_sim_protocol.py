@@ -27,8 +27,7 @@ async def test_banner_login_and_fully_booted(sim: PbxSimulator) -> None:
     client.send(Action="Ping", ActionID="a1")
     client.send(Action="Login", ActionID="a2", Username="ops", Secret="ops-secret")
     frames = await client.until(lambda f: f.get("Event") == "SuccessfulAuth")
-    assert _responses(frames) == [("Error", "Permission denied"),
-                                  ("Success", "Authentication accepted")]
+    assert _responses(frames) == [("Error", "Permission denied"), ("Success", "Authentication accepted")]
     want = [f.frame for f in received("01-login") if f.stream == "AMI#4" and f.frame]
     assert [list(f) for f in frames[1:]] == [list(f) for f in want[:3]]
     await client.close()
@@ -50,8 +49,7 @@ async def test_md5_challenge_login_events_off_and_no_actionid(sim: PbxSimulator)
     key = hashlib.md5((resp["Challenge"] + "ops-secret").encode()).hexdigest()
     client.send(Action="Login", AuthType="md5", Username="ops", Key=key, Events="off")
     frames = await client.read_for(0.2)
-    assert [dict(f) for f in frames] == [{"Response": "Success",
-                                          "Message": "Authentication accepted"}]
+    assert [dict(f) for f in frames] == [{"Response": "Success", "Message": "Authentication accepted"}]
     await client.close()
 
 
@@ -62,8 +60,11 @@ async def test_05a_actions_and_errors_answer_like_asterisk() -> None:
     lines = [json.loads(x) for x in transcript("05a-actions-basic").read_text().splitlines()]
     chunks = [x["data"].encode() for x in lines if x["stream"] == "AMI" and x["dir"] == "send"]
     want = [f.frame for f in received("05a-actions-basic") if f.frame is not None]
-    config = fast_config(queues=(QueueConfig(name="support", members=(
-        MemberConfig(interface="Local/agent1@agents/n", name="Agent One"),)),))
+    config = fast_config(
+        queues=(
+            QueueConfig(name="support", members=(MemberConfig(interface="Local/agent1@agents/n", name="Agent One"),)),
+        )
+    )
     simulator = PbxSimulator(config)
     await simulator.start()
     try:
@@ -89,47 +90,60 @@ async def test_05a_actions_and_errors_answer_like_asterisk() -> None:
 async def test_05b_queue_member_management() -> None:
     require_transcripts("05b-queue-member-mgmt")
     iface = "Local/agent3@agents/n"
-    config = fast_config(queues=(
-        QueueConfig(name="support"),
-        QueueConfig(name="debt", members=(MemberConfig(interface=iface, name="Agent Three"),)),
-    ))
+    config = fast_config(
+        queues=(
+            QueueConfig(name="support"),
+            QueueConfig(name="debt", members=(MemberConfig(interface=iface, name="Agent Three"),)),
+        )
+    )
     simulator = PbxSimulator(config)
     await simulator.start()
     try:
         client = await connect(simulator)
         want_items = [i for i in received("05b-queue-member-mgmt") if i.frame is not None]
         steps = [
-            dict(Action="QueueAdd", ActionID="a2", Queue="support", Interface=iface,
-                 Paused="false", MemberName="Agent Three"),
+            dict(
+                Action="QueueAdd",
+                ActionID="a2",
+                Queue="support",
+                Interface=iface,
+                Paused="false",
+                MemberName="Agent Three",
+            ),
             dict(Action="QueueAdd", ActionID="a3", Queue="support", Interface=iface),
-            dict(Action="QueuePause", ActionID="a4", Queue="support", Interface=iface,
-                 Paused="true", Reason="lunch"),
+            dict(Action="QueuePause", ActionID="a4", Queue="support", Interface=iface, Paused="true", Reason="lunch"),
             dict(Action="QueuePause", ActionID="a5", Interface=iface, Paused="false"),
-            dict(Action="QueuePause", ActionID="a6", Interface=iface, Paused="true",
-                 Reason="all-queues"),
+            dict(Action="QueuePause", ActionID="a6", Interface=iface, Paused="true", Reason="all-queues"),
             dict(Action="QueuePause", ActionID="a7", Interface=iface, Paused="false"),
-            dict(Action="QueuePenalty", ActionID="a8", Queue="support", Interface=iface,
-                 Penalty="3"),
+            dict(Action="QueuePenalty", ActionID="a8", Queue="support", Interface=iface, Penalty="3"),
         ]
         for step in steps:
             client.send(**step)
             await client.read_for(0.05)
-        removal = [dict(Action="QueueRemove", ActionID="a13", Queue="support", Interface=iface),
-                   dict(Action="QueueRemove", ActionID="a14", Queue="support", Interface=iface)]
+        removal = [
+            dict(Action="QueueRemove", ActionID="a13", Queue="support", Interface=iface),
+            dict(Action="QueueRemove", ActionID="a14", Queue="support", Interface=iface),
+        ]
         for step in removal:
             client.send(**step)
             await client.read_for(0.05)
-        relevant = ("QueueMemberAdded", "QueueMemberPause", "QueueMemberPenalty",
-                    "QueueMemberRemoved")
+        relevant = ("QueueMemberAdded", "QueueMemberPause", "QueueMemberPenalty", "QueueMemberRemoved")
 
         def digest(frames: list[Frame]) -> list[tuple[object, ...]]:
-            return [(f.get("Response"), f.get("Message")) if "Response" in f else
-                    (f["Event"], f["Queue"], f["Paused"], f["PausedReason"], tuple(f))
-                    for f in frames if "Response" in f or f.get("Event") in relevant]
+            return [
+                (f.get("Response"), f.get("Message"))
+                if "Response" in f
+                else (f["Event"], f["Queue"], f["Paused"], f["PausedReason"], tuple(f))
+                for f in frames
+                if "Response" in f or f.get("Event") in relevant
+            ]
 
-        want = [i.frame for i in want_items
-                if i.frame.get("ActionID") not in ("a1", "a9", "a10", "a11", "a12", "a15", "a16")
-                and i.frame.get("Event") != "QueueMemberStatus"]
+        want = [
+            i.frame
+            for i in want_items
+            if i.frame.get("ActionID") not in ("a1", "a9", "a10", "a11", "a12", "a15", "a16")
+            and i.frame.get("Event") != "QueueMemberStatus"
+        ]
         got = digest(client.frames[3:])
         assert got == digest([f for f in want if f is not None])
         await client.close()

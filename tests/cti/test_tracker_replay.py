@@ -27,13 +27,28 @@ from cti.tracker import CallTracker
 
 from .transcripts import items
 
-ALL = ["01-login", "02-inbound-queue-answered", "02b-inbound-queue-agent-hangs-up",
-       "03a-queue-abandon-ringnoanswer", "03c-queue-timeout", "04a-originate-answered-to-queue",
-       "04b-originate-busy", "04c-originate-noanswer", "04e-originate-nonexistent",
-       "04f-originate-sync-busy", "05a-actions-basic", "05b-queue-member-mgmt",
-       "05c-redirect-during-call", "06a-fastagi-ivr", "06b-fastagi-agi-hangup",
-       "07-shutdown-restart", "s1-sip-inbound-answered", "s2-sip-inbound-abandoned",
-       "s3-sip-originate-answered", "s5-sip-status-actions"]
+ALL = [
+    "01-login",
+    "02-inbound-queue-answered",
+    "02b-inbound-queue-agent-hangs-up",
+    "03a-queue-abandon-ringnoanswer",
+    "03c-queue-timeout",
+    "04a-originate-answered-to-queue",
+    "04b-originate-busy",
+    "04c-originate-noanswer",
+    "04e-originate-nonexistent",
+    "04f-originate-sync-busy",
+    "05a-actions-basic",
+    "05b-queue-member-mgmt",
+    "05c-redirect-during-call",
+    "06a-fastagi-ivr",
+    "06b-fastagi-agi-hangup",
+    "07-shutdown-restart",
+    "s1-sip-inbound-answered",
+    "s2-sip-inbound-abandoned",
+    "s3-sip-originate-answered",
+    "s5-sip-status-actions",
+]
 
 
 def replay(name: str, *, own_originates: bool = False) -> tuple[CallTracker, list[Event]]:
@@ -49,10 +64,15 @@ def replay(name: str, *, own_originates: bool = False) -> tuple[CallTracker, lis
         if item.direction == "send":
             f = item.frame
             if own_originates and (f.get("Action") or "").lower() == "originate":
-                tracker.expect_originate(OriginateRequest(
-                    action_id=f.get("ActionID", ""), channel_id=f.get("ChannelId"),
-                    destination=f.get("Channel", ""),
-                    sync=(f.get("Async") or "false").lower() != "true"), item.at)
+                tracker.expect_originate(
+                    OriginateRequest(
+                        action_id=f.get("ActionID", ""),
+                        channel_id=f.get("ChannelId"),
+                        destination=f.get("Channel", ""),
+                        sync=(f.get("Async") or "false").lower() != "true",
+                    ),
+                    item.at,
+                )
             continue
         events.extend(tracker.feed(item.frame, item.at))
     return tracker, events
@@ -75,7 +95,12 @@ def test_every_transcript_leaves_no_state_behind(name: str) -> None:
 def test_s1_answered_inbound() -> None:
     _, ev = replay("s1-sip-inbound-answered")
     assert [type(e) for e in ev if hasattr(e, "call_id")] == [
-        CallOffered, CallQueued, AgentRinging, CallAnswered, CallEnded]
+        CallOffered,
+        CallQueued,
+        AgentRinging,
+        CallAnswered,
+        CallEnded,
+    ]
     offered, answered, ended = of(ev, CallOffered)[0], of(ev, CallAnswered)[0], of(ev, CallEnded)[0]
     assert offered.call_id == "1795459869.0" and offered.direction is Direction.INBOUND
     assert offered.caller_number == "sipp" and offered.dialed_number == "support"
@@ -95,8 +120,7 @@ def test_s2_abandoned_by_the_caller() -> None:
 
 def test_02_ringall_loser_does_not_confuse_the_answer() -> None:
     _, ev = replay("02-inbound-queue-answered")
-    assert [r.agent for r in of(ev, AgentRinging)] == ["Local/agent2@agents/n",
-                                                       "Local/agent1@agents/n"]
+    assert [r.agent for r in of(ev, AgentRinging)] == ["Local/agent2@agents/n", "Local/agent1@agents/n"]
     assert [a.agent for a in of(ev, CallAnswered)] == ["Local/agent1@agents/n"]
     assert of(ev, CallOffered)[0].caller_number == "79001234567"
 
@@ -119,17 +143,18 @@ def test_03c_queue_timeout_is_not_an_abandon_by_the_caller() -> None:
     assert of(ev, CallAbandoned)[0].reason is AbandonReason.TIMEOUT
 
 
-@pytest.mark.parametrize("name, outcome, code", [
-    ("04a-originate-answered-to-queue", OriginateOutcome.ANSWERED, 4),
-    ("04b-originate-busy", OriginateOutcome.BUSY, 5),
-    ("04c-originate-noanswer", OriginateOutcome.NO_ANSWER, 3),
-    ("04e-originate-nonexistent", OriginateOutcome.FAILED, 0),
-])
-def test_04_originate_outcomes_belong_to_their_call(name: str, outcome: OriginateOutcome,
-                                                     code: int) -> None:
+@pytest.mark.parametrize(
+    "name, outcome, code",
+    [
+        ("04a-originate-answered-to-queue", OriginateOutcome.ANSWERED, 4),
+        ("04b-originate-busy", OriginateOutcome.BUSY, 5),
+        ("04c-originate-noanswer", OriginateOutcome.NO_ANSWER, 3),
+        ("04e-originate-nonexistent", OriginateOutcome.FAILED, 0),
+    ],
+)
+def test_04_originate_outcomes_belong_to_their_call(name: str, outcome: OriginateOutcome, code: int) -> None:
     _, ev = replay(name, own_originates=True)
-    result = [r for r in of(ev, OriginateResult) if r.action_id.startswith("dial")] or \
-        of(ev, OriginateResult)
+    result = [r for r in of(ev, OriginateResult) if r.action_id.startswith("dial")] or of(ev, OriginateResult)
     assert result[-1].outcome is outcome and result[-1].reason_code == code
     call_id = result[-1].call_id
     offered = [o for o in of(ev, CallOffered) if o.call_id == call_id]
@@ -148,7 +173,8 @@ def test_05c_redirect_of_a_bridged_caller() -> None:
     _, ev = replay("05c-redirect-during-call")
     moves = of(ev, CallTransferred)
     assert [(m.kind, m.from_agent, m.to_queue) for m in moves] == [
-        (TransferKind.REDIRECT, "Local/agent1@agents/n", "debt")]
+        (TransferKind.REDIRECT, "Local/agent1@agents/n", "debt")
+    ]
     assert of(ev, CallEnded)[0].agent == "Local/agent4@agents/n"
     assert of(ev, PbxResynced)[0].active_calls == 1  # a CoreShowChannels mid-call
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from cti.frames import Frame, FrameParser
 
-T0 = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
 
 def transcripts_dir() -> Path:
@@ -62,8 +62,7 @@ def items(name: str) -> list[Item]:
             continue
         key = f"{stream}/{direction}"
         if key not in parsers:
-            parsers[key] = FrameParser(expect_banner=direction == "recv",
-                                       lenient=direction == "send")
+            parsers[key] = FrameParser(expect_banner=direction == "recv", lenient=direction == "send")
         for frame in parsers[key].feed(rec["data"].encode()):
             out.append(Item(at, stream, direction, frame))
     return out

@@ -25,8 +25,11 @@ class Operator:
         form = await (await self.http.get("/login")).text()
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token, "the login form has no CSRF field"
-        response = await self.http.post("/login", data={"username": username, "password": password,
-                                                          "csrf_token": token.group(1)}, allow_redirects=False)
+        response = await self.http.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": token.group(1)},
+            allow_redirects=False,
+        )
         if response.status == 302:
             page = await (await self.http.get("/")).text()
             meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
@@ -39,8 +42,9 @@ class Operator:
         for name in ("presence", "call", "pop", "card", "callbacks", "pbx", "agent"):
             self.sio.on(name, self._recorder(name), namespace=namespace)
         cookies = "; ".join(f"{c.key}={c.value}" for c in self.http.cookie_jar)
-        await self.sio.connect(self.base_url, headers={"Cookie": cookies}, namespaces=[namespace],
-                               transports=["websocket"])
+        await self.sio.connect(
+            self.base_url, headers={"Cookie": cookies}, namespaces=[namespace], transports=["websocket"]
+        )
 
     def _recorder(self, name: str) -> Any:
         async def record(data: Any) -> None:

@@ -47,8 +47,9 @@ async def test_state_changes_need_the_csrf_token(server) -> None:
         assert (await op.login("op1", server.passwords["op1"])).status == 302
         async with op.http.post("/api/presence/sign-in", json={"queues": ["support"]}) as response:
             assert response.status == 403
-        async with op.http.post("/api/presence/sign-in", json={"queues": ["support"]},
-                                headers={"X-CSRF-Token": "forged"}) as response:
+        async with op.http.post(
+            "/api/presence/sign-in", json={"queues": ["support"]}, headers={"X-CSRF-Token": "forged"}
+        ) as response:
             assert response.status == 403
         assert (await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]}))["state"] == "available"
     finally:
@@ -90,10 +91,18 @@ async def test_bad_input_gets_clear_errors(server) -> None:
     op = Operator(server.url)
     try:
         await op.login("op1", server.passwords["op1"])
-        assert "unknown queues" in (await op.api("POST", "/api/presence/sign-in", {"queues": ["nope"]}, expect=400))["error"]
-        assert "unknown pause reason" in (await op.api("POST", "/api/presence/pause", {"reason": "nap"}, expect=400))["error"]
-        assert "not a valid phone" in (await op.api("POST", "/api/customers", {"full_name": "X", "phones": ["12"]},
-                                                    expect=400))["error"]
+        assert (
+            "unknown queues"
+            in (await op.api("POST", "/api/presence/sign-in", {"queues": ["nope"]}, expect=400))["error"]
+        )
+        assert (
+            "unknown pause reason"
+            in (await op.api("POST", "/api/presence/pause", {"reason": "nap"}, expect=400))["error"]
+        )
+        assert (
+            "not a valid phone"
+            in (await op.api("POST", "/api/customers", {"full_name": "X", "phones": ["12"]}, expect=400))["error"]
+        )
         assert "already ended" in (await op.api("POST", "/api/calls/nope/hangup", expect=400))["error"]
         async with op.http.post("/api/customers", data="{not json", headers={"X-CSRF-Token": op.csrf}) as response:
             assert response.status == 400

@@ -43,14 +43,19 @@ async def test_answered_call_pops_the_customer_and_completes_its_card(server) ->
         me = await op.api("GET", "/api/me")
         assert me["call"]["call_id"] == call_id and me["presence"]["state"] == "talking"
         card_id = me["card"]["id"]
-        saved = await op.api("POST", f"/api/cards/{card_id}", {"topic": "balance", "result": "consulted",
-                                                               "notes": "Сообщил баланс"})
+        saved = await op.api(
+            "POST", f"/api/cards/{card_id}", {"topic": "balance", "result": "consulted", "notes": "Сообщил баланс"}
+        )
         assert saved["topic"] == "balance"
         await op.api("POST", f"/api/calls/{call_id}/hangup")
         await server.workstation.drain()
         card = await wait_for(lambda: ended_card(server, call_id))
-        assert (card.outcome, card.customer_id, card.queue, card.notes) == ("answered", customer_id, "support",
-                                                                              "Сообщил баланс")
+        assert (card.outcome, card.customer_id, card.queue, card.notes) == (
+            "answered",
+            customer_id,
+            "support",
+            "Сообщил баланс",
+        )
         assert card.answered_at is not None and card.talk_seconds is not None and card.agent_id is not None
         async with server.db.read_session() as s:
             audited = list(await s.scalars(select(AuditEntry.action).where(AuditEntry.user_id == card.agent_id)))
@@ -59,15 +64,17 @@ async def test_answered_call_pops_the_customer_and_completes_its_card(server) ->
         await op.close()
 
 
-
-
 async def test_abandoned_call_gets_a_call_card_and_waits_for_a_call_back(server) -> None:
     number, customer_id = await _known_caller(server)
     op = await _signed_in(server, queues=["billing"])  # nobody answers in support
     try:
         call_id = server.simulator.place_inbound_call(number, queue="support")
-        await wait_for(lambda: server.workstation.calls.active.get(call_id)
-                       and server.workstation.calls.active[call_id].state == "queued")
+        await wait_for(
+            lambda: (
+                server.workstation.calls.active.get(call_id)
+                and server.workstation.calls.active[call_id].state == "queued"
+            )
+        )
         assert server.simulator.hangup_caller(call_id)
         card = await wait_for(lambda: ended_card(server, call_id))
         assert (card.outcome, card.callback_status, card.customer_id) == ("abandoned", "pending", customer_id)

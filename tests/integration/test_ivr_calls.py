@@ -15,11 +15,14 @@ pytestmark = pytest.mark.integration
 
 async def _caller(server):  # type: ignore[no-untyped-def]
     async with server.db.read_session() as s:
-        return (await s.execute(text(
-            "SELECT p.raw, p.customer_id FROM phones p JOIN accounts a ON a.customer_id = p.customer_id "
-            "WHERE (SELECT count(*) FROM phones q WHERE q.e164 = p.e164) = 1 ORDER BY p.id LIMIT 1"))).first()
-
-
+        return (
+            await s.execute(
+                text(
+                    "SELECT p.raw, p.customer_id FROM phones p JOIN accounts a ON a.customer_id = p.customer_id "
+                    "WHERE (SELECT count(*) FROM phones q WHERE q.e164 = p.e164) = 1 ORDER BY p.id LIMIT 1"
+                )
+            )
+        ).first()
 
 
 async def test_a_caller_who_hears_the_balance_is_self_served(server) -> None:

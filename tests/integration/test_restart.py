@@ -17,9 +17,18 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_restart_mid_call_restores_the_call_card_and_presence(tmp_path) -> None:
-    pbx = PbxSimulator(SimConfig(port=0, username="ami", secret="ami-secret", answer_wait=0.05, agent_answer_delay=0.2,
-                                 queues=(QueueConfig(name="support"), QueueConfig(name="billing")),
-                                 talk_time=(600, 600), abandon_patience=(600, 600)))
+    pbx = PbxSimulator(
+        SimConfig(
+            port=0,
+            username="ami",
+            secret="ami-secret",
+            answer_wait=0.05,
+            agent_answer_delay=0.2,
+            queues=(QueueConfig(name="support"), QueueConfig(name="billing")),
+            talk_time=(600, 600),
+            abandon_patience=(600, 600),
+        )
+    )
     await pbx.start()
     url = await prepare_database(tmp_path / "ccdesk.db")
     settings = replace(settings_for_test(tmp_path, url), pbx=f"ami://ami:ami-secret@127.0.0.1:{pbx.port}")

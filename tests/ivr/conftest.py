@@ -41,9 +41,7 @@ def sample_backend() -> MemoryBackend:
         payments={1: PaymentInfo(paid_on=date(2026, 11, 1), amount_kop=230_000)},
         readings={(1, "electricity"): ReadingInfo(value=12_000, taken_on=date(2026, 10, 25))},
         applications={
-            "5001": ApplicationInfo(
-                number="5001", status="in_progress", type="reconnection", due_on=date(2026, 12, 1)
-            )
+            "5001": ApplicationInfo(number="5001", status="in_progress", type="reconnection", due_on=date(2026, 12, 1))
         },
     )
 

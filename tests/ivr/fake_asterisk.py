@@ -180,9 +180,7 @@ class FakeAsterisk:
         return self.log
 
 
-async def call(
-    port: int, *, caller_id: str, keys: list[object] | None = None, **kw: object
-) -> CallLog:
+async def call(port: int, *, caller_id: str, keys: list[object] | None = None, **kw: object) -> CallLog:
     run_kw = {k: kw.pop(k) for k in ("script", "uniqueid", "timeout") if k in kw}
     fake = FakeAsterisk(keys=list(keys or []), **kw)  # type: ignore[arg-type]
     return await fake.run(port, caller_id=caller_id, **run_kw)  # type: ignore[arg-type]

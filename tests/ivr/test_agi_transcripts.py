@@ -16,8 +16,7 @@ import pytest
 from ivr.agi import AgiChannel, AgiReply, parse_environment
 
 TRANSCRIPTS = Path(
-    os.environ.get("CCDESK_TRANSCRIPTS_DIR")
-    or Path(__file__).resolve().parents[3] / "shared" / "ami-transcripts"
+    os.environ.get("CCDESK_TRANSCRIPTS_DIR") or Path(__file__).resolve().parents[3] / "shared" / "ami-transcripts"
 )
 
 
@@ -84,7 +83,7 @@ async def test_06a_environment_and_every_reply_parse() -> None:
     )
     assert request.language == "ru" and request.args == ("first arg", "second")
     assert request.env["agi_accountcode"] == ""
-    by_command = dict(zip((c for c, _ in agi_exchange("06a-fastagi-ivr.jsonl")[1]), replies))
+    by_command = dict(zip((c for c, _ in agi_exchange("06a-fastagi-ivr.jsonl")[1]), replies, strict=False))
     assert by_command["GET VARIABLE CUST_NUM"].data == "79001234567"
     assert by_command["GET VARIABLE NO_SUCH_VAR"].result == "0"
     assert by_command["GET FULL VARIABLE ${CALLERID(all)}"].data == '"IVR Caller" <79001234567>'
@@ -92,9 +91,7 @@ async def test_06a_environment_and_every_reply_parse() -> None:
     assert by_command['STREAM FILE no-such-sound ""'].number == -1
     assert by_command["GET DATA hello-test 4000 3"].result == "123"
     assert by_command["THIS IS BOGUS"].code == 510
-    assert (
-        by_command["GET DATA"].code == 520 and "End of proper usage" in by_command["GET DATA"].text
-    )
+    assert by_command["GET DATA"].code == 520 and "End of proper usage" in by_command["GET DATA"].text
     assert by_command['SAY DIGITS 123 ""'].ok
     assert not channel.hung_up
 

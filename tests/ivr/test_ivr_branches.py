@@ -10,9 +10,7 @@ from .conftest import BUSINESS, DEBTOR_ACCOUNT, KNOWN, TWO_ACCOUNTS, UNKNOWN
 from .fake_asterisk import HANG_UP, SILENCE, call
 
 
-async def test_known_caller_hears_balance_and_leaves_self_served(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_known_caller_hears_balance_and_leaves_self_served(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["1", "9"])
     assert log.commands[:2] == ["GET FULL VARIABLE ${CHANNEL(linkedid)}", "ANSWER"]
     assert log.prompts[:4] == ["welcome", "main-menu", "balance-is", "rubles"]
@@ -20,9 +18,7 @@ async def test_known_caller_hears_balance_and_leaves_self_served(
     assert log.played("no-debt") == 1 and log.played("enter-account") == 0
     assert log.played("goodbye") == 1 and log.script_hung_up and log.closed_by_server
     assert "CCDESK_QUEUE" not in log.variables
-    assert log.variables["CCDESK_IVR_PATH"] == (
-        "welcome>identify>main:1>balance>+balance>after-billing:9>goodbye"
-    )
+    assert log.variables["CCDESK_IVR_PATH"] == ("welcome>identify>main:1>balance>+balance>after-billing:9>goodbye")
     (record,) = backend.sessions
     assert record.call_id == "1795459457.84"  # the Linkedid, not the AGI channel's Uniqueid
     assert (record.outcome, record.identified_by, record.account_id) == (SELF_SERVED, "phone", 1)
@@ -42,9 +38,7 @@ async def test_unknown_caller_types_account_and_debtor_goes_to_debt_queue(
     assert record.decision is not None and record.decision.rule_id == "large-debt"
 
 
-async def test_wrong_account_number_is_asked_again(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_wrong_account_number_is_asked_again(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=UNKNOWN, keys=["999999", "12", "100200300", "0"])
     assert log.played("account-not-found") == 1
     assert log.played("invalid-input") == 1  # too short to be an account number
@@ -53,9 +47,7 @@ async def test_wrong_account_number_is_asked_again(
     assert backend.sessions[0].account_id == 1
 
 
-async def test_account_retries_exhausted_hands_over_unidentified(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_account_retries_exhausted_hands_over_unidentified(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=UNKNOWN, keys=["111111", "222222", "333333"])
     assert log.played("account-not-found") == 3 and log.played("enter-account") == 3
     assert log.variables["CCDESK_QUEUE"] == "support"
@@ -69,9 +61,7 @@ async def test_anonymous_caller_is_asked_for_the_account(server: IvrServer) -> N
     assert log.played("enter-account") == 1 and log.played("after-service") == 0
 
 
-async def test_caller_with_two_accounts_picks_one(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_caller_with_two_accounts_picks_one(server: IvrServer, backend: MemoryBackend) -> None:
     await call(server.port, caller_id=TWO_ACCOUNTS, keys=["100200303", HANG_UP])
     record = backend.sessions[0]
     assert (record.customer_id, record.account_id, record.identified_by) == (12, 4, "account")
@@ -83,9 +73,7 @@ async def test_last_payment_is_said_with_its_date(server: IvrServer) -> None:
     assert log.said == ["number:2300", "date:1793534400"]  # 2026-11-01 12:00 UTC
 
 
-async def test_meter_reading_is_confirmed_and_stored(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_meter_reading_is_confirmed_and_stored(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["3", "12345", "1", "9"])
     assert log.said[:2] == ["number:12000", "number:12345"]  # the last reading, then the new one
     assert log.played("reading-accepted") == 1
@@ -95,18 +83,14 @@ async def test_meter_reading_is_confirmed_and_stored(
     assert record.served == ("reading:12345",) and record.outcome == SELF_SERVED
 
 
-async def test_reading_lower_than_previous_is_rejected(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_reading_lower_than_previous_is_rejected(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["3", "11999", "99999", HANG_UP])
     assert log.played("reading-lower") == 1 and log.played("reading-too-high") == 1
     assert backend.stored_readings == []
     assert backend.sessions[0].outcome == ABANDONED
 
 
-async def test_declined_confirmation_stores_nothing(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_declined_confirmation_stores_nothing(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["3", "12100", "2", "12200", HANG_UP])
     assert log.played("reading-cancelled") == 1 and log.played("confirm-reading") == 2
     assert backend.stored_readings == []
@@ -130,9 +114,7 @@ async def test_application_not_found_then_operator(server: IvrServer) -> None:
     assert log.variables["CCDESK_QUEUE"] == "support"
 
 
-async def test_callback_request_is_booked_for_the_callers_number(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_callback_request_is_booked_for_the_callers_number(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["5"])
     assert log.played("callback-registered") == 1 and log.script_hung_up
     (callback,) = backend.callbacks
@@ -140,16 +122,12 @@ async def test_callback_request_is_booked_for_the_callers_number(
     assert backend.sessions[0].outcome == SELF_SERVED
 
 
-async def test_callback_for_anonymous_caller_asks_the_number(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_callback_for_anonymous_caller_asks_the_number(server: IvrServer, backend: MemoryBackend) -> None:
     await call(server.port, caller_id="", keys=["100200300", "5", "123", "89161234567"])
     assert [c.phone for c in backend.callbacks] == ["+79161234567"]
 
 
-async def test_operator_choice_is_routed_by_rules(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_operator_choice_is_routed_by_rules(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=["0"])
     assert (log.variables["CCDESK_QUEUE"], log.variables["CCDESK_PRIORITY"]) == ("support", "0")
     assert log.variables["CCDESK_IVR_PATH"] == "welcome>identify>main:0>operator"
@@ -168,9 +146,7 @@ async def test_business_customer_transfer(server: IvrServer) -> None:
     assert (log.variables["CCDESK_QUEUE"], log.variables["CCDESK_PRIORITY"]) == ("business", "5")
 
 
-async def test_silence_is_retried_then_handed_to_operator(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_silence_is_retried_then_handed_to_operator(server: IvrServer, backend: MemoryBackend) -> None:
     log = await call(server.port, caller_id=KNOWN, keys=[SILENCE, SILENCE, SILENCE])
     assert log.played("main-menu") == 3 and log.played("no-input") == 3
     assert log.variables["CCDESK_QUEUE"] == "support"
@@ -182,12 +158,8 @@ async def test_invalid_choice_is_retried(server: IvrServer) -> None:
     assert log.played("invalid-input") == 1 and log.played("balance-is") == 1
 
 
-async def test_caller_hangs_up_mid_menu_leaves_nothing_half_written(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
-    log = await call(
-        server.port, caller_id=KNOWN, keys=["3", "12345"], hang_up_on_prompt="confirm-reading"
-    )
+async def test_caller_hangs_up_mid_menu_leaves_nothing_half_written(server: IvrServer, backend: MemoryBackend) -> None:
+    log = await call(server.port, caller_id=KNOWN, keys=["3", "12345"], hang_up_on_prompt="confirm-reading")
     assert log.caller_hung_up and log.closed_by_server
     # nothing after the hang-up but the check that it was one; no variables set on a dead channel
     assert log.commands[-1] == "CHANNEL STATUS"

@@ -108,9 +108,7 @@ async def test_peer_that_stops_answering_commands_is_timed_out(
         await srv.stop()
 
 
-async def test_stop_cancels_and_awaits_live_sessions(
-    menu: Menu, rules: RuleSet, backend: MemoryBackend
-) -> None:
+async def test_stop_cancels_and_awaits_live_sessions(menu: Menu, rules: RuleSet, backend: MemoryBackend) -> None:
     srv = IvrServer(menu=menu, backend=backend, rules=rules, port=0, clock=lambda: MONDAY_NOON)
     await srv.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
@@ -133,21 +131,14 @@ async def test_port_in_use_is_a_clear_error(server: IvrServer, menu: Menu, rules
 
 async def test_many_callers_at_once(server: IvrServer, backend: MemoryBackend) -> None:
     logs = await asyncio.gather(
-        *(
-            call(
-                server.port, caller_id=KNOWN, keys=["1", "9"], uniqueid=f"1.{n}", linkedid=f"1.{n}"
-            )
-            for n in range(30)
-        )
+        *(call(server.port, caller_id=KNOWN, keys=["1", "9"], uniqueid=f"1.{n}", linkedid=f"1.{n}") for n in range(30))
     )
     assert all(log.played("balance-is") == 1 for log in logs)
     assert len(backend.sessions) == 30
 
 
 async def test_missing_sound_file_does_not_end_the_call(server: IvrServer) -> None:
-    log = await call(
-        server.port, caller_id=KNOWN, keys=["5"], missing_prompts=frozenset({"welcome"})
-    )
+    log = await call(server.port, caller_id=KNOWN, keys=["5"], missing_prompts=frozenset({"welcome"}))
     assert log.commands[2:4] == [
         'STREAM FILE welcome ""',
         "CHANNEL STATUS",
@@ -155,9 +146,7 @@ async def test_missing_sound_file_does_not_end_the_call(server: IvrServer) -> No
     assert log.played("callback-registered") == 1 and log.script_hung_up
 
 
-async def test_without_linkedid_the_uniqueid_keys_the_call_card(
-    server: IvrServer, backend: MemoryBackend
-) -> None:
+async def test_without_linkedid_the_uniqueid_keys_the_call_card(server: IvrServer, backend: MemoryBackend) -> None:
     await call(server.port, caller_id=KNOWN, keys=["5"], linkedid=None, uniqueid="1795459467.87")
     assert backend.sessions[0].call_id == "1795459467.87"
 
@@ -188,9 +177,7 @@ class SlowBackend(MemoryBackend):
 
 async def test_slow_backend_is_timed_out(menu: Menu, rules: RuleSet) -> None:
     slow = SlowBackend()
-    srv = IvrServer(
-        menu=menu, backend=slow, rules=rules, port=0, backend_timeout=0.2, clock=lambda: MONDAY_NOON
-    )
+    srv = IvrServer(menu=menu, backend=slow, rules=rules, port=0, backend_timeout=0.2, clock=lambda: MONDAY_NOON)
     await srv.start()
     try:
         log = await call(srv.port, caller_id=KNOWN, keys=[])

@@ -29,9 +29,9 @@ from ivr.values import SELF_SERVED, TRANSFERRED, IvrSessionRecord
 from routing import RoutingDecision, RuleSet
 
 from .conftest import MONDAY_NOON
+from .fake_asterisk import HANG_UP, call
 
 pytestmark = pytest.mark.postgres
-from .fake_asterisk import HANG_UP, call
 
 NOW = MONDAY_NOON.astimezone(UTC)
 
@@ -193,9 +193,7 @@ async def test_session_goes_onto_a_new_call_card(store: StoreBackend, db: Databa
     )
 
 
-async def test_session_completes_the_card_cti_opened_without_overwriting(
-    store: StoreBackend, db: Database
-) -> None:
+async def test_session_completes_the_card_cti_opened_without_overwriting(store: StoreBackend, db: Database) -> None:
     await open_call_card(
         db,
         call_id="s-2",
@@ -229,9 +227,7 @@ async def test_sessions_read_back_for_statistics(store: StoreBackend) -> None:
             path=("welcome", "identify", "main:1", "balance", "+balance"),
         )
     )
-    await store.record_session(
-        _record("c", outcome="abandoned", decision=None, path=("welcome", "identify", "main"))
-    )
+    await store.record_session(_record("c", outcome="abandoned", decision=None, path=("welcome", "identify", "main")))
     await store.record_session(_record("d", started_at=NOW - timedelta(days=2)))
     records = await store.load_sessions(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
     stats = ivr_stats(records, start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1))
@@ -247,20 +243,12 @@ async def live(store: StoreBackend, menu: Menu, rules: RuleSet):  # type: ignore
     await server.stop()
 
 
-async def test_reading_through_the_ivr_is_stored_and_on_the_card(
-    live: IvrServer, db: Database
-) -> None:
-    log = await call(
-        live.port, caller_id="79001234567", keys=["3", "12345", "1", "9"], linkedid="ivr-1"
-    )
+async def test_reading_through_the_ivr_is_stored_and_on_the_card(live: IvrServer, db: Database) -> None:
+    log = await call(live.port, caller_id="79001234567", keys=["3", "12345", "1", "9"], linkedid="ivr-1")
     assert log.played("reading-accepted") == 1
     async with db.read_session() as s:
         latest = (
-            await s.execute(
-                select(MeterReading.value, MeterReading.source)
-                .order_by(MeterReading.id.desc())
-                .limit(1)
-            )
+            await s.execute(select(MeterReading.value, MeterReading.source).order_by(MeterReading.id.desc()).limit(1))
         ).one()
     assert tuple(latest) == (12_345, "ivr")
     card = await get_call_card(db, call_id="ivr-1")

@@ -54,21 +54,15 @@ async def queue_variable(sim: PbxSimulator, call_id: str) -> str | None:
     return None
 
 
-async def test_simulated_caller_is_routed_into_the_chosen_queue(
-    sim: PbxSimulator, backend: MemoryBackend
-) -> None:
-    call_id = sim.place_inbound_call(
-        KNOWN, via_ivr=True, ivr_digits=["1", "0"], talk_time=5, patience=30
-    )
+async def test_simulated_caller_is_routed_into_the_chosen_queue(sim: PbxSimulator, backend: MemoryBackend) -> None:
+    call_id = sim.place_inbound_call(KNOWN, via_ivr=True, ivr_digits=["1", "0"], talk_time=5, patience=30)
     record = await session_of(backend, call_id)  # the call card key is the CTI call id
     assert record.decision is not None and record.decision.queue == "billing"
     assert record.path[-1] == "operator-billing"
     assert await queue_variable(sim, call_id) == "billing"
 
 
-async def test_simulated_caller_who_goes_silent_hangs_up_mid_menu(
-    sim: PbxSimulator, backend: MemoryBackend
-) -> None:
+async def test_simulated_caller_who_goes_silent_hangs_up_mid_menu(sim: PbxSimulator, backend: MemoryBackend) -> None:
     # the simulated caller presses 3, then times out once and hangs up
     call_id = sim.place_inbound_call(KNOWN, via_ivr=True, ivr_digits=["3"], patience=30)
     record = await session_of(backend, call_id)

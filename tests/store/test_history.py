@@ -35,29 +35,70 @@ async def _history(db) -> tuple[int, int]:
     cid, aid = await _customer(db, "Орлова Анна", "7000000001", "+7 916 100-00-01")
     other, other_aid = await _customer(db, "Белов Олег", "7000000002", "+7 916 100-00-02")
     async with db.writer.begin() as conn:
-        await conn.execute(insert(Interaction), [
-            dict(call_id="c1", customer_id=cid, account_id=aid, direction="inbound", caller_number="+79161000001",
-                 queue="billing", outcome="answered", state="ended", offered_at=h(0), topic="payment",
-                 result="consulted", notes="Спрашивала про пени", talk_seconds=95, ivr_path=[]),
-        ])
+        await conn.execute(
+            insert(Interaction),
+            [
+                dict(
+                    call_id="c1",
+                    customer_id=cid,
+                    account_id=aid,
+                    direction="inbound",
+                    caller_number="+79161000001",
+                    queue="billing",
+                    outcome="answered",
+                    state="ended",
+                    offered_at=h(0),
+                    topic="payment",
+                    result="consulted",
+                    notes="Спрашивала про пени",
+                    talk_seconds=95,
+                    ivr_path=[],
+                ),
+            ],
+        )
         await conn.execute(insert(Interaction), [dict(call_id="c2", customer_id=other, offered_at=h(0.5), ivr_path=[])])
-        app_id = (await conn.execute(insert(Application).values(
-            number="260000001", type="complaint", customer_id=cid, account_id=aid, channel="web", status="in_progress",
-            text="Не пришла квитанция", created_at=h(2)).returning(Application.id))).scalar_one()
-        await conn.execute(insert(ApplicationStatusChange), [
-            dict(application_id=app_id, status="new", at=h(2), comment=""),
-            dict(application_id=app_id, status="in_progress", at=h(1), comment="Взято в работу"),
-        ])
-        await conn.execute(insert(Payment), [
-            dict(account_id=aid, paid_at=h(3), amount_kop=150_000, method="card"),
-            dict(account_id=other_aid, paid_at=h(3), amount_kop=1, method="card"),
-        ])
-        await conn.execute(insert(MeterReading), [
-            dict(account_id=aid, taken_at=h(4), value=12_345, meter="electricity", source="ivr"),
-        ])
-        await conn.execute(insert(Adjustment), [
-            dict(account_id=aid, made_at=h(5), amount_kop=-20_000, reason="Перерасчёт по показаниям"),
-        ])
+        app_id = (
+            await conn.execute(
+                insert(Application)
+                .values(
+                    number="260000001",
+                    type="complaint",
+                    customer_id=cid,
+                    account_id=aid,
+                    channel="web",
+                    status="in_progress",
+                    text="Не пришла квитанция",
+                    created_at=h(2),
+                )
+                .returning(Application.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(ApplicationStatusChange),
+            [
+                dict(application_id=app_id, status="new", at=h(2), comment=""),
+                dict(application_id=app_id, status="in_progress", at=h(1), comment="Взято в работу"),
+            ],
+        )
+        await conn.execute(
+            insert(Payment),
+            [
+                dict(account_id=aid, paid_at=h(3), amount_kop=150_000, method="card"),
+                dict(account_id=other_aid, paid_at=h(3), amount_kop=1, method="card"),
+            ],
+        )
+        await conn.execute(
+            insert(MeterReading),
+            [
+                dict(account_id=aid, taken_at=h(4), value=12_345, meter="electricity", source="ivr"),
+            ],
+        )
+        await conn.execute(
+            insert(Adjustment),
+            [
+                dict(account_id=aid, made_at=h(5), amount_kop=-20_000, reason="Перерасчёт по показаниям"),
+            ],
+        )
     return cid, app_id
 
 
@@ -66,16 +107,36 @@ async def test_timeline_merges_every_kind_newest_first_and_only_for_this_custome
     cid, app_id = await _history(db)
     items = await customer_timeline(db, cid)
     assert [(i.kind, i.at) for i in items] == [
-        ("call", h(0)), ("application_status", h(1)), ("application", h(2)), ("payment", h(3)),
-        ("reading", h(4)), ("adjustment", h(5)),
+        ("call", h(0)),
+        ("application_status", h(1)),
+        ("application", h(2)),
+        ("payment", h(3)),
+        ("reading", h(4)),
+        ("adjustment", h(5)),
     ]
     call, change, app, payment, reading, adjustment = items
     assert (call.title, call.summary, call.code, call.topic, call.result, call.direction, call.talk_seconds) == (
-        "billing", "Спрашивала про пени", "answered", "payment", "consulted", "inbound", 95)
+        "billing",
+        "Спрашивала про пени",
+        "answered",
+        "payment",
+        "consulted",
+        "inbound",
+        95,
+    )
     assert (change.title, change.code, change.summary, change.application_id) == (
-        "260000001", "in_progress", "Взято в работу", app_id)
+        "260000001",
+        "in_progress",
+        "Взято в работу",
+        app_id,
+    )
     assert (app.title, app.code, app.status, app.summary, app.source) == (
-        "260000001", "complaint", "in_progress", "Не пришла квитанция", "web")
+        "260000001",
+        "complaint",
+        "in_progress",
+        "Не пришла квитанция",
+        "web",
+    )
     assert (payment.title, payment.amount_kop, payment.code) == ("7000000001", 150_000, "card")
     assert (reading.value, reading.code, reading.source) == (12_345, "electricity", "ivr")
     assert (adjustment.amount_kop, adjustment.summary) == (-20_000, "Перерасчёт по показаниям")
@@ -84,8 +145,9 @@ async def test_timeline_merges_every_kind_newest_first_and_only_for_this_custome
 
 async def test_filing_an_application_is_one_item_and_each_later_status_change_another(db) -> None:
     cid = await customers.create_customer(db, full_name="Гусев Пётр", phones=["+7 916 100-00-03"])
-    filed = await applications.file_application(db, type="reconnection", text="Оплатил долг", channel="phone",
-                                                customer_id=cid)
+    filed = await applications.file_application(
+        db, type="reconnection", text="Оплатил долг", channel="phone", customer_id=cid
+    )
     await applications.change_status(db, filed.id, "resolved", user_id=None, comment="Подключено")
     items = await customer_timeline(db, cid)
     assert [(i.kind, i.code) for i in items] == [("application_status", "resolved"), ("application", "reconnection")]
@@ -111,12 +173,16 @@ async def test_paging_by_datetime_returns_strictly_older_items(db) -> None:
 async def test_paging_by_cursor_neither_skips_nor_repeats_items_sharing_a_timestamp(db) -> None:
     cid, aid = await _customer(db, "Зайцева Нина", "7000000009", "+7 916 100-00-09")
     async with db.writer.begin() as conn:
-        await conn.execute(insert(Payment), [
-            dict(account_id=aid, paid_at=T0, amount_kop=100 + i, method="bank") for i in range(5)])
-        await conn.execute(insert(MeterReading), [
-            dict(account_id=aid, taken_at=T0, value=i, meter="electricity", source="web") for i in range(4)])
-        await conn.execute(insert(Interaction), [
-            dict(call_id=f"z{i}", customer_id=cid, offered_at=T0, ivr_path=[]) for i in range(3)])
+        await conn.execute(
+            insert(Payment), [dict(account_id=aid, paid_at=T0, amount_kop=100 + i, method="bank") for i in range(5)]
+        )
+        await conn.execute(
+            insert(MeterReading),
+            [dict(account_id=aid, taken_at=T0, value=i, meter="electricity", source="web") for i in range(4)],
+        )
+        await conn.execute(
+            insert(Interaction), [dict(call_id=f"z{i}", customer_id=cid, offered_at=T0, ivr_path=[]) for i in range(3)]
+        )
         await conn.execute(insert(Payment), [dict(account_id=aid, paid_at=h(1), amount_kop=1, method="bank")])
     everything = await customer_timeline(db, cid)
     assert len(everything) == 13
@@ -157,4 +223,3 @@ async def test_unknown_customer_bad_limit_or_cursor_are_refused(db) -> None:
 async def test_a_customer_without_accounts_or_history_has_an_empty_timeline(db) -> None:
     cid = await customers.create_customer(db, full_name="Новый клиент")
     assert await customer_timeline(db, cid) == []
-

@@ -52,9 +52,11 @@ async def test_a_rerun_of_the_same_file_changes_nothing(db, tmp_path) -> None:
 
 async def test_existing_customers_are_matched_by_account_then_phone_and_updated(db, tmp_path) -> None:
     await import_file(db, "customers", _write(tmp_path, "c.csv", GOOD))
-    changes = ("full_name,account,phone,address\n"
-               "Иванов Иван Иванович,1000000001,,г. Москва, ул. Ленина, д. 1, кв. 5\n"  # by account: new address
-               "Петрова Анна Сергеевна (новая фамилия),,8 916 123-45-67,\n")  # by phone: new name
+    changes = (
+        "full_name,account,phone,address\n"
+        "Иванов Иван Иванович,1000000001,,г. Москва, ул. Ленина, д. 1, кв. 5\n"  # by account: new address
+        "Петрова Анна Сергеевна (новая фамилия),,8 916 123-45-67,\n"
+    )  # by phone: new name
     summary = await import_file(db, "customers", _write(tmp_path, "u.csv", changes))
     assert (summary.inserted, summary.updated, summary.rejected) == (0, 2, 0), summary.errors
     assert await _counts(db) == (3, 4, 3)
@@ -63,13 +65,15 @@ async def test_existing_customers_are_matched_by_account_then_phone_and_updated(
 
 
 async def test_bad_rows_are_reported_with_row_column_and_reason_and_good_rows_still_land(db, tmp_path) -> None:
-    text = ("ФИО;Лицевой счёт;Телефон;Email\n"
-            "Хороший Клиент;2000000001;9161230000;ok@example.ru\n"
-            ";2000000002;9161230001;\n"  # no name
-            "Без Телефона;;;\n"  # nothing to identify
-            "Плохой Номер;2000000003;123;\n"
-            "Плохая Почта;2000000004;9161230002;not-an-email\n"
-            "Ещё Хороший;2000000005;;\n")
+    text = (
+        "ФИО;Лицевой счёт;Телефон;Email\n"
+        "Хороший Клиент;2000000001;9161230000;ok@example.ru\n"
+        ";2000000002;9161230001;\n"  # no name
+        "Без Телефона;;;\n"  # nothing to identify
+        "Плохой Номер;2000000003;123;\n"
+        "Плохая Почта;2000000004;9161230002;not-an-email\n"
+        "Ещё Хороший;2000000005;;\n"
+    )
     summary = await import_file(db, "customers", _write(tmp_path, "bad.csv", text))
     assert (summary.inserted, summary.rejected) == (2, 4)
     assert [(e.row, e.column) for e in summary.errors] == [(3, "full_name"), (4, "account"), (5, "phone"), (6, "email")]
@@ -81,11 +85,13 @@ async def test_bad_rows_are_reported_with_row_column_and_reason_and_good_rows_st
 
 
 async def test_duplicates_inside_one_file_become_one_customer_and_a_rerun_changes_nothing(db, tmp_path) -> None:
-    text = ("ФИО,Телефон,Лицевой счет\n"
-            "Смирнов Олег,9160000001,3000000001\n"
-            "Смирнов Олег,8 916 000-00-01,3000000001\n"  # the same row again
-            "Смирнов Олег,+79160000001,3000000002\n"  # his second account
-            "Смирнова Анна,+79160000001,3000000003\n")  # his wife: same home number, her own account
+    text = (
+        "ФИО,Телефон,Лицевой счет\n"
+        "Смирнов Олег,9160000001,3000000001\n"
+        "Смирнов Олег,8 916 000-00-01,3000000001\n"  # the same row again
+        "Смирнов Олег,+79160000001,3000000002\n"  # his second account
+        "Смирнова Анна,+79160000001,3000000003\n"
+    )  # his wife: same home number, her own account
     path = _write(tmp_path, "dup.csv", text)
     summary = await import_file(db, "customers", path)
     assert (summary.inserted, summary.skipped, summary.updated) == (2, 1, 1)
@@ -122,8 +128,9 @@ async def test_unknown_headers_can_be_mapped_with_columns(db, tmp_path) -> None:
     path = _write(tmp_path, "m.csv", text)
     with pytest.raises(ImportFailed, match="no column for full_name"):
         await import_file(db, "customers", path)
-    summary = await import_file(db, "customers", path,
-                                columns=["Плательщик=full_name", "номер  договора=account,Моб=phone"])
+    summary = await import_file(
+        db, "customers", path, columns=["Плательщик=full_name", "номер  договора=account,Моб=phone"]
+    )
     assert summary.inserted == 1
 
 
@@ -146,12 +153,14 @@ async def test_a_file_that_is_not_a_table_fails_clearly_and_changes_nothing(db, 
 
 async def test_debts_update_known_accounts_and_reject_unknown_ones(db, tmp_path) -> None:
     await import_file(db, "customers", _write(tmp_path, "c.csv", GOOD))
-    debts = ("Лицевой счёт;Сумма долга;Дата долга\n"
-             "1000000001;5 000,00;01.09.2026\n"
-             "1000000002;0;\n"
-             "9999999999;100;01.09.2026\n"
-             "1000000003;-5;\n"
-             "1000000003;12.5;32.13.2026\n")
+    debts = (
+        "Лицевой счёт;Сумма долга;Дата долга\n"
+        "1000000001;5 000,00;01.09.2026\n"
+        "1000000002;0;\n"
+        "9999999999;100;01.09.2026\n"
+        "1000000003;-5;\n"
+        "1000000003;12.5;32.13.2026\n"
+    )
     summary = await import_file(db, "debts", _write(tmp_path, "d.csv", debts))
     assert (summary.updated, summary.skipped, summary.rejected) == (1, 1, 3)
     assert [e.column for e in summary.errors] == ["account", "debt", "debt_since"]
@@ -174,7 +183,9 @@ def _big_file(tmp_path: Path, rows: int) -> Path:
         elif i % 11 == 10:
             lines.append(f"Сосед {i};{8_000_000_000 + i};+7 916 {i - 1:07d};ул. Новая, д. {i % 50};1 234,5;s{i}@x.ru")
         else:
-            lines.append(f"Клиент {i};{8_000_000_000 + i};8 916 {i:07d};ул. Новая, д. {i % 50};{i % 300},{i % 100:02d};")
+            lines.append(
+                f"Клиент {i};{8_000_000_000 + i};8 916 {i:07d};ул. Новая, д. {i % 50};{i % 300},{i % 100:02d};"
+            )
     return _write(tmp_path, "big.csv", "\n".join(lines) + "\n", encoding="cp1251")
 
 
@@ -198,13 +209,34 @@ async def _snapshot(db) -> dict[str, list[tuple]]:
     async with db.read_session() as s:
         c, p, a = Customer, Phone, Account
         return {
-            "customers": (await s.execute(select(c.id, c.full_name, c.name_key, c.kind, c.email, c.inn, c.vip,
-                                                 c.language, c.paper_bill, c.notes).order_by(c.id))).all(),
-            "phones": (await s.execute(select(p.id, p.customer_id, p.e164, p.raw, p.kind, p.is_primary)
-                                       .order_by(p.id))).all(),
-            "accounts": (await s.execute(select(a.id, a.number, a.customer_id, a.address, a.address_key, a.region,
-                                                a.tariff, a.debt_kop, a.debt_since, a.balance_kop, a.status,
-                                                a.opened_on).order_by(a.id))).all(),
+            "customers": (
+                await s.execute(
+                    select(
+                        c.id, c.full_name, c.name_key, c.kind, c.email, c.inn, c.vip, c.language, c.paper_bill, c.notes
+                    ).order_by(c.id)
+                )
+            ).all(),
+            "phones": (
+                await s.execute(select(p.id, p.customer_id, p.e164, p.raw, p.kind, p.is_primary).order_by(p.id))
+            ).all(),
+            "accounts": (
+                await s.execute(
+                    select(
+                        a.id,
+                        a.number,
+                        a.customer_id,
+                        a.address,
+                        a.address_key,
+                        a.region,
+                        a.tariff,
+                        a.debt_kop,
+                        a.debt_since,
+                        a.balance_kop,
+                        a.status,
+                        a.opened_on,
+                    ).order_by(a.id)
+                )
+            ).all(),
             "stamps": (await s.execute(select(c.created_at, c.updated_at))).all(),
         }
 
@@ -214,10 +246,12 @@ async def test_the_sqlite_fast_path_writes_what_the_generic_path_writes(db_url, 
     from crm_store.importer import run, sql
     from crm_store.migrate import upgrade
 
-    updates = ("ФИО;Лицевой счёт;Телефон;Адрес;Сумма долга;Тип;ИНН\n"
-               "Клиент 1 (новое имя);8000000001;;ул. Старая;5;юр;1234567890\n"  # by account: every field changes
-               "Клиент 2;;8 916 0000002, 8 903 0000002;;;;\n"  # by phone: one more number
-               "Новый Клиент;9000000001;8 916 0000003;;;;\n")  # another name on a known number: a new customer
+    updates = (
+        "ФИО;Лицевой счёт;Телефон;Адрес;Сумма долга;Тип;ИНН\n"
+        "Клиент 1 (новое имя);8000000001;;ул. Старая;5;юр;1234567890\n"  # by account: every field changes
+        "Клиент 2;;8 916 0000002, 8 903 0000002;;;;\n"  # by phone: one more number
+        "Новый Клиент;9000000001;8 916 0000003;;;;\n"
+    )  # another name on a known number: a new customer
     debts = "Лицевой счёт;Сумма долга;Дата долга;Баланс\n8000000002;700;01.09.2026;-700\n8000000003;0;;\n"
     results = []
     for name, generic in (("fast", False), ("generic", True)):
@@ -226,8 +260,10 @@ async def test_the_sqlite_fast_path_writes_what_the_generic_path_writes(db_url, 
         database = open_database(url)
         with monkeypatch.context() as m:
             if generic:
+
                 async def core_tables(conn):
                     return sql.CoreTables(conn)
+
                 m.setattr(run, "tables_for", core_tables)
             try:
                 outcomes = [

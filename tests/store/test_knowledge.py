@@ -11,12 +11,21 @@ async def _article(db, title: str, body: str = "", topic: str | None = None, tag
 
 async def test_created_article_is_stored_and_audited_with_the_user(db) -> None:
     created = await kb.create_article(
-        db, title="  Оплата картой ", body="Без комиссии.", topic="payment", tags=["карта", "карта", " "],
+        db,
+        title="  Оплата картой ",
+        body="Без комиссии.",
+        topic="payment",
+        tags=["карта", "карта", " "],
         user_id=None,
     )
     stored = await kb.get_article(db, created.id)
     assert stored == created
-    assert (stored.title, stored.body, stored.topic, stored.tags) == ("Оплата картой", "Без комиссии.", "payment", ("карта",))
+    assert (stored.title, stored.body, stored.topic, stored.tags) == (
+        "Оплата картой",
+        "Без комиссии.",
+        "payment",
+        ("карта",),
+    )
     assert stored.to_json()["created_at"] == stored.created_at.isoformat()
     (entry,) = await audit_trail(db, "kb_article", created.id)
     assert entry["action"] == "kb.create" and entry["details"]["title"] == "Оплата картой"
@@ -25,8 +34,14 @@ async def test_created_article_is_stored_and_audited_with_the_user(db) -> None:
 async def test_update_replaces_content_reindexes_and_audits_old_and_new(db) -> None:
     a = await _article(db, "Пени", "Старый текст", "debt")
     updated = await kb.update_article(
-        db, a.id, title="Пени за просрочку", body="Новый текст про неустойку", topic="debt", tags=["пени"],
-        user_id=None, expected_updated_at=a.updated_at,
+        db,
+        a.id,
+        title="Пени за просрочку",
+        body="Новый текст про неустойку",
+        topic="debt",
+        tags=["пени"],
+        user_id=None,
+        expected_updated_at=a.updated_at,
     )
     assert updated.title == "Пени за просрочку" and updated.tags == ("пени",) and updated.updated_at > a.updated_at
     assert [x.id for x in await kb.search_articles(db, "неустойк")] == [a.id]
@@ -34,7 +49,9 @@ async def test_update_replaces_content_reindexes_and_audits_old_and_new(db) -> N
     entry = (await audit_trail(db, "kb_article", a.id))[0]
     assert entry["action"] == "kb.update"
     assert entry["details"] == {
-        "title": ["Пени", "Пени за просрочку"], "tags": [[], ["пени"]], "body_length": [12, 25],
+        "title": ["Пени", "Пени за просрочку"],
+        "tags": [[], ["пени"]],
+        "body_length": [12, 25],
     }
 
 
@@ -43,7 +60,13 @@ async def test_an_edit_based_on_a_stale_copy_is_a_conflict(db) -> None:
     await kb.update_article(db, a.id, title="Тарифы 2027", body="", topic=None, tags=[], user_id=None)
     with pytest.raises(Conflict):
         await kb.update_article(
-            db, a.id, title="Тарифы 2026", body="", topic=None, tags=[], user_id=None,
+            db,
+            a.id,
+            title="Тарифы 2026",
+            body="",
+            topic=None,
+            tags=[],
+            user_id=None,
             expected_updated_at=a.updated_at,
         )
     assert (await kb.get_article(db, a.id)).title == "Тарифы 2027"

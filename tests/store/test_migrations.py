@@ -1,7 +1,6 @@
 import sqlite3
 
 import pytest
-
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -23,9 +22,24 @@ async def test_upgrade_from_empty_creates_every_table_and_stamps_head(db_url: st
     assert await current_revision(db_url) is None
     await upgrade(db_url)
     assert await current_revision(db_url) == head_revision()
-    assert {"customers", "phones", "accounts", "payments", "meter_readings", "adjustments", "interactions",
-            "applications", "application_status_history", "tasks", "campaigns", "campaign_targets",
-            "call_attempts", "users", "audit_log", "do_not_call"} <= await _tables(db_url)
+    assert {
+        "customers",
+        "phones",
+        "accounts",
+        "payments",
+        "meter_readings",
+        "adjustments",
+        "interactions",
+        "applications",
+        "application_status_history",
+        "tasks",
+        "campaigns",
+        "campaign_targets",
+        "call_attempts",
+        "users",
+        "audit_log",
+        "do_not_call",
+    } <= await _tables(db_url)
     if is_sqlite(db_url):
         with sqlite3.connect(tmp_path / "ccdesk.db") as conn:
             assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"

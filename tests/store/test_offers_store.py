@@ -14,10 +14,22 @@ async def test_a_response_is_stored_linked_to_the_call_and_audited(db) -> None:
     cid = await customers.create_customer(db, full_name="Соколова Вера", phones=["+7 916 200-00-01"])
     card = await interactions.open_call_card(db, call_id="o1", offered_at=T0, customer_id=cid)
     stored = await record_offer_response(
-        db, cid, "e_billing", "accepted", interaction_id=card, notes="  на почту из карточки ", at=T0,
+        db,
+        cid,
+        "e_billing",
+        "accepted",
+        interaction_id=card,
+        notes="  на почту из карточки ",
+        at=T0,
     )
     assert (stored.customer_id, stored.offer_code, stored.response, stored.interaction_id, stored.at, stored.notes) == (
-        cid, "e_billing", "accepted", card, T0, "на почту из карточки")
+        cid,
+        "e_billing",
+        "accepted",
+        card,
+        T0,
+        "на почту из карточки",
+    )
     assert await offer_responses(db, cid) == [stored]
     (entry,) = [e for e in await audit_trail(db, "customer", cid) if e["action"] == "offer.response"]
     assert entry["details"] == {"offer_code": "e_billing", "response": "accepted", "interaction_id": card}
@@ -31,7 +43,10 @@ async def test_responses_are_listed_newest_first_per_customer(db) -> None:
     await record_offer_response(db, a, "auto_payment", "accepted", at=T0 - timedelta(days=1))
     await record_offer_response(db, b, "payment_plan", "accepted", at=T0)
     assert [(r.offer_code, r.response) for r in await offer_responses(db, a)] == [
-        ("payment_plan", "declined"), ("auto_payment", "accepted"), ("payment_plan", "later")]
+        ("payment_plan", "declined"),
+        ("auto_payment", "accepted"),
+        ("payment_plan", "later"),
+    ]
     assert len(await offer_responses(db, a, limit=1)) == 1
 
 

@@ -32,7 +32,9 @@ def test_a_kazakh_number_stays_kazakh() -> None:
 
 def test_a_cell_with_several_numbers_splits() -> None:
     assert split_phones("+7 916 123-45-67; 8 (495) 123-45-67, 9031234567") == [
-        "+7 916 123-45-67", "8 (495) 123-45-67", "9031234567",
+        "+7 916 123-45-67",
+        "8 (495) 123-45-67",
+        "9031234567",
     ]
 
 
@@ -53,12 +55,15 @@ def test_the_russian_fast_path_agrees_with_phonenumbers_on_random_numbers() -> N
         assert normalize_phone("8" + national) == expected, national
 
 
-@pytest.mark.parametrize("cell,parts", [
-    ("8 916 123-45-67", ["8 916 123-45-67"]),
-    ("  +7 916 1234567 ", ["+7 916 1234567"]),
-    ("+7 916 123-45-67\u00a0 8 495 123-45-67", ["+7 916 123-45-67", "8 495 123-45-67"]),
-    ("9161234567/9031234567", ["9161234567", "9031234567"]),
-    ("   ", []),
-])
+@pytest.mark.parametrize(
+    "cell,parts",
+    [
+        ("8 916 123-45-67", ["8 916 123-45-67"]),
+        ("  +7 916 1234567 ", ["+7 916 1234567"]),
+        ("+7 916 123-45-67\u00a0 8 495 123-45-67", ["+7 916 123-45-67", "8 495 123-45-67"]),
+        ("9161234567/9031234567", ["9161234567", "9031234567"]),
+        ("   ", []),
+    ],
+)
 def test_a_cell_splits_only_at_separators_or_wide_gaps(cell: str, parts: list[str]) -> None:
     assert split_phones(cell) == parts

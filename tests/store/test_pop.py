@@ -15,19 +15,40 @@ T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
 async def _customer_with_history(db) -> int:
     cid = await customers.create_customer(
-        db, full_name="Кузнецова Мария Ивановна", phones=["+7 916 555-44-33"], account_number="5000000001",
-        address="г. Казань, ул. Мира, д. 1", region="Татарстан",
+        db,
+        full_name="Кузнецова Мария Ивановна",
+        phones=["+7 916 555-44-33"],
+        account_number="5000000001",
+        address="г. Казань, ул. Мира, д. 1",
+        region="Татарстан",
     )
     async with db.writer.begin() as conn:
         account_id = (await conn.execute(Account.__table__.select().where(Account.number == "5000000001"))).first().id
-        await conn.execute(Account.__table__.update().where(Account.id == account_id).values(
-            debt_kop=123_45, balance_kop=-123_45, debt_since=date(2026, 9, 1)))
-        await conn.execute(insert(Payment), [
-            dict(account_id=account_id, paid_at=T0 - timedelta(days=30 * i), amount_kop=1000 + i, method="card")
-            for i in range(15)])
-        await conn.execute(insert(MeterReading), [
-            dict(account_id=account_id, taken_at=T0 - timedelta(days=30 * i), value=5000 - i * 100, meter="electricity",
-                 source="customer") for i in range(20)])
+        await conn.execute(
+            Account.__table__.update()
+            .where(Account.id == account_id)
+            .values(debt_kop=123_45, balance_kop=-123_45, debt_since=date(2026, 9, 1))
+        )
+        await conn.execute(
+            insert(Payment),
+            [
+                dict(account_id=account_id, paid_at=T0 - timedelta(days=30 * i), amount_kop=1000 + i, method="card")
+                for i in range(15)
+            ],
+        )
+        await conn.execute(
+            insert(MeterReading),
+            [
+                dict(
+                    account_id=account_id,
+                    taken_at=T0 - timedelta(days=30 * i),
+                    value=5000 - i * 100,
+                    meter="electricity",
+                    source="customer",
+                )
+                for i in range(20)
+            ],
+        )
     for i in range(60):
         await interactions.open_call_card(db, call_id=f"h{i}", offered_at=T0 - timedelta(hours=i), customer_id=cid)
     await applications.file_application(db, type="complaint", text="open", channel="phone", customer_id=cid)
@@ -65,7 +86,9 @@ async def test_a_number_shared_by_two_customers_pops_both(db) -> None:
 async def test_an_organisation_pops_by_its_contact_persons_number(db) -> None:
     org = await customers.create_customer(db, full_name="ООО «Ромашка»", kind="organisation", account_number="O-1")
     async with db.writer.begin() as conn:
-        await conn.execute(insert(ContactPerson), [dict(customer_id=org, full_name="Главбух Ольга", phone="+74957654321")])
+        await conn.execute(
+            insert(ContactPerson), [dict(customer_id=org, full_name="Главбух Ольга", phone="+74957654321")]
+        )
     (pop,) = await screen_pop(db, "8 495 765 43 21")
     assert pop.customer.kind == "organisation" and pop.contact_for == ("Главбух Ольга",)
 
@@ -78,11 +101,13 @@ async def test_demo_data_is_deterministic_and_pops(db, tmp_path) -> None:
         from sqlalchemy import select
 
         from crm_store.models import Customer, Phone
+
         names = list(await s.scalars(select(Customer.full_name).order_by(Customer.id)))
         raw = list(await s.scalars(select(Phone.raw).order_by(Phone.id).limit(50)))
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
     from crm_store.db import open_database
     from crm_store.migrate import upgrade
+
     await upgrade(other_url)
     other = open_database(other_url)
     await generate(other, spec)
@@ -119,6 +144,7 @@ async def test_sqlite_driver_path_gives_the_pops_sqlalchemy_gives(db) -> None:
             assert pop_sync(conn, number, fast) == expected, number
             popped += bool(expected)
         from crm_store.pop import load_customers_sync
+
         assert load_customers_sync(conn, ids, fetch=fast) == load_customers_sync(conn, ids, fetch=generic)
         matches, card = call_pop_sync(conn, "ivr-id", None)  # identified by the IVR, number withheld
         assert card is not None and [m.customer.id for m in matches] == [cid]

@@ -13,8 +13,12 @@ T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
 async def test_customer_created_with_phone_and_account_is_found_by_any_key(db) -> None:
     cid = await customers.create_customer(
-        db, full_name="Петров Пётр Петрович", phones=["8 (916) 111-22-33"], account_number="7700000001",
-        address="г. Москва, ул. Ленина, д. 5, кв. 12", region="Москва",
+        db,
+        full_name="Петров Пётр Петрович",
+        phones=["8 (916) 111-22-33"],
+        account_number="7700000001",
+        address="г. Москва, ул. Ленина, д. 5, кв. 12",
+        region="Москва",
     )
     for query in ("7700000001", "+7 916 111 22 33", "петров пётр", "ПЕТРОВ ПЕТР", "ленина д 5"):
         hits = await customers.search_customers(db, query)
@@ -62,10 +66,18 @@ async def test_call_card_opens_once_per_call_and_is_completed(db) -> None:
     first = await interactions.open_call_card(db, call_id="1700.1", offered_at=T0, caller_number="+79161234567")
     again = await interactions.open_call_card(db, call_id="1700.1", offered_at=T0)
     assert first == again
-    await interactions.update_call_card(db, "1700.1", {
-        "state": "ended", "outcome": "abandoned", "ended_at": T0 + timedelta(seconds=40), "wait_seconds": 40,
-        "callback_status": "pending", "queue": "support",
-    })
+    await interactions.update_call_card(
+        db,
+        "1700.1",
+        {
+            "state": "ended",
+            "outcome": "abandoned",
+            "ended_at": T0 + timedelta(seconds=40),
+            "wait_seconds": 40,
+            "callback_status": "pending",
+            "queue": "support",
+        },
+    )
     card = await interactions.get_call_card(db, call_id="1700.1")
     assert (card.outcome, card.wait_seconds, card.ended_at) == ("abandoned", 40, T0 + timedelta(seconds=40))
     assert [c.id for c in await interactions.pending_callbacks(db)] == [first]
@@ -80,7 +92,9 @@ async def test_the_telephony_side_cannot_overwrite_the_operators_notes(db) -> No
 async def test_wrap_up_records_topic_result_notes_and_who(db) -> None:
     uid = await users.create_user(db, username="op", role="operator", password_hash="x")
     card_id = await interactions.open_call_card(db, call_id="c2", offered_at=T0)
-    card = await interactions.wrap_up(db, card_id, {"topic": "balance", "result": "consulted", "notes": "ok"}, user_id=uid)
+    card = await interactions.wrap_up(
+        db, card_id, {"topic": "balance", "result": "consulted", "notes": "ok"}, user_id=uid
+    )
     assert (card.topic, card.result, card.notes) == ("balance", "consulted", "ok")
     assert card.wrapped_up_at is not None
     assert (await audit_trail(db, "interaction", card_id))[0]["user_id"] == uid
@@ -120,8 +134,12 @@ async def test_tasks_are_listed_by_due_time(db) -> None:
 async def test_a_batch_of_card_steps_ends_as_if_applied_one_by_one(db) -> None:
     cid = await customers.create_customer(db, full_name="Пак", phones=["9035550011"])
     steps = [
-        interactions.CallCardUpdate(call_id="b1", open={"offered_at": T0, "caller_number": "+79035550011"},
-                                    fields={"state": "offered"}, identify_caller=True),
+        interactions.CallCardUpdate(
+            call_id="b1",
+            open={"offered_at": T0, "caller_number": "+79035550011"},
+            fields={"state": "offered"},
+            identify_caller=True,
+        ),
         interactions.CallCardUpdate(call_id="b2", open={"offered_at": T0, "direction": "outbound"}),
         interactions.CallCardUpdate(call_id="b1", fields={"state": "queued", "queue": "support"}),
         interactions.CallCardUpdate(call_id="b1", fields={"state": "talking", "wait_seconds": 7}),
@@ -135,4 +153,6 @@ async def test_a_batch_of_card_steps_ends_as_if_applied_one_by_one(db) -> None:
     assert (b1.state, b1.outcome, b1.queue, b1.wait_seconds, b1.customer_id) == ("ended", "answered", "support", 7, cid)
     assert (b2.direction, b2.state, b2.outcome) == ("outbound", "ended", "busy")
     with pytest.raises(ValueError, match="not call-card fields"):
-        await interactions.apply_call_card_updates(db, [interactions.CallCardUpdate(call_id="b1", fields={"notes": "x"})])
+        await interactions.apply_call_card_updates(
+            db, [interactions.CallCardUpdate(call_id="b1", fields={"notes": "x"})]
+        )

@@ -16,13 +16,16 @@ def regex_search_key(text: str) -> str:
     return _SPACES.sub(" ", _PUNCT.sub(" ", key)).strip()
 
 
-@pytest.mark.parametrize("text,key", [
-    ("  Иванов   Пётр\tИванович ", "иванов петр иванович"),
-    ("г. Москва, ул. Новая, д. 17", "г москва ул новая д 17"),
-    ("ООО «Ромашка» (№5)", "ооо «ромашка» 5"),
-    ("ЁЛКИН\u00a0Ё.Ё.", "елкин е е"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("  Иванов   Пётр\tИванович ", "иванов петр иванович"),
+        ("г. Москва, ул. Новая, д. 17", "г москва ул новая д 17"),
+        ("ООО «Ромашка» (№5)", "ооо «ромашка» 5"),
+        ("ЁЛКИН\u00a0Ё.Ё.", "елкин е е"),
+        ("", ""),
+    ],
+)
 def test_search_key_folds_case_yo_punctuation_and_spaces(text: str, key: str) -> None:
     assert search_key(text) == key
 
@@ -35,8 +38,17 @@ def test_search_key_agrees_with_its_regex_definition_on_random_text() -> None:
         assert search_key(text) == regex_search_key(text), repr(text)
 
 
-@pytest.mark.parametrize("text,kop", [("0", 0), ("1234", 123400), ("1234,5", 123450), ("1 234,56 руб.", 123456),
-                                      ("1.234,56", 123456), ("1,234.56", 123456)])
+@pytest.mark.parametrize(
+    "text,kop",
+    [
+        ("0", 0),
+        ("1234", 123400),
+        ("1234,5", 123450),
+        ("1 234,56 руб.", 123456),
+        ("1.234,56", 123456),
+        ("1,234.56", 123456),
+    ],
+)
 def test_amounts_in_every_written_form(text: str, kop: int) -> None:
     assert money_kop(text) == kop
 

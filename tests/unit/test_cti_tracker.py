@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,7 +24,7 @@ from cti.events import (
 )
 from cti.tracker import CallTracker
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:
@@ -32,9 +32,16 @@ def at(seconds: float) -> datetime:
 
 
 def chan(event: str, name: str, uid: str, lid: str, **kw: str) -> dict[str, str]:
-    f = {"Event": event, "Channel": name, "ChannelState": kw.pop("state", "6"),
-         "CallerIDNum": kw.pop("num", "79001234567"), "CallerIDName": "Ivan",
-         "Exten": kw.pop("exten", "support"), "Uniqueid": uid, "Linkedid": lid}
+    f = {
+        "Event": event,
+        "Channel": name,
+        "ChannelState": kw.pop("state", "6"),
+        "CallerIDNum": kw.pop("num", "79001234567"),
+        "CallerIDName": "Ivan",
+        "Exten": kw.pop("exten", "support"),
+        "Uniqueid": uid,
+        "Linkedid": lid,
+    }
     f.update(kw)
     return f
 
@@ -51,17 +58,27 @@ def answered_call(lid: str = "sys-1.0", agent: str = "PJSIP/1001") -> list[dict[
         chan("Newchannel", caller, lid, lid, state="4"),
         chan("QueueCallerJoin", caller, lid, lid, Queue="support", Position="1", Count="1"),
         chan("Newchannel", ag, ag_uid, lid, state="0", num="<unknown>"),
-        {**chan("AgentCalled", caller, lid, lid), **agent_block(ag, ag_uid, lid),
-         "Queue": "support", "Interface": agent, "MemberName": "Olga"},
-        {**chan("AgentConnect", caller, lid, lid), **agent_block(ag, ag_uid, lid),
-         "Queue": "support", "Interface": agent, "MemberName": "Olga", "HoldTime": "2",
-         "RingTime": "1"},
+        {
+            **chan("AgentCalled", caller, lid, lid),
+            **agent_block(ag, ag_uid, lid),
+            "Queue": "support",
+            "Interface": agent,
+            "MemberName": "Olga",
+        },
+        {
+            **chan("AgentConnect", caller, lid, lid),
+            **agent_block(ag, ag_uid, lid),
+            "Queue": "support",
+            "Interface": agent,
+            "MemberName": "Olga",
+            "HoldTime": "2",
+            "RingTime": "1",
+        },
     ]
 
 
 def hangups(lid: str, *uids: str) -> list[dict[str, str]]:
-    return [chan("Hangup", "x", uid, lid, Cause="16", **{"Cause-txt": "Normal Clearing"})
-            for uid in uids]
+    return [chan("Hangup", "x", uid, lid, Cause="16", **{"Cause-txt": "Normal Clearing"}) for uid in uids]
 
 
 def feed(tracker: CallTracker, frames: list[dict[str, str]], start: float = 0.0) -> list:  # type: ignore[type-arg]
@@ -71,20 +88,26 @@ def feed(tracker: CallTracker, frames: list[dict[str, str]], start: float = 0.0)
     return out
 
 
-@pytest.mark.parametrize("channel, interface", [
-    ("PJSIP/1001-0000000a", "PJSIP/1001"),
-    ("PJSIP/agent1-00000001", "PJSIP/agent1"),
-    ("Local/agent1@agents-00000021;1", "Local/agent1@agents"),
-    ("SIP/my-trunk", "SIP/my-trunk"),
-])
+@pytest.mark.parametrize(
+    "channel, interface",
+    [
+        ("PJSIP/1001-0000000a", "PJSIP/1001"),
+        ("PJSIP/agent1-00000001", "PJSIP/agent1"),
+        ("Local/agent1@agents-00000021;1", "Local/agent1@agents"),
+        ("SIP/my-trunk", "SIP/my-trunk"),
+    ],
+)
 def test_interface_of_channel(channel: str, interface: str) -> None:
     assert interface_of(channel) == interface
 
 
 def test_systemname_prefixed_ids_are_plain_keys() -> None:
     tracker = CallTracker()
-    events = feed(tracker, answered_call("astsip-1795459869.0") + hangups(
-        "astsip-1795459869.0", "astsip-1795459869.0a", "astsip-1795459869.0"))
+    events = feed(
+        tracker,
+        answered_call("astsip-1795459869.0")
+        + hangups("astsip-1795459869.0", "astsip-1795459869.0a", "astsip-1795459869.0"),
+    )
     kinds = [type(e) for e in events]
     assert kinds == [CallOffered, CallQueued, AgentRingingType(), CallAnswered, CallEnded]
     assert {e.call_id for e in events} == {"astsip-1795459869.0"}
@@ -96,23 +119,58 @@ def AgentRingingType() -> type:
     return AgentRinging
 
 
-@pytest.mark.parametrize("frames, kind, extra", [
-    ([{"Event": "BlindTransfer", "Result": "Success", "TransfereeUniqueid": "c1",
-       "TransfereeLinkedid": "c1", "Context": "incoming", "Extension": "billing"}],
-     TransferKind.BLIND, {"to_extension": "billing", "to_context": "incoming"}),
-    ([{"Event": "AttendedTransfer", "Result": "Success", "TransfereeUniqueid": "c1",
-       "TransfereeLinkedid": "c1", "TransferTargetChannel": "PJSIP/1002-0000000f",
-       "TransferTargetUniqueid": "t1", "DestType": "Bridge"}],
-     TransferKind.ATTENDED, {"to_agent": "PJSIP/1002"}),
-    ([{**chan("AgentComplete", "PJSIP/trunk-c0000000", "c1", "c1"), "Reason": "transfer",
-       "Interface": "PJSIP/1001", "Queue": "support"}],
-     TransferKind.BLIND, {}),
-    ([chan("QueueCallerJoin", "PJSIP/trunk-c0000000", "c1", "c1", Queue="debt",
-           Position="1", Count="1")],
-     TransferKind.REDIRECT, {"to_queue": "debt"}),
-])
-def test_transfers(frames: list[dict[str, str]], kind: TransferKind,
-                   extra: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "frames, kind, extra",
+    [
+        (
+            [
+                {
+                    "Event": "BlindTransfer",
+                    "Result": "Success",
+                    "TransfereeUniqueid": "c1",
+                    "TransfereeLinkedid": "c1",
+                    "Context": "incoming",
+                    "Extension": "billing",
+                }
+            ],
+            TransferKind.BLIND,
+            {"to_extension": "billing", "to_context": "incoming"},
+        ),
+        (
+            [
+                {
+                    "Event": "AttendedTransfer",
+                    "Result": "Success",
+                    "TransfereeUniqueid": "c1",
+                    "TransfereeLinkedid": "c1",
+                    "TransferTargetChannel": "PJSIP/1002-0000000f",
+                    "TransferTargetUniqueid": "t1",
+                    "DestType": "Bridge",
+                }
+            ],
+            TransferKind.ATTENDED,
+            {"to_agent": "PJSIP/1002"},
+        ),
+        (
+            [
+                {
+                    **chan("AgentComplete", "PJSIP/trunk-c0000000", "c1", "c1"),
+                    "Reason": "transfer",
+                    "Interface": "PJSIP/1001",
+                    "Queue": "support",
+                }
+            ],
+            TransferKind.BLIND,
+            {},
+        ),
+        (
+            [chan("QueueCallerJoin", "PJSIP/trunk-c0000000", "c1", "c1", Queue="debt", Position="1", Count="1")],
+            TransferKind.REDIRECT,
+            {"to_queue": "debt"},
+        ),
+    ],
+)
+def test_transfers(frames: list[dict[str, str]], kind: TransferKind, extra: dict[str, str]) -> None:
     tracker = CallTracker()
     feed(tracker, answered_call("c1"))
     events = feed(tracker, frames, 10)
@@ -124,12 +182,12 @@ def test_transfers(frames: list[dict[str, str]], kind: TransferKind,
 
 def test_abandon_waits_for_queuestatus_to_tell_a_timeout() -> None:
     tracker = CallTracker()
-    frames = answered_call("c1")[:2] + [
-        chan("QueueCallerAbandon", "t", "c1", "c1", Queue="support", Position="1",
-             OriginalPosition="1", HoldTime="6")]
+    abandon = chan(
+        "QueueCallerAbandon", "t", "c1", "c1", Queue="support", Position="1", OriginalPosition="1", HoldTime="6"
+    )
+    frames = [*answered_call("c1")[:2], abandon]
     assert not [e for e in feed(tracker, frames) if isinstance(e, CallAbandoned)]
-    events = feed(tracker, [chan("VarSet", "t", "c1", "c1", Variable="QUEUESTATUS",
-                                 Value="TIMEOUT")], 5)
+    events = feed(tracker, [chan("VarSet", "t", "c1", "c1", Variable="QUEUESTATUS", Value="TIMEOUT")], 5)
     assert events[0].reason.value == "timeout" and events[0].wait_seconds == 1.0
 
 
@@ -141,25 +199,33 @@ def test_calls_are_evicted_so_memory_stays_bounded() -> None:
     assert tracker.stats() == {"calls": 0, "channels": 0, "originates": 0, "ended_memory": 100}
 
 
-def _core_show(uid: str, lid: str, app: str, bridge: str = "", dur: str = "00:00:30"
-               ) -> dict[str, str]:
-    return {"Event": "CoreShowChannel", "ActionID": "r1", "Channel": f"PJSIP/x-{uid}",
-            "ChannelState": "6", "CallerIDNum": "79007770001", "CallerIDName": "Petr",
-            "Exten": "support", "Uniqueid": uid, "Linkedid": lid, "Application": app,
-            "ApplicationData": "support,,,,60", "Duration": dur, "BridgeId": bridge}
+def _core_show(uid: str, lid: str, app: str, bridge: str = "", dur: str = "00:00:30") -> dict[str, str]:
+    return {
+        "Event": "CoreShowChannel",
+        "ActionID": "r1",
+        "Channel": f"PJSIP/x-{uid}",
+        "ChannelState": "6",
+        "CallerIDNum": "79007770001",
+        "CallerIDName": "Petr",
+        "Exten": "support",
+        "Uniqueid": uid,
+        "Linkedid": lid,
+        "Application": app,
+        "ApplicationData": "support,,,,60",
+        "Duration": dur,
+        "BridgeId": bridge,
+    }
 
 
 def test_resync_seeds_running_calls_and_ends_vanished_ones() -> None:
     tracker = CallTracker()
     feed(tracker, answered_call("gone"))  # will not be in the snapshot
     frames = [
-        {"Event": "QueueEntry", "ActionID": "r0", "Queue": "billing", "Position": "2",
-         "Uniqueid": "w1", "Wait": "12"},
+        {"Event": "QueueEntry", "ActionID": "r0", "Queue": "billing", "Position": "2", "Uniqueid": "w1", "Wait": "12"},
         _core_show("a1", "a1", "Queue", bridge="B"),
         _core_show("a2", "a1", "AppQueue", bridge="B"),
         _core_show("w1", "w1", "Queue"),
-        {"Event": "CoreShowChannelsComplete", "ActionID": "r1", "EventList": "Complete",
-         "ListItems": "3"},
+        {"Event": "CoreShowChannelsComplete", "ActionID": "r1", "EventList": "Complete", "ListItems": "3"},
     ]
     events = feed(tracker, frames, 100)
     ended = [e for e in events if isinstance(e, CallEnded)]
@@ -176,45 +242,64 @@ def test_resync_seeds_running_calls_and_ends_vanished_ones() -> None:
     assert [type(e) for e in again] == [PbxResynced]
 
 
-@pytest.mark.parametrize("in_snapshot, outcome", [
-    (False, OriginateOutcome.UNKNOWN),
-    (True, OriginateOutcome.ANSWERED),
-])
-def test_originate_cut_by_a_disconnect_is_settled_by_the_resync(
-        in_snapshot: bool, outcome: OriginateOutcome) -> None:
+@pytest.mark.parametrize(
+    "in_snapshot, outcome",
+    [
+        (False, OriginateOutcome.UNKNOWN),
+        (True, OriginateOutcome.ANSWERED),
+    ],
+)
+def test_originate_cut_by_a_disconnect_is_settled_by_the_resync(in_snapshot: bool, outcome: OriginateOutcome) -> None:
     tracker = CallTracker()
-    tracker.expect_originate(OriginateRequest(action_id="o1", channel_id="dial-1",
-                                              destination="PJSIP/79001234567@trunk",
-                                              correlation_id="att-7"), at(0))
+    tracker.expect_originate(
+        OriginateRequest(
+            action_id="o1", channel_id="dial-1", destination="PJSIP/79001234567@trunk", correlation_id="att-7"
+        ),
+        at(0),
+    )
     tracker.connection_lost(at(1))
     snapshot = [_core_show("dial-1", "dial-1", "Queue")] if in_snapshot else []
-    events = feed(tracker, snapshot + [{"Event": "CoreShowChannelsComplete", "ActionID": "r1"}],
-                  5)
+    events = feed(tracker, [*snapshot, {"Event": "CoreShowChannelsComplete", "ActionID": "r1"}], 5)
     results = [e for e in events if isinstance(e, OriginateResult)]
-    assert [(r.outcome, r.correlation_id, r.call_id) for r in results] == [
-        (outcome, "att-7", "dial-1")]
+    assert [(r.outcome, r.correlation_id, r.call_id) for r in results] == [(outcome, "att-7", "dial-1")]
     if in_snapshot:
-        offered = [e for e in events if isinstance(e, CallOffered)][0]
+        offered = next(e for e in events if isinstance(e, CallOffered))
         assert offered.direction is Direction.OUTBOUND and offered.seeded
     # the late OriginateResponse (if it ever comes) does not report twice
-    late = feed(tracker, [{"Event": "OriginateResponse", "ActionID": "o1",
-                           "Response": "Success", "Reason": "4", "Uniqueid": "dial-1"}], 9)
+    late = feed(
+        tracker,
+        [{"Event": "OriginateResponse", "ActionID": "o1", "Response": "Success", "Reason": "4", "Uniqueid": "dial-1"}],
+        9,
+    )
     assert not [e for e in late if isinstance(e, OriginateResult)]
 
 
-@pytest.mark.parametrize("event, paused, change", [
-    ("QueueMemberAdded", "0", MemberChange.ADDED),
-    ("QueueMemberRemoved", "0", MemberChange.REMOVED),
-    ("QueueMemberPause", "1", MemberChange.PAUSED),
-    ("QueueMemberPause", "0", MemberChange.UNPAUSED),
-    ("QueueMemberStatus", "0", MemberChange.STATUS),
-])
+@pytest.mark.parametrize(
+    "event, paused, change",
+    [
+        ("QueueMemberAdded", "0", MemberChange.ADDED),
+        ("QueueMemberRemoved", "0", MemberChange.REMOVED),
+        ("QueueMemberPause", "1", MemberChange.PAUSED),
+        ("QueueMemberPause", "0", MemberChange.UNPAUSED),
+        ("QueueMemberStatus", "0", MemberChange.STATUS),
+    ],
+)
 def test_member_events(event: str, paused: str, change: MemberChange) -> None:
-    events = CallTracker().feed({"Event": event, "Queue": "support", "MemberName": "Olga",
-                                 "Interface": "PJSIP/1001", "Membership": "dynamic",
-                                 "Status": "1", "Paused": paused,
-                                 "PausedReason": "lunch" if paused == "1" else "",
-                                 "InCall": "0", "CallsTaken": "3"}, at(0))
+    events = CallTracker().feed(
+        {
+            "Event": event,
+            "Queue": "support",
+            "MemberName": "Olga",
+            "Interface": "PJSIP/1001",
+            "Membership": "dynamic",
+            "Status": "1",
+            "Paused": paused,
+            "PausedReason": "lunch" if paused == "1" else "",
+            "InCall": "0",
+            "CallsTaken": "3",
+        },
+        at(0),
+    )
     (ev,) = events
     assert isinstance(ev, AgentStateChanged) and ev.change is change
     assert ev.agent == "PJSIP/1001" and ev.dynamic and ev.calls_taken == 3
@@ -223,7 +308,12 @@ def test_member_events(event: str, paused: str, change: MemberChange) -> None:
 
 def test_unknown_and_malformed_frames_are_ignored() -> None:
     tracker = CallTracker()
-    for frame in ({}, {"Event": "Hangup"}, {"Event": "AgentConnect", "Uniqueid": "zz"},
-                  {"Response": "Success"}, {"Event": "Whatever", "Linkedid": "1"}):
+    for frame in (
+        {},
+        {"Event": "Hangup"},
+        {"Event": "AgentConnect", "Uniqueid": "zz"},
+        {"Response": "Success"},
+        {"Event": "Whatever", "Linkedid": "1"},
+    ):
         assert tracker.feed(frame, at(0)) == ()
     assert tracker.stats()["calls"] == 0

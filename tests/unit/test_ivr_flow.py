@@ -352,9 +352,7 @@ READING = at("meter", "digits", previous_reading=12_000)
         ),
     ],
 )
-def test_meter_reading_steps(
-    state: IvrState, event: object, commands: tuple[object, ...], stage: str
-) -> None:
+def test_meter_reading_steps(state: IvrState, event: object, commands: tuple[object, ...], stage: str) -> None:
     new, out = flow.step(MENU, state, event)  # type: ignore[arg-type]
     assert out == commands
     assert new.stage == stage

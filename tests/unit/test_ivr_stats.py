@@ -11,9 +11,7 @@ from routing import RoutingDecision
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def session(
-    path: tuple[str, ...], outcome: str, *, hour: int = 10, queue: str | None = None
-) -> IvrSessionRecord:
+def session(path: tuple[str, ...], outcome: str, *, hour: int = 10, queue: str | None = None) -> IvrSessionRecord:
     decision = RoutingDecision(queue=queue, priority=0, reason="r", rule_id="x") if queue else None
     return IvrSessionRecord(
         call_id=f"{hour}.{len(path)}.{outcome}",

@@ -58,22 +58,48 @@ def pop(
 ) -> CustomerPop:
     def account(i: int) -> AccountRecord:
         return AccountRecord(
-            id=i, customer_id=1, number=f"00{i}", address="", region="Москва", tariff="Однотарифный",
-            balance_kop=-debt, debt_kop=debt if i == 1 else 0, debt_since=debt_since if i == 1 else None,
+            id=i,
+            customer_id=1,
+            number=f"00{i}",
+            address="",
+            region="Москва",
+            tariff="Однотарифный",
+            balance_kop=-debt,
+            debt_kop=debt if i == 1 else 0,
+            debt_since=debt_since if i == 1 else None,
             status=status,
-            payments=tuple(PaymentRecord(id=n, account_id=i, paid_at=t, amount_kop=100_00, method="card")
-                           for n, t in enumerate(payments) if i == 1),
-            readings=tuple(ReadingRecord(id=n, account_id=i, meter="electricity", taken_at=t, value=n, source="web")
-                           for n, t in enumerate(readings) if i == 1),
+            payments=tuple(
+                PaymentRecord(id=n, account_id=i, paid_at=t, amount_kop=100_00, method="card")
+                for n, t in enumerate(payments)
+                if i == 1
+            ),
+            readings=tuple(
+                ReadingRecord(id=n, account_id=i, meter="electricity", taken_at=t, value=n, source="web")
+                for n, t in enumerate(readings)
+                if i == 1
+            ),
         )
 
     return CustomerPop(
-        customer=CustomerRecord(id=1, kind=kind, full_name="Тест", inn=None, email=email, vip=vip, language="ru",
-                                paper_bill=paper_bill),
+        customer=CustomerRecord(
+            id=1, kind=kind, full_name="Тест", inn=None, email=email, vip=vip, language="ru", paper_bill=paper_bill
+        ),
         accounts=tuple(account(i) for i in range(1, accounts + 1)),
         open_applications=tuple(
-            ApplicationRecord(id=n, number=str(n), type=t, customer_id=1, account_id=1, channel="phone", status="new",
-                              department_queue=None, text="", created_at=NOW, due_at=None, closed_at=None)
+            ApplicationRecord(
+                id=n,
+                number=str(n),
+                type=t,
+                customer_id=1,
+                account_id=1,
+                channel="phone",
+                status="new",
+                department_queue=None,
+                text="",
+                created_at=NOW,
+                due_at=None,
+                closed_at=None,
+            )
             for n, t in enumerate(open_types)
         ),
         interactions=(),
@@ -89,13 +115,18 @@ class Answer:
 
 # --- facts ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("given", "fact", "expected"),
     [
         (dict(debt=1234_56), "debt", 1234_56),
         (dict(debt=1, debt_since=date(2026, 9, 21)), "debt_days", 60),
         (dict(debt=0, debt_since=date(2026, 9, 21)), "debt_days", 0),
-        (dict(payments=(on(11, 5), on(10, 11), on(9, 25), on(10, 10, hour=22))), "late_payments", 3),  # 22 UTC = 11th in Moscow
+        (
+            dict(payments=(on(11, 5), on(10, 11), on(9, 25), on(10, 10, hour=22))),
+            "late_payments",
+            3,
+        ),  # 22 UTC = 11th in Moscow
         (dict(payments=(on(3, 25),)), "late_payments", 0),  # older than lookback_days
         (dict(payments=(on(11, 5), on(10, 11))), "days_since_payment", 15),
         (dict(payments=()), "days_since_payment", None),
@@ -117,6 +148,7 @@ def test_facts_are_derived_from_the_pop(given: dict[str, Any], fact: str, expect
 # --- default rules -------------------------------------------------------------------------------
 
 DEBTOR = dict(debt=5000_00, debt_since=date(2026, 10, 20))
+
 
 @pytest.mark.parametrize(
     ("case", "given", "codes"),
@@ -152,10 +184,16 @@ def test_an_offer_says_why_the_customer_qualifies() -> None:
     assert offer.title == "Рассрочка погашения долга"
     assert offer.reason == "Долг 12\u00a0345,67 ₽, не погашается 60 дн."
     assert "рассрочку" in offer.pitch
-    assert offer.to_json() == {"code": "payment_plan", "title": offer.title, "pitch": offer.pitch, "reason": offer.reason}
+    assert offer.to_json() == {
+        "code": "payment_plan",
+        "title": offer.title,
+        "pitch": offer.pitch,
+        "reason": offer.reason,
+    }
 
 
 # --- answers -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("answers", "shown"),
@@ -167,10 +205,28 @@ def test_an_offer_says_why_the_customer_qualifies() -> None:
         ((Answer("e_billing", "later", NOW - timedelta(hours=3)),), False),
         ((Answer("e_billing", "later", NOW - timedelta(days=2)),), True),
         # the newest of the non-accepting answers decides
-        ((Answer("e_billing", "declined", NOW - timedelta(days=10)), Answer("e_billing", "later", NOW - timedelta(days=5))), True),
-        ((Answer("e_billing", "later", NOW - timedelta(days=10)), Answer("e_billing", "declined", NOW - timedelta(days=5))), False),
+        (
+            (
+                Answer("e_billing", "declined", NOW - timedelta(days=10)),
+                Answer("e_billing", "later", NOW - timedelta(days=5)),
+            ),
+            True,
+        ),
+        (
+            (
+                Answer("e_billing", "later", NOW - timedelta(days=10)),
+                Answer("e_billing", "declined", NOW - timedelta(days=5)),
+            ),
+            False,
+        ),
         # an acceptance is never outweighed
-        ((Answer("e_billing", "accepted", NOW - timedelta(days=400)), Answer("e_billing", "later", NOW - timedelta(days=200))), False),
+        (
+            (
+                Answer("e_billing", "accepted", NOW - timedelta(days=400)),
+                Answer("e_billing", "later", NOW - timedelta(days=200)),
+            ),
+            False,
+        ),
         ((Answer("auto_payment", "accepted", NOW - timedelta(days=1)),), True),  # another offer's answer
     ],
 )
@@ -204,8 +260,14 @@ def _with(change) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["offers"][0]["all"].append(["dept", ">", 1]), "offer #1 'payment_plan': all[3]: unknown field 'dept'"),
-        (lambda d: d["offers"][0]["any"].__setitem__(0, ["debt", "~", 1]), "any[0]: operator '~' does not apply to 'debt'"),
+        (
+            lambda d: d["offers"][0]["all"].append(["dept", ">", 1]),
+            "offer #1 'payment_plan': all[3]: unknown field 'dept'",
+        ),
+        (
+            lambda d: d["offers"][0]["any"].__setitem__(0, ["debt", "~", 1]),
+            "any[0]: operator '~' does not apply to 'debt'",
+        ),
         (lambda d: d["offers"][2]["all"].__setitem__(0, ["paper_bill", ">", True]), "operator '>' does not apply"),
         (lambda d: d["offers"][2]["all"].__setitem__(0, ["paper_bill", "==", "yes"]), "true or false"),
         (lambda d: d["offers"][0]["any"].__setitem__(0, ["debt", ">=", "много"]), "amount in roubles"),
@@ -239,7 +301,9 @@ def test_errors_in_a_file_name_its_line(tmp_path: Path) -> None:
         'max_offers = 2\n\n[[offers]]\ncode = "x"\ntitle = "X"\npitch = "p"\nreason = "r"\nall = [["vip", "==", 1]]\n',
         encoding="utf-8",
     )
-    with pytest.raises(OfferRulesError, match=r"offers\.toml:4: offer #1 'x': all\[0\]: 'vip' is compared with true or false"):
+    with pytest.raises(
+        OfferRulesError, match=r"offers\.toml:4: offer #1 'x': all\[0\]: 'vip' is compared with true or false"
+    ):
         load_offers(path)
     path.write_text("max_offers = \n", encoding="utf-8")
     with pytest.raises(OfferRulesError, match="line 1"):

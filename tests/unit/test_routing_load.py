@@ -112,9 +112,7 @@ def test_first_matching_rule_wins_in_file_order() -> None:
         }
     )
     rules = parse_rules(data)
-    decision = route_call(
-        rules, CallFacts(at=datetime(2026, 1, 5, 12, tzinfo=ZoneInfo("UTC")), choice="billing")
-    )
+    decision = route_call(rules, CallFacts(at=datetime(2026, 1, 5, 12, tzinfo=ZoneInfo("UTC")), choice="billing"))
     assert decision.rule_id == "billing"
 
 
@@ -138,8 +136,7 @@ def test_rule_file_errors_name_the_file(tmp_path: Path) -> None:
 def test_rule_file_loads_from_disk(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text(
-        'timezone = "UTC"\n[queues]\nsupport = "S"\n'
-        '[default]\nqueue = "support"\nreason = "only queue"\n',
+        'timezone = "UTC"\n[queues]\nsupport = "S"\n[default]\nqueue = "support"\nreason = "only queue"\n',
         encoding="utf-8",
     )
     rules = load_rules(path)

@@ -87,9 +87,7 @@ BUSY_BILLING = {"billing": QueueLoad(waiting=7, available_agents=0)}
         (facts(choice="meter", segment=None), "meter", 1, "meter"),
     ],
 )
-def test_call_goes_to_the_first_matching_rule(
-    given: CallFacts, queue: str, priority: int, rule_id: str
-) -> None:
+def test_call_goes_to_the_first_matching_rule(given: CallFacts, queue: str, priority: int, rule_id: str) -> None:
     decision = route_call(RULES, given)
     assert (decision.queue, decision.priority, decision.rule_id) == (queue, priority, rule_id)
     assert decision.reason
@@ -108,9 +106,7 @@ def test_call_goes_to_the_first_matching_rule(
         ("something-new", "Москва", "dept_billing", "default"),
     ],
 )
-def test_application_goes_to_its_department(
-    app_type: str, region: str, queue: str, rule_id: str
-) -> None:
+def test_application_goes_to_its_department(app_type: str, region: str, queue: str, rule_id: str) -> None:
     decision = route_application(RULES, app_type, region)
     assert (decision.queue, decision.rule_id) == (queue, rule_id)
 

@@ -44,7 +44,11 @@ def test_render_fills_the_operator_and_customer_and_keeps_what_it_does_not_know(
     assert any("{customer}" in line for s in rendered.sections for line in s.lines)
     full = script.render(operator="Ирина", customer="Иванов Иван")
     assert not any("{" in line for s in full.sections for line in s.lines)
-    assert full.to_json()["sections"][0] == {"name": "greeting", "title": "Приветствие", "lines": list(full.sections[0].lines)}
+    assert full.to_json()["sections"][0] == {
+        "name": "greeting",
+        "title": "Приветствие",
+        "lines": list(full.sections[0].lines),
+    }
 
 
 def test_topics_list_the_call_card_choices_with_titles() -> None:

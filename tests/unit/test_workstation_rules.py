@@ -18,8 +18,15 @@ ME = "PJSIP/1001"
 
 
 def offered(call_id: str = "c1", direction: ev.Direction = ev.Direction.INBOUND) -> ev.CallOffered:
-    return ev.CallOffered(call_id=call_id, at=T0, direction=direction, caller_number="89161234567",
-                          caller_name=None, dialed_number="88005550100", channel="PJSIP/trunk-0001")
+    return ev.CallOffered(
+        call_id=call_id,
+        at=T0,
+        direction=direction,
+        caller_number="89161234567",
+        caller_name=None,
+        dialed_number="88005550100",
+        channel="PJSIP/trunk-0001",
+    )
 
 
 def queued(at: int = 1) -> ev.CallQueued:
@@ -27,24 +34,58 @@ def queued(at: int = 1) -> ev.CallQueued:
 
 
 def ringing(agent: str = ME) -> ev.AgentRinging:
-    return ev.AgentRinging(call_id="c1", at=T0 + timedelta(seconds=2), queue="support", agent=agent, agent_name="A",
-                           agent_channel=f"{agent}-0002", caller_number="89161234567", caller_name=None)
+    return ev.AgentRinging(
+        call_id="c1",
+        at=T0 + timedelta(seconds=2),
+        queue="support",
+        agent=agent,
+        agent_name="A",
+        agent_channel=f"{agent}-0002",
+        caller_number="89161234567",
+        caller_name=None,
+    )
 
 
 def answered(agent: str = ME) -> ev.CallAnswered:
-    return ev.CallAnswered(call_id="c1", at=T0 + timedelta(seconds=5), queue="support", agent=agent, agent_name="A",
-                           agent_channel=f"{agent}-0002", wait_seconds=4.6)
+    return ev.CallAnswered(
+        call_id="c1",
+        at=T0 + timedelta(seconds=5),
+        queue="support",
+        agent=agent,
+        agent_name="A",
+        agent_channel=f"{agent}-0002",
+        wait_seconds=4.6,
+    )
 
 
 def abandoned() -> ev.CallAbandoned:
-    return ev.CallAbandoned(call_id="c1", at=T0 + timedelta(seconds=30), queue="support", position=1,
-                            original_position=1, wait_seconds=29.4, reason=ev.AbandonReason.CALLER_HANGUP)
+    return ev.CallAbandoned(
+        call_id="c1",
+        at=T0 + timedelta(seconds=30),
+        queue="support",
+        position=1,
+        original_position=1,
+        wait_seconds=29.4,
+        reason=ev.AbandonReason.CALLER_HANGUP,
+    )
 
 
-def ended(answered_: bool, queue: str | None = "support", direction: ev.Direction = ev.Direction.INBOUND) -> ev.CallEnded:
-    return ev.CallEnded(call_id="c1", at=T0 + timedelta(seconds=60), direction=direction, answered=answered_,
-                        queue=queue, agent=ME if answered_ else None, talk_seconds=55.2 if answered_ else None,
-                        duration_seconds=60, cause=16, cause_text="Normal Clearing", ended_by="caller")
+def ended(
+    answered_: bool, queue: str | None = "support", direction: ev.Direction = ev.Direction.INBOUND
+) -> ev.CallEnded:
+    return ev.CallEnded(
+        call_id="c1",
+        at=T0 + timedelta(seconds=60),
+        direction=direction,
+        answered=answered_,
+        queue=queue,
+        agent=ME if answered_ else None,
+        talk_seconds=55.2 if answered_ else None,
+        duration_seconds=60,
+        cause=16,
+        cause_text="Normal Clearing",
+        ended_by="caller",
+    )
 
 
 def ivr() -> ev.IvrStarted:
@@ -58,8 +99,16 @@ def ivr() -> ev.IvrStarted:
         ([offered(), ivr()], "ivr", None),
         ([offered(), queued()], "queued", None),
         ([offered(), queued(), ringing()], "ringing", ME),
-        ([offered(), queued(), ringing(), ev.AgentRingNoAnswer(call_id="c1", at=T0, queue="support", agent=ME,
-                                                                agent_name=None, ring_seconds=15)], "queued", None),
+        (
+            [
+                offered(),
+                queued(),
+                ringing(),
+                ev.AgentRingNoAnswer(call_id="c1", at=T0, queue="support", agent=ME, agent_name=None, ring_seconds=15),
+            ],
+            "queued",
+            None,
+        ),
         ([offered(), queued(), ringing(), answered()], "talking", ME),
         ([offered(), queued(), ringing(), answered(), ended(True)], "ended", ME),
     ],
@@ -78,12 +127,19 @@ def test_live_call_state_follows_the_events(events: list[object], state: str, ag
         ([], offered(), {"direction": "inbound", "caller_number": "+79161234567", "state": "offered"}),
         ([offered()], queued(), {"state": "queued", "queue": "support"}),
         ([offered(), queued()], answered(), {"state": "talking", "wait_seconds": 5, "agent_interface": ME}),
-        ([offered(), queued()], abandoned(), {"outcome": "abandoned", "callback_status": "pending", "wait_seconds": 29}),
+        (
+            [offered(), queued()],
+            abandoned(),
+            {"outcome": "abandoned", "callback_status": "pending", "wait_seconds": 29},
+        ),
         ([offered(), queued(), answered()], ended(True), {"state": "ended", "outcome": "answered", "talk_seconds": 55}),
         ([offered(), queued(), abandoned()], ended(False), {"state": "ended"}),
         ([offered(), ivr()], ended(False, queue=None), {"state": "ended", "outcome": "ivr_only"}),
-        ([offered(direction=ev.Direction.OUTBOUND)], ended(False, None, ev.Direction.OUTBOUND),
-         {"outcome": "no_answer"}),
+        (
+            [offered(direction=ev.Direction.OUTBOUND)],
+            ended(False, None, ev.Direction.OUTBOUND),
+            {"outcome": "no_answer"},
+        ),
     ],
 )
 def test_every_call_event_fills_the_card(history: list[object], event: object, expected: dict[str, object]) -> None:
@@ -98,16 +154,36 @@ def test_every_call_event_fills_the_card(history: list[object], event: object, e
 
 
 def test_a_failed_originate_still_gets_a_card() -> None:
-    result = ev.OriginateResult(call_id="cb-1", at=T0, outcome=ev.OriginateOutcome.BUSY, action_id="a",
-                                channel_id="cb-1", destination="PJSIP/1001", correlation_id=None, reason_code=5)
+    result = ev.OriginateResult(
+        call_id="cb-1",
+        at=T0,
+        outcome=ev.OriginateOutcome.BUSY,
+        action_id="a",
+        channel_id="cb-1",
+        destination="PJSIP/1001",
+        correlation_id=None,
+        reason_code=5,
+    )
     change = card_change(result, None)
     assert change is not None and change.open and change.fields["outcome"] == "busy"
 
 
-def member(change: ev.MemberChange, queue: str = "support", paused: bool = False, reason: str = "") -> ev.AgentStateChanged:
-    return ev.AgentStateChanged(at=T0, agent=ME, agent_name="A", queue=queue, change=change,
-                                status=ev.DeviceStatus.NOT_INUSE, paused=paused, pause_reason=reason, in_call=False,
-                                calls_taken=0, dynamic=True)
+def member(
+    change: ev.MemberChange, queue: str = "support", paused: bool = False, reason: str = ""
+) -> ev.AgentStateChanged:
+    return ev.AgentStateChanged(
+        at=T0,
+        agent=ME,
+        agent_name="A",
+        queue=queue,
+        change=change,
+        status=ev.DeviceStatus.NOT_INUSE,
+        paused=paused,
+        pause_reason=reason,
+        in_call=False,
+        calls_taken=0,
+        dynamic=True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,18 +191,27 @@ def member(change: ev.MemberChange, queue: str = "support", paused: bool = False
     [
         ([], "signed_out", (), None),
         ([member(ev.MemberChange.SNAPSHOT)], "available", ("support",), None),
-        ([member(ev.MemberChange.ADDED), member(ev.MemberChange.ADDED, "billing")], "available",
-         ("support", "billing"), None),
-        ([member(ev.MemberChange.ADDED), member(ev.MemberChange.PAUSED, paused=True, reason="lunch")], "paused",
-         ("support",), "lunch"),
+        (
+            [member(ev.MemberChange.ADDED), member(ev.MemberChange.ADDED, "billing")],
+            "available",
+            ("support", "billing"),
+            None,
+        ),
+        (
+            [member(ev.MemberChange.ADDED), member(ev.MemberChange.PAUSED, paused=True, reason="lunch")],
+            "paused",
+            ("support",),
+            "lunch",
+        ),
         ([member(ev.MemberChange.ADDED), member(ev.MemberChange.REMOVED)], "signed_out", (), None),
         ([member(ev.MemberChange.ADDED), ringing()], "ringing", ("support",), None),
         ([member(ev.MemberChange.ADDED), ringing(), answered()], "talking", ("support",), None),
         ([member(ev.MemberChange.ADDED), ringing(), answered(), ended(True)], "wrap_up", ("support",), None),
     ],
 )
-def test_presence_is_rebuilt_from_pbx_events(events: list[object], state: str, queues: tuple[str, ...],
-                                             reason: str | None) -> None:
+def test_presence_is_rebuilt_from_pbx_events(
+    events: list[object], state: str, queues: tuple[str, ...], reason: str | None
+) -> None:
     p = pr.Presence(interface=ME)
     for event in events:
         p = pr.apply(p, event)
@@ -136,14 +221,19 @@ def test_presence_is_rebuilt_from_pbx_events(events: list[object], state: str, q
 def test_sign_in_adds_missing_queues_and_removes_dropped_ones() -> None:
     p = pr.Presence(interface=ME, queues=("support", "debt"))
     commands = pr.sign_in(p, ("support", "billing"), "Анна")
-    assert commands == (cc.QueueAdd(queue="billing", interface=ME, member_name="Анна"),
-                        cc.QueueRemove(queue="debt", interface=ME))
+    assert commands == (
+        cc.QueueAdd(queue="billing", interface=ME, member_name="Анна"),
+        cc.QueueRemove(queue="debt", interface=ME),
+    )
 
 
-@pytest.mark.parametrize(("presence", "reason", "error"), [
-    (pr.Presence(interface=ME, queues=("support",)), "nap", "unknown pause reason"),
-    (pr.Presence(interface=ME), "lunch", "sign in"),
-])
+@pytest.mark.parametrize(
+    ("presence", "reason", "error"),
+    [
+        (pr.Presence(interface=ME, queues=("support",)), "nap", "unknown pause reason"),
+        (pr.Presence(interface=ME), "lunch", "sign in"),
+    ],
+)
 def test_pause_needs_a_known_reason_and_a_queue(presence: pr.Presence, reason: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         pr.pause(presence, reason)
