@@ -15,9 +15,11 @@ from workstation.errors import WorkstationError
 log = logging.getLogger(__name__)
 
 
-def _json_error(status: int, message: str) -> web.Response:
+def _json_error(status: int, message: str, code: str, params: dict[str, object] | None = None) -> web.Response:
+    """``code`` is what the browser translates (``error.<code>``); ``message`` stays for logs and API clients."""
+    body = {"error": message, "code": code, "params": params or {}}
     return web.Response(
-        status=status, text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json"
+        status=status, text=json.dumps(body, ensure_ascii=False, default=str), content_type="application/json"
     )
 
 
@@ -30,14 +32,17 @@ async def error_middleware(
     except web.HTTPException:
         raise
     except NotFound as exc:
-        return _json_error(404, str(exc))
+        return _json_error(404, str(exc), "not_found")
     except Conflict as exc:
-        return _json_error(409, str(exc))
-    except (WorkstationError, ValueError, StoreError) as exc:
-        return _json_error(400, str(exc))
+        return _json_error(409, str(exc), "conflict")
+    except WorkstationError as exc:
+        return _json_error(400, str(exc), exc.code, exc.params)
+    except (ValueError, StoreError) as exc:
+        return _json_error(400, str(exc), "invalid")
     except CtiError as exc:
-        return _json_error(502, f"the PBX did not answer: {exc}")
+        return _json_error(502, f"the PBX did not answer: {exc}", "pbx_unavailable")
 
 
-def bad_request(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"error": message}, ensure_ascii=False), content_type="application/json")
+def bad_request(message: str, code: str = "invalid", **params: object) -> web.HTTPBadRequest:
+    body = {"error": message, "code": code, "params": params}
+    return web.HTTPBadRequest(text=json.dumps(body, ensure_ascii=False, default=str), content_type="application/json")
