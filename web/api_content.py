@@ -10,8 +10,6 @@ from aiohttp import web
 from crm_store import history, knowledge
 from crm_store import offers as offer_store
 from crm_store.pop import load_customers
-from workstation.offers import default_book
-from workstation.scripts import default_scripts, script_for
 
 from . import keys
 from .api import body, int_field, text_field
@@ -24,15 +22,17 @@ EDITORS = ("supervisor", "admin")
 
 @routes.get("/api/topics")
 async def topics(request: web.Request) -> web.Response:
-    return web.json_response([{"code": code, "title": title} for code, title in default_scripts().topics()])
+    return web.json_response([{"code": code, "title": title} for code, title in request.app[keys.SCRIPTS].topics()])
 
 
 @routes.get("/api/scripts/{topic}")
 async def script(request: web.Request) -> web.Response:
     user = user_of(request)
     customer = request.query.get("customer", "")[:200]
-    rendered = script_for(request.match_info["topic"]).render(
-        operator=user.full_name or user.username, **({"customer": customer} if customer else {})
+    rendered = (
+        request.app[keys.SCRIPTS]
+        .script_for(request.match_info["topic"])
+        .render(operator=user.full_name or user.username, **({"customer": customer} if customer else {}))
     )
     return web.json_response(rendered.to_json())
 
@@ -116,14 +116,14 @@ async def offers(request: web.Request) -> web.Response:
     if not pops:
         raise web.HTTPNotFound(text='{"error": "no such customer"}', content_type="application/json")
     responses = await offer_store.offer_responses(db, customer_id)
-    found = default_book().offers_for(pops[0], request.app[keys.CLOCK](), responses)
+    found = request.app[keys.OFFERS].offers_for(pops[0], request.app[keys.CLOCK](), responses)
     return web.json_response([o.to_json() for o in found])
 
 
 @routes.post("/api/offers/{code}/response")
 async def offer_response(request: web.Request) -> web.Response:
     code = request.match_info["code"]
-    if code not in default_book().codes:
+    if code not in request.app[keys.OFFERS].codes:
         raise bad_request(f"unknown offer {code!r}")
     data = await body(request)
     customer_id = int_field(data, "customer_id")

@@ -67,8 +67,11 @@ class Settings:
     sim_bots: int = 2  # simulated operators per queue, keeping the demo center alive
     sim_answer_delay: float | None = None  # operators' phones: None = answered from the screen
     cookie_secure: bool = False
+    # The books: None = the file shipped in the package (routing/, ivr/, workstation/).
     routing_rules: Path | None = None
     ivr_menu: Path | None = None
+    offers: Path | None = None
+    scripts: Path | None = None
 
     @property
     def ami(self) -> AmiTarget | None:

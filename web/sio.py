@@ -102,7 +102,12 @@ async def close_sockets(app: web.Application) -> None:
 
 
 async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """How the workstation reaches browsers; its last emits are let through on shutdown."""
     from . import keys
 
-    yield
-    await app[keys.NOTIFIER].close()
+    notifier = SocketNotifier(app[keys.SIO])
+    app[keys.NOTIFIER] = notifier
+    try:
+        yield
+    finally:
+        await notifier.close()
