@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 E = TypeVar("E")
 
 DEFAULT_QUEUE_SIZE = 10_000  # ~20 s of a busy center's events (50 calls/s x 10 events)
-DEFAULT_DRAIN_TIMEOUT_S = 5.0
+DEFAULT_DRAIN_TIMEOUT_S = 2.0  # per subscriber at shutdown: the process must stop within seconds
 _LOG_EVERY_DROP = 1_000
 
 Handler = Callable[[E], Awaitable[None] | None]  # `async def handle(event)` or a plain function
