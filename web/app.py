@@ -19,6 +19,7 @@ from aiohttp import web
 
 from crm_store.db import open_database
 from crm_store.knowledge import ensure_default_articles
+from crm_store.migrate import require_current_schema
 from ivr import load_menu
 from routing import load_rules
 from workstation.offers import load_offers
@@ -42,7 +43,9 @@ def utc_now() -> datetime:
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    db = open_database(app[keys.SETTINGS].database_url)
+    url = app[keys.SETTINGS].database_url
+    await require_current_schema(url)  # a clear "run ccdesk db upgrade", not a missing table mid-start
+    db = open_database(url)
     app[keys.DB] = db
     await ensure_default_articles(db)  # a new center starts with answers to the common questions
     yield
