@@ -4,6 +4,7 @@ qualifies for, and the customer's whole history."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -56,7 +57,7 @@ async def kb_get(request: web.Request) -> web.Response:
     return web.json_response(article.to_json())
 
 
-def _article_fields(data: dict[str, object]) -> dict[str, object]:
+def _article_fields(data: dict[str, object]) -> dict[str, Any]:
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise bad_request("tags must be a list")
@@ -73,7 +74,7 @@ async def kb_create(request: web.Request) -> web.Response:
     user = require_role(request, *EDITORS)
     article = await knowledge.create_article(
         request.app[keys.DB],
-        **_article_fields(await body(request)),  # type: ignore[arg-type]
+        **_article_fields(await body(request)),
         user_id=user.id,
     )
     return web.json_response(article.to_json(), status=201)
@@ -92,7 +93,7 @@ async def kb_update(request: web.Request) -> web.Response:
         request.app[keys.DB],
         int(request.match_info["article_id"]),
         **_article_fields(data),
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         expected_updated_at=expected_at,
     )
     return web.json_response(article.to_json())

@@ -79,10 +79,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
-    app.router.add_route(*_route(pages.vendor_route(NODE_MODULES)))
+    app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app
-
-
-def _route(route: web.RouteDef) -> tuple[str, str, object]:
-    return route.method, route.path, route.handler

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 PREFIX = "CCDESK_"
@@ -95,7 +96,7 @@ class Settings:
         settings.ami  # validate the PBX setting early  # noqa: B018
         return settings
 
-    def override(self, **changes: object) -> Settings:
+    def override(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def with_secret_key(self) -> Settings:
