@@ -61,6 +61,7 @@ class Subscription(Generic[E]):
         self.failed = 0
         self._queue: asyncio.Queue[E] = asyncio.Queue(queue_size)
         self._open = True
+        self._busy = False  # inside the handler: never cancelled there by unsubscribing
         self._on_end = on_end
         self._task = asyncio.create_task(self._run(), name=f"stream subscriber {name}")
 
@@ -96,8 +97,8 @@ class Subscription(Generic[E]):
         if self._open:
             self._open = False
             self._on_end(self)
-            if self._queue.empty():
-                self._task.cancel()  # idle: nothing left to hand over
+            if self._queue.empty() and not self._busy:
+                self._task.cancel()  # idle, waiting for an event that will not come
 
     async def drain(self) -> None:
         """Wait until every event queued so far has been handled."""
@@ -118,6 +119,7 @@ class Subscription(Generic[E]):
         queue = self._queue
         while self._open or not queue.empty():
             event = await queue.get()
+            self._busy = True
             try:
                 result = self.handler(event)
                 if inspect.isawaitable(result):
@@ -128,6 +130,7 @@ class Subscription(Generic[E]):
                 self.failed += 1
                 log.exception("subscriber %s failed on %r", self.name, event)
             finally:
+                self._busy = False
                 queue.task_done()
 
 

@@ -133,3 +133,23 @@ async def test_two_subscribers_cannot_share_a_name() -> None:
     with pytest.raises(ValueError, match="cards"):
         stream.subscribe("cards", lambda e: None)
     await stream.close()
+
+
+async def test_unsubscribing_during_a_handler_lets_that_event_finish() -> None:
+    stream: LocalStream[int] = LocalStream()
+    entered = asyncio.Event()
+    go_on = asyncio.Event()
+    finished: list[int] = []
+
+    async def careful(event: int) -> None:
+        entered.set()
+        await go_on.wait()
+        finished.append(event)
+
+    unsubscribe = stream.subscribe("careful", careful)
+    stream.publish(1)
+    await asyncio.wait_for(entered.wait(), 2)
+    unsubscribe()  # the queue is empty, but event 1 is being handled
+    go_on.set()
+    await stream.close()
+    assert finished == [1]
