@@ -94,6 +94,9 @@ class Settings:
             values[f.name] = _cast(f.name, raw, f.type)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
+        for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
+            if not 1 <= getattr(settings, name) <= 65535:
+                raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
         return settings
 
     def override(self, **changes: Any) -> Settings:
