@@ -14,6 +14,7 @@ from . import listing
 from .call import SimCall
 from .channel import SimChannel
 from .outbound import OriginateSpec, originate, parse_callerid
+from .safety import has_control
 from .state import Member, Phone
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ def dispatch(s: AmiSession, req: Request) -> None:
         _bad_format(s, "")
         return
     key = name.lower()
+    if any(has_control(value) for values in req.values.values() for value in values):
+        # A bare CR (or another control character) inside a value: refuse the whole action, so that
+        # nothing smuggled into a value is ever echoed into events or taken for a header of its own.
+        s.error(req, "Control characters are not allowed in header values")
+        return
     if not s.authenticated and key not in PRE_AUTH:
         s.error(req, "Permission denied")
         return
@@ -222,9 +228,6 @@ def hangup(s: AmiSession, req: Request) -> None:
 
 
 def _hangup_channel(s: AmiSession, ch: object) -> None:
-    from .call import SimCall
-from .channel import SimChannel
-
     assert isinstance(ch, SimChannel)
     call = ch.call
     if call is None:
@@ -479,7 +482,7 @@ def queue_pause(s: AmiSession, req: Request) -> None:
     for m in sorted(targets, key=lambda m: m.queue):
         m.paused, m.paused_reason = paused, reason
         m.last_pause = int(time.time()) if paused else m.last_pause
-        s.pbx.device_state(f"Queue:{m.queue}_avail", "NOT_INUSE")
+        s.pbx.device_state(f"Queue:{m.queue}_pause_{m.interface}", "INUSE" if paused else "NOT_INUSE")  # s9
         s.pbx.member_event("QueueMemberPause", m)
         if not paused:
             for c in s.pbx.queues[m.queue].waiting:
