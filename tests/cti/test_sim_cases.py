@@ -559,3 +559,33 @@ async def test_an_injected_cr_never_runs_a_second_action() -> None:
     assert ("inj", "Error", "Control characters are not allowed in header values") in replies
     assert [r[0] for r in replies].count("inj") == 1
     assert not [f for f in got if f.name in ("Newchannel", "OriginateResponse", "VarSet")]
+
+
+async def test_transferer_leaving_while_the_target_rings_never_strands_the_caller() -> None:
+    """A blond transfer nobody answers: the caller queues again where it came from."""
+
+    async def scenario(sim: PbxSimulator, client: RawClient) -> None:
+        agent = await _answered_queue_call(sim, client, talk_time=0.3)
+        client.send(Action="Atxfer", ActionID="a2", Channel=agent, Exten="1002", Context="agents")
+        await client.until(lambda f: f.get("Event") == "DialState" and f.get("Channel", "").startswith("Local/"))
+        assert sim.hangup_channel(agent)  # the operator puts the handset down while 1002 rings
+        await client.until(event("QueueCallerJoin"), timeout=3)
+        await client.until(trunk_gone, timeout=5)
+        assert not sim.pbx.channels
+
+    got = await run_sim(_atxfer_config(consultee_bot=False), scenario)
+    assert [f["Reason"] for f in got if f.name == "AgentComplete"] == ["transfer", "caller"]
+    assert len([f for f in got if f.name == "AttendedTransfer"]) == 1
+    assert len({f["Linkedid"] for f in got if f.name == "QueueCallerJoin"}) == 1
+
+
+async def test_living_traffic_lets_bots_dial_out_now_and_then() -> None:
+    async def scenario(sim: PbxSimulator, client: RawClient) -> None:
+        await client.until(lambda f: f.get("Event") == "DialBegin" and f.get("Context") == "agents-out", timeout=5)
+
+    got = await run_sim(
+        {"calls_per_minute": 600.0, "dial_out_share": 0.5, "outbound_answer_delay": 0.05, "talk_time": (0.1, 0.1)},
+        scenario,
+    )
+    begin = next(f for f in got if f.name == "DialBegin" and f.get("Context") == "agents-out")
+    assert begin["Channel"].startswith("PJSIP/agent1-") and begin["DestChannel"].startswith("PJSIP/trunk-")
