@@ -57,6 +57,8 @@ class OriginateRequest:
     destination: str  # dial string as sent (Channel header)
     correlation_id: str | None = None
     sync: bool = False
+    exten: str | None = None  # where the answered leg goes (phone-first: the customer's number)
+    application: str | None = None  # e.g. ChanSpy: the leg is a listener, not a call
 
 
 @dataclass(slots=True)
