@@ -231,7 +231,7 @@ class AmiClient:
         cfg = self.config
         loop = asyncio.get_running_loop()
         self._lost = asyncio.Event()
-        self._drop_reason: str | None = None
+        self._drop_reason = None
         manager = BridgeManager(host=cfg.host, port=cfg.port, loop=loop)
 
         lost = self._lost

@@ -19,6 +19,7 @@ from cti.control import (
     QueueRemove,
     Redirect,
 )
+from cti.errors import InvalidValue
 from cti.events import (
     AgentRinging,
     AgentStateChanged,
@@ -38,7 +39,6 @@ from cti.events import (
     PbxResynced,
     TransferKind,
 )
-from cti.errors import InvalidValue
 from cti.sim import PbxSimulator
 
 
