@@ -60,6 +60,9 @@ def on_list_frame(t: CallTable, f: Mapping[str, str], at: datetime, out: list[Ev
     elif event == "CoreShowChannelsComplete":
         reconcile(t, t.snapshot.pop(f.get("ActionID", ""), []), at, out)
     elif event == "QueueEntry":
+        if len(t.queue_entries) >= t.ended_memory:
+            # QueueStatus polled for the load, with no resync to use the entries up
+            t.queue_entries.clear()
         t.queue_entries[f.get("Uniqueid", "")] = (f.get("Queue", ""), _int(f.get("Position")), _int(f.get("Wait")))
     elif event == "QueueMember":
         member = member_event(f, at)
