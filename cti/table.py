@@ -137,6 +137,15 @@ class CallTable:
         call.ringing.pop(uid, None)
         return call.channels.pop(uid, None)
 
+    def absorb(self, call: Call, other_id: str) -> None:
+        """Fold another call's channels into ``call`` (an attended transfer joined them)."""
+        other = self.calls.pop(other_id, None)
+        if other is None:
+            return
+        for uid, chan in other.channels.items():
+            call.channels[uid] = chan
+            self.channel_index[uid] = call.call_id
+
     def attach_originate(self, call: Call, pending: PendingOriginate) -> None:
         call.originate = pending
         pending.call_id = call.call_id
