@@ -137,14 +137,18 @@ class CallTable:
         call.ringing.pop(uid, None)
         return call.channels.pop(uid, None)
 
-    def absorb(self, call: Call, other_id: str) -> None:
-        """Fold another call's channels into ``call`` (an attended transfer joined them)."""
-        other = self.calls.pop(other_id, None)
+    def absorb(self, call: Call, other_id: str, at: datetime, out: list[Event]) -> None:
+        """Fold another call's channels into ``call`` (an attended transfer joined
+        them); the other call, if it was ever announced, ends here."""
+        other = self.calls.get(other_id)
         if other is None:
             return
         for uid, chan in other.channels.items():
             call.channels[uid] = chan
             self.channel_index[uid] = call.call_id
+        other.channels = {}
+        other.ended_by = other.ended_by or "transfer"
+        self.end_call(other, at, out, lost=False)
 
     def attach_originate(self, call: Call, pending: PendingOriginate) -> None:
         call.originate = pending

@@ -139,7 +139,7 @@ def attendedtransfer(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> 
     # agent placed from the phone): fold its channels into this call.
     other_id = t.channel_index.get(f.get("TransferTargetUniqueid", ""))
     if other_id and other_id != call.call_id:
-        t.absorb(call, other_id)
+        t.absorb(call, other_id, at, out)
     call.transferred = True
     call.held = False
     call.agent, call.agent_name = to_agent, None
