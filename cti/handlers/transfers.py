@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..calls import Call, Channel, Consult, interface_of
+from ..codes import DIAL_ANSWERED
 from ..events import CallTransferred, ConsultChanged, ConsultState, Event, TransferKind
 from ..table import CallTable, Frame
 
@@ -70,7 +71,7 @@ def consult_dial_ended(call: Call, dest: str, status: str, at: datetime, out: li
     consult = call.consult
     if consult is None or dest not in consult.channels:
         return False
-    if status == "ANSWER" and consult.state is ConsultState.RINGING:
+    if status == DIAL_ANSWERED and consult.state is ConsultState.RINGING:
         consult.state = ConsultState.TALKING
         _consult_event(call, consult, at, out)
     return True
