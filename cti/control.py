@@ -89,8 +89,24 @@ class CliCommand:
     command: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueSummary:
+    """Ask for each queue's figures; they arrive through the event stream as QueueStatsUpdated."""
+
+    queue: str | None = None  # None: every queue
+
+
 Command = (
-    Originate | Hangup | BlindTransfer | Redirect | AttendedTransfer | QueueAdd | QueueRemove | QueuePause | CliCommand
+    Originate
+    | Hangup
+    | BlindTransfer
+    | Redirect
+    | AttendedTransfer
+    | QueueAdd
+    | QueueRemove
+    | QueuePause
+    | CliCommand
+    | QueueSummary
 )
 
 
@@ -188,6 +204,8 @@ class CallControl:
             return a, False
         if isinstance(c, CliCommand):
             return {"Action": "Command", "Command": c.command}, False
+        if isinstance(c, QueueSummary):
+            return ({"Action": "QueueSummary", "Queue": c.queue} if c.queue else {"Action": "QueueSummary"}), True
         raise TypeError(f"not a CTI command: {c!r}")
 
     async def _originate(self, c: Originate) -> ActionResult:

@@ -18,6 +18,7 @@ from crm_store.db import open_database
 from crm_store.knowledge import ensure_default_articles
 from routing import default_rules, load_rules
 from workstation.offers import default_book
+from workstation.queue_load import LiveQueueLoad
 from workstation.scripts import default_scripts
 
 from . import api, api_content, api_presence, api_supervisor, auth, keys, pages, status
@@ -56,7 +57,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app[keys.RULES] = load_rules(settings.routing_rules) if settings.routing_rules else default_rules()
     default_book()  # offers and talk scripts are configuration: a broken file stops the start, clearly
     default_scripts()
-    app[keys.QUEUE_LOAD] = {}
+    app[keys.QUEUE_LOAD] = LiveQueueLoad(clock)  # fed by the CTI event stream (telephony.py)
     sio = create_sio(settings)
     sio.attach(app)
     app[keys.SIO] = sio

@@ -10,7 +10,8 @@ import socketio
 from aiohttp import web
 
 from crm_store.db import Database
-from routing import QueueLoad, RuleSet
+from routing import RuleSet
+from workstation.queue_load import LiveQueueLoad
 from workstation.service import Workstation
 
 from .settings import Settings
@@ -30,5 +31,5 @@ RULES = web.AppKey("rules", RuleSet)
 NOTIFIER = web.AppKey("notifier", "SocketNotifier")
 WORKSTATION = web.AppKey("workstation", Workstation)
 TELEPHONY = web.AppKey("telephony", "Telephony")
-QUEUE_LOAD = web.AppKey("queue_load", dict[str, QueueLoad])
+QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 SIO = web.AppKey("sio", socketio.AsyncServer)

@@ -15,13 +15,13 @@ from sqlalchemy import text
 
 from crm_store.db import Database
 from cti import AmiClient, AmiConfig, CallControl
-from cti import events as ev
 from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 from ivr import IvrServer, default_menu, load_menu
 from ivr.demo import demo_caller_keys
 from ivr.store_backend import StoreBackend
 from routing import QueueLoad, RuleSet
 from workstation.directory import Directory
+from workstation.queue_load import correct_periodically
 from workstation.service import Workstation
 
 from . import keys
@@ -104,7 +104,7 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.WORKSTATION] = workstation
 
     def queue_load() -> dict[str, QueueLoad]:
-        return app[keys.QUEUE_LOAD]
+        return app[keys.QUEUE_LOAD].snapshot()
 
     ivr = IvrServer(
         menu=menu,
@@ -143,6 +143,8 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
         inbox: asyncio.Queue[object] = asyncio.Queue()
         unsubscribe = client.subscribe(inbox.put_nowait)  # before start: no event may slip past
         pump = asyncio.create_task(_pump(app, inbox, workstation))
+        # The live queue load is corrected by the PBX's own counts every so often (its answer comes as events).
+        summary = asyncio.create_task(correct_periodically(control.execute))
         await client.start()
         log.info("CTI: %s; IVR on FastAGI port %s", "built-in PBX simulator" if simulator else repr(target), ivr.port)
         try:
@@ -151,7 +153,8 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
             await client.close()
             unsubscribe()
             pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
+            summary.cancel()
+            await asyncio.gather(pump, summary, return_exceptions=True)
             await workstation.close()
     finally:
         if simulator is not None:
@@ -171,8 +174,7 @@ async def _pump(app: web.Application, inbox: asyncio.Queue[object], workstation:
     while True:
         event = await inbox.get()
         try:
-            if isinstance(event, ev.QueueStatsUpdated):
-                app[keys.QUEUE_LOAD][event.queue] = QueueLoad(waiting=event.callers, available_agents=event.available)
+            await app[keys.QUEUE_LOAD].handle(event)
             await workstation.handle(event)
         except Exception:  # a bug in one event's handling must not stop the next ones
             log.exception("handling %r failed", event)
