@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -180,6 +180,17 @@ class PresenceService:
             return False
         await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface, "why": why})
         return True
+
+    async def sign_out_absent(self, live_user_ids: Collection[int]) -> list[str]:
+        """Session expiry: every operator still in queues whose sessions have all ended (`live_user_ids` are
+        the users with a live session) leaves them, as at logout. Returns the interfaces signed out."""
+        gone = []
+        for interface, p in list(self.presence.items()):
+            user = self.directory.by_interface(interface)
+            if user is not None and p.signed_in and user.id not in live_user_ids:
+                if await self.leave(user, why="session_expired"):
+                    gone.append(interface)
+        return gone
 
     async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
         p = self.presence_of(user)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
+from crm_store.models import User, WebSession
 from crm_store.users import create_user
 from cti import control as cc
 from web import keys
@@ -265,3 +267,22 @@ async def test_queue_load_follows_the_waiting_calls_and_returns_to_zero(day: Run
         await wait_for(lambda: waiting(0))
     finally:
         await sup.close()
+
+
+async def test_an_expired_session_takes_the_phone_out_of_its_queues(day: Running) -> None:
+    op = await _operator(day, queues=["support"])
+    other = await _operator(day, "op2", queues=["support"])
+    try:
+        await wait_for(lambda: _member(day, "support") and _member(day, "support", "PJSIP/1002"))
+        now = datetime.now(UTC)
+        async with day.db.write_session() as s, s.begin():
+            op1 = select(User.id).where(User.username == "op1").scalar_subquery()
+            await s.execute(update(WebSession).where(WebSession.user_id == op1).values(expires_at=now - timedelta(1)))
+        async with day.db.read_session() as s:
+            live = set(await s.scalars(select(WebSession.user_id).where(WebSession.expires_at > now)))
+        assert await day.workstation.presence_service.sign_out_absent(live) == [OP1]
+        await wait_for(lambda: _member(day, "support") is None)
+        assert _member(day, "support", "PJSIP/1002"), "an operator still signed in keeps the phone in the queue"
+    finally:
+        await op.close()
+        await other.close()
