@@ -79,6 +79,6 @@ async def test_abandoned_call_gets_a_call_card_and_waits_for_a_call_back(server)
         card = await wait_for(lambda: ended_card(server, call_id))
         assert (card.outcome, card.callback_status, card.customer_id) == ("abandoned", "pending", customer_id)
         callbacks = await op.api("GET", "/api/callbacks")
-        assert call_id in [c["call_id"] for c in callbacks]
+        assert call_id in [c["call_id"] for c in callbacks["items"]]
     finally:
         await op.close()
