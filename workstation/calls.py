@@ -19,6 +19,7 @@ from crm_store.records import UserRecord
 from crm_store.vocabulary import CallbackStatus, CallOutcome, CallState, ConsultState, Direction, Role, TransferKind
 from cti import control as cc
 from cti import events as ev
+from cti.errors import InvalidValue
 
 from .cards import caller_e164
 from .directory import Directory
@@ -97,15 +98,11 @@ class CallService:
                 call,
                 direction=Direction.OUTBOUND.value,
                 agent=mine.interface,
-                agent_channel=event.channel or call.agent_channel,
-                state=CallState.RINGING,
+                agent_channel=call.agent_channel or event.channel,
+                state=CallState.DIALING if call.state == CallState.OFFERED else call.state,
                 customer_number=mine.number,
                 customer_id=mine.customer_id,
             )
-        elif isinstance(event, ev.OriginateResult) and event.outcome == ev.OriginateOutcome.ANSWERED:
-            call = replace(call, state=CallState.TALKING, answered_at=call.answered_at or event.at)
-        elif isinstance(event, ev.CallAnswered) and call.state != CallState.ENDED:
-            call = replace(call, agent=mine.interface, agent_channel=call.agent_channel or event.agent_channel)
         elif isinstance(event, ev.CallEnded):
             del self.originated[call.call_id]
             if not event.answered and mine.callback_card_id is not None:
@@ -125,7 +122,7 @@ class CallService:
         if isinstance(event, ev.CallOffered) and event.call_id in self.originated:
             return after.agent
         if isinstance(event, ev.CallAnswered) and after.direction == Direction.OUTBOUND:
-            if after.call_id not in self.pops and after.agent:
+            if after.call_id not in self.pops and after.call_id not in self.originated and after.agent:
                 return after.agent
         return None
 
@@ -201,7 +198,10 @@ class CallService:
         return call.agent_channel
 
     async def _run(self, command: Any) -> None:
-        result = await self.execute(command)
+        try:
+            result = await self.execute(command)
+        except InvalidValue as exc:  # nothing unchecked reaches the PBX: cti/ refused it before sending
+            raise WorkstationError(str(exc), code="invalid_value", field=exc.field) from None
         if not result.ok:
             raise WorkstationError(f"the PBX refused: {result.message}", code="pbx_refused", reason=result.message)
 
@@ -229,8 +229,7 @@ class CallService:
             if target.kind == "agent" and interface_for(target.value) == call.agent:
                 raise WorkstationError("that is your own phone", code="transfer_to_self")
             # Exten as digits: Asterisk dials the consultee by DTMF, letters would be lost (s7).
-            command: Any = cc.AttendedTransfer(channel=channel, exten=target.value, context=self.agents_context)
-            await self._run(command)
+            await self._run(cc.AttendedTransfer(channel=channel, exten=target.value, context=self.agents_context))
             call = self.live.update(start_consult(call, target.label))
             await self._announce(user, call)
         else:
@@ -248,7 +247,7 @@ class CallService:
         consult = call.consult
         if consult is None or consult.state == ConsultState.FAILED:
             raise WorkstationError("there is no consultation to complete", code="no_consult")
-        await self._run(cc.Hangup(channel=self._connected(call)))
+        await self._run(cc.CompleteTransfer(channel=self._connected(call)))
         await audit(self.db, user.id, "call.transfer_complete", "call", call_id, {"target": consult.target})
         return call
 
@@ -264,7 +263,7 @@ class CallService:
                 raise WorkstationError(
                     "the consultee's phone is not ringing yet: try again in a moment", code="consult_not_ringing"
                 )
-            await self._run(cc.Hangup(channel=consult.channel))
+            await self._run(cc.CancelTransfer(channel=consult.channel))
         call = self.live.update(end_consult(call))
         await self._announce(user, call)
         await audit(self.db, user.id, "call.transfer_cancel", "call", call_id, {"target": consult.target})

@@ -150,7 +150,7 @@ def ended_fields(event: ev.CallEnded, call: LiveCall | None) -> dict[str, Any]:
         fields.update(NO_AGENT)  # CallAbandoned already said what happened
     elif outbound:
         # The attempt's own result: what Asterisk said of the originate, else nobody picked up.
-        hint = call.originate_outcome if call is not None else None
+        hint = str(event.outcome) if event.outcome else (call.originate_outcome if call is not None else None)
         fields["outcome"] = originate_outcome(hint) if hint else CallOutcome.NO_ANSWER.value
     else:
         fields.update(NO_AGENT)

@@ -112,19 +112,24 @@ class LiveCalls:
     def apply(self, event: object) -> LiveCall | None:
         """Fold one event in; returns the call as it is now (None when the event is not about a call)."""
         if isinstance(event, ev.CallOffered):
+            # An outbound call through an operator's phone (desk-phone dialling, a call-back) is offered once
+            # the phone dials the customer: the operator is on it, the customer's phone rings.
+            through_phone = event.direction == ev.Direction.OUTBOUND and event.agent is not None
             offered = self.active.get(event.call_id) or LiveCall(
                 call_id=event.call_id,
                 direction=str(event.direction),
-                state=CallState.OFFERED,
+                state=CallState.DIALING if through_phone else CallState.OFFERED,
                 caller_number=event.caller_number,
                 dialed_number=event.dialed_number,
                 customer_number=(
-                    (event.dialed_number or event.caller_number)
+                    (event.caller_number or event.dialed_number)
                     if event.direction == ev.Direction.OUTBOUND
                     else event.caller_number
                 ),
                 offered_at=event.at,
                 correlation_id=event.correlation_id,
+                agent=event.agent if through_phone else None,
+                agent_channel=event.channel if through_phone else None,
             )
             return self._put(offered)
         found = self.active.get(getattr(event, "call_id", ""))
@@ -175,6 +180,8 @@ class LiveCalls:
                     agent_channel=None,
                     transferred_at=call.transferred_at or event.at,
                 )
+            case ev.ConsultChanged():
+                call = _consult_changed(call, event)
             case ev.OriginateResult() if event.outcome != ev.OriginateOutcome.ANSWERED:
                 call = replace(call, originate_outcome=str(event.outcome))
             case ev.CallAbandoned():
@@ -208,6 +215,26 @@ def _consult_step(call: LiveCall, event: object) -> LiveCall:
         case ev.AgentRingNoAnswer():
             consult = replace(consult, state=ConsultState.FAILED)
     return replace(call, consult=consult)
+
+
+def _consult_changed(call: LiveCall, event: ev.ConsultChanged) -> LiveCall:
+    """The PBX's word on the consultation: ringing, talking, failed (no answer: the operator has the
+    customer back), cancelled (gone), completed (the CallTransferred that follows hands the call on)."""
+    state = event.state.value
+    if state == ev.ConsultState.CANCELLED.value:
+        return replace(call, consult=None)
+    if state == ev.ConsultState.COMPLETED.value:
+        return call
+    current = call.consult or Consult(target=f"agent:{event.target}" if event.target else "")
+    return replace(
+        call,
+        consult=replace(
+            current,
+            state=ConsultState(state),
+            agent=event.target_agent or current.agent,
+            channel=event.channel or current.channel,
+        ),
+    )
 
 
 def start_consult(call: LiveCall, target: str) -> LiveCall:
