@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_store import interactions
@@ -23,6 +23,7 @@ from .calls import CallService
 from .errors import WorkstationError
 
 PAGE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,16 +69,17 @@ def not_dialable(number: str | None) -> NotDialable | None:
 
 
 def encode_cursor(at: datetime, card_id: int) -> str:
-    return f"{at.isoformat()}~{card_id}"
+    """URL-safe: microseconds since the epoch and the card id."""
+    return f"{(at - EPOCH) // timedelta(microseconds=1)}_{card_id}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    at, sep, card_id = cursor.rpartition("~")
+    micros, sep, card_id = cursor.partition("_")
     try:
         if not sep:
             raise ValueError(cursor)
-        return datetime.fromisoformat(at), int(card_id)
-    except ValueError:
+        return EPOCH + timedelta(microseconds=int(micros)), int(card_id)
+    except (ValueError, OverflowError, OSError):
         raise WorkstationError(f"not a call-back list cursor: {cursor!r}", code="invalid_cursor") from None
 
 
