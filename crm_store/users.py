@@ -11,8 +11,9 @@ from .db import Database
 from .errors import Conflict, NotFound
 from .models import User
 from .records import UserRecord
+from .vocabulary import Role, codes
 
-ROLES = ("operator", "supervisor", "admin")
+ROLES = codes(Role)
 
 
 async def create_user(

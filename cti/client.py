@@ -24,6 +24,7 @@ from .events import (
 )
 from .frames import Frame
 from .tracker import CallTracker
+from .values import check_action
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
@@ -127,7 +128,10 @@ class AmiClient:
 
     async def send(self, action: dict[str, Any], *, timeout: float | None = None, as_list: bool | None = None) -> Any:
         """Send one action; returns the response Message (or a list for event
-        lists). Raises NotConnected / ActionTimeout; never re-sent on reconnect."""
+        lists). Raises NotConnected / ActionTimeout; never re-sent on reconnect.
+        Raises InvalidValue, sending nothing, when any header carries a control
+        character (it would end the header and smuggle in headers or actions)."""
+        check_action(action)
         manager = self._manager
         if manager is None or self.health is not PbxHealth.CONNECTED:
             raise NotConnected(f"AMI not connected ({self.health.value})")

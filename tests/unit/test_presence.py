@@ -176,6 +176,26 @@ WRAPPING = [*SIGNED_IN, ringing(), answered(), ended()]
         ([*WRAPPING, pr.CardSaved(call_id="c1", has_result=False)], "available", (CANCEL, UNPAUSE)),
         ([*WRAPPING, pr.ReadyAsked(has_result=False)], "available", (CANCEL, UNPAUSE)),
         ([*WRAPPING, pr.WrapUpTimedOut(call_id="c1", has_result=False)], "available", (CANCEL, UNPAUSE)),
+        # A card saved during the call (with the result its queue needs) leaves nothing to wrap up.
+        ([*SIGNED_IN, ringing(), answered(), pr.CardSaved(call_id="c1", has_result=False), ended()], "available", ()),
+        (
+            [*SIGNED_IN, ringing("c1", "debt"), answered("c1", "debt"), pr.CardSaved(call_id="c1", has_result=True)]
+            + [ended("c1", "debt")],
+            "available",
+            (),
+        ),
+        (
+            [*SIGNED_IN, ringing("c1", "debt"), answered("c1", "debt"), pr.CardSaved(call_id="c1", has_result=False)]
+            + [ended("c1", "debt")],
+            "wrap_up",
+            (PAUSE_ACW, timer(60)),
+        ),
+        # … but not one saved for the call before (the saved mark does not outlive its call).
+        (
+            [*WRAPPING, pr.ReadyAsked(has_result=False), ringing("c2"), answered("c2"), ended("c2")],
+            "wrap_up",
+            (PAUSE_ACW, timer(30, "c2")),
+        ),
         # A card of another call, or the timer of an older wrap-up, changes nothing.
         ([*WRAPPING, pr.CardSaved(call_id="c0", has_result=True)], "wrap_up", ()),
         ([*WRAPPING, pr.WrapUpTimedOut(call_id="c0", has_result=True)], "wrap_up", ()),
