@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select, text, update
 from crm_store.models import User, WebSession
 from crm_store.users import create_user
 from cti import control as cc
+from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 from web import keys
 from web.passwords import hash_password
 
@@ -286,3 +288,58 @@ async def test_an_expired_session_takes_the_phone_out_of_its_queues(day: Running
     finally:
         await op.close()
         await other.close()
+
+
+async def test_sign_in_works_beside_a_static_membership_and_shows_it(tmp_path: Path) -> None:
+    # A PBX of its own, as a real Asterisk whose queues.conf lists op1's phone as a member of billing.
+    pbx = PbxSimulator(
+        SimConfig(
+            port=0,
+            username="ami",
+            secret="ami-secret",
+            answer_wait=0.05,
+            queues=(
+                QueueConfig(name="support"),
+                QueueConfig(name="billing", members=(MemberConfig(interface=OP1, name="OP1", bot=False),)),
+            ),
+            abandon_patience=(600, 600),
+        )
+    )
+    await pbx.start()
+    url = await prepare_database(tmp_path / "ccdesk.db")
+    server = await start(replace(settings_for_test(tmp_path, url), pbx=f"ami://ami:ami-secret@127.0.0.1:{pbx.port}"))
+    op = Operator(server.url)
+
+    def member(queue: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = pbx.snapshot()["queues"][queue]["members"].get(OP1)
+        return found
+
+    try:
+        await op.login("op1", server.passwords["op1"])
+        await op.connect_socket()
+        before = await wait_for(lambda: _static_in(op, "billing"))
+        assert before["state"] == "available" and before["queues"] == []
+        presence = await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        assert (presence["state"], presence["queues"], presence["static_queues"]) == (
+            "available",
+            ["support"],
+            ["billing"],
+        )
+        assert member("support") and member("billing"), "signed in to support, still in billing"
+        # Signing out leaves the static membership (no AMI action can remove it) but pauses it: nobody is there.
+        out = await op.api("POST", "/api/presence/sign-out")
+        assert (out["state"], out["static_queues"]) == ("signed_out", ["billing"])
+        assert member("support") is None
+        assert member("billing") and member("billing")["paused"]  # type: ignore[index]
+        back = await op.api("POST", "/api/presence/sign-in", {"queues": ["support", "billing"]})
+        assert (back["state"], back["queues"], back["static_queues"]) == ("available", ["support"], ["billing"])
+        await wait_for(lambda: member("billing") and not member("billing")["paused"])  # type: ignore[index]
+    finally:
+        await op.close()
+        await server.stop()
+        await pbx.stop()
+
+
+async def _static_in(op: Operator, queue: str) -> dict[str, Any] | None:
+    presence = await _presence(op)
+    return presence if queue in presence.get("static_queues", []) else None
