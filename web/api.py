@@ -71,7 +71,7 @@ async def me(request: web.Request) -> web.Response:
         {
             "user": user.to_json(),
             **state,
-            "sim": request.app[keys.TELEPHONY].simulator is not None,
+            "sim": request.app[keys.SIMULATOR] is not None,
             "pause_reasons": list(vocabulary.codes(PauseReason)),
             "queues": [{"name": n, "title": t} for n, t in rules.queues.items()],
             "topics": list(TOPICS),
@@ -326,7 +326,7 @@ async def sim_call(request: web.Request) -> web.Response:
 
 
 def _simulator(request: web.Request) -> Any:
-    simulator = request.app[keys.TELEPHONY].simulator
+    simulator = request.app[keys.SIMULATOR]
     if simulator is None:
         raise web.HTTPNotFound(
             text='{"error": "only with the built-in PBX simulator"}', content_type="application/json"

@@ -231,7 +231,7 @@ async def test_a_user_added_while_the_server_runs_gets_the_pop_of_the_very_next_
         queues=["support"],
     )
     day.passwords["op3"] = "op3-password"
-    result = await day.app[keys.TELEPHONY].control.execute(
+    result = await day.app[keys.CONTROL].execute(
         cc.QueueAdd(queue="support", interface="PJSIP/1003", member_name="OP3")
     )
     assert result.ok
