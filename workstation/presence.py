@@ -338,3 +338,28 @@ def _end_wrap_up(p: Presence, now: datetime) -> tuple[Presence, tuple[Command, .
         commands.append(cc.QueuePause(interface=p.interface, paused=False))
         after = replace(after, paused=False, paused_reason=None)
     return after, tuple(commands)
+
+
+def refused(before: Presence, p: Presence, command: Command, message: str) -> tuple[Presence, bool]:
+    """The PBX refused `command` (or never answered): the presence as it really is then, and whether that
+    still gives the operator what they asked. Asterisk's own words tell the harmless cases apart: a member
+    "Already there" was added; one "Not there" is out; "Member not dynamic" is a static member (queues.conf)
+    — learnt here, kept in static_queues, and the sign-in goes on."""
+    text = message.lower()
+    match command:
+        case cc.QueueAdd(queue=queue):
+            if "already there" in text:
+                return p, True
+            return replace(p, queues=tuple(q for q in p.queues if q != queue)), False
+        case cc.QueueRemove(queue=queue):
+            if "not dynamic" in text:
+                static = p.static_queues if queue in p.static_queues else (*p.static_queues, queue)
+                return replace(p, queues=tuple(q for q in p.queues if q != queue), static_queues=static), True
+            if "not there" in text:
+                return p, True
+            return replace(p, queues=p.queues if queue in p.queues else (*p.queues, queue)), False
+        case cc.QueuePause():
+            return replace(
+                p, paused=before.paused, paused_reason=before.paused_reason, acw_pause=before.acw_pause
+            ), False
+    return p, False
