@@ -18,8 +18,9 @@ from cti.events import Event
 from cti.sim import PbxSimulator
 from cti.stream import EventStream
 from ivr import IvrServer, Menu
-from routing import QueueLoad, RuleSet
+from routing import RuleSet
 from workstation.offers import OfferBook
+from workstation.queue_load import LiveQueueLoad
 from workstation.scripts import ScriptBook
 from workstation.service import Workstation
 
@@ -49,5 +50,5 @@ AMI = web.AppKey("ami", AmiClient)
 CONTROL = web.AppKey("control", CallControl)
 STREAM = web.AppKey[EventStream[Event]]("stream")
 WORKSTATION = web.AppKey("workstation", Workstation)
-QUEUE_LOAD = web.AppKey[dict[str, QueueLoad]]("queue_load")
+QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 IVR = web.AppKey("ivr", IvrServer)

@@ -8,6 +8,7 @@ to stop, so the subscribers finish with the last events they got.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import secrets
@@ -24,8 +25,9 @@ from cti.stream import LocalStream
 from ivr import IvrServer
 from ivr.demo import demo_caller_keys
 from ivr.store_backend import StoreBackend
-from routing import QueueLoad, RuleSet
+from routing import RuleSet
 from workstation.directory import Directory
+from workstation.queue_load import LiveQueueLoad, correct_periodically
 from workstation.service import Workstation
 
 from . import keys
@@ -151,6 +153,7 @@ async def workstation_ctx(app: web.Application) -> AsyncIterator[None]:
         notifier=app[keys.NOTIFIER],
         execute=app[keys.CONTROL].execute,
         clock=app[keys.CLOCK],
+        wrap_up=app[keys.RULES].wrap_up_for,  # after-call work per queue, from the routing rules
     )
     await workstation.start()
     app[keys.WORKSTATION] = workstation
@@ -163,21 +166,18 @@ async def workstation_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def queue_load_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Waiting callers and free operators per queue, for the IVR's routing and the wallboard.
-
-    Interim fold until workstation/queue_load.py (with its periodic QueueSummary correction) lands: it
-    then takes this subscriber's place, and its correction loop becomes a task kept here."""
-    load: dict[str, QueueLoad] = {}
+    """Waiting callers, the longest wait and free operators per queue, for the IVR's routing and the wallboard:
+    folded live from the call and member events (workstation/queue_load.py) and corrected by the PBX's own
+    QueueSummary every so often (a kept task; its answer arrives through the stream as QueueStatsUpdated)."""
+    load = LiveQueueLoad(app[keys.CLOCK])
     app[keys.QUEUE_LOAD] = load
-
-    def fold(event: ev.Event) -> None:
-        if isinstance(event, ev.QueueStatsUpdated):
-            load[event.queue] = QueueLoad(waiting=event.callers, available_agents=event.available)
-
-    subscription = app[keys.STREAM].subscribe("queue_load", fold)
+    subscription = app[keys.STREAM].subscribe("queue_load", load.handle)
+    correction = asyncio.create_task(correct_periodically(app[keys.CONTROL].execute))
     try:
         yield
     finally:
+        correction.cancel()
+        await asyncio.gather(correction, return_exceptions=True)
         await subscription.close()
 
 
@@ -192,7 +192,7 @@ async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
         host=settings.agi_host,
         port=settings.agi_port,
         clock=app[keys.CLOCK],
-        queue_load=lambda: load,
+        queue_load=load.snapshot,
     )
     await ivr.start()
     app[keys.IVR] = ivr
