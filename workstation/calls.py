@@ -211,7 +211,14 @@ class CallService:
     # ------------------------------------------------------------------ call control
     async def hangup(self, user: UserRecord, call_id: str) -> None:
         call = self.my_call(user, call_id)
-        await self._run(cc.Hangup(channel=self._connected(call)))
+        channel = call.agent_channel
+        if channel is None and call.transferred_at is not None and call.state == CallState.TALKING:
+            # Handed over by an attended transfer: the consultee's own channel is not reported, but ending the
+            # customer's leg ends this two-party call just the same.
+            channel = call.customer_channel
+        if channel is None:
+            raise WorkstationError("the call is not connected to a phone yet", code="call_not_connected")
+        await self._run(cc.Hangup(channel=channel))
         await audit(self.db, user.id, "call.hangup", "call", call_id)
 
     async def transfer(self, user: UserRecord, call_id: str, target: TransferTarget, kind: TransferKind) -> LiveCall:
@@ -258,12 +265,9 @@ class CallService:
         consult = call.consult
         if consult is None:
             raise WorkstationError("there is no consultation to cancel", code="no_consult")
-        if consult.state != ConsultState.FAILED:
-            if not consult.channel:
-                raise WorkstationError(
-                    "the consultee's phone is not ringing yet: try again in a moment", code="consult_not_ringing"
-                )
+        if consult.state != ConsultState.FAILED and consult.channel:
             await self._run(cc.CancelTransfer(channel=consult.channel))
+        # No consult leg ever showed up (a number that rings nothing): there is nothing to hang up.
         call = self.live.update(end_consult(call))
         await self._announce(user, call)
         await audit(self.db, user.id, "call.transfer_cancel", "call", call_id, {"target": consult.target})
