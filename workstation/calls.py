@@ -79,6 +79,10 @@ class CallService:
     async def close(self) -> None:
         await self._tasks.close()
 
+    async def settle(self) -> None:
+        """Let the pops and call-back updates under way finish (tests, a replay)."""
+        await self._tasks.wait()
+
     # ------------------------------------------------------------------ the event fold
     def fold(self, event: object) -> tuple[LiveCall | None, LiveCall | None]:
         """The call before and after `event`."""
