@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from .calls import interface_of, known, number_of
-from .codes import ControlFrame
+from .codes import ChannelState, ControlFrame
 from .events import (
     CallAnswered,
     CallQueued,
@@ -60,6 +60,9 @@ def on_list_frame(t: CallTable, f: Mapping[str, str], at: datetime, out: list[Ev
     elif event == "CoreShowChannelsComplete":
         reconcile(t, t.snapshot.pop(f.get("ActionID", ""), []), at, out)
     elif event == "QueueEntry":
+        if len(t.queue_entries) >= t.ended_memory:
+            # QueueStatus polled for the load, with no resync to use the entries up
+            t.queue_entries.clear()
         t.queue_entries[f.get("Uniqueid", "")] = (f.get("Queue", ""), _int(f.get("Position")), _int(f.get("Wait")))
     elif event == "QueueMember":
         member = member_event(f, at)
@@ -116,23 +119,22 @@ def reconcile(t: CallTable, items: list[dict[str, str]], at: datetime, out: list
         by_call.setdefault(item.get("Linkedid") or uid, []).append(item)
     for call_id, chans in by_call.items():
         if call_id in t.calls:  # new legs of a call we track
-            call = t.calls[call_id]
             for item in chans:
-                t.add_channel(call, item)
+                t.add_channel(t.calls[call_id], item)
             continue
         if call_id in t.recently_ended:
             continue
         if _seed(t, call_id, chans, at, out):
             seeded += 1
     for pending in list(t.originates.values()):
-        call = t.call_of_originate(pending)
+        mine = t.call_of_originate(pending)
         if (
             pending.before_drop
             and not pending.settled
-            and call is not None
-            and any(live.get(uid, {}).get("ChannelState") == "6" for uid in call.channels)
+            and mine is not None
+            and any(live.get(uid, {}).get("ChannelState") == ChannelState.UP for uid in mine.channels)
         ):
-            t.settle_originate(call, pending, OriginateOutcome.ANSWERED, at, out, reason=ControlFrame.ANSWER)
+            t.settle_originate(mine, pending, OriginateOutcome.ANSWERED, at, out, reason=ControlFrame.ANSWER)
         pending.before_drop = False
     t.queue_entries.clear()
     out.append(PbxResynced(at=at, active_calls=len(t.calls), seeded_calls=seeded, ended_calls=ended))
@@ -196,9 +198,9 @@ def _seed(t: CallTable, call_id: str, chans: list[dict[str, str]], at: datetime,
             )
         )
     elif agent is not None and (customer is None or customer.get("BridgeId") == agent.get("BridgeId")):
-        queue = customer.get("ApplicationData", "").split(",", 1)[0] if customer else None
+        app_data = customer.get("ApplicationData", "") if customer else ""
         talk = _duration(agent.get("Duration"))
-        call.queue = queue or None
+        call.queue = app_data.split(",", 1)[0] or None
         call.answered = True
         call.answered_at = at - timedelta(seconds=talk)
         call.agent = interface_of(agent.get("Channel", ""))

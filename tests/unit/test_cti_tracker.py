@@ -317,3 +317,97 @@ def test_unknown_and_malformed_frames_are_ignored() -> None:
     ):
         assert tracker.feed(frame, at(0)) == ()
     assert tracker.stats()["calls"] == 0
+
+
+def _leg(event: str, name: str, uid: str, lid: str, state: str = "0", **kw: str) -> dict[str, str]:
+    return {"Event": event, "Channel": name, "Uniqueid": uid, "Linkedid": lid, "ChannelState": state, **kw}
+
+
+def _dest(event: str, name: str, uid: str, lid: str, **kw: str) -> dict[str, str]:
+    """DialBegin/DialEnd with no Channel: an Originate is the dialler."""
+    return {"Event": event, "DestChannel": name, "DestUniqueid": uid, "DestLinkedid": lid, **kw}
+
+
+def test_another_clients_congested_originate_is_one_call_told_once() -> None:
+    """The channels are gone before the OriginateResponse (04d shape on a PJSIP trunk)."""
+    tracker = CallTracker()
+    events = feed(
+        tracker,
+        [
+            _leg("Newchannel", "PJSIP/trunk-00000001", "o1", "o1", CallerIDNum="74950000000"),
+            _dest("DialBegin", "PJSIP/trunk-00000001", "o1", "o1", DialString="79001234567@trunk"),
+            _dest("DialEnd", "PJSIP/trunk-00000001", "o1", "o1", DialStatus="CONGESTION"),
+            _leg("Hangup", "PJSIP/trunk-00000001", "o1", "o1", Cause="34"),
+            {
+                "Event": "OriginateResponse",
+                "ActionID": "their-7",
+                "Response": "Failure",
+                "Channel": "PJSIP/79001234567@trunk",
+                "Reason": "8",
+                "Uniqueid": "<unknown>",
+            },
+        ],
+    )
+    assert [type(e) for e in events] == [CallOffered, OriginateResult, CallEnded]
+    offered, result, ended = events
+    assert offered.direction is Direction.OUTBOUND and offered.caller_number == "79001234567"
+    assert result.outcome is OriginateOutcome.CONGESTION and result.foreign and result.call_id == "o1"
+    assert ended.outcome is OriginateOutcome.CONGESTION and not ended.answered
+    assert tracker.stats()["calls"] == 0
+
+
+def test_another_tools_click_to_dial_rings_the_operator_first_then_the_customer() -> None:
+    tracker = CallTracker()
+    events = feed(
+        tracker,
+        [
+            _leg("Newchannel", "PJSIP/agent1-00000001", "k1", "k1", CallerIDNum="<unknown>"),
+            _dest("DialBegin", "PJSIP/agent1-00000001", "k1", "k1", DialString="agent1"),
+            _leg("Newstate", "PJSIP/agent1-00000001", "k1", "k1", state="6"),
+            _dest("DialEnd", "PJSIP/agent1-00000001", "k1", "k1", DialStatus="ANSWER"),
+            {
+                "Event": "OriginateResponse",
+                "ActionID": "crm-1",
+                "Response": "Success",
+                "Channel": "PJSIP/agent1-00000001",
+                "Reason": "4",
+                "Uniqueid": "k1",
+            },
+            _leg("Newchannel", "PJSIP/trunk-00000002", "k2", "k1"),
+            {
+                **_leg("DialBegin", "PJSIP/agent1-00000001", "k1", "k1", state="6"),
+                **_dest("DialBegin", "PJSIP/trunk-00000002", "k2", "k1", DialString="79001234567@trunk"),
+            },
+            {
+                **_leg("DialEnd", "PJSIP/agent1-00000001", "k1", "k1", state="6"),
+                **_dest("DialEnd", "PJSIP/trunk-00000002", "k2", "k1", DialStatus="ANSWER"),
+            },
+            *hangups("k1", "k2", "k1"),
+        ],
+    )
+    assert [type(e) for e in events] == [CallOffered, CallAnswered, CallEnded]
+    offered, answered, ended = events
+    assert (offered.direction, offered.caller_number, offered.agent) == (
+        Direction.OUTBOUND,
+        "79001234567",
+        "PJSIP/agent1",
+    )
+    assert answered.agent == "PJSIP/agent1" and answered.agent_channel == "PJSIP/agent1-00000001"
+    assert ended.answered and ended.agent == "PJSIP/agent1" and ended.outcome is OriginateOutcome.ANSWERED
+
+
+def test_our_call_back_rings_the_operator_first() -> None:
+    """Our Originate to the operator's phone, Exten = the customer's number."""
+    tracker = CallTracker()
+    tracker.expect_originate(
+        OriginateRequest(action_id="o9", channel_id="cb-1", destination="PJSIP/agent1", exten="79001234567"),
+        at(0),
+    )
+    events = feed(tracker, [_leg("Newchannel", "PJSIP/agent1-00000003", "cb-1", "cb-1", CallerIDNum="1000")])
+    (offered,) = events
+    assert isinstance(offered, CallOffered)
+    assert (offered.direction, offered.caller_number, offered.agent) == (
+        Direction.OUTBOUND,
+        "79001234567",
+        "PJSIP/agent1",
+    )
