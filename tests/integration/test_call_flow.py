@@ -264,6 +264,11 @@ async def test_the_call_back_list_pages_instead_of_a_silent_cap(server) -> None:
         await sup.close()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="h1/h2: a phone-first Originate whose Dial to the trunk is busy still ends as answered=True, "
+    "outcome ANSWERED (CallOffered carries the operator's 1001, no trunk leg seen); the card follows the event",
+)
 async def test_a_call_back_the_customer_does_not_pick_up_is_carded_as_such_and_stays_on_the_list(server) -> None:
     (number, customer), *_ = await _customers_with_phones(server, 1)
     missed = await _missed_call(server, number, "billing")
