@@ -36,9 +36,11 @@ ORIGINATE_OUTCOMES = {
     ControlFrame.UNKNOWN: OriginateOutcome.FAILED,
 }
 
+DIAL_ANSWERED = "ANSWER"  # DialEnd DialStatus of a dialled party who picked up
+
 # DialEnd DialStatus → how the dialled party ended up.
 DIAL_OUTCOMES = {
-    "ANSWER": OriginateOutcome.ANSWERED,
+    DIAL_ANSWERED: OriginateOutcome.ANSWERED,
     "BUSY": OriginateOutcome.BUSY,
     "NOANSWER": OriginateOutcome.NO_ANSWER,
     "CANCEL": OriginateOutcome.NO_ANSWER,  # the caller gave up while it rang

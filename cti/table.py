@@ -137,6 +137,19 @@ class CallTable:
         call.ringing.pop(uid, None)
         return call.channels.pop(uid, None)
 
+    def absorb(self, call: Call, other_id: str, at: datetime, out: list[Event]) -> None:
+        """Fold another call's channels into ``call`` (an attended transfer joined
+        them); the other call, if it was ever announced, ends here."""
+        other = self.calls.get(other_id)
+        if other is None:
+            return
+        for uid, chan in other.channels.items():
+            call.channels[uid] = chan
+            self.channel_index[uid] = call.call_id
+        other.channels = {}
+        other.ended_by = other.ended_by or "transfer"
+        self.end_call(other, at, out, lost=False)
+
     def attach_originate(self, call: Call, pending: PendingOriginate) -> None:
         call.originate = pending
         pending.call_id = call.call_id

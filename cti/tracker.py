@@ -16,7 +16,7 @@ show (cti/topology.py), never from who sent an Originate.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from . import resync
@@ -101,12 +101,6 @@ class CallTracker:
         out: list[Event] = []
         handler(self.table, frame, at, out)
         return tuple(out)
-
-    def feed_all(self, frames: Iterable[Frame], at: datetime) -> list[Event]:
-        out: list[Event] = []
-        for frame in frames:
-            out.extend(self.feed(frame, at))
-        return out
 
     def expect_originate(self, request: OriginateRequest, at: datetime) -> None:
         """The bridge is about to send this Originate (fed before it is written)."""

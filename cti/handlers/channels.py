@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..calls import Call, Ringing, interface_of, known, number_of
-from ..codes import DIAL_OUTCOMES, MIXMONITOR_FILENAME, QUEUESTATUS, ChannelState
+from ..codes import DIAL_ANSWERED, DIAL_OUTCOMES, MIXMONITOR_FILENAME, QUEUESTATUS, ChannelState
 from ..events import AbandonReason, AgentRinging, CallAnswered, Direction, Event, IvrStarted, OriginateOutcome
 from ..table import CallTable, Frame, as_int
 from . import monitoring, transfers
@@ -186,7 +186,7 @@ def dialend(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
         _customer_answers(call, status, at, out)
         return
     ring = call.ringing.pop(dest, None)
-    if ring is None or status != "ANSWER" or ring.queue is not None:
+    if ring is None or status != DIAL_ANSWERED or ring.queue is not None:
         return
     # A direct Dial (no queue) answered: that is the connect.
     call.answered = True
@@ -210,7 +210,7 @@ def dialend(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
 def _customer_answers(call: Call, status: str, at: datetime, out: list[Event]) -> None:
     """The customer dialled from an operator's phone answered (or not)."""
     call.dial_outcome = DIAL_OUTCOMES.get(status, OriginateOutcome.FAILED)
-    if status != "ANSWER" or call.answered:
+    if status != DIAL_ANSWERED or call.answered:
         return
     call.answered = True
     call.answered_at = at

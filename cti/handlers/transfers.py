@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..calls import Call, Channel, Consult, interface_of
+from ..codes import DIAL_ANSWERED
 from ..events import CallTransferred, ConsultChanged, ConsultState, Event, TransferKind
 from ..table import CallTable, Frame
 
@@ -70,7 +71,7 @@ def consult_dial_ended(call: Call, dest: str, status: str, at: datetime, out: li
     consult = call.consult
     if consult is None or dest not in consult.channels:
         return False
-    if status == "ANSWER" and consult.state is ConsultState.RINGING:
+    if status == DIAL_ANSWERED and consult.state is ConsultState.RINGING:
         consult.state = ConsultState.TALKING
         _consult_event(call, consult, at, out)
     return True
@@ -139,11 +140,7 @@ def attendedtransfer(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> 
     # agent placed from the phone): fold its channels into this call.
     other_id = t.channel_index.get(f.get("TransferTargetUniqueid", ""))
     if other_id and other_id != call.call_id:
-        other = t.calls.pop(other_id, None)
-        if other is not None:
-            for uid, chan in other.channels.items():
-                call.channels[uid] = chan
-                t.channel_index[uid] = call.call_id
+        t.absorb(call, other_id, at, out)
     call.transferred = True
     call.held = False
     call.agent, call.agent_name = to_agent, None

@@ -411,3 +411,38 @@ def test_our_call_back_rings_the_operator_first() -> None:
         "79001234567",
         "PJSIP/agent1",
     )
+
+
+def test_an_attended_transfer_joining_two_calls_ends_the_consultation_call() -> None:
+    """The operator consulted from the phone (its own Linkedid), then transferred."""
+    tracker = CallTracker()
+    feed(tracker, answered_call("c1"))
+    consult = [
+        _leg("Newchannel", "PJSIP/1001-0000000b", "k1", "k1", state="4", CallerIDNum="1001", Exten="1002"),
+        _leg("Newchannel", "PJSIP/1002-0000000c", "k2", "k1"),
+        {
+            **_leg("DialBegin", "PJSIP/1001-0000000b", "k1", "k1", state="4"),
+            **_dest("DialBegin", "PJSIP/1002-0000000c", "k2", "k1", DialString="1002"),
+        },
+        {
+            **_leg("DialEnd", "PJSIP/1001-0000000b", "k1", "k1", state="4"),
+            **_dest("DialEnd", "PJSIP/1002-0000000c", "k2", "k1", DialStatus="ANSWER"),
+        },
+    ]
+    internal = feed(tracker, consult, 10)
+    assert {e.call_id for e in internal} == {"k1"}  # an internal call, its own card
+    transfer = {
+        "Event": "AttendedTransfer",
+        "Result": "Success",
+        "TransfereeUniqueid": "c1",
+        "TransfereeLinkedid": "c1",
+        "TransferTargetChannel": "PJSIP/1002-0000000c",
+        "TransferTargetUniqueid": "k2",
+    }
+    events = feed(tracker, [transfer], 20)
+    assert [(type(e), e.call_id) for e in events] == [(CallTransferred, "c1"), (CallEnded, "k1")]
+    assert events[1].ended_by == "transfer"
+    rest = feed(tracker, hangups("c1", "c1a", "k1", "k2", "c1"), 30)
+    assert [(type(e), e.call_id) for e in rest] == [(CallEnded, "c1")]
+    assert rest[0].agent == "PJSIP/1002"
+    assert tracker.stats()["calls"] == 0 and tracker.stats()["channels"] == 0
