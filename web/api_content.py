@@ -4,12 +4,12 @@ qualifies for, and the customer's whole history."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
 from crm_store import history, knowledge
 from workstation.content import KnowledgeService, OfferService
-from workstation.scripts import default_scripts, script_for
 
 from . import keys
 from .api import body, int_field, text_field
@@ -22,15 +22,17 @@ EDITORS = ("supervisor", "admin")
 
 @routes.get("/api/topics")
 async def topics(request: web.Request) -> web.Response:
-    return web.json_response([{"code": code, "title": title} for code, title in default_scripts().topics()])
+    return web.json_response([{"code": code, "title": title} for code, title in request.app[keys.SCRIPTS].topics()])
 
 
 @routes.get("/api/scripts/{topic}")
 async def script(request: web.Request) -> web.Response:
     user = user_of(request)
     customer = request.query.get("customer", "")[:200]
-    rendered = script_for(request.match_info["topic"]).render(
-        operator=user.full_name or user.username, **({"customer": customer} if customer else {})
+    rendered = (
+        request.app[keys.SCRIPTS]
+        .script_for(request.match_info["topic"])
+        .render(operator=user.full_name or user.username, **({"customer": customer} if customer else {}))
     )
     return web.json_response(rendered.to_json())
 
@@ -49,7 +51,7 @@ async def kb_get(request: web.Request) -> web.Response:
     return web.json_response(article.to_json())
 
 
-def _article_fields(data: dict[str, object]) -> dict[str, object]:
+def _article_fields(data: dict[str, object]) -> dict[str, Any]:
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise bad_request("tags must be a list")
@@ -66,7 +68,7 @@ async def kb_create(request: web.Request) -> web.Response:
     user = require_role(request, *EDITORS)
     article = await knowledge.create_article(
         request.app[keys.DB],
-        **_article_fields(await body(request)),  # type: ignore[arg-type]
+        **_article_fields(await body(request)),
         user_id=user.id,
     )
     return web.json_response(article.to_json(), status=201)
@@ -85,7 +87,7 @@ async def kb_update(request: web.Request) -> web.Response:
         request.app[keys.DB],
         int(request.match_info["article_id"]),
         **_article_fields(data),
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         expected_updated_at=expected_at,
     )
     return web.json_response(article.to_json())
@@ -99,7 +101,7 @@ async def kb_delete(request: web.Request) -> web.Response:
 
 
 def _offers(request: web.Request) -> OfferService:
-    return OfferService(db=request.app[keys.DB], clock=request.app[keys.CLOCK])
+    return OfferService(db=request.app[keys.DB], clock=request.app[keys.CLOCK], book=request.app[keys.OFFERS])
 
 
 @routes.get("/api/offers")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from crm_store import interactions
-from crm_store.audit import audit
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import InteractionRecord, UserRecord
@@ -30,6 +28,7 @@ from .directory import Directory
 from .errors import WorkstationError
 from .live import LiveCall
 from .notify import Notifier
+from .presence_service import PresenceService
 from .transfer import TransferTarget
 
 log = logging.getLogger(__name__)
@@ -47,6 +46,7 @@ class Workstation:
         transfer_context: str = "incoming",
         outbound_trunk: str = "PJSIP/{number}@trunk",
         outbound_caller_id: str = "74950000000",
+        wrap_up: pr.WrapUpPolicy = pr.no_wrap_up,
     ) -> None:
         self.db = db
         self.directory = directory
@@ -68,7 +68,10 @@ class Workstation:
         self.pop_latency = self.call_service.pop_latency
         self.card_service = CardService(db=db)
         self.callbacks = CallbackService(db=db, calls=self.call_service, queues_of=self.queues_of)
-        self.presence: dict[str, pr.Presence] = {}
+        self.presence_service = PresenceService(
+            db=db, directory=directory, notifier=notifier, execute=execute, clock=clock, wrap_up=wrap_up
+        )
+        self.presence = self.presence_service.presence  # by interface (read by the supervisor's live view)
         self.pbx_health = "connecting"
         self.cards = CardWriter(db, directory, clock, self._announce_cards)
 
@@ -79,6 +82,7 @@ class Workstation:
 
     async def close(self) -> None:
         await self.call_service.close()
+        await self.presence_service.close()
         await self.cards.close()
 
     async def drain(self) -> None:
@@ -100,7 +104,7 @@ class Workstation:
         change = card_change(event, call, before)
         if change is not None:
             self.cards.put(change)
-        await self._update_presence(event)
+        await self.presence_service.handle(event)
         pop_on = self.call_service.pop_due(event, before, call)
         if pop_on is not None and call is not None:
             user = await self.directory.lookup_interface(pop_on)
@@ -121,23 +125,6 @@ class Workstation:
                 told.add(user.id)
                 await self.notifier.to_user(user.id, "call", call.to_json())
 
-    async def _update_presence(self, event: object) -> None:
-        interfaces: set[str] = set()
-        agent = getattr(event, "agent", None)
-        if isinstance(event, ev.AgentStateChanged | ev.AgentRinging | ev.AgentRingNoAnswer | ev.CallAnswered) and agent:
-            interfaces.add(agent)
-        if isinstance(event, ev.CallEnded | ev.CallTransferred):
-            interfaces.update(i for i, p in self.presence.items() if p.call_id == event.call_id)
-        for interface in interfaces:
-            before = self.presence.get(interface) or pr.Presence(interface=interface)
-            after = pr.apply(before, event)
-            if after != before:
-                self.presence[interface] = after
-                user = self.directory.by_interface(interface)
-                if user is not None:
-                    await self.notifier.to_user(user.id, "presence", after.to_json())
-                await self.notifier.to_supervisors("agent", {"interface": interface, **after.to_json()})
-
     # ------------------------------------------------------------------ call cards
     async def _announce_cards(self, changes: list[CardChange]) -> None:
         """Send the stored cards to the operators on those calls; tell everyone the call-back list moved."""
@@ -155,13 +142,20 @@ class Workstation:
         call = self.calls.get(call_id)
         if call is not None and call.agent:
             return self.directory.by_interface(call.agent)
-        return next((self.directory.by_interface(i) for i, p in self.presence.items() if p.call_id == call_id), None)
+        return next(
+            (
+                self.directory.by_interface(i)
+                for i, p in self.presence.items()
+                if call_id in (p.call_id, p.wrap_up_call_id)
+            ),
+            None,
+        )
 
     async def save_card(self, user: UserRecord, card_id: int, edits: CardEdits) -> InteractionRecord:
         """Store exactly card `card_id` (its own call, its own customer); the call it belongs to is done."""
         card = await self.card_service.save(user, card_id, edits)
         if user.extension and card.call_id:
-            await self.finish_wrap_up(user, card.call_id)
+            await self.finish_wrap_up(user, card.call_id, has_result=bool(card.result))
         return card
 
     # ------------------------------------------------------------------ screen pop
@@ -181,10 +175,7 @@ class Workstation:
 
     # ------------------------------------------------------------------ operator commands
     def presence_of(self, user: UserRecord) -> pr.Presence:
-        if not user.extension:
-            raise WorkstationError("you have no phone extension: ask an administrator to set one")
-        interface = pr.interface_for(user.extension)
-        return self.presence.get(interface) or pr.Presence(interface=interface)
+        return self.presence_service.presence_of(user)
 
     async def _run(self, commands: tuple[Any, ...]) -> None:
         for command in commands:
@@ -192,57 +183,28 @@ class Workstation:
             if not result.ok:
                 raise WorkstationError(f"the PBX refused: {result.message}")
 
+    # Presence use-cases live in presence_service.py; these keep the workstation's old entry points.
     async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:
-        if not queues:
-            raise WorkstationError("choose at least one queue")
-        p = self.presence_of(user)
-        if self.directory.by_interface(p.interface) is None:
-            await self.directory.refresh()  # a user added since start signs in: their phone is theirs now
-        await self._run(pr.sign_in(p, tuple(queues), user.full_name or user.username))
-        p = replace(self.presence.get(p.interface, p), queues=tuple(queues), since=self.clock())
-        await audit(self.db, user.id, "presence.sign_in", "user", user.id, {"interface": p.interface, "queues": queues})
-        return self._set_presence(p)
+        return await self.presence_service.sign_in(user, queues)
 
     async def sign_out(self, user: UserRecord) -> pr.Presence:
-        p = self.presence_of(user)
-        await self._run(pr.sign_out(p))
-        await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface})
-        return self._set_presence(replace(p, queues=(), paused=False, paused_reason=None, since=self.clock()))
+        return await self.presence_service.sign_out(user)
 
     async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
-        p = self.presence_of(user)
-        try:
-            commands = pr.pause(p, reason)
-        except ValueError as exc:
-            raise WorkstationError(str(exc)) from exc
-        await self._run(commands)
-        await audit(self.db, user.id, "presence.pause", "user", user.id, {"reason": reason})
-        return self._set_presence(
-            replace(self.presence.get(p.interface, p), paused=True, paused_reason=reason, since=self.clock())
-        )
+        return await self.presence_service.pause(user, reason)
 
     async def resume(self, user: UserRecord) -> pr.Presence:
-        p = self.presence_of(user)
-        await self._run(pr.resume(p))
-        await audit(self.db, user.id, "presence.resume", "user", user.id)
-        p = pr.finish_wrap_up(self.presence.get(p.interface, p))
-        return self._set_presence(replace(p, paused=False, paused_reason=None, since=self.clock()))
+        return await self.presence_service.resume(user)
 
-    async def finish_wrap_up(self, user: UserRecord, call_id: str) -> None:
-        """The card of the call just ended is saved: the operator is ready for the next call."""
-        p = self.presence_of(user)
-        if p.call_id == call_id and p.call_state == "wrap_up":
-            p = self._set_presence(pr.finish_wrap_up(p))
-            await self.notifier.to_user(user.id, "presence", p.to_json())
-
-    def _set_presence(self, p: pr.Presence) -> pr.Presence:
-        self.presence[p.interface] = p
-        return p
+    async def finish_wrap_up(self, user: UserRecord, call_id: str, *, has_result: bool = True) -> None:
+        """The card of a call was saved: its wrap-up ends (unless its queue wants a result and there is none)."""
+        await self.presence_service.card_saved(user, call_id, has_result=has_result)
 
     # ------------------------------------------------------------------ calls: control, call-backs
     def queues_of(self, user: UserRecord) -> tuple[str, ...]:
         """An operator's queues: those set for them and those their phone is signed in to now."""
-        signed_in = self.presence_of(user).queues if user.extension else ()
+        presence = self.presence_of(user) if user.extension else None
+        signed_in = (*presence.queues, *presence.static_queues) if presence else ()
         return tuple(dict.fromkeys((*user.queues, *signed_in)))
 
     async def hangup(self, user: UserRecord, call_id: str) -> None:
@@ -272,7 +234,7 @@ class Workstation:
         call = None
         if presence is not None:
             call = self.calls.for_agent(presence.interface) or (
-                self.calls.get(presence.call_id) if presence.call_id else None
+                self.calls.get(presence.call_id or presence.wrap_up_call_id or "")
             )
         card = None
         pop = None
