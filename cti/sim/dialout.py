@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from .call import SimCall
+from .call import Signal, SimCall
 from .channel import SimChannel
 from .outbound import decide
 from .queueing import CID_PRES, bridge_block, qos
@@ -228,7 +228,7 @@ async def _talk(
     return "ANSWER"
 
 
-async def _wait(call: SimCall, seconds: float):  # type: ignore[no-untyped-def]
+async def _wait(call: SimCall, seconds: float) -> Signal | None:
     """None after ``seconds``, or the hang-up signal that came first."""
     loop_end = time.monotonic() + seconds
     while True:

@@ -154,7 +154,7 @@ class PbxSimulator:
         if ch is None or ch.call is None:
             return False
         kind = {"agent": "agent_hangup", "consult": "consult_hangup"}.get(ch.role, "caller_hangup")
-        ch.call.signal(kind, channel=ch.name)  # type: ignore[attr-defined]
+        ch.call.signal(kind, channel=ch.name)
         return True
 
     def answer(self, interface: str) -> bool:
@@ -164,7 +164,7 @@ class PbxSimulator:
     def hangup_caller(self, call_id: str) -> bool:
         for ch in self.pbx.channels.values():
             if ch.linkedid == call_id and ch.role in ("caller", "outbound") and ch.call:
-                ch.call.signal("caller_hangup")  # type: ignore[attr-defined]
+                ch.call.signal("caller_hangup")
                 return True
         return False
 
@@ -189,7 +189,7 @@ class PbxSimulator:
         return {
             "queues": {
                 q.name: {
-                    "waiting": [c.call_id for c in q.waiting],  # type: ignore[attr-defined]
+                    "waiting": [c.call_id for c in q.waiting],
                     "completed": q.completed,
                     "abandoned": q.abandoned,
                     "members": {
