@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,9 @@ from .safety import checked
 from .server import AmiServer
 from .state import Pbx, Phone
 from .traffic import Traffic
+
+log = logging.getLogger(__name__)
+STOP_ROUNDS = 5
 
 
 class PbxSimulator:
@@ -62,10 +66,15 @@ class PbxSimulator:
         if self._traffic is not None:
             await self._traffic.stop()
             self._traffic = None
-        tasks = list(self.pbx.tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # A flow being cancelled may start another (a hang-up that wakes a queue); those go too.
+        for _ in range(STOP_ROUNDS):
+            tasks = list(self.pbx.tasks)
+            if not tasks:
+                return
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        log.warning("simulated calls still starting after %d rounds of stopping them", STOP_ROUNDS)
 
     def stall(self, stalled: bool = True) -> None:
         """Keep the sockets open but answer nothing (a hung PBX)."""
