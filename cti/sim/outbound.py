@@ -181,7 +181,11 @@ async def _wait_phone(pbx: Pbx, interface: str, ch: SimChannel, call: SimCall, t
     if delay is not None and delay < timeout:
         pick_up = loop.call_later(delay, lambda: None if ring.done() else ring.set_result(None))
     try:
-        await asyncio.wait_for(asyncio.shield(ring), timeout)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that comes with
+        # the answer, and the flow would go on after the simulator stopped. The shield keeps the
+        # timeout from cancelling the ring itself.
+        async with asyncio.timeout(timeout):
+            await asyncio.shield(ring)
         return True
     except TimeoutError:
         return False
