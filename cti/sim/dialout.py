@@ -50,6 +50,9 @@ def start_dial_out(pbx: Pbx, interface: str, number: str, *, name: str) -> SimCa
         interface, context="agents-out", exten=number, state=4, cid_num=endpoint, cid_name=name or endpoint
     )
     op.role = "agent"
+    phone = pbx.phones.get(interface)
+    if phone is not None:  # off the hook from now: no queue may ring it before Dial() runs
+        phone.busy = True
     call = SimCall(call_id=op.linkedid, caller=op)
     op.call = call
     pbx.chan_event("Newchannel", "call,all", op)
