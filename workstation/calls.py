@@ -103,10 +103,18 @@ class CallService:
                 direction=Direction.OUTBOUND.value,
                 agent=mine.interface,
                 agent_channel=call.agent_channel or event.channel,
-                state=CallState.DIALING if call.state == CallState.OFFERED else call.state,
+                # Offered when the phone dials the customer (the operator answered), or — where the PBX link
+                # reports the phone's own leg first — while the operator's phone still rings.
+                state=(CallState.DIALING if event.agent else CallState.RINGING)
+                if call.state in (CallState.OFFERED, CallState.DIALING)
+                else call.state,
                 customer_number=mine.number,
                 customer_id=mine.customer_id,
             )
+        elif isinstance(event, ev.OriginateResult) and event.outcome == ev.OriginateOutcome.ANSWERED:
+            if call.state != CallState.RINGING:
+                return call
+            call = replace(call, state=CallState.DIALING)  # the operator picked up: the customer is dialled
         elif isinstance(event, ev.CallEnded):
             del self.originated[call.call_id]
             if not event.answered and mine.callback_card_id is not None:

@@ -348,3 +348,45 @@ def test_every_family_of_the_vocabulary_has_unique_snake_case_codes_and_label_ke
             assert v.parse(enum_, member.value) is member
         assert v.parse(enum_, "no such code") is None
     assert v.as_json()["call_state"] == list(v.codes(v.CallState))
+
+
+def _our_call_back(first: ev.CallOffered) -> list[str]:
+    """The states of a call-back ccdesk placed (the operator's phone first) as its events come in."""
+    from workstation.calls import CallService, Originated
+
+    service = CallService(db=None, directory=None, notifier=None, execute=None, clock=lambda: T0)  # type: ignore[arg-type]
+    service.originated["c1"] = Originated(interface=ME, number="+79161234567", customer_id=7, callback_card_id=None)
+    result = ev.OriginateResult(
+        call_id="c1",
+        at=at(2),
+        outcome=ev.OriginateOutcome.ANSWERED,
+        action_id="a",
+        channel_id="c1",
+        destination=ME,
+        correlation_id=None,
+        reason_code=4,
+    )
+    customer_answered = ev.CallAnswered(
+        call_id="c1", at=at(6), queue=None, agent=ME, agent_name=None, agent_channel=None, wait_seconds=4
+    )
+    states = []
+    for event in (first, result, customer_answered):
+        _before, after = service.fold(event)
+        assert after is not None
+        assert (after.agent, after.customer_number, after.customer_id) == (ME, "+79161234567", 7)
+        states.append(str(after.state))
+    return states
+
+
+def test_a_call_back_rings_the_operator_then_dials_the_customer_then_talks() -> None:
+    phone_leg_first = ev.CallOffered(
+        call_id="c1",
+        at=T0,
+        direction=ev.Direction.OUTBOUND,
+        caller_number="1001",
+        caller_name=None,
+        dialed_number="1001",
+        channel=f"{ME}-0001",
+    )
+    assert _our_call_back(phone_leg_first) == ["ringing", "dialing", "talking"]
+    assert _our_call_back(offered(ev.Direction.OUTBOUND, agent=ME)) == ["dialing", "dialing", "talking"]
