@@ -28,9 +28,9 @@ async def body(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
     except ValueError:
-        raise bad_request("the request body is not JSON") from None
+        raise bad_request("the request body is not JSON", "body_not_json") from None
     if not isinstance(data, dict):
-        raise bad_request("the request body must be a JSON object")
+        raise bad_request("the request body must be a JSON object", "body_not_object")
     return data
 
 
@@ -38,13 +38,13 @@ def text_field(data: dict[str, Any], name: str, *, required: bool = False, limit
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise bad_request(f"{name} is required")
+            raise bad_request(f"{name} is required", "field_required", field=name)
         return None
     if not isinstance(value, str | int):
-        raise bad_request(f"{name} must be text")
+        raise bad_request(f"{name} must be text", "field_not_text", field=name)
     value = str(value).strip()
     if len(value) > limit:
-        raise bad_request(f"{name} is longer than {limit} characters")
+        raise bad_request(f"{name} is longer than {limit} characters", "field_too_long", field=name, limit=limit)
     return value
 
 
@@ -55,7 +55,7 @@ def int_field(data: dict[str, Any], name: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise bad_request(f"{name} must be a number") from None
+        raise bad_request(f"{name} must be a number", "field_not_a_number", field=name) from None
 
 
 def ws(request: web.Request) -> Any:

@@ -131,7 +131,7 @@ async def test_transfer_targets_are_checked_before_the_pbx_sees_them(server) -> 
             ("queue:nowhere", "unknown_queue"),
             ("agent:9999", "unknown_extension"),
             ("12ab", "invalid_number"),
-            ("", "invalid"),
+            ("", "field_required"),
         ):
             refused = await op1.api("POST", f"/api/calls/{call_id}/transfer", {"target": target}, expect=400)
             assert refused["code"] == code, (target, refused)
