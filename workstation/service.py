@@ -15,7 +15,7 @@ from crm_store import interactions
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import InteractionRecord, UserRecord
-from crm_store.vocabulary import CallbackStatus, TransferKind
+from crm_store.vocabulary import CallbackStatus, CallState, Direction, TransferKind
 from cti import events as ev
 
 from . import presence as pr
@@ -163,8 +163,8 @@ class Workstation:
         if call is None:
             call = LiveCall(
                 call_id=call_id,
-                direction="inbound",
-                state="ended",
+                direction=Direction.INBOUND.value,
+                state=CallState.ENDED.value,
                 caller_number=caller_number,
                 dialed_number=None,
                 customer_number=caller_number,
