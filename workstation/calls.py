@@ -34,6 +34,7 @@ from .transfer import TransferTarget
 log = logging.getLogger(__name__)
 
 POPS_KEPT = 2_000
+ORIGINATES_KEPT = 1_000
 Control = Callable[[Any], Awaitable[Any]]  # async (command) -> cti.control.ActionResult
 
 
@@ -88,8 +89,20 @@ class CallService:
         """The call before and after `event`."""
         before = self.live.get(getattr(event, "call_id", "") or "")
         after = self.live.apply(event)
+        if (
+            isinstance(event, ev.OriginateResult)
+            and event.outcome != ev.OriginateOutcome.ANSWERED
+            and (after is None or after.state == CallState.OFFERED or after.state == CallState.RINGING)
+        ):
+            # The operator's own phone was never picked up (or the PBX could not ring it): no call follows.
+            self._give_up(event.call_id)
         after = self._own_originate(event, after)
         return before, after
+
+    def _give_up(self, call_id: str) -> None:
+        mine = self.originated.pop(call_id, None)
+        if mine is not None and mine.callback_card_id is not None:
+            self._tasks.spawn(self._reopen_callback(mine.callback_card_id))
 
     def _own_originate(self, event: object, call: LiveCall | None) -> LiveCall | None:
         """A call ccdesk placed rings the operator's own phone first: that phone is the call's agent from the
@@ -116,9 +129,10 @@ class CallService:
                 return call
             call = replace(call, state=CallState.DIALING)  # the operator picked up: the customer is dialled
         elif isinstance(event, ev.CallEnded):
-            del self.originated[call.call_id]
-            if not event.answered and mine.callback_card_id is not None:
-                self._tasks.spawn(self._reopen_callback(mine.callback_card_id))
+            if event.answered:
+                del self.originated[call.call_id]
+            else:
+                self._give_up(call.call_id)
             return call
         else:
             return call
@@ -307,6 +321,8 @@ class CallService:
             raise WorkstationError(f"not a phone number: {number!r}", code="invalid_number", number=number)
         interface = interface_for(user.extension)
         call_id = f"cb-{uuid4().hex[:16]}"
+        while len(self.originated) >= ORIGINATES_KEPT:  # fates the PBX never told (a lost connection)
+            del self.originated[next(iter(self.originated))]
         self.originated[call_id] = Originated(
             interface=interface, number=e164, customer_id=customer_id, callback_card_id=callback_card_id
         )

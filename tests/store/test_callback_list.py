@@ -54,3 +54,71 @@ async def test_the_pop_of_a_call_puts_the_known_customer_first_and_leaves_the_ca
     assert [i["call_id"] for i in matches[0]["interactions"]] == ["old"]
     matches, _ = await call_pop(db, "now", shared, customer_id=one)
     assert [m["customer"]["id"] for m in matches] == [one, two]
+
+
+class _Screens:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object]] = []
+
+    async def to_operators(self, event: str, data: object) -> None:
+        self.sent.append((event, data))
+
+
+@pytest.mark.parametrize("phone_answered", [False, True])
+async def test_a_call_back_nobody_answers_puts_the_missed_call_back_on_the_list(db, phone_answered: bool) -> None:
+    from cti import events as ev
+    from workstation.calls import CallService, Originated
+
+    await _missed(db, "missed", 1, "support", "+79161112233")
+    card = await interactions.get_call_card(db, call_id="missed")
+    await interactions.update_call_card(db, "missed", {"callback_status": "done"})  # someone is calling back
+    screens = _Screens()
+    service = CallService(db=db, directory=None, notifier=screens, execute=None, clock=lambda: T0)  # type: ignore[arg-type]
+    service.originated["cb-1"] = Originated(
+        interface="PJSIP/1001", number="+79161112233", customer_id=None, callback_card_id=card.id
+    )
+    if phone_answered:  # the operator picked up, the customer did not
+        events: list[object] = [
+            ev.CallOffered(
+                call_id="cb-1",
+                at=T0,
+                direction=ev.Direction.OUTBOUND,
+                caller_number="79161112233",
+                caller_name=None,
+                dialed_number="79161112233",
+                channel="PJSIP/1001-01",
+                agent="PJSIP/1001",
+            ),
+            ev.CallEnded(
+                call_id="cb-1",
+                at=T0,
+                direction=ev.Direction.OUTBOUND,
+                answered=False,
+                queue=None,
+                agent="PJSIP/1001",
+                talk_seconds=None,
+                duration_seconds=30,
+                cause=19,
+                cause_text="No answer",
+                ended_by=None,
+                outcome=ev.OriginateOutcome.NO_ANSWER,
+            ),
+        ]
+    else:  # the operator's own phone was never picked up: no call at all
+        events = [
+            ev.OriginateResult(
+                call_id="cb-1",
+                at=T0,
+                outcome=ev.OriginateOutcome.NO_ANSWER,
+                action_id="a",
+                channel_id="cb-1",
+                destination="PJSIP/1001",
+                correlation_id=None,
+                reason_code=3,
+            )
+        ]
+    for event in events:
+        service.fold(event)
+    await service.settle()
+    assert (await interactions.get_call_card(db, call_id="missed")).callback_status == "pending"
+    assert ("callbacks", {"changed": True}) in screens.sent and not service.originated
