@@ -133,13 +133,13 @@ async def get_card(request: web.Request) -> web.Response:
     return web.json_response(card.to_json())
 
 
-def _coded(data: dict[str, Any], name: str, enum_: Any) -> Any:
+def _coded(data: dict[str, Any], name: str, enum_: Any, code: str) -> Any:
     value = text_field(data, name, limit=64)
     if value is None:
         return None
     member = vocabulary.parse(enum_, value)
     if member is None:
-        raise bad_request(f"unknown {name} {value!r}", f"unknown_{name}", value=value)
+        raise bad_request(f"unknown {name} {value!r}", code, value=value)
     return member
 
 
@@ -149,8 +149,8 @@ async def save_card(request: web.Request) -> web.Response:
     `account_id` change only when sent, `call_id` (optional) must be the card's own call."""
     data = await body(request)
     edits = CardEdits(
-        topic=_coded(data, "topic", Topic),
-        result=_coded(data, "result", CallResult),
+        topic=_coded(data, "topic", Topic, "unknown_topic"),
+        result=_coded(data, "result", CallResult, "unknown_result"),
         notes=text_field(data, "notes", limit=10_000) or "",
         set_customer="customer_id" in data,
         customer_id=int_field(data, "customer_id"),
