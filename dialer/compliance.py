@@ -26,7 +26,8 @@ class Policy:
     """A campaign's rules; the defaults are the Russian rules for debt collection (230-FZ).
 
     `unknown_zones`: where a debtor may live when neither the region nor the number tells. By default
-    every Russian zone, whose windows share no hour: such a debtor is never called until a region is set.
+    every Russian zone: such a debtor is called only in the hours inside the window from Kaliningrad to
+    Kamchatka at once (workdays 06:00–09:50 UTC, weekends and holidays 07:00–07:50 UTC).
     `promise_grace`: days after the promised date before the debtor may be called about it.
     """
 
