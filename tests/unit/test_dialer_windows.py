@@ -8,7 +8,7 @@ import pytest
 
 from dialer.errors import PolicyError
 from dialer.windows import CallingWindows, is_day_off
-from dialer.zones import RUSSIAN_ZONES, debtor_zones, zone_of_region, zones_of_number
+from dialer.zones import RUSSIAN_ZONES, debtor_zones, zone_of_region
 
 RU = CallingWindows()
 MSK = ("Europe/Moscow",)
