@@ -370,6 +370,20 @@ def replay(fig: Figures, pop: Population) -> dict[str, int]:
     return {"window": window, "contact_cap": caps, "bad_number": bad_number}
 
 
+def check_the_replay(pop: Population) -> None:
+    """The replay must see a break when there is one: a call at 08:30 on the holiday, two talks in a day."""
+    moscow = next(d for d, tz in pop.true_zone.items() if tz == "Europe/Moscow" and pop.debtors[d].region)
+    e164 = pop.debtors[moscow].numbers[0].e164
+    fake = Figures(mode="check")
+    fake.attempts = [
+        Attempt(moscow, e164, datetime(2026, 11, 4, 5, 30, tzinfo=UTC), AttemptResult.NO_ANSWER),  # 08:30, Unity Day
+        Attempt(moscow, e164, datetime(2026, 11, 5, 7, 0, tzinfo=UTC), AttemptResult.ANSWERED),
+        Attempt(moscow, e164, datetime(2026, 11, 5, 12, 0, tzinfo=UTC), AttemptResult.ANSWERED),
+    ]
+    found = replay(fake, pop)
+    assert found["window"] == 1 and found["contact_cap"] == 1, found
+
+
 def report(fig: Figures, violations: dict[str, int], seconds: float) -> None:
     print(
         f"{fig.mode:>11}: occupancy={fig.occupancy:.3f} abandon_pct={fig.abandon_pct:.2f} "
@@ -379,7 +393,9 @@ def report(fig: Figures, violations: dict[str, int], seconds: float) -> None:
         f"contact_cap_violations={violations['contact_cap']} number_violations={violations['bad_number']} "
         f"({seconds:.1f} s)"
     )
-    per_day = " ".join(f"{d:%a}={busy / (OPERATORS * 3600 * (SHIFT[1] - SHIFT[0])):.3f}" for d, busy in sorted(fig.busy_by_day.items()))
+    per_day = " ".join(
+        f"{d:%a}={busy / (OPERATORS * 3600 * (SHIFT[1] - SHIFT[0])):.3f}" for d, busy in sorted(fig.busy_by_day.items())
+    )
     print(f"{'':>13}occupancy by day: {per_day}")
     print(f"{'':>13}results: " + ", ".join(f"{k}={v}" for k, v in sorted(fig.results.items())))
     print(f"{'':>13}refused by compliance: " + ", ".join(f"{k}={v}" for k, v in sorted(fig.refusals.items())))
@@ -391,6 +407,7 @@ def main() -> None:
     args = parser.parse_args()
     days = [FIRST_DAY] if args.quick else [FIRST_DAY + timedelta(days=i) for i in range(2)]
     pop = population(SEED)
+    check_the_replay(pop)
     print(
         f"{OPERATORS} operators, {DEBTORS} debtors, {len(days)} day(s) of 9 h from {days[0]}, seed {SEED}; "
         f"answered {ANSWERED:.0%} after {RING_ANSWER[0]:.0f}–{RING_ANSWER[1]:.0f} s, busy {BUSY:.0%}, "
