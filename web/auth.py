@@ -3,11 +3,13 @@
 The session cookie is HttpOnly and SameSite=Lax and names a server-side session (crm_store.sessions),
 so logout and expiry act on the server. Every state-changing request carries the session's CSRF token
 (header `X-CSRF-Token` or form field `csrf_token`); the login form uses a double-submit cookie since
-there is no session yet. Failed logins are throttled per user name and per client address.
+there is no session yet. Failed logins are throttled (web/throttle.py) by user name and client address,
+with growing delays.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -22,7 +24,9 @@ from crm_store.records import UserRecord
 from crm_store.sessions import SessionInfo
 
 from . import keys
-from .passwords import verify_password_async
+from .addresses import Network, client_address, parse_networks
+from .passwords import dummy_hash, verify_login_async
+from .throttle import Attempt
 
 COOKIE = "ccdesk_session"
 PRELOGIN_COOKIE = "ccdesk_login"
@@ -53,8 +57,15 @@ def require_role(request: web.Request, *roles: str) -> UserRecord:
     return user
 
 
-def _client_ip(request: web.Request) -> str:
-    return request.remote or ""
+@functools.lru_cache(maxsize=4)
+def _networks(text: str) -> tuple[Network, ...]:
+    return parse_networks(text)
+
+
+def client_ip(request: web.Request) -> str:
+    """The client's address, through the configured trusted proxies (CCDESK_TRUSTED_PROXIES)."""
+    trusted = _networks(request.app[keys.SETTINGS].trusted_proxies)
+    return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), trusted)
 
 
 def _cookie_kwargs(request: web.Request) -> dict[str, object]:
@@ -106,6 +117,7 @@ def _login_page(request: web.Request, *, error: str | None, status: int = 200, n
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
+    await dummy_hash()  # made once, before the first login it must time like a real one
     return _login_page(request, error=None, next_url=_safe_next(request.query.get("next", "/")))
 
 
@@ -122,8 +134,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         return _login_page(request, error=t("login.error.expired"), status=403, next_url=next_url)
     now = app[keys.CLOCK]()
     throttle = app[keys.THROTTLE]
-    throttle_keys = (f"user:{username.lower()}", f"ip:{_client_ip(request)}")
-    wait = throttle.retry_after(throttle_keys, now)
+    attempt = Attempt(username=username, address=client_ip(request))
+    wait = throttle.retry_after(attempt, now)
     if wait:
         response = _login_page(
             request, error=t("login.error.throttled").format(seconds=wait), status=429, next_url=next_url
@@ -131,17 +143,17 @@ async def login(request: web.Request) -> web.StreamResponse:
         response.headers["Retry-After"] = str(wait)
         return response
     found = await users.credentials(app[keys.DB], username) if username else None
-    if found is None or not await verify_password_async(found[1], password):
-        throttle.failed(throttle_keys, now)
+    if not await verify_login_async(found[1] if found else None, password) or found is None:
+        throttle.failed(attempt, now)
         return _login_page(request, error=t("login.error.wrong"), status=401, next_url=next_url)
-    throttle.succeeded(throttle_keys)
+    throttle.succeeded(attempt)
     user, _hash = found
     token = await sessions.open_session(
         app[keys.DB],
         user.id,
         now=now,
         lifetime=SESSION_LIFETIME,
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
     response = web.HTTPFound(next_url)

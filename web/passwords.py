@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,3 +30,23 @@ async def hash_password_async(password: str) -> str:
 
 async def verify_password_async(password_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+_dummy_hash: str | None = None
+
+
+async def verify_login_async(password_hash: str | None, password: str) -> bool:
+    """Check a login's password. An unknown user (None) is checked against a dummy hash, so the answer
+    takes as long as for a real user: the time of a wrong login does not tell which names exist."""
+    if password_hash is None:
+        await verify_password_async(await dummy_hash(), password)
+        return False
+    return await verify_password_async(password_hash, password)
+
+
+async def dummy_hash() -> str:
+    """A hash of a random password with the hasher's own parameters, made once (the login form warms it)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = await asyncio.to_thread(_HASHER.hash, secrets.token_urlsafe(16))
+    return _dummy_hash

@@ -66,7 +66,11 @@ class Settings:
     sim_calls_per_minute: float = 6.0
     sim_bots: int = 2  # simulated operators per queue, keeping the demo center alive
     sim_answer_delay: float | None = None  # operators' phones: None = answered from the screen
-    cookie_secure: bool = False
+    # None: Secure unless the server listens on loopback only (plain http://127.0.0.1 in development).
+    cookie_secure: bool | None = None
+    session_idle_minutes: int = 30  # a session unused this long ends (the cookie and its sockets)
+    trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed: "10.0.0.5, 10.1.0.0/16"
+    agi_allow: str = "127.0.0.1, ::1"  # the PBX addresses allowed to connect to FastAGI
     routing_rules: Path | None = None
     ivr_menu: Path | None = None
 
@@ -90,6 +94,7 @@ class Settings:
             values[f.name] = _cast(f.name, raw, f.type)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
+        _check_networks(settings)
         return settings
 
     def override(self, **changes: object) -> Settings:
@@ -125,3 +130,13 @@ def _cast(name: str, raw: str, type_: object) -> object:
     except ValueError:
         raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {text}") from None
     return raw
+
+
+def _check_networks(settings: Settings) -> None:
+    from .addresses import parse_networks
+
+    for name in ("trusted_proxies", "agi_allow"):
+        try:
+            parse_networks(getattr(settings, name))
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}{name.upper()}: {exc}") from None
