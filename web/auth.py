@@ -14,7 +14,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -101,9 +101,21 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-def _safe_next(value: str) -> str:
-    # Only paths of this site: "//evil.example" or "https://…" would make the login an open redirect.
-    return value if value.startswith("/") and not value.startswith("//") else "/"
+def safe_next(value: str) -> str:
+    """`value` when it is a path of this site, else "/": the login must not be an open redirect.
+
+    Browsers drop tabs, CR and LF from a URL and read a backslash as a slash, so `/%09/evil.example` (once
+    decoded) or `/%5Cevil.example` would go to //evil.example: only printable ASCII without spaces or backslashes, one
+    leading slash, and no scheme or host once parsed.
+    """
+    if len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if not (value.isascii() and value.isprintable()) or " " in value or "\\" in value:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "/"
+    return value
 
 
 def _login_page(request: web.Request, *, error: str | None, status: int = 200, next_url: str = "/") -> web.Response:
@@ -118,7 +130,7 @@ def _login_page(request: web.Request, *, error: str | None, status: int = 200, n
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
     await dummy_hash()  # made once, before the first login it must time like a real one
-    return _login_page(request, error=None, next_url=_safe_next(request.query.get("next", "/")))
+    return _login_page(request, error=None, next_url=safe_next(request.query.get("next", "/")))
 
 
 @routes.post("/login")
@@ -128,7 +140,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    next_url = _safe_next(str(form.get("next", "/")))
+    next_url = safe_next(str(form.get("next", "/")))
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, str(form.get("csrf_token", ""))):
         return _login_page(request, error=t("login.error.expired"), status=403, next_url=next_url)

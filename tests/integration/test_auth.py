@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 import aiohttp
 import pytest
@@ -170,5 +171,31 @@ async def test_an_operator_signs_in_at_another_desk_phone(server) -> None:
         me = await op.api("GET", "/api/me")
         assert me["user"]["extension"] == "1077" and me["presence"]["state"] == "available"
         assert "PJSIP/1077" in server.simulator.snapshot()["queues"]["support"]["members"]
+    finally:
+        await op.close()
+
+
+@pytest.mark.parametrize(
+    "next_value", ["/%09/evil.example", "/%0D/evil.example", "/%0A/evil.example", "/%5Cevil.example"]
+)
+async def test_login_never_redirects_to_another_site(server, next_value: str) -> None:
+    op = Operator(server.url)
+    try:
+        async with op.http.get(f"/login?next={next_value}") as page:
+            form = await page.text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        field = re.search(r'name="next" value="([^"]*)"', form)
+        assert token and field and field.group(1) == "/"
+        async with op.http.post(
+            f"/login?next={next_value}",
+            data={
+                "username": "op1",
+                "password": server.passwords["op1"],
+                "csrf_token": token.group(1),
+                "next": unquote(next_value),
+            },
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 302 and response.headers["Location"] == "/"
     finally:
         await op.close()
