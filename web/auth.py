@@ -31,7 +31,9 @@ from .throttle import Attempt
 COOKIE = "ccdesk_session"
 PRELOGIN_COOKIE = "ccdesk_login"
 SESSION_LIFETIME = timedelta(hours=12)
-PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/status", "/favicon.ico")
+# Without a session: the login itself, static files and a liveness probe that tells nothing more than "up".
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = web.RequestKey("session", SessionInfo)
 
@@ -82,7 +84,7 @@ async def load_session(request: web.Request) -> SessionInfo | None:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
-    if path.startswith(PUBLIC_PREFIXES):
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return await handler(request)
     info = await load_session(request)
     if info is None:

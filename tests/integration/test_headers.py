@@ -47,3 +47,18 @@ def test_templates_have_no_inline_script_the_policy_would_block() -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"inline <script> in {template.name}"
         assert not re.search(r"\son[a-z]+\s*=", text), f"inline event handler in {template.name}"
         assert "javascript:" not in text, template.name
+
+
+async def test_anonymous_health_says_only_up_and_the_counts_need_a_login(server) -> None:
+    op = Operator(server.url)
+    try:
+        async with op.http.get("/healthz") as response:
+            assert response.status == 200 and await response.json() == {"status": "up"}
+        for path in ("/status", "/status/", "/statusx", "/loginx"):
+            async with op.http.get(path, allow_redirects=False) as response:
+                assert response.status == 302 and response.headers["Location"].startswith("/login"), path
+        await op.login("sup", server.passwords["sup"])
+        async with op.http.get("/status") as response:
+            assert response.status == 200 and "200" in await response.text()  # the 200 demo customers
+    finally:
+        await op.close()
