@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from . import values as V
 
+MAX_CELL_CHARS = 2000  # longer than any field of a customer or a debt: such a row is rejected, never parsed
+
 CUSTOMER_FIELDS = ("full_name", "account", "phone", "kind", "email", "inn", "address", "region", "tariff", "debt")
 DEBT_FIELDS = ("account", "debt", "debt_since", "balance")
 
@@ -48,8 +50,18 @@ def cells(row: list[str], positions: tuple[int, ...]) -> list[str]:
     return [row[i].strip() if 0 <= i < n else "" for i in positions]
 
 
+def _too_long(values: list[str], fields: tuple[str, ...]) -> Rejection:
+    index = max(range(len(values)), key=lambda i: len(values[i]))
+    return Rejection(
+        fields[index], values[index], f"a cell of {len(values[index])} characters (at most {MAX_CELL_CHARS})"
+    )
+
+
 def customer(row: list[str], positions: tuple[int, ...]) -> CustomerRow | Rejection:
-    name, account, phone, kind_text, email, inn, address, region, tariff, debt_text = cells(row, positions)
+    values = cells(row, positions)
+    if max(map(len, values)) > MAX_CELL_CHARS:
+        return _too_long(values, CUSTOMER_FIELDS)
+    name, account, phone, kind_text, email, inn, address, region, tariff, debt_text = values
     if not name:
         return Rejection("full_name", "", "empty name")
     try:
@@ -80,7 +92,10 @@ def customer(row: list[str], positions: tuple[int, ...]) -> CustomerRow | Reject
 
 
 def debt(row: list[str], positions: tuple[int, ...]) -> DebtRow | Rejection:
-    account, debt_text, since_text, balance_text = cells(row, positions)
+    values = cells(row, positions)
+    if max(map(len, values)) > MAX_CELL_CHARS:
+        return _too_long(values, DEBT_FIELDS)
+    account, debt_text, since_text, balance_text = values
     try:
         number = V.account_number(account)
     except V.CellError as exc:
