@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -23,9 +24,10 @@ from crm_store import sessions, users
 from crm_store.records import UserRecord
 from crm_store.sessions import SessionInfo
 
-from . import keys
+from . import keys, session_end
 from .addresses import Network, client_address, parse_networks
 from .passwords import dummy_hash, verify_login_async
+from .settings import Settings
 from .throttle import Attempt
 
 COOKIE = "ccdesk_session"
@@ -70,15 +72,33 @@ def client_ip(request: web.Request) -> str:
     return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), trusted)
 
 
+def cookie_secure(settings: Settings) -> bool:
+    """Secure (sent over HTTPS only) unless configured otherwise or the server listens on loopback only,
+    which is a developer's plain http://127.0.0.1 (behind a TLS proxy on the same host, set it to true)."""
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return not is_loopback(settings.host)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _cookie_kwargs(request: web.Request) -> dict[str, object]:
-    return {"httponly": True, "samesite": "Lax", "secure": request.app[keys.SETTINGS].cookie_secure, "path": "/"}
+    return {"httponly": True, "samesite": "Lax", "secure": cookie_secure(request.app[keys.SETTINGS]), "path": "/"}
 
 
 async def load_session(request: web.Request) -> SessionInfo | None:
     token = request.cookies.get(COOKIE, "")
     if not token:
         return None
-    return await sessions.session_for(request.app[keys.DB], token, now=request.app[keys.CLOCK]())
+    app = request.app
+    return await sessions.session_for(app[keys.DB], token, now=app[keys.CLOCK](), idle=session_end.idle_limit(app))
 
 
 @web.middleware
@@ -171,15 +191,35 @@ async def login(request: web.Request) -> web.StreamResponse:
         user_agent=request.headers.get("User-Agent", ""),
     )
     response = web.HTTPFound(next_url)
-    response.set_cookie(COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_kwargs(request))  # type: ignore[arg-type]
+    # No max-age: the cookie dies with the browser; the server ends the session after SESSION_LIFETIME or
+    # CCDESK_SESSION_IDLE_MINUTES without a request, whichever comes first.
+    response.set_cookie(COOKIE, token, **_cookie_kwargs(request))  # type: ignore[arg-type]
     response.del_cookie(PRELOGIN_COOKIE, path="/")
     raise response
 
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
+    """This browser's session ends: its sockets are disconnected and, when it was the user's last session,
+    their phone leaves its queues (session_end)."""
     info = session_of(request)
     await sessions.close_session(request.app[keys.DB], request.cookies.get(COOKIE, ""), info.user.id)
+    await session_end.end_sessions(request.app, info.user, [info.session_id])
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")
     raise response
+
+
+@routes.post("/logout/everywhere")
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    """Every session of this user ends (a forgotten browser elsewhere, a suspected stolen cookie)."""
+    info = session_of(request)
+    ended = await sessions.close_all_sessions(request.app[keys.DB], info.user.id, by_user_id=info.user.id)
+    await session_end.end_sessions(request.app, info.user, ended)
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response: web.StreamResponse = web.json_response({"sessions_ended": len(ended)})
+        response.del_cookie(COOKIE, path="/")
+        return response
+    found = web.HTTPFound("/login")
+    found.del_cookie(COOKIE, path="/")
+    raise found
