@@ -120,15 +120,20 @@ async def live_sessions(db: Database, session_ids: set[str], *, now: datetime, i
     return {sid for sid, created, seen in rows_ if idle is None or (seen or created) + idle > now}
 
 
-async def close_all_sessions(db: Database, user_id: int, *, by_user_id: int | None = None) -> list[str]:
-    """Log a user out everywhere: every live session of theirs is revoked. Returns the sessions' ids."""
+async def close_all_sessions(
+    db: Database, user_id: int, *, by_user_id: int | None = None, keep: str | None = None
+) -> list[str]:
+    """Log a user out everywhere (but the session `keep`, when given): every live session of theirs is
+    revoked. Returns the revoked sessions' ids."""
     async with db.write_session() as s, s.begin():
-        ids = list(
-            await s.scalars(select(WebSession.id).where(WebSession.user_id == user_id, WebSession.revoked.is_(False)))
-        )
+        query = select(WebSession.id).where(WebSession.user_id == user_id, WebSession.revoked.is_(False))
+        if keep is not None:
+            query = query.where(WebSession.id != keep)
+        ids = list(await s.scalars(query))
         if ids:
             await s.execute(update(WebSession).where(WebSession.id.in_(ids)).values(revoked=True))
-        await record_audit(s, by_user_id, "auth.logout_everywhere", "user", user_id, {"sessions": len(ids)})
+        action = "auth.logout_everywhere" if keep is None else "auth.logout_other_sessions"
+        await record_audit(s, by_user_id, action, "user", user_id, {"sessions": len(ids)})
     return ids
 
 

@@ -114,3 +114,21 @@ def test_passwords_come_from_a_file_or_the_environment_never_the_command_line(tm
         stdin=subprocess.DEVNULL,
     )
     assert no_source.returncode == 2 and "CCDESK_USER_PASSWORD" in no_source.stderr
+
+
+def test_an_admin_keeps_the_phone_registry(tmp_path: Path) -> None:
+    ccdesk(tmp_path, "db", "upgrade")
+    assert ccdesk(tmp_path, "demo-data", "--customers", "5").returncode == 0
+    assert ccdesk(tmp_path, "phone", "add", "2001", "--label", "room 2, desk 1").returncode == 0
+    assert ccdesk(tmp_path, "phone", "add", "2002", "--user", "operator1").returncode == 0
+    listed = ccdesk(tmp_path, "phone", "list").stdout.splitlines()
+    assert [line.split()[:2] for line in listed] == [
+        ["1001", "operator1"],
+        ["1002", "operator2"],
+        ["1003", "operator3"],  # the demo operators' own phones
+        ["2001", "(shared)"],
+        ["2002", "operator1"],
+    ]
+    assert ccdesk(tmp_path, "phone", "remove", "2001").returncode == 0
+    again = ccdesk(tmp_path, "phone", "remove", "2001")
+    assert again.returncode == 2 and "not registered" in again.stderr

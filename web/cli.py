@@ -100,6 +100,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(logout)
     logout.add_argument("name")
 
+    phone = sub.add_parser("phone", help="the registry of desk phones operators may sign in at")
+    phone_sub = phone.add_subparsers(dest="phone_command", required=True)
+    phone_add = phone_sub.add_parser("add", help="register a phone (owned by --user, else shared)")
+    _add_db(phone_add)
+    phone_add.add_argument("extension")
+    phone_add.add_argument("--user", help="the only user who may sign in there; omitted: any operator (hot desk)")
+    phone_add.add_argument("--label", default="", help="where it is, e.g. 'room 2, desk 14'")
+    phone_list = phone_sub.add_parser("list", help="list the registered phones")
+    _add_db(phone_list)
+    phone_remove = phone_sub.add_parser("remove", help="unregister a phone: nobody signs in there any more")
+    _add_db(phone_remove)
+    phone_remove.add_argument("extension")
+
     sim = sub.add_parser("pbx-sim", help="run the PBX simulator alone (speaks AMI over TCP)")
     try:
         from cti.sim.cli import add_arguments  # the simulator is optional for the rest of the CLI
@@ -277,6 +290,24 @@ async def _cmd_user_logout(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_db(settings, run)
 
 
+async def cmd_phone(args: argparse.Namespace, settings: Settings) -> int:
+    from crm_store import desk_phones
+
+    async def run(db: Database) -> int:
+        if args.phone_command == "add":
+            phone = await desk_phones.add_phone(db, args.extension, label=args.label, owner=args.user)
+            print(f"phone {phone.extension} registered ({'for ' + phone.owner if phone.owner else 'shared'})")
+        elif args.phone_command == "remove":
+            await desk_phones.remove_phone(db, args.extension)
+            print(f"phone {args.extension} removed")
+        else:
+            for phone in await desk_phones.list_phones(db):
+                print(f"{phone.extension:<8} {phone.owner or '(shared)':<16} {phone.label}")
+        return 0
+
+    return await _with_db(settings, run)
+
+
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
 
@@ -297,6 +328,7 @@ COMMANDS = {
     "demo-data": cmd_demo,
     "import": cmd_import,
     "user": cmd_user,
+    "phone": cmd_phone,
     "pbx-sim": cmd_pbx_sim,
 }
 
