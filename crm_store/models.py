@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import lengths
 from .base import Base, BigId, UtcDateTime, utcnow
 
 
@@ -372,3 +373,6 @@ class OfferResponse(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+lengths.install(Base)  # an over-long text is a clear error on SQLite and PostgreSQL alike
