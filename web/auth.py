@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -39,6 +40,7 @@ PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = web.RequestKey("session", SessionInfo)
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -171,6 +173,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     attempt = Attempt(username=username, address=client_ip(request))
     wait = throttle.retry_after(attempt, now)
     if wait:
+        log.warning("login for %r from %s refused for %s s (throttled)", username[:64], attempt.address, wait)
         response = _login_page(
             request, error=t("login.error.throttled").format(seconds=wait), status=429, next_url=next_url
         )
@@ -179,6 +182,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     found = await users.credentials(app[keys.DB], username) if username else None
     if not await verify_login_async(found[1] if found else None, password) or found is None:
         throttle.failed(attempt, now)
+        log.warning("failed login for %r from %s", username[:64], attempt.address)
         return _login_page(request, error=t("login.error.wrong"), status=401, next_url=next_url)
     throttle.succeeded(attempt)
     user, _hash = found
