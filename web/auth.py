@@ -202,6 +202,20 @@ async def login(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+@routes.get("/api/session")
+async def session_state(request: web.Request) -> web.Response:
+    """A cheap request that keeps the session alive (the page sends it on the user's activity) and tells
+    when it ends: `idle_minutes` without a request, and `expires_at` at the latest."""
+    info = session_of(request)
+    return web.json_response(
+        {
+            "user": info.user.username,
+            "expires_at": info.expires_at.isoformat(),
+            "idle_minutes": request.app[keys.SETTINGS].session_idle_minutes or None,
+        }
+    )
+
+
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     """This browser's session ends: its sockets are disconnected and, when it was the user's last session,
