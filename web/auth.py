@@ -129,8 +129,8 @@ def safe_next(value: str) -> str:
     """`value` when it is a path of this site, else "/": the login must not be an open redirect.
 
     Browsers drop tabs, CR and LF from a URL and read a backslash as a slash, so `/%09/evil.example` (once
-    decoded) or `/%5Cevil.example` would go to //evil.example: only printable ASCII without spaces or backslashes, one
-    leading slash, and no scheme or host once parsed.
+    decoded) or `/%5Cevil.example` would go to //evil.example: only printable ASCII without spaces or
+    backslashes, one leading slash, and no scheme or host once parsed.
     """
     if len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
         return "/"
