@@ -11,8 +11,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 
 from . import rows
 from .audit import record_audit
@@ -166,4 +167,4 @@ async def purge_expired(db: Database, *, now: datetime) -> int:
         result = await s.execute(
             delete(WebSession).where(or_(WebSession.expires_at < now, WebSession.revoked.is_(True)))
         )
-        return result.rowcount or 0
+        return cast("CursorResult[Any]", result).rowcount or 0  # a DELETE's result is a cursor result

@@ -170,7 +170,7 @@ class IvrServer:
             return
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         host = str(peer[0])
         self._per_peer[host] += 1
         try:
@@ -192,7 +192,7 @@ class IvrServer:
         except Exception:
             log.exception("FastAGI session from %s failed", peer)
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             self._per_peer[host] -= 1
             if self._per_peer[host] <= 0:
                 del self._per_peer[host]

@@ -8,8 +8,12 @@ File layout (see default_rules.toml for a full example):
 
     timezone = "Europe/Moscow"                 # where "hours" and "weekdays" are read
 
-    [queues]                                   # call queues: name = title
+    [queues]                                   # call queues: name = title, or a table with after-call work
     support = "General questions"
+    billing = { title = "Billing", wrap_up_seconds = 30, require_result = true }
+                                               # wrap_up_seconds: the PBX offers the operator no call that
+                                               # long after a call ends (0..3600, default 0 = none);
+                                               # require_result: the card needs a result before the next call
 
     [default]                                  # when no call rule matches
     queue = "support"
@@ -43,23 +47,25 @@ File layout (see default_rules.toml for a full example):
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .book import Book, load_book
 from .conditions import CallConditions, parse_call_conditions
 from .errors import RuleSetError
-from .values import CallFacts, RoutingDecision
+from .values import NO_WRAP_UP, CallFacts, RoutingDecision, WrapUp
 
 DEFAULT_RULE_ID = "default"
+DEFAULT_FILE = "default_rules.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # Asterisk queue names stay simple
 _RULE_KEYS = frozenset({"id", "queue", "priority", "reason", "when"})
 _APP_WHEN_KEYS = frozenset({"type", "region"})
+_QUEUE_KEYS = frozenset({"title", "wrap_up_seconds", "require_result"})
+MAX_WRAP_UP_S = 3600
 _TOP_KEYS = frozenset(
     {
         "timezone",
@@ -119,6 +125,11 @@ class RuleSet:
     default: RoutingDecision
     application_rules: tuple[ApplicationRule, ...]
     application_default: RoutingDecision
+    wrap_up: Mapping[str, WrapUp] = field(default_factory=dict)  # call queue name -> after-call work
+
+    def wrap_up_for(self, queue: str | None) -> WrapUp:
+        """The after-call work of a queue; none for a call that came through no queue (or an unknown one)."""
+        return self.wrap_up.get(queue or "", NO_WRAP_UP)
 
     def route_call(self, facts: CallFacts) -> RoutingDecision:
         return route_call(self, facts)
@@ -147,34 +158,53 @@ def route_application(rules: RuleSet, app_type: str, region: str) -> RoutingDeci
 # --------------------------------------------------------------------------- loading
 
 
-def load_rules(path: str | Path) -> RuleSet:
-    """Read and validate a TOML rule file; every problem is a RuleSetError naming file and rule."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RuleSetError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleSetError(f"not valid TOML: {exc}", source=str(path)) from None
-    return parse_rules(data, source=str(path))
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Read and validate a TOML rule file (the shipped default_rules.toml when `path` is None); every
+    problem is a RuleSetError naming the file, the rule and its line."""
+    book = load_book(path, package="routing", default=DEFAULT_FILE, error=RuleSetError)
+    return _Loader(book.source, book).load(book.data)
 
 
 def default_rules() -> RuleSet:
     """The rule set shipped with ccdesk (routing/default_rules.toml)."""
-    text = resources.files(__package__).joinpath("default_rules.toml").read_text(encoding="utf-8")
-    return parse_rules(tomllib.loads(text), source="default_rules.toml")
+    return load_rules(None)
 
 
 def parse_rules(data: Mapping[str, Any], *, source: str = "") -> RuleSet:
     return _Loader(source).load(data)
 
 
+def _line_of(text: str, table: str, key: str) -> int | None:
+    """The line of `key = …` inside `[table]` (tomllib keeps no positions); None when not found."""
+    inside = False
+    key_line = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(?:#.*)?$", line)
+        if header:
+            inside = header.group(1).strip() == table
+        elif inside and key_line.match(line):
+            return number
+    return None
+
+
 class _Loader:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, book: Book | None = None) -> None:
         self.source = source
+        self.book = book  # the text, when there is one: errors then name the rule's line
+
+    def where(self, rule_id: str | None) -> str:
+        """The file, and the rule's line in it when the text is known."""
+        if self.book is None or rule_id is None:
+            return self.source
+        return self.book.at(self.book.line_of_key("id", rule_id) or self.book.line_of_table(rule_id))
 
     def fail(self, message: str, rule_id: str | None = None) -> RuleSetError:
-        return RuleSetError(message, source=self.source, rule_id=rule_id)
+        return RuleSetError(message, source=self.where(rule_id), rule_id=rule_id)
+
+    def fail_at(self, table: str, key: str, message: str) -> RuleSetError:
+        """An error about `key = …` inside `[table]` (a queue's settings), naming its line when known."""
+        line = _line_of(self.book.text, table, key) if self.book is not None else None
+        return RuleSetError(message, source=self.book.at(line) if self.book is not None else self.source)
 
     def load(self, data: Mapping[str, Any]) -> RuleSet:
         unknown = sorted(set(data) - _TOP_KEYS)
@@ -187,7 +217,7 @@ class _Loader:
             timezone = None
         if timezone is None:
             raise self.fail(f"unknown timezone {tz_name!r}")
-        queues = self.names("queues", data.get("queues"))
+        queues, wrap_up = self.queues(data.get("queues"))
         departments = self.names("departments", data.get("departments"), required=False)
         types = self.app_types(data.get("application_types", {}))
         qset = frozenset(queues)
@@ -210,7 +240,37 @@ class _Loader:
             default=default,
             application_rules=app_rules,
             application_default=app_default,
+            wrap_up=wrap_up,
         )
+
+    def queues(self, table: Any) -> tuple[dict[str, str], dict[str, WrapUp]]:
+        """[queues]: name = title, or name = { title, wrap_up_seconds, require_result }."""
+        if not isinstance(table, Mapping) or not table:
+            raise self.fail("[queues] must be a non-empty table of name = title")
+        titles: dict[str, str] = {}
+        wrap_up: dict[str, WrapUp] = {}
+        for name, spec in table.items():
+            if isinstance(spec, Mapping):
+                titles[name] = spec.get("title", name)
+                wrap_up[name] = self.queue_wrap_up(name, spec)
+            else:
+                titles[name] = spec
+        return self.names("queues", titles), wrap_up
+
+    def queue_wrap_up(self, name: str, spec: Mapping[str, Any]) -> WrapUp:
+        def fail(message: str) -> RuleSetError:
+            return self.fail_at("queues", name, f"[queues] {name}: {message}")
+
+        extra = sorted(set(spec) - _QUEUE_KEYS)
+        if extra:
+            raise fail(f"unknown key(s) {extra}; known: {sorted(_QUEUE_KEYS)}")
+        seconds = spec.get("wrap_up_seconds", 0)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_WRAP_UP_S:
+            raise fail(f"wrap_up_seconds must be an integer 0..{MAX_WRAP_UP_S}, got {seconds!r}")
+        require_result = spec.get("require_result", False)
+        if not isinstance(require_result, bool):
+            raise fail(f"require_result must be true or false, got {require_result!r}")
+        return WrapUp(seconds=seconds, require_result=require_result)
 
     def names(self, key: str, table: Any, *, required: bool = True) -> dict[str, str]:
         if table is None and not required:
@@ -274,7 +334,7 @@ class _Loader:
             rule_id, queue, priority, reason = self.header("rule", raw, index, queues, seen)
             if out and out[-1].when.is_catch_all:
                 raise self.fail(f"unreachable: rule {out[-1].id!r} before it matches every call", rule_id)
-            when = parse_call_conditions(raw.get("when"), source=self.source, rule_id=rule_id, queues=queues)
+            when = parse_call_conditions(raw.get("when"), source=self.where(rule_id), rule_id=rule_id, queues=queues)
             out.append(CallRule(id=rule_id, queue=queue, priority=priority, reason=reason, when=when))
         return tuple(out)
 

@@ -49,7 +49,7 @@ def session_of(request: web.Request) -> SessionInfo:
     info = request.get(SESSION_KEY)
     if info is None:
         raise web.HTTPUnauthorized(text='{"error": "not signed in"}', content_type="application/json")
-    return info  # type: ignore[no-any-return]
+    return info
 
 
 def user_of(request: web.Request) -> UserRecord:
@@ -221,6 +221,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """This browser's session ends: its sockets are disconnected and, when it was the user's last session,
     their phone leaves its queues (session_end)."""
     info = session_of(request)
+    # An operator who leaves takes the phone out of the queues: no call may ring an empty desk.
+    await request.app[keys.WORKSTATION].presence_service.leave(info.user, why="logout")
     await sessions.close_session(request.app[keys.DB], request.cookies.get(COOKIE, ""), info.user.id)
     await session_end.end_sessions(request.app, info.user, [info.session_id])
     response = web.HTTPFound("/login")

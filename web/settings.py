@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 PREFIX = "CCDESK_"
@@ -74,8 +75,11 @@ class Settings:
     # The AMI secret when the ami:// URL carries none: from the environment, or a file only ccdesk reads.
     pbx_secret: str = field(default="", repr=False)
     pbx_secret_file: Path | None = None
+    # The books: None = the file shipped in the package (routing/, ivr/, workstation/).
     routing_rules: Path | None = None
     ivr_menu: Path | None = None
+    offers: Path | None = None
+    scripts: Path | None = None
 
     @property
     def ami(self) -> AmiTarget | None:
@@ -113,9 +117,12 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
         _check_networks(settings)
+        for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
+            if not 1 <= getattr(settings, name) <= 65535:
+                raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
         return settings
 
-    def override(self, **changes: object) -> Settings:
+    def override(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def with_secret_key(self) -> Settings:
