@@ -138,9 +138,15 @@ async def close_all_sessions(
     return ids
 
 
-async def users_of(db: Database, session_ids: set[str]) -> set[int]:
+async def live_user_ids(db: Database, *, now: datetime, idle: timedelta | None) -> set[int]:
+    """The users who have at least one live session."""
     async with db.read_session() as s:
-        return set(await s.scalars(select(WebSession.user_id).where(WebSession.id.in_(session_ids))))
+        result = await s.execute(
+            select(WebSession.user_id, WebSession.created_at, WebSession.last_seen_at).where(
+                WebSession.revoked.is_(False), WebSession.expires_at > now
+            )
+        )
+        return {uid for uid, created, seen in result.all() if idle is None or (seen or created) + idle > now}
 
 
 async def has_live_session(db: Database, user_id: int, *, now: datetime, idle: timedelta | None) -> bool:

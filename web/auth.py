@@ -218,8 +218,8 @@ async def session_state(request: web.Request) -> web.Response:
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
-    """This browser's session ends: its sockets are disconnected and, when it was the user's last session,
-    their phone leaves its queues (session_end)."""
+    """This browser's session ends, its sockets are disconnected (session_end), and the phone leaves its
+    queues."""
     info = session_of(request)
     # An operator who leaves takes the phone out of the queues: no call may ring an empty desk.
     await request.app[keys.WORKSTATION].presence_service.leave(info.user, why="logout")

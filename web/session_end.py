@@ -18,7 +18,7 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from crm_store import sessions, users
+from crm_store import sessions
 from crm_store.records import UserRecord
 
 from . import keys
@@ -50,28 +50,18 @@ async def disconnect_rooms(sio: socketio.AsyncServer, rooms: list[str]) -> int:
     return count
 
 
-async def sign_out_presence(app: web.Application, user: UserRecord) -> None:
+async def sign_out_presence(app: web.Application, user: UserRecord, *, why: str) -> None:
     """Take the user's phone out of its queues: nobody is left at the screen to take its calls.
-
-    h4 (presence) owns this call; until their sign-out service lands, the workstation's own sign-out is used.
-    """
-    if user.role != "operator" or keys.WORKSTATION not in app:
-        return
-    # >>> h4's presence sign-out plugs in here (logout and session end call this one function). <<<
-    workstation = app[keys.WORKSTATION]
-    try:
-        if not workstation.presence_of(user).queues:
-            return  # in no queue: nothing to take the phone out of
-        await workstation.sign_out(user)
-    except Exception:  # the logout itself must not fail because the PBX is away
-        log.exception("could not take %s out of their queues at logout", user.username)
+    (Presence's own `leave`, which never raises: a PBX that is away does not stop a logout.)"""
+    if keys.WORKSTATION in app:
+        await app[keys.WORKSTATION].presence_service.leave(user, why=why)
 
 
 async def end_sessions(app: web.Application, user: UserRecord, session_ids: list[str]) -> None:
     """After sessions were revoked: drop their sockets; sign the user out of their queues if none is left."""
     await disconnect_rooms(app[keys.SIO], [session_room(s) for s in session_ids])
     if not await sessions.has_live_session(app[keys.DB], user.id, now=app[keys.CLOCK](), idle=idle_limit(app)):
-        await sign_out_presence(app, user)
+        await sign_out_presence(app, user, why="logout")
 
 
 def _connected_sessions(sio: socketio.AsyncServer) -> set[str]:
@@ -85,20 +75,19 @@ def _connected_sessions(sio: socketio.AsyncServer) -> set[str]:
 
 
 async def sweep(app: web.Application) -> int:
-    """Disconnect the sockets of sessions that ended without a request; returns how many sessions ended."""
+    """Sessions that ended without a request (idle, expired): their sockets are disconnected, and operators
+    left with no live session leave their queues. Returns how many connected sessions ended."""
+    db, now, idle = app[keys.DB], app[keys.CLOCK](), idle_limit(app)
+    if keys.WORKSTATION in app:
+        live_users = await sessions.live_user_ids(db, now=now, idle=idle)
+        await app[keys.WORKSTATION].presence_service.sign_out_absent(live_users)
     connected = _connected_sessions(app[keys.SIO])
     if not connected:
         return 0
-    live = await sessions.live_sessions(app[keys.DB], connected, now=app[keys.CLOCK](), idle=idle_limit(app))
-    ended = sorted(connected - live)
-    if not ended:
-        return 0
-    await disconnect_rooms(app[keys.SIO], [session_room(s) for s in ended])
-    log.info("disconnected the sockets of %s ended session(s)", len(ended))
-    db, now, idle = app[keys.DB], app[keys.CLOCK](), idle_limit(app)
-    for user_id in await sessions.users_of(db, set(ended)):
-        if not await sessions.has_live_session(db, user_id, now=now, idle=idle):
-            await sign_out_presence(app, await users.get_user(db, user_id))
+    ended = sorted(connected - await sessions.live_sessions(db, connected, now=now, idle=idle))
+    if ended:
+        await disconnect_rooms(app[keys.SIO], [session_room(s) for s in ended])
+        log.info("disconnected the sockets of %s ended session(s)", len(ended))
     return len(ended)
 
 

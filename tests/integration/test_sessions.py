@@ -79,20 +79,23 @@ async def test_logout_everywhere_ends_every_session_of_the_user(server) -> None:
             await op.close()
 
 
-async def test_an_idle_session_ends_and_its_socket_is_dropped(clocked) -> None:
+async def test_an_idle_session_ends_its_socket_is_dropped_and_the_phone_leaves_its_queues(clocked) -> None:
     op = Operator(clocked.url)
     try:
         await op.login("op1", clocked.passwords["op1"])
         await op.connect_socket()
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        await wait_for(lambda: "PJSIP/1001" in _members(clocked, "support"))
         clocked.clock.shift = timedelta(minutes=20)
         state = await op.api("GET", "/api/session")  # a request 20 minutes later keeps the session alive
         assert state["idle_minutes"] == 30 and state["user"] == "op1"
         clocked.clock.shift = timedelta(minutes=45)
         assert await session_end.sweep(clocked.app) == 0  # 25 minutes idle: still within 30
-        assert op.sio.connected
+        assert op.sio.connected and "PJSIP/1001" in _members(clocked, "support")
         clocked.clock.shift = timedelta(minutes=51)
         assert await session_end.sweep(clocked.app) == 1
         await wait_for(lambda: not op.sio.connected)
+        await wait_for(lambda: "PJSIP/1001" not in _members(clocked, "support"))
         async with op.http.get("/api/me") as me:
             assert me.status == 401
     finally:
