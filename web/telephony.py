@@ -107,6 +107,7 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
         rules=rules,
         host=settings.agi_host,
         port=settings.agi_port,
+        allow=settings.agi_allow,  # only the PBX may connect (CCDESK_AGI_ALLOW)
         clock=app[keys.CLOCK],
         queue_load=queue_load,
     )

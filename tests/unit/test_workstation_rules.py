@@ -8,7 +8,6 @@ import pytest
 
 from cti import control as cc
 from cti import events as ev
-from web.throttle import LoginThrottle
 from workstation import presence as pr
 from workstation.cards import card_change
 from workstation.live import LiveCalls
@@ -237,15 +236,3 @@ def test_sign_in_adds_missing_queues_and_removes_dropped_ones() -> None:
 def test_pause_needs_a_known_reason_and_a_queue(presence: pr.Presence, reason: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         pr.pause(presence, reason)
-
-
-def test_failed_logins_are_throttled_per_key_and_age_out() -> None:
-    throttle = LoginThrottle(limit=3, window=timedelta(minutes=5))
-    keys = ("user:op1", "ip:10.0.0.1")
-    for i in range(3):
-        assert throttle.retry_after(keys, T0) == 0
-        throttle.failed(keys, T0 + timedelta(seconds=i))
-    assert throttle.retry_after(keys, T0 + timedelta(seconds=10)) == 290
-    assert throttle.retry_after(("user:op2", "ip:10.0.0.1"), T0 + timedelta(seconds=10)) == 290  # same address
-    assert throttle.retry_after(("user:op2", "ip:10.0.0.2"), T0 + timedelta(seconds=10)) == 0
-    assert throttle.retry_after(keys, T0 + timedelta(minutes=6)) == 0
