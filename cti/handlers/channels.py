@@ -16,7 +16,11 @@ def newchannel(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
     if uid is None or uid in t.channel_index:
         return
     call_id = f.get("Linkedid") or uid
-    call = t.calls.get(call_id) or t.new_call(call_id, at)
+    call = t.calls.get(call_id)
+    if call is None:
+        if call_id in t.recently_ended:  # a late leg of a call already ended: never the same call twice
+            return
+        call = t.new_call(call_id, at)
     chan = t.add_channel(call, f)
     if transfers.consult_leg_created(t, call, chan, at, out):
         return
