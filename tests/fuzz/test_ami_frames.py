@@ -229,7 +229,8 @@ def test_real_calls_in_the_wrong_order_keep_the_events_in_order(name: str, rnd, 
 @given(st.lists(st.binary(max_size=400), max_size=10))
 def test_garbage_bytes_through_parser_and_tracker(chunks: list[bytes]) -> None:
     """Non-UTF-8 and binary data: the parser turns it into text frames the tracker shrugs off."""
-    parser, tracker, events = FrameParser(), CallTracker(), []
+    parser, tracker = FrameParser(), CallTracker()
+    events: list[Event] = []
     for n, chunk in enumerate(chunks):
         for frame in parser.feed(chunk):
             events += tracker.feed(frame, T0 + timedelta(seconds=n))
