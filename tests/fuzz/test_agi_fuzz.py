@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
+from crm_store.db import open_database
+from crm_store.migrate import upgrade
+from crm_store.models import Interaction, MeterReading, Task
 from ivr.agi import LINE_LIMIT
 from ivr.backend import IvrBackend
 from ivr.menu import default_menu
 from ivr.server import IvrServer
+from ivr.store_backend import StoreBackend
 from routing import default_rules
 from tests.ivr.conftest import KNOWN, MONDAY_NOON, TWO_ACCOUNTS, UNKNOWN, sample_backend
 from tests.ivr.fake_asterisk import HANG_UP, SILENCE
+from tests.ivr.test_store_backend import seed
 
 from .agi_peer import MISBEHAVIOURS, PeerLog, environment, play
 from .budget import budget
@@ -66,7 +75,7 @@ async def drained(server: IvrServer, timeout: float = 5.0) -> None:
 
 
 line_text = st.text(alphabet=st.characters(exclude_characters="\n"), max_size=40)
-keys = st.lists(
+random_keys = st.lists(
     st.one_of(
         st.sampled_from(["0", "1", "2", "3", "4", "5", "6", "9", "*", "#", "100200300", "12500", "5001"]),
         st.text(alphabet="0123456789*#", max_size=12),
@@ -75,14 +84,21 @@ keys = st.lists(
     ),
     max_size=8,
 )
-behaviours = st.lists(st.sampled_from(MISBEHAVIOURS), max_size=10)
+# What callers do (tests/ivr): a meter reading confirmed or not, a call-back, a balance, an application.
+journeys = st.sampled_from(
+    [["3", "12345", "1", "9"], ["3", "12345", HANG_UP], ["3", "99999999", "1"], ["5"], ["1", "9"], ["4", "5001"], ["0"]]
+)
+keys = st.one_of(journeys, random_keys)
+# Misbehaving from the first command on, or only once, late in an otherwise proper dialogue.
+once_late = st.tuples(st.integers(0, 20), st.sampled_from(MISBEHAVIOURS)).map(lambda t: ["ok"] * t[0] + [t[1]])
+behaviours = st.one_of(st.lists(st.sampled_from(MISBEHAVIOURS), max_size=10), once_late)
 junk = st.lists(st.binary(max_size=60), max_size=4)
 
 
 @st.composite
 def valid_environments(draw: st.DrawFn) -> tuple[bytes, bool]:
     """A FastAGI request for our script, odd callers, ids and extra variables included."""
-    caller = draw(st.one_of(st.sampled_from([KNOWN, TWO_ACCOUNTS, UNKNOWN, "unknown", ""]), line_text))
+    caller = draw(st.one_of(st.just(KNOWN), st.sampled_from([KNOWN, TWO_ACCOUNTS, UNKNOWN, "unknown", ""]), line_text))
     uniqueid = draw(st.one_of(st.just("1795459457.85"), line_text))
     extra = draw(st.lists(st.tuples(st.from_regex(r"agi_[a-z_]{1,12}", fullmatch=True), line_text), max_size=4))
     return environment(caller, uniqueid, extra), False
@@ -130,7 +146,9 @@ async def one_call(backend: IvrBackend, env: tuple[bytes, bool], plan: dict[str,
     return errors
 
 
-def plans() -> st.SearchStrategy[dict[str, Any]]:
+def plans(
+    keys: st.SearchStrategy[list[object]] = keys, behaviours: st.SearchStrategy[list[str]] = behaviours
+) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {
             "keys": keys,
@@ -165,5 +183,72 @@ def test_a_bad_request_is_closed_before_any_command(env: tuple[bytes, bool], pla
         errors = await one_call(backend, env, plan)
         assert not errors.records, [r.getMessage() for r in errors.records]
         assert LAST[0].commands == [] and backend.sessions == []
+
+    run_in_own_loop(scenario)
+
+
+# ------------------------------------------------------------------ the store behind the IVR
+
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One migrated, seeded SQLite file; every example works on a copy of it."""
+    path = tmp_path_factory.mktemp("agi-store") / "template.db"
+
+    async def build() -> None:
+        url = f"sqlite:///{path}"
+        await upgrade(url)
+        db = open_database(url)
+        try:
+            await seed(db)
+        finally:
+            await db.dispose()
+
+    run_in_own_loop(build)
+    yield path
+
+
+async def _count(db: Any, model: type) -> int:
+    async with db.read_session() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@budget(25)
+@given(
+    st.sampled_from([KNOWN, TWO_ACCOUNTS]).map(lambda caller: (environment(caller, "1795459457.85", []), False)),
+    plans(journeys, once_late),
+)
+def test_the_store_holds_only_whole_writes(
+    seeded_template: Path, tmp_path_factory: pytest.TempPathFactory, env: tuple[bytes, bool], plan: dict[str, Any]
+) -> None:
+    """Behind the real store: one card per session, a call-back task only with its card marked
+    pending, at most one meter reading and only one the card's path confirms."""
+    path = tmp_path_factory.mktemp("agi-call") / "ccdesk.db"
+    shutil.copy(seeded_template, path)
+
+    async def scenario() -> None:
+        db = open_database(f"sqlite:///{path}")
+        try:
+            readings_before = await _count(db, MeterReading)
+            errors = await one_call(StoreBackend(db), env, plan)
+            assert not errors.records, [r.getMessage() for r in errors.records]
+            async with db.read_session() as s:
+                cards = (await s.execute(select(Interaction))).scalars().all()
+                tasks = (await s.execute(select(Task))).scalars().all()
+                readings = (
+                    (await s.execute(select(MeterReading).order_by(MeterReading.id).offset(readings_before)))
+                    .scalars()
+                    .all()
+                )
+            assert len(cards) == 1, "the session is on exactly one card"
+            card = cards[0]
+            assert card.call_id
+            for task in tasks:
+                assert task.interaction_id == card.id and card.callback_status == "pending"
+            assert len(readings) <= 1
+            for reading in readings:
+                assert reading.source == "ivr" and f"+reading:{reading.value}" in card.ivr_path
+        finally:
+            await db.dispose()
 
     run_in_own_loop(scenario)
