@@ -147,7 +147,7 @@ async def one_call(backend: IvrBackend, env: tuple[bytes, bool], plan: dict[str,
 
 
 def plans(
-    keys: st.SearchStrategy[list[object]] = keys, behaviours: st.SearchStrategy[list[str]] = behaviours
+    keys: st.SearchStrategy[Any] = keys, behaviours: st.SearchStrategy[Any] = behaviours
 ) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {
@@ -213,7 +213,7 @@ async def _count(db: Any, model: type) -> int:
         return int(await s.scalar(select(func.count()).select_from(model)) or 0)
 
 
-@budget(25)
+@budget(20)
 @given(
     st.sampled_from([KNOWN, TWO_ACCOUNTS]).map(lambda caller: (environment(caller, "1795459457.85", []), False)),
     plans(journeys, once_late),
