@@ -77,7 +77,7 @@ def table(draw: st.DrawFn, shaped: bool = False) -> tuple[list[str], list[list[s
     return head, rows
 
 
-def _csv(rows: list[list[str]], delimiter: str, quoting: int) -> str:
+def _csv(rows: list[list[str]], delimiter: str, quoting: Any) -> str:
     out = io.StringIO()
     try:
         csv.writer(out, delimiter=delimiter, quoting=quoting, lineterminator="\r\n").writerows(rows)
