@@ -85,8 +85,10 @@ async def add_phone(
 
 async def remove_phone(db: Database, extension: str, *, by_user_id: int | None = None) -> None:
     async with db.write_session() as s, s.begin():
-        result = await s.execute(delete(DeskPhone).where(DeskPhone.extension == extension))
-        if not result.rowcount:
+        removed = await s.scalars(
+            delete(DeskPhone).where(DeskPhone.extension == extension).returning(DeskPhone.extension)
+        )
+        if removed.first() is None:
             raise NotFound(f"extension {extension} is not registered")
         await record_audit(s, by_user_id, "phone.remove", "desk_phone", extension)
 

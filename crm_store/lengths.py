@@ -29,11 +29,7 @@ class TooLong(StoreError, ValueError):
 
 def column_limits(table: Any) -> dict[str, int]:
     """The declared length of each text column of a Table: {"full_name": 300, …}."""
-    return {
-        c.name: c.type.length
-        for c in table.columns
-        if isinstance(c.type, String) and getattr(c.type, "length", None) is not None
-    }
+    return {c.name: c.type.length for c in table.columns if isinstance(c.type, String) and c.type.length is not None}
 
 
 def check(table: Any, values: Mapping[str, object]) -> None:
@@ -69,7 +65,8 @@ def _limits(table: Any) -> dict[str, int]:
 
 
 def _check_target(mapper: Mapper[Any], _connection: Any, target: Any) -> None:
-    limits = _limits(mapper.local_table)
+    table: Any = mapper.local_table
+    limits = _limits(table)
     for attr in mapper.column_attrs:
         column = attr.columns[0]
         limit = limits.get(column.name)
@@ -77,7 +74,7 @@ def _check_target(mapper: Mapper[Any], _connection: Any, target: Any) -> None:
             continue
         value = target.__dict__.get(attr.key)
         if isinstance(value, str) and len(value) > limit:
-            raise TooLong(mapper.local_table.name, column.name, len(value), limit)
+            raise TooLong(table.name, column.name, len(value), limit)
 
 
 def install(base: type) -> None:

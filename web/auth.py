@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -39,6 +40,7 @@ PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = web.RequestKey("session", SessionInfo)
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -127,8 +129,8 @@ def safe_next(value: str) -> str:
     """`value` when it is a path of this site, else "/": the login must not be an open redirect.
 
     Browsers drop tabs, CR and LF from a URL and read a backslash as a slash, so `/%09/evil.example` (once
-    decoded) or `/%5Cevil.example` would go to //evil.example: only printable ASCII without spaces or backslashes, one
-    leading slash, and no scheme or host once parsed.
+    decoded) or `/%5Cevil.example` would go to //evil.example: only printable ASCII without spaces or
+    backslashes, one leading slash, and no scheme or host once parsed.
     """
     if len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
         return "/"
@@ -171,6 +173,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     attempt = Attempt(username=username, address=client_ip(request))
     wait = throttle.retry_after(attempt, now)
     if wait:
+        log.warning("login for %r from %s refused for %s s (throttled)", username[:64], attempt.address, wait)
         response = _login_page(
             request, error=t("login.error.throttled").format(seconds=wait), status=429, next_url=next_url
         )
@@ -179,6 +182,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     found = await users.credentials(app[keys.DB], username) if username else None
     if not await verify_login_async(found[1] if found else None, password) or found is None:
         throttle.failed(attempt, now)
+        log.warning("failed login for %r from %s", username[:64], attempt.address)
         return _login_page(request, error=t("login.error.wrong"), status=401, next_url=next_url)
     throttle.succeeded(attempt)
     user, _hash = found
@@ -196,6 +200,20 @@ async def login(request: web.Request) -> web.StreamResponse:
     response.set_cookie(COOKIE, token, **_cookie_kwargs(request))  # type: ignore[arg-type]
     response.del_cookie(PRELOGIN_COOKIE, path="/")
     raise response
+
+
+@routes.get("/api/session")
+async def session_state(request: web.Request) -> web.Response:
+    """A cheap request that keeps the session alive (the page sends it on the user's activity) and tells
+    when it ends: `idle_minutes` without a request, and `expires_at` at the latest."""
+    info = session_of(request)
+    return web.json_response(
+        {
+            "user": info.user.username,
+            "expires_at": info.expires_at.isoformat(),
+            "idle_minutes": request.app[keys.SETTINGS].session_idle_minutes or None,
+        }
+    )
 
 
 @routes.post("/logout")

@@ -13,6 +13,7 @@ from pathlib import Path
 from crm_store.db import Database, open_database
 from crm_store.errors import ImportFailed, StoreError
 
+from . import log_privacy
 from .settings import ConfigError, Settings, mask_url
 
 log = logging.getLogger("ccdesk")
@@ -340,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    log_privacy.install()  # phone numbers, e-mails and SQL parameters are masked in every log line
     try:
         settings = _settings(args, dict(os.environ))
         return asyncio.run(COMMANDS[args.command](args, settings))

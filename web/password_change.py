@@ -73,7 +73,9 @@ async def change_password_api(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "other_sessions_ended": ended})
 
 
-def _page(request: web.Request, info: SessionInfo, *, message: str = "", kind: str = "", status: int = 200):  # type: ignore[no-untyped-def]
+def _page(
+    request: web.Request, info: SessionInfo, *, message: str = "", kind: str = "", status: int = 200
+) -> web.Response:
     context = {"user": info.user, "csrf_token": info.csrf_token, "message": message, "kind": kind}
     return aiohttp_jinja2.render_template("password.html", request, context, status=status)
 

@@ -57,6 +57,7 @@ async def sign_out_presence(app: web.Application, user: UserRecord) -> None:
     """
     if user.role != "operator" or keys.WORKSTATION not in app:
         return
+    # >>> h4's presence sign-out plugs in here (logout and session end call this one function). <<<
     workstation = app[keys.WORKSTATION]
     try:
         if not workstation.presence_of(user).queues:

@@ -85,7 +85,8 @@ async def test_an_idle_session_ends_and_its_socket_is_dropped(clocked) -> None:
         await op.login("op1", clocked.passwords["op1"])
         await op.connect_socket()
         clocked.clock.shift = timedelta(minutes=20)
-        await op.api("GET", "/api/me")  # a request 20 minutes later keeps the session alive
+        state = await op.api("GET", "/api/session")  # a request 20 minutes later keeps the session alive
+        assert state["idle_minutes"] == 30 and state["user"] == "op1"
         clocked.clock.shift = timedelta(minutes=45)
         assert await session_end.sweep(clocked.app) == 0  # 25 minutes idle: still within 30
         assert op.sio.connected
