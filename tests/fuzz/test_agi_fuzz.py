@@ -252,3 +252,18 @@ def test_the_store_holds_only_whole_writes(
             await db.dispose()
 
     run_in_own_loop(scenario)
+
+
+def test_a_session_that_fails_before_its_linkedid_is_not_recorded_under_an_empty_id() -> None:
+    """Was call_id "": every such session would have shared one call card."""
+    backend = sample_backend()
+    env = (environment(KNOWN, "", []), False)
+    plan = {"keys": [], "behaviours": ["random_line"], "junk": [b"nonsense"], "linkedid": None}
+
+    async def scenario() -> None:
+        await one_call(backend, env, plan)
+        await one_call(backend, env, plan)
+
+    run_in_own_loop(scenario)
+    ids = [s.call_id for s in backend.sessions]
+    assert len(ids) == 2 and all(ids) and ids[0] != ids[1]

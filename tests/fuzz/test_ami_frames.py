@@ -235,3 +235,48 @@ def test_garbage_bytes_through_parser_and_tracker(chunks: list[bytes]) -> None:
         for frame in parser.feed(chunk):
             events += tracker.feed(frame, T0 + timedelta(seconds=n))
     check_told_in_order(events)
+
+
+# ------------------------------------------------------------------ what the fuzzing found, pinned
+
+
+def test_a_call_heard_again_after_it_ended_is_not_a_new_call() -> None:
+    """Was a second CallOffered (and CallEnded) for the same call id: a late leg re-created the ended call."""
+    frames = _recorded_frames("s1-sip-inbound-answered") if "s1-sip-inbound-answered" in AVAILABLE else []
+    if not frames:
+        import pytest
+
+        pytest.skip(f"no AMI transcripts in {transcripts_dir()}")
+    tracker = CallTracker()
+    first = feed_all(tracker, frames)
+    again = feed_all_from(tracker, frames, len(frames))
+    assert next(type(e) for e in first if isinstance(e, CallEvent)) is CallOffered
+    assert [e for e in again if isinstance(e, CallEvent)] == []
+    assert tracker.stats()["calls"] == 0
+
+
+def test_an_answer_before_the_call_is_known_is_not_told() -> None:
+    """Was a CallAnswered for a call never offered: AgentConnect read before the caller's channel was placed."""
+    newchannel = Frame(
+        [
+            ("Event", "Newchannel"),
+            ("Channel", "PJSIP/agent1-00000001"),
+            ("ChannelState", "0"),
+            ("Uniqueid", "9.1"),
+            ("Linkedid", "9.0"),
+        ]
+    )
+    connect = Frame(
+        [
+            ("Event", "AgentConnect"),
+            ("Queue", "support"),
+            ("Uniqueid", "9.0"),
+            ("Linkedid", "9.0"),
+            ("DestUniqueid", "9.1"),
+            ("DestChannel", "PJSIP/agent1-00000001"),
+            ("Interface", "PJSIP/agent1"),
+            ("HoldTime", "2"),
+        ]
+    )
+    events = feed_all(CallTracker(), [newchannel, connect])
+    check_told_in_order(events)
