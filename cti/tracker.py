@@ -140,4 +140,5 @@ class CallTracker:
             "channels": len(t.channel_index),
             "originates": len(t.originates),
             "ended_memory": len(t.recently_ended),
+            "rung_phones": len(t.rung_phones),
         }
