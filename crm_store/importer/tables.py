@@ -73,6 +73,8 @@ def read_csv(path: Path) -> Table:
     if not data.strip():
         raise ImportFailed(f"{path.name} is empty")
     text, encoding = _decode(data)
+    if not text.strip():  # a byte-order mark and blank lines
+        raise ImportFailed(f"{path.name} is empty")
     if _looks_binary(text):
         raise ImportFailed(f"{path.name} is not a text table (binary content)")
     first_lines = "\n".join(text.splitlines()[:20])
@@ -156,20 +158,29 @@ def read_xlsx(path: Path) -> Table:
     values = sheet.iter_rows(values_only=True)
     header: list[str] | None = None
     header_row = 0
-    for header_row, row in enumerate(values, start=1):  # noqa: B007 (read after the loop)
-        if any(v not in (None, "") for v in row):
-            header = [_cell(v) for v in row]
-            break
+    try:
+        for header_row, row in enumerate(values, start=1):  # noqa: B007 (read after the loop)
+            if any(v not in (None, "") for v in row):
+                header = [_cell(v) for v in row]
+                break
+    except Exception as exc:  # read-only openpyxl parses the sheet as it goes: a damaged one fails here
+        workbook.close()
+        raise ImportFailed(f"{path.name}: the first sheet cannot be read: {shorten(str(exc), 200)}") from None
     if header is None:
         workbook.close()
         raise ImportFailed(f"{path.name}: the first sheet is empty")
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        number = header_row
         try:
             for number, row in enumerate(values, start=header_row + 1):
                 cells = [_cell(v) for v in row]
                 if any(c.strip() for c in cells):
                     yield number, cells
+        except Exception as exc:  # damaged sheet XML, found only when read (as the CSV reader's csv.Error)
+            raise ImportFailed(
+                f"{path.name}: row {number + 1} cannot be read: {shorten(str(exc), 200)}; nothing was imported"
+            ) from None
         finally:
             workbook.close()
 
