@@ -332,15 +332,13 @@ class WallboardStats:
             if card.queue is not None:
                 key = (card.queue, st.interval_index(self.day_start, card.offered_at))
                 counts = st.card_counts(card, self.threshold(card.queue))
-                if counts != st.ZERO:
-                    self.intervals[key] = _plus(self.intervals.get(key, st.ZERO), counts, sign)
-                    self.queue_totals[card.queue] = _plus(self.queue_totals.get(card.queue, st.ZERO), counts, sign)
-                    queues.add(card.queue)
-                    intervals.add(key)
+                _add(self.intervals, key, counts, sign, st.ZERO)
+                _add(self.queue_totals, card.queue, counts, sign, st.ZERO)
+                queues.add(card.queue)
+                intervals.add(key)
             part = st.operator_counts(card)
             if card.agent_interface is not None and part != st.NO_OPERATOR_COUNTS:
-                total = self.operator_totals.get(card.agent_interface, st.NO_OPERATOR_COUNTS)
-                self.operator_totals[card.agent_interface] = total + part if sign > 0 else total - part
+                _add(self.operator_totals, card.agent_interface, part, sign, st.NO_OPERATOR_COUNTS)
                 operators.add(card.agent_interface)
 
     def _in_day(self, at: datetime) -> bool:
@@ -495,8 +493,14 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _plus(total: st.Counts, part: st.Counts, sign: int) -> st.Counts:
-    return total + part if sign > 0 else total - part
+def _add(totals: dict[Any, Any], key: Any, part: Any, sign: int, zero: Any) -> None:
+    """Add (sign 1) or take back (-1) a card's part; a total back to zero is dropped, as the SQL has no row."""
+    total = totals.get(key, zero)
+    total = total + part if sign > 0 else total - part
+    if total == zero:
+        totals.pop(key, None)
+    else:
+        totals[key] = total
 
 
 def _live_call_of(card: st.CardFacts) -> LiveCall:

@@ -1,0 +1,142 @@
+"""A generated day fed to the live wallboard and, through the real card rules, to stored call cards: the live
+figures equal the figures recomputed from the cards — after a restart in the middle of the day too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from crm_store import stats as st
+from crm_store.db import Database
+from cti import events as ev
+from tests.unit.wallboard_day import DAY, MOSCOW, SERVICE_LEVELS, generate_day
+from workstation.card_writer import CardWriter
+from workstation.cards import CardChange, card_change
+from workstation.directory import Directory
+from workstation.live import LiveCalls
+from workstation.wallboard import OperatorFigures, WallboardStats, day_bounds
+
+
+class Cards:
+    """The workstation's card path: the live call fold, the card rules and the real CardWriter."""
+
+    def __init__(self, db: Database) -> None:
+        self.calls = LiveCalls()
+        self.last = datetime.min
+        self.writer = CardWriter(db, Directory(db), lambda: self.last, self._announce)
+        self.writer.start()
+
+    async def _announce(self, changes: list[CardChange]) -> None:
+        return None
+
+    async def feed(self, events: Iterable[object]) -> None:
+        for event in events:
+            before = self.calls.get(getattr(event, "call_id", "") or "")
+            call = self.calls.apply(event)
+            change = card_change(event, call, before)
+            if change is not None:
+                self.writer.put(change)
+        await self.writer.drain()
+
+    async def close(self) -> None:
+        await self.writer.close()
+
+
+def fold(events: Iterable[object], board: WallboardStats | None = None) -> WallboardStats:
+    board = board or WallboardStats(tz=MOSCOW, service_levels=SERVICE_LEVELS)
+    for event in events:
+        board.apply(event)
+    return board
+
+
+async def recomputed(db: Database) -> st.DayStats:
+    start, end = day_bounds(DAY, MOSCOW)
+    return await st.day_stats(db, start=start, end=end, service_levels=SERVICE_LEVELS)
+
+
+def the_day(board: WallboardStats) -> dict[str, Any]:
+    return {"intervals": board.intervals, "queues": board.queue_totals, "operators": board.operator_totals}
+
+
+def the_day_stored(stored: st.DayStats) -> dict[str, Any]:
+    return the_day(WallboardStats.seeded(stored, tz=MOSCOW, service_levels=SERVICE_LEVELS))
+
+
+def without_since(figures: OperatorFigures) -> tuple[Any, ...]:
+    return (figures.interface, figures.state, figures.pause_reason, figures.queues, figures.day)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_the_live_figures_of_a_day_equal_those_recomputed_from_its_cards(db: Database, seed: int) -> None:
+    events = generate_day(seed)
+    live = fold(events)
+    cards = Cards(db)
+    await cards.feed(events)
+    await cards.close()
+    stored = await recomputed(db)
+
+    assert live.day == DAY
+    assert the_day(live) == the_day_stored(stored)
+    assert dict(live.intervals) == dict(stored.intervals)
+    assert dict(live.operator_totals) == dict(stored.operators)
+    # The day is not trivially empty, and each kind of figure was exercised.
+    total = sum(stored.intervals.values(), st.ZERO)
+    assert total.offered > 300 and total.answered > 150 and total.abandoned > 40
+    assert 0 < total.short_abandoned < total.abandoned
+    assert 0 < total.answered_within < total.answered
+    assert {q for q, _ in stored.intervals} == {"sales", "support", "billing"}
+    assert len({i for _, i in stored.intervals}) > 40
+    assert stored.open_cards == ()  # every call of the day ended
+    seeded = WallboardStats.seeded(stored, tz=MOSCOW, service_levels=SERVICE_LEVELS).figures()
+    for shown, rebuilt in zip(live.figures().queues, seeded.queues, strict=True):
+        assert (shown.queue, shown.day, shown.threshold_seconds) == (
+            rebuilt.queue,
+            rebuilt.day,
+            rebuilt.threshold_seconds,
+        )
+    assert live.figures().intervals == seeded.intervals
+
+
+@pytest.mark.parametrize("seed,cut", [(4, 0.5), (5, 0.35), (6, 0.8)])
+async def test_a_restart_in_the_middle_of_the_day_rebuilds_the_same_figures(
+    db: Database, seed: int, cut: float
+) -> None:
+    events = generate_day(seed)
+    at = int(len(events) * cut)
+    first, rest = events[:at], events[at:]
+    uninterrupted = fold(events)
+    cards = Cards(db)
+    await cards.feed(first)
+    at_restart = await recomputed(db)
+    assert at_restart.open_cards, "the cut falls while calls are going on"
+    restarted = WallboardStats.seeded(at_restart, tz=MOSCOW, service_levels=SERVICE_LEVELS)
+    assert the_day(restarted) == the_day(fold(first))
+    # After a restart the PBX tells who is a member and paused (the tracker's member snapshot).
+    for event in uninterrupted_members(first):
+        restarted.apply(event)
+    fold(rest, restarted)
+    await cards.feed(rest)
+    await cards.close()
+
+    assert the_day(restarted) == the_day(uninterrupted) == the_day_stored(await recomputed(db))
+    assert [without_since(o) for o in restarted.figures().operators] == [
+        without_since(o) for o in uninterrupted.figures().operators
+    ]
+
+
+def uninterrupted_members(events: list[Any]) -> list[object]:
+    """The member snapshot the tracker sends after a reconnect: each member's last state, as SNAPSHOT."""
+    last: dict[tuple[str, str], ev.AgentStateChanged] = {}
+    for event in events:
+        if isinstance(event, ev.AgentStateChanged):
+            key = (event.agent, event.queue)
+            if event.change is ev.MemberChange.REMOVED:
+                last.pop(key, None)
+            else:
+                last[key] = event
+    at = events[-1].at
+    return [replace(e, change=ev.MemberChange.SNAPSHOT, at=at) for e in last.values()]
