@@ -72,6 +72,15 @@ def without_since(figures: OperatorFigures) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_the_live_figures_of_a_day_equal_those_recomputed_from_its_cards(db: Database, seed: int) -> None:
+    await _replayed_day_agrees(db, seed)
+
+
+@pytest.mark.postgres
+async def test_the_recomputation_agrees_on_both_backends(db: Database) -> None:
+    await _replayed_day_agrees(db, 7)
+
+
+async def _replayed_day_agrees(db: Database, seed: int) -> None:
     events = generate_day(seed)
     live = fold(events)
     cards = Cards(db)
