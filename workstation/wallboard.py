@@ -161,6 +161,7 @@ class _Operator:
     call_id: str | None = None
     call_state: str | None = None  # ringing | talking
     state: str = OperatorState.OFFLINE
+    shown_reason: str | None = None  # the pause reason of `state` (a new reason is a new state)
     since: datetime | None = None
 
     def settled(self, at: datetime) -> _Operator:
@@ -176,12 +177,9 @@ class _Operator:
         else:
             state = OperatorState.FREE
         reason = self.pause_reason if state == OperatorState.PAUSED else None
-        if state == self.state and (state != OperatorState.PAUSED or reason == self._shown_reason()):
+        if (state, reason) == (self.state, self.shown_reason):
             return self
-        return _with(self, state=state, since=at)
-
-    def _shown_reason(self) -> str | None:
-        return self.pause_reason if self.state == OperatorState.PAUSED else None
+        return _with(self, state=state, shown_reason=reason, since=at)
 
 
 def _with(op: _Operator, **changes: Any) -> _Operator:
@@ -455,7 +453,7 @@ class WallboardStats:
             interface=interface,
             name=op.name,
             state=op.state,
-            pause_reason=op.pause_reason if op.state == OperatorState.PAUSED else None,
+            pause_reason=op.shown_reason,
             since=op.since,
             queues=tuple(sorted(op.queues)),
             day=self.operator_totals.get(interface, st.NO_OPERATOR_COUNTS),
