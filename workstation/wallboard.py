@@ -219,9 +219,15 @@ class WallboardStats:
         tz: ZoneInfo | None = None,
         service_levels: Mapping[str, int] | None = None,
         default_service_level: int = st.DEFAULT_SERVICE_LEVEL_SECONDS,
+        writer_restarted: bool = True,
     ) -> WallboardStats:
-        """The figures of the day rebuilt from the stored cards (crm_store.stats.day_stats over `day_bounds`),
-        following on the calls still in progress from their cards."""
+        """The figures of the day rebuilt from the stored cards (crm_store.stats.day_stats over `day_bounds`);
+        the calls still in progress go on from their cards.
+
+        The card rules look at a call's history (was it handed on, abandoned…). `writer_restarted`: the card
+        writer restarted with us (one process) and knows the calls only from the events it sees from now on
+        (the tracker's resync re-offers them): follow them the same way. False: the writer kept running, so
+        the calls' history is taken from their cards, as far as cards tell it."""
         board = cls(
             tz=tz or ZoneInfo(DEFAULT_TZ),
             service_levels=dict(service_levels or {}),
@@ -235,7 +241,8 @@ class WallboardStats:
         board.operator_totals = dict(stored.operators)
         for card in stored.open_cards:
             board.cards[card.call_id] = card
-            board.calls.active[card.call_id] = _live_call_of(card)
+            if not writer_restarted:
+                board.calls.active[card.call_id] = _live_call_of(card)
         return board
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:

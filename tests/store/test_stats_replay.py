@@ -111,9 +111,10 @@ async def _replayed_day_agrees(db: Database, seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed,cut", [(4, 0.5), (5, 0.35), (6, 0.8)])
-async def test_a_restart_in_the_middle_of_the_day_rebuilds_the_same_figures(
+async def test_a_wallboard_restarted_in_the_middle_of_the_day_rebuilds_the_same_figures(
     db: Database, seed: int, cut: float
 ) -> None:
+    """Only the wallboard restarts (the card writer keeps its calls): it takes their history from the cards."""
     events = generate_day(seed)
     at = int(len(events) * cut)
     first, rest = events[:at], events[at:]
@@ -122,7 +123,7 @@ async def test_a_restart_in_the_middle_of_the_day_rebuilds_the_same_figures(
     await cards.feed(first)
     at_restart = await recomputed(db)
     assert at_restart.open_cards, "the cut falls while calls are going on"
-    restarted = WallboardStats.seeded(at_restart, tz=MOSCOW, service_levels=SERVICE_LEVELS)
+    restarted = WallboardStats.seeded(at_restart, tz=MOSCOW, service_levels=SERVICE_LEVELS, writer_restarted=False)
     assert the_day(restarted) == the_day(fold(first))
     # After a restart the PBX tells who is a member and paused (the tracker's member snapshot).
     for event in uninterrupted_members(first):
@@ -149,3 +150,66 @@ def uninterrupted_members(events: list[Any]) -> list[object]:
                 last[key] = event
     at = events[-1].at
     return [replace(e, change=ev.MemberChange.SNAPSHOT, at=at) for e in last.values()]
+
+
+@pytest.mark.parametrize("seed,cut", [(8, 0.5), (9, 0.3), (10, 0.6)])
+async def test_after_the_whole_app_restarts_the_live_figures_still_equal_the_stored_cards(
+    db: Database, seed: int, cut: float
+) -> None:
+    """The app restarts: the card writer and the wallboard know the calls in progress only from the tracker's
+    resync (re-offered, re-queued, re-answered) and what follows. The wallboard is rebuilt from the cards."""
+    events = generate_day(seed)
+    at = int(len(events) * cut)
+    first, rest = events[:at], events[at:]
+    before = Cards(db)
+    await before.feed(first)
+    await before.close()
+    resync = [*resync_events(before.calls, first[-1].at), *uninterrupted_members(first)]
+    assert any(isinstance(e, ev.CallAnswered) for e in resync) and any(isinstance(e, ev.CallQueued) for e in resync)
+
+    restarted = WallboardStats.seeded(await recomputed(db), tz=MOSCOW, service_levels=SERVICE_LEVELS)
+    after = Cards(db)
+    for events_after in (resync, rest):
+        fold(events_after, restarted)
+        await after.feed(events_after)
+    await after.close()
+
+    assert the_day(restarted) == the_day_stored(await recomputed(db))
+
+
+def resync_events(calls: LiveCalls, at: datetime) -> list[object]:
+    """What the tracker tells of the calls it finds going on after a reconnect (cti/resync.py `_seed`)."""
+    out: list[object] = []
+    for call in calls.active.values():
+        out.append(
+            ev.CallOffered(
+                call_id=call.call_id,
+                at=at,
+                direction=ev.Direction(call.direction),
+                caller_number=call.customer_number,
+                caller_name=None,
+                dialed_number=call.dialed_number,
+                channel="PJSIP/trunk-00000001",
+                seeded=True,
+            )
+        )
+        if call.state in ("queued", "ringing") and call.queue:
+            out.append(
+                ev.CallQueued(
+                    call_id=call.call_id, at=at, queue=call.queue, position=1, caller_number=None, seeded=True
+                )
+            )
+        elif call.state == "talking" and call.agent:
+            out.append(
+                ev.CallAnswered(
+                    call_id=call.call_id,
+                    at=at,
+                    queue=call.queue,
+                    agent=call.agent,
+                    agent_name=None,
+                    agent_channel=call.agent_channel,
+                    wait_seconds=0.0,
+                    seeded=True,
+                )
+            )
+    return out
