@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cti import events as ev
@@ -313,7 +314,7 @@ class _Day:
         self.ended(call_id, end, True, None, agent, direction=out, talk_seconds=(end - at).total_seconds())
 
 
-def generate_day(seed: int, calls: int = 400) -> list[object]:
+def generate_day(seed: int, calls: int = 400) -> list[Any]:
     """The events of one day (and of the evening before), in the order the tracker would send them."""
     rng = random.Random(seed)
     day = _Day(rng)
