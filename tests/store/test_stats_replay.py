@@ -19,6 +19,7 @@ from workstation.cards import CardChange, card_change
 from workstation.directory import Directory
 from workstation.live import LiveCalls
 from workstation.wallboard import OperatorFigures, WallboardStats, day_bounds
+from workstation.wallboard_store import rebuilt_from_cards
 
 
 class Cards:
@@ -167,7 +168,7 @@ async def test_after_the_whole_app_restarts_the_live_figures_still_equal_the_sto
     resync = [*resync_events(before.calls, first[-1].at), *uninterrupted_members(first)]
     assert any(isinstance(e, ev.CallAnswered) for e in resync) and any(isinstance(e, ev.CallQueued) for e in resync)
 
-    restarted = WallboardStats.seeded(await recomputed(db), tz=MOSCOW, service_levels=SERVICE_LEVELS)
+    restarted = await rebuilt_from_cards(db, first[-1].at, tz=MOSCOW, service_levels=SERVICE_LEVELS)
     after = Cards(db)
     for events_after in (resync, rest):
         fold(events_after, restarted)
