@@ -41,6 +41,9 @@ INTERVAL = timedelta(minutes=15)
 SHORT_ABANDON_SECONDS = 5
 DEFAULT_SERVICE_LEVEL_SECONDS = 20
 ANSWERED, ABANDONED, ENDED = "answered", "abandoned", "ended"
+# Calls still going on are followed from their cards even when offered the day before (they count for that
+# day, but their card exists: a call re-offered by the tracker's resync must not count as a new one today).
+OPEN_LOOKBACK = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,7 +211,7 @@ class DayStats:
     end: datetime
     intervals: Mapping[tuple[str, int], Counts]
     operators: Mapping[str, OperatorCounts]
-    open_cards: tuple[CardFacts, ...]
+    open_cards: tuple[CardFacts, ...]  # offered from a day before `start` on
 
 
 def interval_starts(start: datetime, end: datetime) -> list[datetime]:
@@ -274,7 +277,7 @@ def day_stats_sync(
             c.caller_number,
             c.called_number,
         )
-        .where(in_day, c.state != ENDED, c.call_id.is_not(None))
+        .where(c.offered_at >= start - OPEN_LOOKBACK, c.offered_at < end, c.state != ENDED, c.call_id.is_not(None))
         .order_by(c.offered_at, c.id)
     ).mappings()
     open_cards = tuple(

@@ -285,7 +285,10 @@ class WallboardStats:
         self.day = local
         self.day_start, self.day_end = self.day_bounds(local)
         self.intervals, self.queue_totals, self.operator_totals = {}, {}, {}
-        # Calls still going on belong to the day they were offered: they add nothing to the new one.
+        # Calls still going on belong to the day they were offered: they add nothing to the new one. Cards
+        # of calls whose end never came are forgotten after a day, as the rebuild does (st.OPEN_LOOKBACK).
+        oldest = self.day_start - st.OPEN_LOOKBACK
+        self.cards = {k: card for k, card in self.cards.items() if card.offered_at >= oldest}
         return fresh
 
     # -------------------------------------------------------------- call cards

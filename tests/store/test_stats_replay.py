@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -214,3 +214,70 @@ def resync_events(calls: LiveCalls, at: datetime) -> list[object]:
                 )
             )
     return out
+
+
+async def test_a_call_of_yesterday_re_offered_by_the_resync_after_midnight_adds_nothing_to_today(db: Database) -> None:
+    midnight = day_bounds(DAY, MOSCOW)[0]
+
+    def t(seconds: float) -> datetime:
+        return midnight + timedelta(seconds=seconds)
+
+    call = "1764000001.1"
+    common: dict[str, Any] = {"call_id": call, "caller_number": None}
+    before = [
+        ev.CallOffered(
+            at=t(-60),
+            direction=ev.Direction.INBOUND,
+            caller_name=None,
+            dialed_number=None,
+            channel="PJSIP/trunk-1",
+            **common,
+        ),
+        ev.CallQueued(at=t(-55), queue="sales", position=1, **common),
+    ]
+    cards = Cards(db)
+    await cards.feed(before)
+    await cards.close()
+    restarted = await rebuilt_from_cards(db, t(60), tz=MOSCOW, service_levels=SERVICE_LEVELS)
+    assert [c.call_id for c in restarted.cards.values()] == [call]
+    after = [
+        ev.CallOffered(
+            at=t(60),
+            direction=ev.Direction.INBOUND,
+            caller_name=None,
+            dialed_number=None,
+            channel="PJSIP/trunk-1",
+            seeded=True,
+            **common,
+        ),
+        ev.CallAnswered(
+            at=t(70),
+            call_id=call,
+            queue="sales",
+            agent="PJSIP/a1",
+            agent_name=None,
+            agent_channel=None,
+            wait_seconds=130,
+        ),
+        ev.CallEnded(
+            at=t(130),
+            call_id=call,
+            direction=ev.Direction.INBOUND,
+            answered=True,
+            queue="sales",
+            agent="PJSIP/a1",
+            talk_seconds=60,
+            duration_seconds=None,
+            cause=16,
+            cause_text=None,
+            ended_by="caller",
+        ),
+    ]
+    restarted_cards = Cards(db)
+    fold(after, restarted)
+    await restarted_cards.feed(after)
+    await restarted_cards.close()
+
+    assert (
+        the_day(restarted) == the_day_stored(await recomputed(db)) == {"intervals": {}, "queues": {}, "operators": {}}
+    )
