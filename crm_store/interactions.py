@@ -18,7 +18,7 @@ from .db import Database
 from .errors import NotFound
 from .models import Customer, Interaction, Phone
 from .records import InteractionRecord
-from .vocabulary import CallbackStatus
+from .vocabulary import CallbackStatus, Direction
 
 # Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
 CALL_FIELDS = frozenset(
@@ -60,7 +60,7 @@ async def open_call_card(
     *,
     call_id: str,
     offered_at: datetime,
-    direction: str = "inbound",
+    direction: str = Direction.INBOUND.value,
     channel: str = "phone",
     caller_number: str | None = None,
     called_number: str | None = None,
@@ -154,6 +154,18 @@ async def pending_callbacks(db: Database, limit: int = 100) -> list[InteractionR
         return [rows.interaction(r) for r in result.mappings()]
 
 
+async def claim_callback(db: Database, interaction_id: int) -> bool:
+    """Take a missed call off the call-back list for the one operator calling back: False when someone else
+    already has (two clicks at once dial the customer once)."""
+    async with db.write_session() as s, s.begin():
+        result = await s.execute(
+            update(Interaction)
+            .where(Interaction.id == interaction_id, Interaction.callback_status == CallbackStatus.PENDING.value)
+            .values(callback_status=CallbackStatus.DONE.value)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PendingCallback:
     card: InteractionRecord
@@ -230,7 +242,7 @@ _OPEN_COLUMNS = (
 _OPEN_DEFAULTS = {
     "state": "offered",
     "channel": "phone",
-    "direction": "inbound",
+    "direction": Direction.INBOUND.value,
     "ivr_path": [],
     "notes": "",
     "self_served": False,

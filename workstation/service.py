@@ -15,7 +15,7 @@ from crm_store import interactions
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import InteractionRecord, UserRecord
-from crm_store.vocabulary import CallbackStatus, TransferKind
+from crm_store.vocabulary import CallbackStatus, CallState, Direction, PresenceState, TransferKind
 from cti import events as ev
 
 from . import presence as pr
@@ -164,8 +164,8 @@ class Workstation:
         if call is None:
             call = LiveCall(
                 call_id=call_id,
-                direction="inbound",
-                state="ended",
+                direction=Direction.INBOUND.value,
+                state=CallState.ENDED.value,
                 caller_number=caller_number,
                 dialed_number=None,
                 customer_number=caller_number,
@@ -176,12 +176,6 @@ class Workstation:
     # ------------------------------------------------------------------ operator commands
     def presence_of(self, user: UserRecord) -> pr.Presence:
         return self.presence_service.presence_of(user)
-
-    async def _run(self, commands: tuple[Any, ...]) -> None:
-        for command in commands:
-            result = await self.execute(command)
-            if not result.ok:
-                raise WorkstationError(f"the PBX refused: {result.message}")
 
     # Presence use-cases live in presence_service.py; these keep the workstation's old entry points.
     async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:
@@ -211,6 +205,16 @@ class Workstation:
         await self.call_service.hangup(user, call_id)
 
     async def transfer(self, user: UserRecord, call_id: str, target: TransferTarget, kind: TransferKind) -> LiveCall:
+        if kind == TransferKind.BLIND and target.kind == "agent":
+            # Sent blind to a phone nobody is signed in at, the customer would ring on with no way back:
+            # consult first (attended), which hands the customer back if nobody answers.
+            to = self.presence.get(pr.interface_for(target.value))
+            if to is None or to.state == PresenceState.SIGNED_OUT:
+                raise WorkstationError(
+                    f"operator {target.value} is signed out: transfer attended instead",
+                    code="operator_signed_out",
+                    extension=target.value,
+                )
         return await self.call_service.transfer(user, call_id, target, kind)
 
     async def complete_transfer(self, user: UserRecord, call_id: str) -> LiveCall:
