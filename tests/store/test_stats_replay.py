@@ -160,7 +160,7 @@ async def test_after_the_whole_app_restarts_the_live_figures_still_equal_the_sto
     """The app restarts: the card writer and the wallboard know the calls in progress only from the tracker's
     resync (re-offered, re-queued, re-answered) and what follows. The wallboard is rebuilt from the cards."""
     events = generate_day(seed)
-    at = int(len(events) * cut)
+    at = busy_cut(events, cut)
     first, rest = events[:at], events[at:]
     before = Cards(db)
     await before.feed(first)
@@ -281,3 +281,14 @@ async def test_a_call_of_yesterday_re_offered_by_the_resync_after_midnight_adds_
     assert (
         the_day(restarted) == the_day_stored(await recomputed(db)) == {"intervals": {}, "queues": {}, "operators": {}}
     )
+
+
+def busy_cut(events: list[Any], fraction: float) -> int:
+    """The first cut from `fraction` of the day on with a caller waiting and another talking."""
+    calls = LiveCalls()
+    for n, event in enumerate(events):
+        calls.apply(event)
+        states = {c.state for c in calls.active.values()}
+        if n >= len(events) * fraction and {"queued", "talking"} <= states:
+            return n + 1
+    raise AssertionError("no busy moment in the day")

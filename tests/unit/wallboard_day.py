@@ -1,12 +1,13 @@
 """A generated contact-center day as the call tracker reports it (cti/events.py), for the wallboard's tests.
 
 Every kind of call the statistics must tell apart: answered in a queue (after the IVR, after a phone that
-did not answer), handed on blind into another queue or to a colleague (attended), abandoned long and short
-(4.5 s rounds to 4, 5.0 s is not short), abandoned with no QueueCallerAbandon, IVR only, a direct call
-nobody answered, an operator dialling out, a failed originate, a dialer call put through a queue, calls
-offered the evening before and still going on after midnight. Operators sign in, pause for lunch, do
-after-call work (pause reason after_call_work) and one leaves early. Waits and talk times have halves in
-them so that the cards' rounding is exercised.
+did not answer), handed on blind into another queue or to a colleague (attended), a consultation nobody
+answered, redirected to another queue while waiting, abandoned long and short (4.5 s rounds to 4, 5.0 s is
+not short), abandoned with no QueueCallerAbandon, ended while the PBX link was down, IVR only, a direct call
+nobody answered, an operator dialling out, a busy customer, an originate that never became a call, a dialer
+call put through a queue, calls offered the evening before and still going on after midnight. Operators
+sign in, pause for lunch, do after-call work (pause reason after_call_work); one signs out at night. Waits
+and talk times have halves in them so that the cards' rounding is exercised.
 """
 
 from __future__ import annotations
@@ -184,6 +185,22 @@ class _Day:
         if fate < 0.29:  # left the queue with no abandon reported (e.g. a full queue): only the hang-up
             self.ended(call_id, answer_at, False, queue, None)
             return
+        if fate < 0.31:  # the PBX link was down when it ended
+            self.ended(call_id, answer_at, False, queue, None, lost_in_disconnect=True)
+            return
+        if fate < 0.36:  # redirected into another queue while waiting (a supervisor, the overflow rule)
+            other = rng.choice([q for q in QUEUES if q != queue])
+            moved_at = t + timedelta(seconds=wait / 2)
+            self.add(
+                moved_at,
+                ev.CallTransferred,
+                call_id=call_id,
+                kind=ev.TransferKind.REDIRECT,
+                from_agent=None,
+                to_queue=other,
+            )
+            self.add(moved_at, ev.CallQueued, call_id=call_id, queue=other, position=1, caller_number=None)
+            queue = other
         agent = self.agent_of(queue)
         self.ring(call_id, answer_at - timedelta(seconds=min(wait, 3)), queue, agent)
         self.answered(call_id, answer_at, queue, agent, wait)
@@ -226,6 +243,22 @@ class _Day:
             self.ended(call_id, end, True, other, second, talk_seconds=(end - answer_at).total_seconds())
             self.after_call_work(end, second)
             return
+        if how < 0.16:  # a consultation nobody answered: the operator has the customer back and ends the call
+            for state in (ev.ConsultState.RINGING, ev.ConsultState.FAILED):
+                t += timedelta(seconds=2)
+                self.add(
+                    t,
+                    ev.ConsultChanged,
+                    call_id=call_id,
+                    state=state,
+                    agent=agent,
+                    target="1003",
+                    target_agent=None,
+                    channel=None,
+                )
+            end = t + timedelta(seconds=30)
+            self.ended(call_id, end, True, queue, agent, talk_seconds=(end - answer_at).total_seconds())
+            return
         if how < 0.2:  # attended transfer to a colleague
             colleague = rng.choice([a for a in AGENTS if a != agent])
             for state, target_agent in (
@@ -266,6 +299,19 @@ class _Day:
         call_id = self.new_call()
         agent = rng.choice(list(AGENTS))
         out = ev.Direction.OUTBOUND
+        if rng.random() < 0.05:  # an originate that never became a call
+            self.add(
+                t0,
+                ev.OriginateResult,
+                call_id=f"originate:{call_id}",
+                outcome=ev.OriginateOutcome.FAILED,
+                action_id=call_id,
+                channel_id=None,
+                destination="89161234567",
+                correlation_id=None,
+                reason_code=0,
+            )
+            return
         if rng.random() < 0.3:  # the customer's line is busy
             self.offered(call_id, t0, out)
             self.add(
