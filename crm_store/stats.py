@@ -61,10 +61,10 @@ class Counts:
     waited_seconds: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return Counts(**{n: getattr(self, n) + getattr(other, n) for n in _COUNT_FIELDS})
 
     def __sub__(self, other: Counts) -> Counts:
-        return Counts(**{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)})
+        return Counts(**{n: getattr(self, n) - getattr(other, n) for n in _COUNT_FIELDS})
 
     @property
     def service_level(self) -> float | None:
@@ -82,7 +82,7 @@ class Counts:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **{f.name: getattr(self, f.name) for f in fields(self)},
+            **{n: getattr(self, n) for n in _COUNT_FIELDS},
             "service_level": self.service_level,
             "asa_seconds": self.asa_seconds,
             "aht_seconds": self.aht_seconds,
@@ -90,6 +90,7 @@ class Counts:
 
 
 ZERO = Counts()
+_COUNT_FIELDS = tuple(f.name for f in fields(Counts))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

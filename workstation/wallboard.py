@@ -250,28 +250,33 @@ class WallboardStats:
 
     # -------------------------------------------------------------- events in
     async def handle(self, event: object) -> None:
-        """The event-stream subscriber (the pusher reads `apply`'s result instead when it sends changes)."""
-        self.apply(event)
+        """The event-stream subscriber that only keeps the figures (a pusher calls `apply` for the changes)."""
+        self._fold(event)
 
     def apply(self, event: object) -> Changes:
-        at = getattr(event, "at", None)
-        new_day = self._roll(at) if isinstance(at, datetime) else False
-        dirty_queues: set[str] = set()
-        dirty_intervals: set[tuple[str, int]] = set()
-        dirty_operators: set[str] = set()
-        self._follow_card(event, dirty_queues, dirty_intervals, dirty_operators)
-        before = self.board
-        self.board = ql.fold(self.board, event)
-        if self.board is not before:
-            dirty_queues.update(q for q in self.board if self.board[q] is not before.get(q))
-        dirty_operators.update(self._follow_operators(event, dirty_queues))
+        """Fold `event` in; the figures it changed (all of them, `new_day`, when it starts a new day)."""
+        new_day, queues, intervals, operators = self._fold(event)
         if new_day:
             return self.figures_as_changes()
         return Changes(
-            queues=tuple(self.queue_figures(q) for q in sorted(dirty_queues)),
-            operators=tuple(self.operator_figures(i) for i in sorted(dirty_operators)),
-            intervals=tuple(self.interval_figures(q, i) for q, i in sorted(dirty_intervals)),
+            queues=tuple(self.queue_figures(q) for q in sorted(queues)),
+            operators=tuple(self.operator_figures(i) for i in sorted(operators)),
+            intervals=tuple(self.interval_figures(q, i) for q, i in sorted(intervals)),
         )
+
+    def _fold(self, event: object) -> tuple[bool, set[str], set[tuple[str, int]], set[str]]:
+        at = getattr(event, "at", None)
+        new_day = self._roll(at) if isinstance(at, datetime) else False
+        queues: set[str] = set()
+        intervals: set[tuple[str, int]] = set()
+        operators: set[str] = set()
+        self._follow_card(event, queues, intervals, operators)
+        before = self.board
+        self.board = ql.fold(self.board, event)
+        if self.board is not before:
+            queues.update(q for q in self.board if self.board[q] is not before.get(q))
+        operators.update(self._follow_operators(event, queues))
+        return new_day, queues, intervals, operators
 
     def tick(self, now: datetime) -> Changes:
         """The clock passed midnight with no event: a new day starts with empty figures."""
