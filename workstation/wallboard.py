@@ -134,6 +134,14 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.queues or self.operators or self.intervals or self.new_day)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new_day": self.new_day,
+            "queues": [q.to_json() for q in self.queues],
+            "operators": [o.to_json() for o in self.operators],
+            "intervals": [i.to_json() for i in self.intervals],
+        }
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Wallboard:
@@ -141,6 +149,14 @@ class Wallboard:
     queues: tuple[QueueFigures, ...]
     operators: tuple[OperatorFigures, ...]
     intervals: tuple[IntervalFigures, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "queues": [q.to_json() for q in self.queues],
+            "operators": [o.to_json() for o in self.operators],
+            "intervals": [i.to_json() for i in self.intervals],
+        }
 
 
 def _iso(value: datetime | None) -> str | None:

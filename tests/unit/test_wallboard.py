@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -362,3 +363,38 @@ def test_a_queue_counts_its_operators_free_busy_and_paused() -> None:
     q = board.queue_figures(Q)
     assert (q.operators_free, q.operators_busy, q.operators_paused) == (1, 2, 1)
     assert board.queue_figures("support").operators_free == 1
+
+
+def test_the_figures_travel_as_json() -> None:
+    board = fold(
+        member(A, 0),
+        *answered_call("c1", 10, 25, 61),
+        *abandoned_call("c2", 20, 3),
+        offered("c3", 30),
+        queued("c3", 31),
+    )
+    sent = json.loads(json.dumps(board.figures().to_json()))
+    assert sent["day"] == "2026-12-01"
+    [queue] = sent["queues"]
+    assert queue | {"waiting_since": None} == queue | {
+        "queue": Q,
+        "offered": 3,
+        "answered": 1,
+        "answered_within": 0,
+        "abandoned": 1,
+        "short_abandoned": 1,
+        "service_level": 0.0,
+        "asa_seconds": 25.0,
+        "aht_seconds": 61.0,
+        "waiting": 1,
+        "waiting_since": None,
+        "operators_free": 1,
+    }
+    assert queue["waiting_since"] == at(31).isoformat()
+    [operator] = sent["operators"]
+    assert (operator["state"], operator["answered"], operator["talk_seconds"]) == ("free", 1, 61)
+    assert [(i["start"], i["offered"], i["average_waiting"]) for i in sent["intervals"]] == [
+        ("2026-12-01T10:00:00+03:00", 3, (25 + 3) / 900)
+    ]
+    changes = json.loads(json.dumps(board.apply(abandoned("c3", 40, 9)).to_json()))
+    assert [q["abandoned"] for q in changes["queues"]] == [2] and changes["new_day"] is False
