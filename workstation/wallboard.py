@@ -8,6 +8,9 @@ it — the same rules (cards.card_change over the same live call fold), applied 
 and moves that call's part of the figures (crm_store.stats.card_counts) whenever its card changes. So the
 live figures equal, by construction, the recomputation from the stored cards (crm_store.stats.day_stats),
 which is how `WallboardStats.seeded` rebuilds them after a restart. The definitions are in crm_store/stats.py.
+Not followed: the workstation's own bookkeeping of the calls ccdesk originates (CallService._own_originate),
+which changes no figure (those calls reach no queue, and their answer is an event like any other). A card
+changes no figure after its call's CallEnded (the tracker sends nothing that changes it afterwards).
 
 What cards do not hold is the present: callers waiting and the longest wait (workstation.queue_load's fold,
 corrected by the PBX's queue summary) and the operators' states with their time in state (the member
