@@ -22,7 +22,9 @@ from .errors import Conflict, NotFound
 from .models import DeskPhone, User
 from .records import JsonMixin, UserRecord
 
-EXTENSION = re.compile(r"[0-9]{2,16}")  # dialled digits: it is also a PJSIP endpoint and an AMI value
+# A PJSIP endpoint name and an AMI value: digits on most sites, names such as `agent4` on others (the
+# recorded Asterisk). Nothing that could end an AMI header or a dial string.
+EXTENSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{1,39}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,7 +36,7 @@ class DeskPhoneRecord(JsonMixin):
 
 def check_extension(extension: str) -> str:
     if EXTENSION.fullmatch(extension) is None:
-        raise ValueError(f"{extension[:40]!r} is not an extension: 2 to 16 digits")
+        raise ValueError(f"{extension[:40]!r} is not an extension: 2 to 40 letters, digits, '_', '.' or '-'")
     return extension
 
 
