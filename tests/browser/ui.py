@@ -26,7 +26,7 @@ async def sign_in_to(page: Page, queues: list[str]) -> None:
         await box.set_checked(await box.get_attribute("value") in queues)
     await page.click("#signin-form button[type=submit]")
     await expect(page.locator("#presence-state")).to_have_attribute("data-state", "available")
-    await expect(page.locator("#presence-state")).to_have_text(RU["presence.available"])
+    await expect(page.locator("#presence-state")).to_have_text(RU["presence_state.available"])
 
 
 async def api_get(page: Page, path: str) -> Any:

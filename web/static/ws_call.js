@@ -99,7 +99,9 @@ function customerNumber(c) {
 function routingView(c) {
   const ivr = state.pop?.call_id === c.call_id ? state.pop.ivr || {} : {};
   const path = c.ivr_path || ivr.path || [];
-  const reason = c.routing_reason || ivr.routing_reason;
+  // The stored reason ends with the rule's id and priority for the audit ("… [rule vip, priority 10]"):
+  // those are codes, not words for the operator.
+  const reason = (c.routing_reason || ivr.routing_reason || "").replace(/\s*\[rule [^\]]*\]\s*$/, "");
   if (!path.length && !reason) return null;
   return h("section", { class: "ivr", id: "call-routing" },
     reason ? h("p", { id: "call-routing-reason" }, h("span", { class: "muted" }, t("call.routing_reason"), ": "), reason) : null,
