@@ -14,8 +14,9 @@ from .db import Database
 from .errors import NotFound
 from .models import Application, ApplicationInteraction, ApplicationStatusChange, Task
 from .records import ApplicationRecord
+from .vocabulary import CLOSED_APPLICATION_STATUSES, ApplicationStatus, codes
 
-STATUSES = ("new", "in_progress", "waiting_customer", "resolved", "rejected")
+STATUSES = codes(ApplicationStatus)
 
 
 def application_number(year: int, application_id: int) -> str:
@@ -49,12 +50,16 @@ async def file_application(
             due_at=due_at,
             created_at=now,
             created_by=user_id,
-            status="new",
+            status=ApplicationStatus.NEW.value,
         )
         s.add(app)
         await s.flush()
         app.number = application_number(now.year, app.id)
-        s.add(ApplicationStatusChange(application_id=app.id, status="new", at=now, by_user_id=user_id))
+        s.add(
+            ApplicationStatusChange(
+                application_id=app.id, status=ApplicationStatus.NEW.value, at=now, by_user_id=user_id
+            )
+        )
         if interaction_id is not None:
             s.add(ApplicationInteraction(application_id=app.id, interaction_id=interaction_id))
         await record_audit(s, user_id, "application.file", "application", app.id, {"type": type, "channel": channel})
@@ -86,7 +91,7 @@ async def change_status(
             raise NotFound(f"application {application_id} does not exist")
         now = utcnow()
         app.status = status
-        app.closed_at = now if status in ("resolved", "rejected") else None
+        app.closed_at = now if status in CLOSED_APPLICATION_STATUSES else None
         s.add(
             ApplicationStatusChange(
                 application_id=application_id, status=status, at=now, by_user_id=user_id, comment=comment

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .vocabulary import CallResult, Topic
+
 MALE_FIRST = (
     "Александр",
     "Алексей",
@@ -211,17 +213,8 @@ ORG_WORDS = (
 )
 POSITIONS = ("директор", "главный бухгалтер", "инженер", "управляющий", "завхоз")
 TARIFFS = ("Однотарифный", "Двухтарифный (день/ночь)", "Трёхтарифный", "Сельский", "Льготный")
-TOPICS = (
-    "balance",
-    "payment",
-    "meter_reading",
-    "debt",
-    "reconnection",
-    "tariff",
-    "complaint",
-    "documents",
-    "outage",
-)
-RESULTS = ("consulted", "application_filed", "transferred", "callback_promised", "resolved")
+# The topics with a talk script (every one but "other"), and the results an answered call can have.
+TOPICS = tuple(t.value for t in Topic if t is not Topic.OTHER)
+RESULTS = tuple(r.value for r in CallResult if r is not CallResult.NO_ANSWER)
 APPLICATION_TYPES = ("meter_dispute", "reconnection", "payment_plan", "complaint", "recalculation", "meter_replacement")
 PAYMENT_METHODS = ("bank", "card", "post", "terminal", "online")

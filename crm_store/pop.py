@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Select, Table, bindparam, func, select, union
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
-from . import rows
+from . import rows, vocabulary
 from .db import Database
 from .models import (
     Account,
@@ -37,7 +37,7 @@ LAST_READINGS = 12
 LAST_ADJUSTMENTS = 10
 LAST_INTERACTIONS = 50
 MAX_MATCHES = 10
-CLOSED_APPLICATION_STATUSES = ("resolved", "rejected")
+CLOSED_APPLICATION_STATUSES = tuple(sorted(s.value for s in vocabulary.CLOSED_APPLICATION_STATUSES))
 
 
 IdsIn = Callable[[Any], Any]  # column -> "column IN (the :ids list)" as the dialect best says it

@@ -11,8 +11,9 @@ from .db import Database
 from .errors import Conflict, NotFound
 from .models import User
 from .records import UserRecord
+from .vocabulary import Role, codes
 
-ROLES = ("operator", "supervisor", "admin")
+ROLES = codes(Role)
 
 
 async def create_user(
@@ -104,3 +105,14 @@ async def update_user(
         if changes:
             await record_audit(s, by_user_id, "user.update", "user", user_id, changes)
     return await get_user(db, user_id)
+
+
+async def find_by_extension(db: Database, extensions: list[str]) -> UserRecord | None:
+    """The active user whose phone extension is one of `extensions` (one indexed-size query, no full load)."""
+    async with db.read_session() as s:
+        row = (
+            (await s.execute(select(User.__table__).where(User.extension.in_(extensions), User.active.is_(True))))
+            .mappings()
+            .first()
+        )
+        return rows.user(row) if row is not None else None

@@ -10,10 +10,11 @@ from .rules import (
     route_application,
     route_call,
 )
-from .values import INDIVIDUAL, ORGANISATION, CallFacts, QueueLoad, RoutingDecision
+from .values import INDIVIDUAL, NO_WRAP_UP, ORGANISATION, CallFacts, QueueLoad, RoutingDecision, WrapUp
 
 __all__ = [
     "INDIVIDUAL",
+    "NO_WRAP_UP",
     "ORGANISATION",
     "ApplicationType",
     "CallFacts",
@@ -22,6 +23,7 @@ __all__ = [
     "RoutingError",
     "RuleSet",
     "RuleSetError",
+    "WrapUp",
     "default_rules",
     "load_rules",
     "parse_rules",

@@ -8,8 +8,12 @@ File layout (see default_rules.toml for a full example):
 
     timezone = "Europe/Moscow"                 # where "hours" and "weekdays" are read
 
-    [queues]                                   # call queues: name = title
+    [queues]                                   # call queues: name = title, or a table with after-call work
     support = "General questions"
+    billing = { title = "Billing", wrap_up_seconds = 30, require_result = true }
+                                               # wrap_up_seconds: the PBX offers the operator no call that
+                                               # long after a call ends (0..3600, default 0 = none);
+                                               # require_result: the card needs a result before the next call
 
     [default]                                  # when no call rule matches
     queue = "support"
@@ -45,7 +49,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,13 +57,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .conditions import CallConditions, parse_call_conditions
 from .errors import RuleSetError
-from .values import CallFacts, RoutingDecision
+from .values import NO_WRAP_UP, CallFacts, RoutingDecision, WrapUp
 
 DEFAULT_RULE_ID = "default"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # Asterisk queue names stay simple
 _RULE_KEYS = frozenset({"id", "queue", "priority", "reason", "when"})
 _APP_WHEN_KEYS = frozenset({"type", "region"})
+_QUEUE_KEYS = frozenset({"title", "wrap_up_seconds", "require_result"})
+MAX_WRAP_UP_S = 3600
 _TOP_KEYS = frozenset(
     {
         "timezone",
@@ -119,6 +125,11 @@ class RuleSet:
     default: RoutingDecision
     application_rules: tuple[ApplicationRule, ...]
     application_default: RoutingDecision
+    wrap_up: Mapping[str, WrapUp] = field(default_factory=dict)  # call queue name -> after-call work
+
+    def wrap_up_for(self, queue: str | None) -> WrapUp:
+        """The after-call work of a queue; none for a call that came through no queue (or an unknown one)."""
+        return self.wrap_up.get(queue or "", NO_WRAP_UP)
 
     def route_call(self, facts: CallFacts) -> RoutingDecision:
         return route_call(self, facts)
@@ -151,30 +162,50 @@ def load_rules(path: str | Path) -> RuleSet:
     """Read and validate a TOML rule file; every problem is a RuleSetError naming file and rule."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise RuleSetError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleSetError(f"not valid TOML: {exc}", source=str(path)) from None
-    return parse_rules(data, source=str(path))
+    return parse_rules(data, source=str(path), text=text)
 
 
 def default_rules() -> RuleSet:
     """The rule set shipped with ccdesk (routing/default_rules.toml)."""
     text = resources.files(__package__).joinpath("default_rules.toml").read_text(encoding="utf-8")
-    return parse_rules(tomllib.loads(text), source="default_rules.toml")
+    return parse_rules(tomllib.loads(text), source="default_rules.toml", text=text)
 
 
-def parse_rules(data: Mapping[str, Any], *, source: str = "") -> RuleSet:
-    return _Loader(source).load(data)
+def parse_rules(data: Mapping[str, Any], *, source: str = "", text: str = "") -> RuleSet:
+    """`text` is the file the data was read from, when there is one: errors about a queue then name its line."""
+    return _Loader(source, text).load(data)
+
+
+def _line_of(text: str, table: str, key: str) -> int | None:
+    """The line of `key = …` inside `[table]` (tomllib keeps no positions); None when not found."""
+    inside = False
+    key_line = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(?:#.*)?$", line)
+        if header:
+            inside = header.group(1).strip() == table
+        elif inside and key_line.match(line):
+            return number
+    return None
 
 
 class _Loader:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, text: str = "") -> None:
         self.source = source
+        self.text = text
 
     def fail(self, message: str, rule_id: str | None = None) -> RuleSetError:
         return RuleSetError(message, source=self.source, rule_id=rule_id)
+
+    def fail_at(self, table: str, key: str, message: str) -> RuleSetError:
+        line = _line_of(self.text, table, key) if self.text else None
+        return self.fail(f"line {line}: {message}" if line else message)
 
     def load(self, data: Mapping[str, Any]) -> RuleSet:
         unknown = sorted(set(data) - _TOP_KEYS)
@@ -187,7 +218,7 @@ class _Loader:
             timezone = None
         if timezone is None:
             raise self.fail(f"unknown timezone {tz_name!r}")
-        queues = self.names("queues", data.get("queues"))
+        queues, wrap_up = self.queues(data.get("queues"))
         departments = self.names("departments", data.get("departments"), required=False)
         types = self.app_types(data.get("application_types", {}))
         qset = frozenset(queues)
@@ -210,7 +241,37 @@ class _Loader:
             default=default,
             application_rules=app_rules,
             application_default=app_default,
+            wrap_up=wrap_up,
         )
+
+    def queues(self, table: Any) -> tuple[dict[str, str], dict[str, WrapUp]]:
+        """[queues]: name = title, or name = { title, wrap_up_seconds, require_result }."""
+        if not isinstance(table, Mapping) or not table:
+            raise self.fail("[queues] must be a non-empty table of name = title")
+        titles: dict[str, str] = {}
+        wrap_up: dict[str, WrapUp] = {}
+        for name, spec in table.items():
+            if isinstance(spec, Mapping):
+                titles[name] = spec.get("title", name)
+                wrap_up[name] = self.queue_wrap_up(name, spec)
+            else:
+                titles[name] = spec
+        return self.names("queues", titles), wrap_up
+
+    def queue_wrap_up(self, name: str, spec: Mapping[str, Any]) -> WrapUp:
+        def fail(message: str) -> RuleSetError:
+            return self.fail_at("queues", name, f"[queues] {name}: {message}")
+
+        extra = sorted(set(spec) - _QUEUE_KEYS)
+        if extra:
+            raise fail(f"unknown key(s) {extra}; known: {sorted(_QUEUE_KEYS)}")
+        seconds = spec.get("wrap_up_seconds", 0)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_WRAP_UP_S:
+            raise fail(f"wrap_up_seconds must be an integer 0..{MAX_WRAP_UP_S}, got {seconds!r}")
+        require_result = spec.get("require_result", False)
+        if not isinstance(require_result, bool):
+            raise fail(f"require_result must be true or false, got {require_result!r}")
+        return WrapUp(seconds=seconds, require_result=require_result)
 
     def names(self, key: str, table: Any, *, required: bool = True) -> dict[str, str]:
         if table is None and not required:

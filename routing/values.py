@@ -17,6 +17,19 @@ class QueueLoad:
 
     waiting: int = 0
     available_agents: int = 0
+    longest_wait_seconds: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WrapUp:
+    """After-call work of one queue: how long the PBX offers the operator no call after a call ends, and
+    whether the card's result must be filled in before the next one (0 seconds = no wrap-up)."""
+
+    seconds: int = 0
+    require_result: bool = False
+
+
+NO_WRAP_UP = WrapUp()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

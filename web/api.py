@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crm_store import applications, customers, interactions, users
+from crm_store import applications, customers, interactions
 from crm_store.pop import load_customers
 from workstation.presence import PAUSE_REASONS
 from workstation.scripts import default_scripts
@@ -78,49 +78,6 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/api/presence/sign-in")
-async def sign_in(request: web.Request) -> web.Response:
-    data = await body(request)
-    queues = data.get("queues") or list(user_of(request).queues)
-    if not isinstance(queues, list) or not all(isinstance(q, str) for q in queues):
-        raise bad_request("queues must be a list of queue names")
-    unknown = [q for q in queues if q not in request.app[keys.RULES].queues]
-    if unknown:
-        raise bad_request(f"unknown queues: {', '.join(unknown)}")
-    user = user_of(request)
-    extension = text_field(data, "extension", limit=16)
-    if extension is not None and extension != user.extension:
-        # Hot-desking: the operator signs in at the phone of the desk they sit at today.
-        if not extension.isdigit() or not 2 <= len(extension) <= 10:
-            raise bad_request("an extension is 2 to 10 digits")
-        if user.extension and ws(request).presence_of(user).queues:
-            raise bad_request("sign out of your queues before changing phones")
-        taken = ws(request).directory.by_interface(f"PJSIP/{extension}")
-        if taken is not None and taken.id != user.id:
-            raise bad_request(f"extension {extension} belongs to {taken.username}")
-        user = await users.update_user(request.app[keys.DB], user.id, extension=extension, by_user_id=user.id)
-        await ws(request).directory.refresh()
-    presence = await ws(request).sign_in(user, queues)
-    return web.json_response(presence.to_json())
-
-
-@routes.post("/api/presence/pause")
-async def pause(request: web.Request) -> web.Response:
-    data = await body(request)
-    presence = await ws(request).pause(user_of(request), text_field(data, "reason", required=True))
-    return web.json_response(presence.to_json())
-
-
-@routes.post("/api/presence/resume")
-async def resume(request: web.Request) -> web.Response:
-    return web.json_response((await ws(request).resume(user_of(request))).to_json())
-
-
-@routes.post("/api/presence/sign-out")
-async def sign_out(request: web.Request) -> web.Response:
-    return web.json_response((await ws(request).sign_out(user_of(request))).to_json())
-
-
 @routes.post("/api/calls/{call_id}/hangup")
 async def hangup(request: web.Request) -> web.Response:
     await ws(request).hangup(user_of(request), request.match_info["call_id"])
@@ -170,7 +127,7 @@ async def save_card(request: web.Request) -> web.Response:
     user = user_of(request)
     card = await interactions.wrap_up(request.app[keys.DB], _id(request, "card_id"), changes, user_id=user.id)
     if user.extension and card.call_id:
-        await ws(request).finish_wrap_up(user, card.call_id)
+        await ws(request).finish_wrap_up(user, card.call_id, has_result=bool(card.result))
     return web.json_response(card.to_json())
 
 

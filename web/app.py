@@ -20,7 +20,7 @@ from routing import default_rules, load_rules
 from workstation.offers import default_book
 from workstation.scripts import default_scripts
 
-from . import api, api_content, api_supervisor, auth, keys, pages, status
+from . import api, api_content, api_presence, api_supervisor, auth, keys, pages, status
 from .errors import error_middleware
 from .i18n import load_strings, translator
 from .settings import Settings
@@ -71,6 +71,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(auth.routes)
     app.add_routes(pages.routes)
     app.add_routes(api.routes)
+    app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
     app.router.add_route(*_route(pages.vendor_route(NODE_MODULES)))

@@ -153,6 +153,8 @@ async def login(request: web.Request) -> web.StreamResponse:
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     info = session_of(request)
+    # An operator who leaves takes the phone out of the queues: no call may ring an empty desk.
+    await request.app[keys.WORKSTATION].presence_service.leave(info.user, why="logout")
     await sessions.close_session(request.app[keys.DB], request.cookies.get(COOKIE, ""), info.user.id)
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")

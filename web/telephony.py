@@ -94,7 +94,12 @@ async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     rules = app[keys.RULES]
     menu = load_menu(settings.ivr_menu) if settings.ivr_menu else default_menu()
     workstation = Workstation(
-        db=db, directory=Directory(db), notifier=app[keys.NOTIFIER], execute=_deferred(app), clock=app[keys.CLOCK]
+        db=db,
+        directory=Directory(db),
+        notifier=app[keys.NOTIFIER],
+        execute=_deferred(app),
+        clock=app[keys.CLOCK],
+        wrap_up=rules.wrap_up_for,
     )
     app[keys.WORKSTATION] = workstation
 

@@ -29,6 +29,7 @@ from .errors import WorkstationError
 from .live import LiveCalls
 from .metrics import LatencyWindow
 from .notify import Notifier
+from .presence_service import PresenceService
 from .tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Workstation:
         transfer_context: str = "incoming",
         outbound_trunk: str = "PJSIP/{number}@trunk",
         outbound_caller_id: str = "74950000000",
+        wrap_up: pr.WrapUpPolicy = pr.no_wrap_up,
     ) -> None:
         self.db = db
         self.directory = directory
@@ -59,7 +61,10 @@ class Workstation:
         self.outbound_trunk = outbound_trunk
         self.outbound_caller_id = outbound_caller_id
         self.calls = LiveCalls()
-        self.presence: dict[str, pr.Presence] = {}
+        self.presence_service = PresenceService(
+            db=db, directory=directory, notifier=notifier, execute=execute, clock=clock, wrap_up=wrap_up
+        )
+        self.presence = self.presence_service.presence  # by interface (read by the supervisor's live view)
         self.pops: dict[str, dict[str, Any]] = {}  # last pop per call, to restore a reloaded page
         self.pbx_health = "connecting"
         self.pop_latency = LatencyWindow()
@@ -74,6 +79,7 @@ class Workstation:
 
     async def close(self) -> None:
         await self._tasks.close()
+        await self.presence_service.close()
         await self.cards.close()
 
     async def drain(self) -> None:
@@ -96,7 +102,7 @@ class Workstation:
         change = card_change(event, call)
         if change is not None:
             self.cards.put(change)
-        await self._update_presence(event)
+        await self.presence_service.handle(event)
         if isinstance(event, ev.AgentRinging):
             user = await self.directory.lookup_interface(event.agent)
             if user is not None:
@@ -122,23 +128,6 @@ class Workstation:
             return call
         self.calls.active[call.call_id] = call
         return call
-
-    async def _update_presence(self, event: object) -> None:
-        interfaces: set[str] = set()
-        agent = getattr(event, "agent", None)
-        if isinstance(event, ev.AgentStateChanged | ev.AgentRinging | ev.AgentRingNoAnswer | ev.CallAnswered) and agent:
-            interfaces.add(agent)
-        if isinstance(event, ev.CallEnded | ev.CallTransferred):
-            interfaces.update(i for i, p in self.presence.items() if p.call_id == event.call_id)
-        for interface in interfaces:
-            before = self.presence.get(interface) or pr.Presence(interface=interface)
-            after = pr.apply(before, event)
-            if after != before:
-                self.presence[interface] = after
-                user = self.directory.by_interface(interface)
-                if user is not None:
-                    await self.notifier.to_user(user.id, "presence", after.to_json())
-                await self.notifier.to_supervisors("agent", {"interface": interface, **after.to_json()})
 
     # ------------------------------------------------------------------ call cards
     async def _announce_cards(self, changes: list[CardChange]) -> None:
@@ -189,10 +178,7 @@ class Workstation:
 
     # ------------------------------------------------------------------ operator commands
     def presence_of(self, user: UserRecord) -> pr.Presence:
-        if not user.extension:
-            raise WorkstationError("you have no phone extension: ask an administrator to set one")
-        interface = pr.interface_for(user.extension)
-        return self.presence.get(interface) or pr.Presence(interface=interface)
+        return self.presence_service.presence_of(user)
 
     async def _run(self, commands: tuple[Any, ...]) -> None:
         for command in commands:
@@ -200,52 +186,22 @@ class Workstation:
             if not result.ok:
                 raise WorkstationError(f"the PBX refused: {result.message}")
 
+    # Presence use-cases live in presence_service.py; these keep the workstation's old entry points.
     async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:
-        if not queues:
-            raise WorkstationError("choose at least one queue")
-        p = self.presence_of(user)
-        if self.directory.by_interface(p.interface) is None:
-            await self.directory.refresh()  # a user added since start signs in: their phone is theirs now
-        await self._run(pr.sign_in(p, tuple(queues), user.full_name or user.username))
-        p = replace(self.presence.get(p.interface, p), queues=tuple(queues), since=self.clock())
-        await audit(self.db, user.id, "presence.sign_in", "user", user.id, {"interface": p.interface, "queues": queues})
-        return self._set_presence(p)
+        return await self.presence_service.sign_in(user, queues)
 
     async def sign_out(self, user: UserRecord) -> pr.Presence:
-        p = self.presence_of(user)
-        await self._run(pr.sign_out(p))
-        await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface})
-        return self._set_presence(replace(p, queues=(), paused=False, paused_reason=None, since=self.clock()))
+        return await self.presence_service.sign_out(user)
 
     async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
-        p = self.presence_of(user)
-        try:
-            commands = pr.pause(p, reason)
-        except ValueError as exc:
-            raise WorkstationError(str(exc)) from exc
-        await self._run(commands)
-        await audit(self.db, user.id, "presence.pause", "user", user.id, {"reason": reason})
-        return self._set_presence(
-            replace(self.presence.get(p.interface, p), paused=True, paused_reason=reason, since=self.clock())
-        )
+        return await self.presence_service.pause(user, reason)
 
     async def resume(self, user: UserRecord) -> pr.Presence:
-        p = self.presence_of(user)
-        await self._run(pr.resume(p))
-        await audit(self.db, user.id, "presence.resume", "user", user.id)
-        p = pr.finish_wrap_up(self.presence.get(p.interface, p))
-        return self._set_presence(replace(p, paused=False, paused_reason=None, since=self.clock()))
+        return await self.presence_service.resume(user)
 
-    async def finish_wrap_up(self, user: UserRecord, call_id: str) -> None:
-        """The card of the call just ended is saved: the operator is ready for the next call."""
-        p = self.presence_of(user)
-        if p.call_id == call_id and p.call_state == "wrap_up":
-            p = self._set_presence(pr.finish_wrap_up(p))
-            await self.notifier.to_user(user.id, "presence", p.to_json())
-
-    def _set_presence(self, p: pr.Presence) -> pr.Presence:
-        self.presence[p.interface] = p
-        return p
+    async def finish_wrap_up(self, user: UserRecord, call_id: str, *, has_result: bool = True) -> None:
+        """The card of a call was saved: its wrap-up ends (unless its queue wants a result and there is none)."""
+        await self.presence_service.card_saved(user, call_id, has_result=has_result)
 
     def _my_call(self, user: UserRecord, call_id: str) -> Any:
         call = self.calls.active.get(call_id)
@@ -327,7 +283,7 @@ class Workstation:
         call = None
         if presence is not None:
             call = self.calls.for_agent(presence.interface) or (
-                self.calls.get(presence.call_id) if presence.call_id else None
+                self.calls.get(presence.call_id or presence.wrap_up_call_id or "")
             )
         card = None
         pop = None

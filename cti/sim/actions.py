@@ -227,11 +227,10 @@ def _hangup_channel(s: AmiSession, ch: object) -> None:
     if call is None:
         return
     s.pbx.chan_event("SoftHangupRequest", "call,all", ch, ("Cause", "16"))
-    kind = "agent_hangup" if ch.role == "agent" else "caller_hangup"
-    if ch.role == "agent" and ch.state != 6:
-        # A ringing member leg hung up: Asterisk treats it like no answer.
-        kind = "agent_hangup"
-    call.signal(kind)  # type: ignore[attr-defined]
+    # The flow that owns the channel tells the parties apart by the role, and the
+    # consultation (Atxfer) also by the channel: its transferer and its target.
+    kind = {"agent": "agent_hangup", "consult": "consult_hangup"}.get(ch.role, "caller_hangup")
+    call.signal(kind, channel=ch.name)  # type: ignore[attr-defined]
 
 
 def redirect(s: AmiSession, req: Request) -> None:
@@ -291,13 +290,11 @@ def atxfer(s: AmiSession, req: Request) -> None:
     if not exten:
         s.error(req, "No extension specified")
         return
-    if ch.call is None or getattr(ch.call, "agent", None) is None:
+    if ch.call is None or getattr(ch.call, "agent", None) is not ch:
         s.error(req, "Failed to attended transfer")
         return
     s.respond(req, "Success", message="Atxfer successfully queued")
-    target = exten if "/" in exten else f"PJSIP/{exten}"
-    s.pbx.phones.setdefault(target, Phone(target, s.pbx.config.agent_answer_delay))
-    ch.call.signal("atxfer", interface=target, exten=exten)  # type: ignore[attr-defined]
+    ch.call.signal("atxfer", exten=exten, context=req.get("context") or "agents")  # type: ignore[attr-defined]
 
 
 def originate_action(s: AmiSession, req: Request) -> None:

@@ -22,6 +22,7 @@ class QueueConfig:
     timeout: float = 60.0  # Queue(name,,,,timeout): the caller leaves with TIMEOUT
     ring_timeout: float = 15.0  # queues.conf timeout: ring one member that long
     retry: float = 5.0  # queues.conf retry: pause before ringing again
+    wrapuptime: float = 0.0  # queues.conf wrapuptime: a member rests this long after a call (s8)
 
 
 def _default_queues() -> tuple[QueueConfig, ...]:
@@ -66,4 +67,13 @@ class SimConfig:
     agi_address: str | None = None  # "host:port" of the FastAGI server
     rtcp_interval: float = 5.0
     login_failure_delay: float = 1.0  # Asterisk waits ~1 s before "Authentication failed"
+    # features.conf atxfernoanswertimeout: an unanswered consultation gives the caller back (s7b)
+    atxfer_noanswer_timeout: float = 15.0
+    # [agents] internal numbers → phone (Atxfer/BlindTransfer to EXT@agents); unlisted digits mean PJSIP/<digits>
+    extensions: tuple[tuple[str, str], ...] = ()
+    # phones that are no queue member (supervisors, back office): they can be originated to and dial out
+    phones: tuple[MemberConfig, ...] = ()
+    dial_timeout: float = 30.0  # [agents-out] Dial(PJSIP/<number>@trunk,30)
+    # share of generated traffic that is a bot dialling out from its desk phone instead of an inbound call
+    dial_out_share: float = 0.05
     seed: int | None = None

@@ -83,10 +83,11 @@ def _free_member(pbx: Pbx, q: Queue) -> Member | None:
     members = list(q.members.values())
     if not members:
         return None
+    now = time.monotonic()
     for i in range(len(members)):
         m = members[(q.rr_next + i) % len(members)]
         phone = pbx.phones[m.interface]
-        if not m.paused and not phone.busy:
+        if not m.paused and not phone.busy and now >= m.rest_until:
             q.rr_next = (q.rr_next + i + 1) % len(members)
             return m
     return None
@@ -359,7 +360,7 @@ class QueueRun:
         for ch in (caller, ag):
             pbx.varset(ch, "QEHOLDTIME", str(hold))
             pbx.varset(ch, "QEORIGINALPOS", str(call.original_position))
-        q.holdtime = (q.holdtime * q.completed + hold) // (q.completed + 1)
+        q.holdtime = (3 * q.holdtime + hold) >> 2  # app_queue's recalc_holdtime: a running 3:1 average
         queue_vars(pbx, caller, q)
         queue_vars(pbx, ag, q)
         self._leave()

@@ -50,6 +50,7 @@ class Member:
     last_pause: int = 0
     calls_taken: int = 0
     last_call: int = 0
+    rest_until: float = 0.0  # monotonic: in wrap-up until then (queues.conf wrapuptime)
 
 
 @dataclass(slots=True, eq=False)
@@ -98,6 +99,11 @@ class Pbx:
             self.queues[qc.name] = queue
             for mc in qc.members:
                 self._add_member(queue, mc, dynamic=False, now=now)
+        for mc in config.phones:
+            self.phones.setdefault(
+                mc.interface,
+                Phone(mc.interface, config.agent_answer_delay if mc.bot else None, reachable=mc.reachable),
+            )
 
     def _add_member(self, queue: Queue, mc: MemberConfig, *, dynamic: bool, now: int) -> Member:
         member = Member(queue.name, mc.interface, mc.name, dynamic, now)
@@ -122,10 +128,11 @@ class Pbx:
         context: str,
         exten: str,
         uniqueid: str | None = None,
+        name: str | None = None,
         **kw: object,
     ) -> SimChannel:
         uid = uniqueid or self.new_uniqueid()
-        name = f"{device}-{next(self._chan_seq):08x}"
+        name = name or f"{device}-{self.next_channel_number()}"
         ch = SimChannel(
             name=name,
             uniqueid=uid,
@@ -139,6 +146,9 @@ class Pbx:
         self.channels[name] = ch
         self.by_uid[uid] = ch
         return ch
+
+    def next_channel_number(self) -> str:
+        return f"{next(self._chan_seq):08x}"
 
     def drop_channel(self, ch: SimChannel) -> None:
         ch.hungup = True

@@ -3,17 +3,20 @@ moved elsewhere (Redirect, BlindTransfer) or handed to another agent (Atxfer).""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from .call import Signal, SimCall
 from .channel import SimChannel
-from .queueing import CID_PRES, bridge_block, qos, queue_vars
+from .queueing import bridge_block, qos, queue_vars
 from .state import Member, Pbx, Queue
 
 
 class Talk:
     def __init__(self, pbx: Pbx, call: SimCall, q: Queue, m: Member, hold: int) -> None:
-        self.pbx, self.call, self.q, self.m, self.hold = pbx, call, q, m, hold
+        self.pbx, self.call, self.q, self.hold = pbx, call, q, hold
+        self.m: Member | None = m  # None once an attended transfer handed the caller to a non-member
+        self.iface = m.interface  # the phone that talks to the caller now
         self.bridge = pbx.bridge_id()
         self.started = time.monotonic()
 
@@ -40,13 +43,18 @@ class Talk:
                 return self._caller_hangs_up(), None
             if sig.kind == "agent_hangup":
                 return self._agent_hangs_up(), None
-            if sig.kind in ("redirect", "transfer"):
+            if sig.kind in ("redirect", "transfer") and self.m is not None:
                 self._release_agent(sig)
                 return "moved", sig
-            if sig.kind == "atxfer":
-                self._attended(sig)
-                ag = call.agent
-                assert ag is not None
+            if sig.kind == "atxfer" and self.m is not None:
+                result = await self._attended(sig)
+                if result == "caller_gone":
+                    return self._caller_hangs_up(), None
+                if result == "ended":
+                    return "completed", None
+                if result == "rejoin":
+                    return "moved", Signal("transfer", {"context": caller.context, "exten": caller.exten})
+                caller = call.caller
 
     def _bridge_peers(self, caller: SimChannel, ag: SimChannel) -> None:
         caller.pvt_callid = caller.pvt_callid or f"{caller.uniqueid}@sim"
@@ -82,8 +90,10 @@ class Talk:
         )
 
     def _complete(self, reason: str, talk: int) -> None:
-        call, ag = self.call, self.call.agent
+        call, ag, m = self.call, self.call.agent, self.m
         assert ag is not None
+        if m is None:
+            return
         self.pbx.emit(
             "AgentComplete",
             "agent,all",
@@ -91,8 +101,8 @@ class Talk:
             + ag.block("Dest")
             + [
                 ("Queue", self.q.name),
-                ("Interface", self.m.interface),
-                ("MemberName", self.m.name),
+                ("Interface", m.interface),
+                ("MemberName", m.name),
                 ("HoldTime", str(self.hold)),
                 ("TalkTime", str(talk)),
                 ("Reason", reason),
@@ -101,24 +111,23 @@ class Talk:
 
     def _account(self, talk: int) -> None:
         q, m = self.q, self.m
-        q.talktime = (q.talktime * q.completed + talk) // (q.completed + 1)
+        if m is None:
+            return
+        q.talktime = (3 * q.talktime + talk) >> 2  # app_queue's update_queue: a running 3:1 average
         q.completed += 1
         m.calls_taken += 1
         m.last_call = int(time.time())
 
     def _agent_gone(self, ag: SimChannel, cause: int = 16) -> None:
-        pbx = self.pbx
-        phone = pbx.phones[self.m.interface]
+        pbx, iface = self.pbx, self.iface
+        phone = pbx.phones[iface]
         pbx.hangup(ag, cause, "Normal Clearing")
         phone.in_call = phone.busy = False
-        pbx.device_state(self.m.interface, "NOT_INUSE")
-        pbx.member_status_all(self.m.interface)
-        for c in self.q.waiting:
-            c.signal("poke")
-        for q in pbx.queues.values():  # the phone may serve other queues too
-            if self.m.interface in q.members:
-                for c in q.waiting:
-                    c.signal("poke")
+        if self.m is not None:  # only a queue call of the member's own ends in wrap-up
+            start_wrap_up(pbx, iface)
+        pbx.device_state(iface, "NOT_INUSE")
+        pbx.member_status_all(iface)
+        poke_queues_of(pbx, iface)
 
     def _caller_hangs_up(self) -> str:
         pbx, call = self.pbx, self.call
@@ -182,6 +191,7 @@ class Talk:
         assert ag is not None
         talk = int(time.monotonic() - self.started)
         if sig.kind == "transfer":
+            pbx.chan_event("Unhold", "call,all", ag)  # s12: BlindTransfer takes the agent off hold first
             pbx.emit(
                 "BlindTransfer",
                 "call,all",
@@ -199,6 +209,7 @@ class Talk:
             self._complete("transfer", talk)
         else:
             self._account(talk)
+            assert self.m is not None
             q_name, m_iface, m_name, hold = self.q.name, self.m.interface, self.m.name, self.hold
             agent_block = ag.block("Dest")
 
@@ -220,52 +231,47 @@ class Talk:
 
             call.deferred.append(late_complete)
         self._unbridge_vars(caller, ag)
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1) + caller.block())
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 0) + ag.block())
+        first, second = (ag, caller) if sig.kind == "transfer" else (caller, ag)  # s12 / 05c
+        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1) + first.block())
+        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 0) + second.block())
         pbx.chan_event("HangupRequest", "call,all", ag, ("Cause", "16"))
         self._agent_gone(ag)
         pbx.emit("BridgeDestroy", "call,all", bridge_block(self.bridge, 0))
         caller.bridge_id = ""
         call.agent = None
 
-    def _attended(self, sig: Signal) -> None:
-        """Atxfer: the agent consults another phone, which answers; the caller
-        is then bridged with the new agent (AttendedTransfer DestType Bridge)."""
-        pbx, call = self.pbx, self.call
-        caller, old = call.caller, call.agent
-        assert old is not None
-        target = sig.data["interface"]
-        new = pbx.new_channel(target, linkedid=call.call_id, context="agents-out", exten=sig.data.get("exten", "s"))
-        new.call, new.role = call, "agent"
-        pbx.chan_event("Newchannel", "call,all", new)
-        pbx.chan_event("NewCallerid", "call,all", new, CID_PRES)
-        pbx.newstate(new, 5)
-        pbx.newstate(new, 6)
-        pbx.emit(
-            "AttendedTransfer",
-            "call,all",
-            [
-                ("Result", "Success"),
-                *old.block("OrigTransferer"),
-                *bridge_block(self.bridge, 2),
-                *old.block("SecondTransferer"),
-                *caller.block("Transferee"),
-                *new.block("TransferTarget"),
-                ("IsExternal", "No"),
-                ("DestType", "Bridge"),
-                ("DestBridgeUniqueid", self.bridge),
-            ],
-        )
-        self._unbridge_vars(caller, old)
-        pbx.emit("BridgeLeave", "call,all", bridge_block(self.bridge, 1) + old.block())
-        self._agent_gone(old)
-        phone = pbx.phones.get(target)
-        if phone is not None:
-            phone.busy = phone.in_call = True
-        new.bridge_id = self.bridge
-        pbx.emit("BridgeEnter", "call,all", bridge_block(self.bridge, 2) + new.block())
-        self._bridge_peers(caller, new)
-        call.agent = new
-        member = next((q.members[target] for q in pbx.queues.values() if target in q.members), None)
-        if member is not None:
-            self.m = member
+    async def _attended(self, sig: Signal) -> str:
+        """Atxfer: a consultation (consult.py) while the caller is held. Returns
+        "talking" (the same or a new agent talks to the caller), "caller_gone",
+        or "rejoin" (a blond transfer nobody answered: the caller queues again)."""
+        from .consult import Consult  # late import: consult builds on this module
+
+        result = await Consult(self, sig).run()
+        if result == "transferred":
+            self.m = None  # the consultee is no queue member of this call: no second AgentComplete
+        return result
+
+
+def start_wrap_up(pbx: Pbx, interface: str) -> None:
+    """queues.conf wrapuptime: after a queue call the member is not offered another one for that long
+    (s8; no AMI event marks it). Waiting callers are woken when it ends."""
+    now = time.monotonic()
+    loop = asyncio.get_running_loop()
+    for q in pbx.queues.values():
+        m = q.members.get(interface)
+        if m is None or q.config.wrapuptime <= 0:
+            continue
+        m.rest_until = now + q.config.wrapuptime
+        loop.call_later(q.config.wrapuptime, _poke, q)
+
+
+def _poke(q: Queue) -> None:
+    for c in q.waiting:
+        c.signal("poke")  # type: ignore[attr-defined]
+
+
+def poke_queues_of(pbx: Pbx, interface: str) -> None:
+    """A phone got free: every queue it serves may ring it now."""
+    for q in pbx.queues.values():
+        if interface in q.members:
+            _poke(q)

@@ -1,4 +1,4 @@
-"""The workstation's pure rules as tables: events in, call state / card fields / presence out."""
+"""The workstation's pure rules as tables: events in, call state / card fields out (presence: test_presence.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cti import control as cc
 from cti import events as ev
 from web.throttle import LoginThrottle
-from workstation import presence as pr
 from workstation.cards import card_change
 from workstation.live import LiveCalls
 
@@ -166,77 +164,6 @@ def test_a_failed_originate_still_gets_a_card() -> None:
     )
     change = card_change(result, None)
     assert change is not None and change.open and change.fields["outcome"] == "busy"
-
-
-def member(
-    change: ev.MemberChange, queue: str = "support", paused: bool = False, reason: str = ""
-) -> ev.AgentStateChanged:
-    return ev.AgentStateChanged(
-        at=T0,
-        agent=ME,
-        agent_name="A",
-        queue=queue,
-        change=change,
-        status=ev.DeviceStatus.NOT_INUSE,
-        paused=paused,
-        pause_reason=reason,
-        in_call=False,
-        calls_taken=0,
-        dynamic=True,
-    )
-
-
-@pytest.mark.parametrize(
-    ("events", "state", "queues", "reason"),
-    [
-        ([], "signed_out", (), None),
-        ([member(ev.MemberChange.SNAPSHOT)], "available", ("support",), None),
-        (
-            [member(ev.MemberChange.ADDED), member(ev.MemberChange.ADDED, "billing")],
-            "available",
-            ("support", "billing"),
-            None,
-        ),
-        (
-            [member(ev.MemberChange.ADDED), member(ev.MemberChange.PAUSED, paused=True, reason="lunch")],
-            "paused",
-            ("support",),
-            "lunch",
-        ),
-        ([member(ev.MemberChange.ADDED), member(ev.MemberChange.REMOVED)], "signed_out", (), None),
-        ([member(ev.MemberChange.ADDED), ringing()], "ringing", ("support",), None),
-        ([member(ev.MemberChange.ADDED), ringing(), answered()], "talking", ("support",), None),
-        ([member(ev.MemberChange.ADDED), ringing(), answered(), ended(True)], "wrap_up", ("support",), None),
-    ],
-)
-def test_presence_is_rebuilt_from_pbx_events(
-    events: list[object], state: str, queues: tuple[str, ...], reason: str | None
-) -> None:
-    p = pr.Presence(interface=ME)
-    for event in events:
-        p = pr.apply(p, event)
-    assert (p.state, p.queues, p.paused_reason) == (state, queues, reason)
-
-
-def test_sign_in_adds_missing_queues_and_removes_dropped_ones() -> None:
-    p = pr.Presence(interface=ME, queues=("support", "debt"))
-    commands = pr.sign_in(p, ("support", "billing"), "Анна")
-    assert commands == (
-        cc.QueueAdd(queue="billing", interface=ME, member_name="Анна"),
-        cc.QueueRemove(queue="debt", interface=ME),
-    )
-
-
-@pytest.mark.parametrize(
-    ("presence", "reason", "error"),
-    [
-        (pr.Presence(interface=ME, queues=("support",)), "nap", "unknown pause reason"),
-        (pr.Presence(interface=ME), "lunch", "sign in"),
-    ],
-)
-def test_pause_needs_a_known_reason_and_a_queue(presence: pr.Presence, reason: str, error: str) -> None:
-    with pytest.raises(ValueError, match=error):
-        pr.pause(presence, reason)
 
 
 def test_failed_logins_are_throttled_per_key_and_age_out() -> None:

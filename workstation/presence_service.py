@@ -1,0 +1,218 @@
+"""The operator's day as use-cases: sign in, pause, after-call work, ready, sign out (also at logout).
+
+The rules are pure (presence.py); this module loads the presence, runs the rules, carries out the commands
+they return (QueuePause and friends on the PBX, the wrap-up timers) and tells the browsers. Every wrap-up
+timer is a kept task, replaced or cancelled as the wrap-up changes and cancelled at close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from crm_store import interactions
+from crm_store.audit import audit
+from crm_store.db import Database
+from crm_store.errors import NotFound
+from crm_store.records import UserRecord
+from cti import events as ev
+
+from . import presence as pr
+from .directory import Directory
+from .errors import WorkstationError
+from .notify import Notifier
+from .tasks import TaskKeeper
+
+log = logging.getLogger(__name__)
+
+Control = Callable[[Any], Any]  # async (command) -> cti.control.ActionResult
+_BY_AGENT = (ev.AgentStateChanged, ev.AgentRinging, ev.AgentRingNoAnswer, ev.CallAnswered)
+_BY_CALL = (ev.CallAnswered, ev.CallTransferred, ev.CallAbandoned, ev.CallEnded)
+
+
+class PresenceService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        directory: Directory,
+        notifier: Notifier,
+        execute: Control,
+        clock: Callable[[], datetime],
+        wrap_up: pr.WrapUpPolicy = pr.no_wrap_up,
+    ) -> None:
+        self.db = db
+        self.directory = directory
+        self.notifier = notifier
+        self.execute = execute
+        self.clock = clock
+        self.wrap_up = wrap_up
+        self.presence: dict[str, pr.Presence] = {}  # by interface, every member the PBX told of
+        self._timers: dict[str, asyncio.Task[Any]] = {}  # wrap-up timer by interface
+        self._tasks = TaskKeeper("presence")
+
+    async def close(self) -> None:
+        self._timers.clear()
+        await self._tasks.close()
+
+    # ------------------------------------------------------------------ CTI events in
+    async def handle(self, event: object) -> None:
+        """One CTI event, in the order the PBX sent it: fold it into every phone it concerns."""
+        interfaces: list[str] = []
+        if isinstance(event, ev.AgentRinging):
+            await self.directory.lookup_interface(event.agent)  # its operator may have been added a moment ago
+        if isinstance(event, _BY_AGENT) and event.agent:
+            interfaces.append(event.agent)
+        if isinstance(event, _BY_CALL):
+            interfaces += [i for i, p in self.presence.items() if p.call_id == event.call_id and i not in interfaces]
+        if isinstance(event, ev.CallTransferred) and event.to_agent and event.to_agent not in interfaces:
+            interfaces.append(event.to_agent)
+        for interface in interfaces:
+            try:
+                await self._apply(interface, event)
+            except Exception:  # one phone's trouble (the PBX refusing a pause) must not stop the others
+                log.exception("presence of %s on %s failed", interface, type(event).__name__)
+
+    async def _apply(self, interface: str, event: object) -> pr.Presence:
+        before = self.presence.get(interface) or pr.Presence(interface=interface)
+        after, commands = pr.step(before, event, self.clock(), self.wrap_up)
+        return await self._commit(before, after, commands)
+
+    async def _commit(self, before: pr.Presence, after: pr.Presence, commands: tuple[pr.Command, ...]) -> pr.Presence:
+        """Keep the new presence, then carry out its commands in order (the PBX's first refusal raises)."""
+        self.presence[after.interface] = after
+        try:
+            for command in commands:
+                if isinstance(command, pr.StartWrapUpTimer):
+                    self._start_timer(command)
+                elif isinstance(command, pr.CancelWrapUpTimer):
+                    self._cancel_timer(command.interface)
+                else:
+                    result = await self.execute(command)
+                    if not result.ok:
+                        raise WorkstationError(
+                            f"the PBX refused: {result.message}", code="pbx_refused", reason=result.message or ""
+                        )
+        finally:
+            if after != before:
+                await self._announce(self.presence.get(after.interface, after))
+        return self.presence.get(after.interface, after)
+
+    async def _announce(self, p: pr.Presence) -> None:
+        user = self.directory.by_interface(p.interface)
+        if user is not None:
+            await self.notifier.to_user(user.id, "presence", p.to_json())
+        await self.notifier.to_supervisors("agent", {"interface": p.interface, **p.to_json()})
+
+    # ------------------------------------------------------------------ wrap-up timers
+    def _start_timer(self, command: pr.StartWrapUpTimer) -> None:
+        self._cancel_timer(command.interface)
+        self._timers[command.interface] = self._tasks.spawn(self._time_out(command))
+
+    def _cancel_timer(self, interface: str) -> None:
+        task = self._timers.pop(interface, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def _time_out(self, command: pr.StartWrapUpTimer) -> None:
+        await asyncio.sleep(max(0.0, (command.at - self.clock()).total_seconds()))
+        if self._timers.get(command.interface) is asyncio.current_task():
+            del self._timers[command.interface]  # from here on this task runs to its end, cancelled by nobody
+        has_result = await self._has_result(command.call_id)
+        await self._apply(command.interface, pr.WrapUpTimedOut(call_id=command.call_id, has_result=has_result))
+
+    async def _has_result(self, call_id: str | None) -> bool:
+        if not call_id:
+            return False
+        try:
+            card = await interactions.get_call_card(self.db, call_id=call_id)
+        except NotFound:
+            return False
+        return bool(card.result)
+
+    # ------------------------------------------------------------------ what operators ask
+    def presence_of(self, user: UserRecord) -> pr.Presence:
+        if not user.extension:
+            raise WorkstationError("you have no phone extension: ask an administrator to set one", code="no_extension")
+        interface = pr.interface_for(user.extension)
+        return self.presence.get(interface) or pr.Presence(interface=interface)
+
+    def _rules(self, rule: Callable[[], tuple[pr.Presence, tuple[pr.Command, ...]]]) -> Any:
+        try:
+            return rule()
+        except pr.Refused as exc:
+            raise WorkstationError(str(exc), code=exc.code) from None
+
+    async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:
+        p = self.presence_of(user)
+        await self.directory.lookup_interface(p.interface)  # a user added since the start: the phone is theirs
+        after, commands = self._rules(
+            lambda: pr.sign_in(p, tuple(queues), user.full_name or user.username, self.clock())
+        )
+        p = await self._commit(p, after, commands)
+        await audit(self.db, user.id, "presence.sign_in", "user", user.id, {"interface": p.interface, "queues": queues})
+        return p
+
+    async def sign_out(self, user: UserRecord) -> pr.Presence:
+        p = self.presence_of(user)
+        after, commands = pr.sign_out(p, self.clock())
+        p = await self._commit(p, after, commands)
+        await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface})
+        return p
+
+    async def leave(self, user: UserRecord, *, why: str) -> bool:
+        """The operator is leaving (logout, session expiry): take the phone out of its queues so no call rings
+        an empty desk. Never raises — the logout goes on even when the PBX is away; returns whether it was done.
+        """
+        if not user.extension:
+            return True
+        p = self.presence_of(user)
+        if not p.signed_in:
+            return True
+        try:
+            after, commands = pr.sign_out(p, self.clock())
+            await self._commit(p, after, commands)
+        except Exception:
+            log.exception("could not take %s out of its queues on %s", p.interface, why)
+            return False
+        await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface, "why": why})
+        return True
+
+    async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
+        p = self.presence_of(user)
+        after, commands = self._rules(lambda: pr.pause(p, reason, self.clock()))
+        p = await self._commit(p, after, commands)
+        await audit(self.db, user.id, "presence.pause", "user", user.id, {"reason": reason})
+        return p
+
+    async def resume(self, user: UserRecord) -> pr.Presence:
+        p = self.presence_of(user)
+        has_result = await self._has_result(p.wrap_up_call_id)
+        p = self.presence_of(user)  # as it is after the look-up
+        after, commands = self._rules(lambda: pr.resume(p, has_result, self.clock()))
+        p = await self._commit(p, after, commands)
+        await audit(self.db, user.id, "presence.resume", "user", user.id)
+        return p
+
+    async def ready(self, user: UserRecord) -> pr.Presence:
+        """The operator is done with the last call's after-call work (POST /api/presence/ready)."""
+        p = self.presence_of(user)
+        has_result = await self._has_result(p.wrap_up_call_id)
+        p = self.presence_of(user)
+        after, commands = self._rules(
+            lambda: pr.step(p, pr.ReadyAsked(has_result=has_result), self.clock(), self.wrap_up)
+        )
+        p = await self._commit(p, after, commands)
+        await audit(self.db, user.id, "presence.ready", "user", user.id, {"call_id": p.wrap_up_call_id})
+        return p
+
+    async def card_saved(self, user: UserRecord, call_id: str, *, has_result: bool) -> None:
+        """The card of a call was saved: that call's wrap-up is over (when its queue's result rule allows)."""
+        if not user.extension:
+            return
+        p = self.presence_of(user)
+        after, commands = pr.step(p, pr.CardSaved(call_id=call_id, has_result=has_result), self.clock(), self.wrap_up)
+        await self._commit(p, after, commands)
