@@ -19,9 +19,11 @@ LANGS = ("ru", "en")
 LITERAL = re.compile(r"""\bt\(\s*['"]([a-z_][\w.-]*[\w-])['"]""")  # not a prefix glued to a variable
 SOURCES = sorted(WEB.glob("templates/*.html")) + sorted(WEB.glob("static/*.js")) + sorted(WEB.glob("*.py"))
 # The calls that raise an operator's error; their code is `code="x"` (or the 3rd argument of _json_error).
-RAISING = re.compile(r"\b(WorkstationError|bad_request|_json_error)\(")
+RAISING = re.compile(r"\b(WorkstationError|Refused|bad_request|_json_error)\(")
 CODE_ARG = re.compile(r"""\bcode\s*=\s*["']([a-z][a-z0-9_]*)["']""")
 JSON_ERROR_CODE = re.compile(r"""^\s*\d+\s*,.*?,\s*["']([a-z][a-z0-9_]*)["']""", re.S)
+# workstation.presence.Refused("english message", "code"): the code is the second argument.
+SECOND_ARG_CODE = re.compile(r"""^\s*f?(?:"[^"]*"|'[^']*')\s*,\s*["']([a-z][a-z0-9_]*)["']""", re.S)
 SERVER_SOURCES = sorted(p for d in ("workstation", "web") for p in (ROOT / d).rglob("*.py"))
 
 
@@ -80,7 +82,10 @@ def raised_error_codes(text: str) -> set[str]:
     codes = set()
     for m in RAISING.finditer(text):
         args = call_arguments(text, m.end() - 1)
-        found = JSON_ERROR_CODE.match(args) if m[1] == "_json_error" else CODE_ARG.search(args)
+        if m[1] == "_json_error":
+            found = JSON_ERROR_CODE.match(args)
+        else:
+            found = CODE_ARG.search(args) or (SECOND_ARG_CODE.match(args) if m[1] == "Refused" else None)
         if found:
             codes.add(found[1])
     return codes
@@ -89,6 +94,7 @@ def raised_error_codes(text: str) -> set[str]:
 def test_every_error_code_the_server_raises_has_a_translation() -> None:
     codes = {code for source in SERVER_SOURCES for code in raised_error_codes(source.read_text(encoding="utf-8"))}
     assert {"not_found", "pbx_unavailable"} <= codes, "the scan no longer finds web/errors.py's codes"
+    assert "result_required" in codes, "the scan no longer finds workstation.presence.Refused's codes"
     codes |= {"refused"}  # WorkstationError's default
     for lang in LANGS:
         assert sorted(c for c in codes if f"error.{c}" not in strings(lang)) == [], lang
