@@ -124,7 +124,7 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     server = day_server
     base = server.url
     callers = await plain_callers(server.db, 6)
-    (n1, c1, name1), (n2, _, name2), (n3, c3, name3), (n4, c4, name4), (n5, _, _), (n6, _, _) = callers
+    (n1, c1, name1), (n2, c2, name2), (n3, c3, name3), (n4, c4, name4), (n5, _, _), (n6, _, _) = callers
 
     # Before the shift: two callers gave up waiting in "support" — one can be called back, one cannot.
     for number in (n4, "sipp"):
@@ -175,13 +175,14 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
         "consulted",
     )
 
-    # Call 2, right after: wrap-up ended with "ready".
-    server.simulator.place_inbound_call(n2, queue="support")
+    # Call 2, right after: wrap-up ended with "ready", the card's edits left unsaved.
+    call2 = server.simulator.place_inbound_call(n2, queue="support")
     await ring_and_answer(page)
     await expect(page.locator("#customer-name")).to_have_text(name2)
     await expect(page.locator("#card-notes")).to_have_value("")  # the new card starts clean
+    card2 = await card_on_screen(page, base)
+    assert card2["call_id"] == call2
     await fill_card(page, "payment", "resolved", "Подсказал способы оплаты")
-    await page.keyboard.press("Control+s")
     await page.keyboard.press("F4")
     await expect_presence(page, "wrap_up")
     await page.click("#btn-ready")
@@ -189,11 +190,15 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await assert_screen_is_russian(page, "call 2 done")
 
     # Call 3 in billing, which needs the call's result: "ready" without one is refused, in Russian.
+    # Call 2's unsaved edits go to call 2's own card, with call 2's customer, as call 3 rings.
     call3 = server.simulator.place_inbound_call(n3, queue="billing")
+    await expect(page.locator("#toasts")).to_contain_text(RU["card.autosaved"].format(id=card2["id"]))
+    saved2 = await api_get(page, f"{base}/api/cards/{card2['id']}")
+    assert (saved2["customer_id"], saved2["topic"], saved2["result"]) == (c2, "payment", "resolved")
     await ring_and_answer(page)
     await expect(page.locator("#customer-name")).to_have_text(name3)
+    await expect(page.locator("#card-topic")).to_have_value("")
     await fill_card(page, "tariff", None, "Спрашивал про двухтарифный учёт")
-    await page.keyboard.press("Control+s")
     await page.keyboard.press("F4")
     await expect_presence(page, "wrap_up")
     await expect(page.locator("#wrapup-left")).to_contain_text(RU["wrap_up.needs_result"])

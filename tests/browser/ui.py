@@ -36,8 +36,8 @@ async def api_get(page: Page, path: str) -> Any:
     return await response.json()
 
 
-# Latin words the Russian screen may show: the product, abbreviations and key names.
-LATIN_ALLOWED = frozenset({"ccdesk", "VIP", "IVR", "Ctrl", "Esc", "E-mail"})
+# Latin words Russian screens use (compared in lower case): the product, abbreviations, key names, e-mail.
+LATIN_ALLOWED = frozenset({"ccdesk", "vip", "ivr", "ctrl", "esc", "e-mail"})
 SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 LATIN_WORD = re.compile(r"(?<![\w@.-])[A-Za-z][A-Za-z-]*[A-Za-z](?![\w@-])")
 NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+")  # e-mail addresses and links are data, not words
@@ -55,7 +55,7 @@ def raw_codes_in(text: str, codes: set[str]) -> list[str]:
     text = NOT_WORDS.sub(" ", text)
     found = set(SNAKE_CASE.findall(text))
     found |= {w for w in re.findall(r"[A-Za-z_]+", text) if w in codes}
-    found |= {w for w in LATIN_WORD.findall(text) if w not in LATIN_ALLOWED}
+    found |= {w for w in LATIN_WORD.findall(text) if w.lower() not in LATIN_ALLOWED}
     return sorted(found)
 
 
