@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from . import listing
+from .call import SimCall
+from .channel import SimChannel
 from .outbound import OriginateSpec, originate, parse_callerid
+from .safety import has_control
 from .state import Member, Phone
 
 if TYPE_CHECKING:
@@ -28,6 +31,11 @@ def dispatch(s: AmiSession, req: Request) -> None:
         _bad_format(s, "")
         return
     key = name.lower()
+    if any(has_control(value) for values in req.values.values() for value in values):
+        # A bare CR (or another control character) inside a value: refuse the whole action, so that
+        # nothing smuggled into a value is ever echoed into events or taken for a header of its own.
+        s.error(req, "Control characters are not allowed in header values")
+        return
     if not s.authenticated and key not in PRE_AUTH:
         s.error(req, "Permission denied")
         return
@@ -220,8 +228,6 @@ def hangup(s: AmiSession, req: Request) -> None:
 
 
 def _hangup_channel(s: AmiSession, ch: object) -> None:
-    from .channel import SimChannel
-
     assert isinstance(ch, SimChannel)
     call = ch.call
     if call is None:
@@ -290,11 +296,12 @@ def atxfer(s: AmiSession, req: Request) -> None:
     if not exten:
         s.error(req, "No extension specified")
         return
-    if ch.call is None or getattr(ch.call, "agent", None) is not ch:
+    call = ch.call
+    if not isinstance(call, SimCall) or call.agent is not ch:
         s.error(req, "Failed to attended transfer")
         return
     s.respond(req, "Success", message="Atxfer successfully queued")
-    ch.call.signal("atxfer", exten=exten, context=req.get("context") or "agents")  # type: ignore[attr-defined]
+    call.signal("atxfer", exten=exten, context=req.get("context") or "agents")
 
 
 def originate_action(s: AmiSession, req: Request) -> None:
@@ -351,6 +358,41 @@ def originate_action(s: AmiSession, req: Request) -> None:
             s.error(req, "Originate failed")
 
     s.pbx.spawn(run_sync())
+
+
+def mix_monitor(s: AmiSession, req: Request) -> None:
+    """s10: a bare Success (no Message), VarSet MIXMONITOR_FILENAME, MixMonitorStart."""
+    ch = _channel_for(s, req)
+    if ch is None:
+        return
+    name = req.get("file") or f"/var/spool/asterisk/monitor/{ch.uniqueid}.wav"
+    s.respond(req, "Success")
+    s.pbx.varset(ch, "MIXMONITOR_FILENAME", name)
+    ch.recording = True
+    s.pbx.chan_event("MixMonitorStart", "call,all", ch)
+
+
+def stop_mix_monitor(s: AmiSession, req: Request) -> None:
+    ch = _channel_for(s, req)
+    if ch is None:
+        return
+    if not ch.recording:
+        s.error(req, "Could not stop MixMonitor")
+        return
+    ch.recording = False
+    s.respond(req, "Success")
+    s.pbx.chan_event("MixMonitorStop", "call,all", ch)
+
+
+def _channel_for(s: AmiSession, req: Request) -> SimChannel | None:
+    name = req.get("channel")
+    if not name:
+        s.error(req, "No channel specified")
+        return None
+    ch = s.pbx.channels.get(name)
+    if ch is None:
+        s.error(req, "No such channel")
+    return ch
 
 
 def play_dtmf(s: AmiSession, req: Request) -> None:
@@ -410,10 +452,14 @@ def queue_remove(s: AmiSession, req: Request) -> None:
     if q is None:
         s.error(req, "Unable to remove interface from queue: No such queue")
         return
-    m = q.members.pop(iface, None)
+    m = q.members.get(iface)
     if m is None:
         s.error(req, "Unable to remove interface: Not there")
         return
+    if not m.dynamic:  # queues.conf members stay (app_queue RES_NOT_DYNAMIC)
+        s.error(req, "Member not dynamic")
+        return
+    del q.members[iface]
     s.respond(req, "Success", message="Removed interface from queue")
     s.pbx.member_event("QueueMemberRemoved", m)
 
@@ -436,7 +482,7 @@ def queue_pause(s: AmiSession, req: Request) -> None:
     for m in sorted(targets, key=lambda m: m.queue):
         m.paused, m.paused_reason = paused, reason
         m.last_pause = int(time.time()) if paused else m.last_pause
-        s.pbx.device_state(f"Queue:{m.queue}_avail", "NOT_INUSE")
+        s.pbx.device_state(f"Queue:{m.queue}_pause_{m.interface}", "INUSE" if paused else "NOT_INUSE")  # s9
         s.pbx.member_event("QueueMemberPause", m)
         if not paused:
             for c in s.pbx.queues[m.queue].waiting:
@@ -489,4 +535,6 @@ HANDLERS: dict[str, Handler] = {
     "queuesummary": listing.queue_summary,
     "devicestatelist": listing.device_state_list,
     "playdtmf": play_dtmf,
+    "mixmonitor": mix_monitor,
+    "stopmixmonitor": stop_mix_monitor,
 }

@@ -31,6 +31,7 @@ class SimChannel:
     call: object | None = None  # the SimCall whose flow owns this channel
     role: str = ""  # "caller" / "agent" / "outbound"
     pvt_callid: str = ""
+    recording: bool = False  # a MixMonitor runs on it
 
     def block(self, prefix: str = "", **override: str) -> list[tuple[str, str]]:
         vals = {

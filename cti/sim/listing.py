@@ -163,8 +163,10 @@ def queue_summary(s: AmiSession, req: Request) -> None:
     for q in pbx.queues.values():
         if wanted and q.name != wanted:
             continue
-        logged = len(q.members)
-        avail = sum(1 for m in q.members.values() if not m.paused and pbx.member_status(m) == 1)
+        # app_queue: LoggedIn leaves out unavailable phones; Available = not in use (or unknown) and not paused
+        states = [(m, pbx.member_status(m)) for m in q.members.values()]
+        logged = sum(1 for _, st in states if st not in (4, 5))
+        avail = sum(1 for m, st in states if st in (0, 1) and not m.paused)
         longest = max((int(now - c.joined) for c in q.waiting), default=0)  # type: ignore[attr-defined]
         s.event(
             "QueueSummary",

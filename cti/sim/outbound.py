@@ -62,13 +62,19 @@ async def originate(pbx: Pbx, spec: OriginateSpec) -> bool:
     number = tech_dest.split("@", 1)[0]
     phone = pbx.phones.get(spec.dial)  # calling an operator's own phone first
     device = spec.dial if phone is not None else f"PJSIP/{pbx.config.trunk}"
-    ch = pbx.new_channel(device, context="incoming", exten="s", uniqueid=spec.channel_id)
-    ch.role = "outbound"
+    # a phone's channel runs in its endpoint's context (s11); a trunk leg in the trunk's
+    ch = pbx.new_channel(device, context="agents-out" if phone else "incoming", exten="s", uniqueid=spec.channel_id)
+    ch.role = "agent" if phone is not None else "outbound"
     call = SimCall(call_id=ch.linkedid, caller=ch)
     ch.call = call
     pbx.chan_event("Newchannel", "call,all", ch)
     pbx.newexten(ch, 1, "AppDial2", "(Outgoing Line)")
-    outcome = decide(pbx, number) if phone is None else "answered"
+    if phone is not None:
+        outcome = "answered" if phone.reachable else "failed"
+    elif "@" not in tech_dest:  # PJSIP/<endpoint> that does not exist
+        outcome = "failed"
+    else:
+        outcome = decide(pbx, number)
     if outcome == "failed":
         pbx.hangup(ch, 0, "Unknown")
         _response(pbx, spec, None, 0, "<unknown>", "<unknown>")
@@ -120,6 +126,20 @@ async def _after_answer(pbx: Pbx, call: SimCall, spec: OriginateSpec) -> None:
         call.talk_time = pbx.rng.uniform(*pbx.config.talk_time)
         call.patience = pbx.rng.uniform(*pbx.config.abandon_patience)
         await run_queues(pbx, call, pbx.queue_for(spec.exten), int(spec.priority or 1))
+        return
+    app = (spec.application or "").lower()
+    if app == "dial" and ch.role == "agent":  # ccdesk's callbacks: the operator's phone dials the customer
+        target = dial_target(pbx, spec.data or "")
+        if target is not None:
+            from .dialout import dial_trunk
+
+            number, timeout = target
+            await dial_trunk(pbx, call, ch, number, timeout=timeout or None, priority=1)
+            return
+    if app == "chanspy" and ch.role == "agent":
+        from .spy import chanspy
+
+        await chanspy(pbx, call, spec.data or "")
         return
     # Application (Wait(n), Playback…): runs on the answered channel, then hangs up.
     try:
@@ -183,3 +203,17 @@ def _response(
     if spec.sync:
         return
     pbx.emit("OriginateResponse", "call,all", pairs)
+
+
+def dial_target(pbx: Pbx, data: str) -> tuple[str, float] | None:
+    """``PJSIP/79161234567@trunk,30`` → ("79161234567", 30.0); None for anything else."""
+    dial, _, rest = data.partition(",")
+    tech, _, dest = dial.partition("/")
+    number, _, trunk = dest.partition("@")
+    if tech.upper() != "PJSIP" or trunk != pbx.config.trunk or not number:
+        return None
+    try:
+        timeout = float(rest.split(",", 1)[0]) if rest.split(",", 1)[0] else 0.0
+    except ValueError:
+        timeout = 0.0
+    return number, timeout

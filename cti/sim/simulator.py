@@ -10,8 +10,11 @@ from typing import Any
 
 from .call import SimCall
 from .config import SimConfig
+from .dialout import dial_trunk, start_dial_out
 from .inbound import inbound_call
+from .outbound import OUTCOMES
 from .queueing import answer_phone
+from .safety import checked
 from .server import AmiServer
 from .state import Pbx, Phone
 from .traffic import Traffic
@@ -83,7 +86,17 @@ class PbxSimulator:
         talk_time: float | None = None,
         ivr_digits: list[str] | None = None,
     ) -> str:
-        """Start an inbound call from the trunk; returns its call id (Linkedid)."""
+        """Start an inbound call from the trunk; returns its call id (Linkedid).
+        ValueError for text with control characters."""
+        for name, value in (
+            ("caller_number", caller_number),
+            ("did", did),
+            ("queue", queue),
+            ("caller_name", caller_name),
+        ):
+            checked(name, value)
+        for digit in ivr_digits or ():
+            checked("ivr_digits", digit)
         cfg = self.config
         if queue is None and did is not None:
             queue = dict(cfg.did_queues).get(did)
@@ -107,6 +120,43 @@ class PbxSimulator:
         self.pbx.spawn(inbound_call(self.pbx, call, did=did, queue=queue, via_ivr=via_ivr, ivr_digits=digits))
         return call.call_id
 
+    def dial_out(
+        self,
+        extension: str,
+        number: str,
+        *,
+        outcome: str | None = None,
+        talk_time: float | None = None,
+    ) -> str:
+        """The operator of ``extension`` picks up the desk phone and dials ``number``
+        (s6/s6b): their own channel is the first leg, Dial() to the trunk. The
+        customer answers, is busy, doesn't answer… by ``outcome`` (see
+        ``set_outbound_outcome``) or the configured ratios. Returns the call id."""
+        checked("extension", extension)
+        checked("number", number)
+        if not extension:
+            raise ValueError("extension is empty")
+        if not number.isdigit() or len(number) < 5:  # [agents-out] _XXXXX. — anything else matches nothing
+            raise ValueError(f"not a number the desk phone can dial out to: {number!r}")
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        interface = extension if "/" in extension else f"PJSIP/{extension}"
+        self.pbx.phones.setdefault(interface, Phone(interface, None))
+        name = next((q.members[interface].name for q in self.pbx.queues.values() if interface in q.members), "")
+        call = start_dial_out(self.pbx, interface, number, name=name)
+        self.pbx.spawn(dial_trunk(self.pbx, call, call.caller, number, outcome=outcome, talk_time=talk_time))
+        return call.call_id
+
+    def hangup_channel(self, channel: str) -> bool:
+        """Hang up one channel as its phone would (the operator puts the handset down,
+        the consultee rejects the consultation); False if there is no such channel."""
+        ch = self.pbx.channels.get(checked("channel", channel) or "")
+        if ch is None or ch.call is None:
+            return False
+        kind = {"agent": "agent_hangup", "consult": "consult_hangup"}.get(ch.role, "caller_hangup")
+        ch.call.signal(kind, channel=ch.name)  # type: ignore[attr-defined]
+        return True
+
     def answer(self, interface: str) -> bool:
         """Pick up the ringing phone of ``interface`` (the simulator-mode button)."""
         return answer_phone(self.pbx, interface)
@@ -119,12 +169,16 @@ class PbxSimulator:
         return False
 
     def set_auto_answer(self, interface: str, delay: float | None) -> None:
+        checked("interface", interface)
         phone = self.pbx.phones.setdefault(interface, Phone(interface, delay))
         phone.auto_answer = delay
 
     def set_outbound_outcome(self, number: str, outcome: str | None) -> None:
         """Force what happens when ``number`` is dialed (answered/busy/no_answer/
         congestion/failed); None returns to the configured ratios."""
+        checked("number", number)
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
         if outcome is None:
             self.pbx.outbound_overrides.pop(number, None)
         else:

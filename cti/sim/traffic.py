@@ -1,5 +1,6 @@
 """A living center: inbound calls at a Poisson rate, some through the IVR,
-the bots answering and talking. Outbound calls come from the dialer (AMI)."""
+the bots answering and talking, now and then a bot dialling out from its desk
+phone (``dial_out_share``). Other outbound calls come from AMI clients."""
 
 from __future__ import annotations
 
@@ -30,5 +31,17 @@ class Traffic:
         dids = [d for d, _ in cfg.did_queues] or [None]
         while True:
             await asyncio.sleep(sim.rng.expovariate(rate))
+            if cfg.dial_out_share > 0 and sim.rng.random() < cfg.dial_out_share and self._bot_dials_out():
+                continue
             via_ivr = cfg.agi_address is not None and sim.rng.random() < cfg.ivr_share
             sim.place_inbound_call(did=sim.rng.choice(dids), via_ivr=via_ivr)
+
+    def _bot_dials_out(self) -> bool:
+        """Now and then a bot picks up its desk phone and calls a customer (s6)."""
+        sim = self.sim
+        idle = sorted(p.interface for p in sim.pbx.phones.values() if p.auto_answer is not None and not p.busy)
+        if not idle:
+            return False
+        number = "79" + "".join(sim.rng.choice("0123456789") for _ in range(9))
+        sim.dial_out(sim.rng.choice(idle), number)
+        return True
