@@ -127,6 +127,7 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     (n1, c1, name1, _), (n2, c2, name2, _), (n3, c3, name3, _), (n4, c4, name4, e164_4), *others = callers
     n5, n6 = (c[0] for c in others)
     server.simulator.set_outbound_outcome(e164_4.lstrip("+"), "answered")  # the customer picks up the call-back
+    server.simulator.set_auto_answer(f"PJSIP/{OP2_EXTENSION}", None)  # the colleague's desk phone, answered by hand
 
     # Before the shift: two callers gave up waiting in "support" — one can be called back, one cannot.
     for number in (n4, "sipp"):
@@ -250,6 +251,8 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     colleague = f"PJSIP/{OP2_EXTENSION}"
     await wait_for(lambda: not phone_channels(server, OP1) and phone_channels(server, colleague))
     assert caller_is_up(server, call5)  # the customer talks to the colleague now
+    assert server.simulator.hangup_caller(call5)  # and says goodbye: the colleague is free again
+    await wait_for(lambda: not phone_channels(server, colleague))
     await expect_presence(page, "wrap_up")
     await fill_card(page, "complaint", "transferred", "Переведён старшему")
     await page.keyboard.press("Control+s")
