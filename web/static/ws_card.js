@@ -167,6 +167,7 @@ const cardNumber = (c) => c.customer_number ?? c.caller_number;
 
 function values() {
   const body = { topic: els.topic.value, result: els.result.value, notes: els.notes.value };
+  if (current?.call_id) body.call_id = current.call_id; // the server refuses edits meant for another call's card
   if (bound.customerId != null) body.customer_id = bound.customerId;
   if (bound.customerId != null && bound.accountId != null) body.account_id = bound.accountId;
   return body;
