@@ -65,7 +65,7 @@ const live = (c) => c && c.state !== "ended";
 function draw(c) {
   const s = c?.state;
   const consulting = Boolean(c?.consult && c.consult.state !== "failed");
-  if (els.answer) els.answer.disabled = s !== "ringing";
+  if (els.answer) els.answer.disabled = !phoneMayRing(c);
   els.hangup.disabled = !live(c);
   els.transfer.disabled = s !== "talking" || consulting;
   drawConsult(c);
@@ -158,8 +158,12 @@ export function tick() {
   if (talk) talk.textContent = c.answered_at ? duration(secondsBetween(c.answered_at, c.ended_at)) : "—";
 }
 
+/** My phone may be ringing: an inbound call offered to me, or a call ccdesk places (a call-back), which
+ * rings my own phone first while the call already counts as dialling the customer. */
+const phoneMayRing = (c) => c?.state === "ringing" || (c?.state === "dialing" && !c.answered_at);
+
 export function answer() {
-  if (!sim || state.call?.state !== "ringing") return;
+  if (!sim || !phoneMayRing(state.call)) return;
   act(els.answer, () => api.post("/api/sim/answer"));
 }
 
