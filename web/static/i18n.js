@@ -22,6 +22,7 @@ export function label(prefix, item) {
   const code = typeof item === "object" ? item.code ?? item.name : item;
   const key = `${prefix}.${code}`;
   if (key in strings) return strings[key];
+  if (!(typeof item === "object" && item.title)) console.warn(`no label ${key}`); // tests/browser/test_strings.py
   return (typeof item === "object" && item.title) || String(code ?? "");
 }
 
