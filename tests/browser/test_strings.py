@@ -113,3 +113,21 @@ def test_every_error_code_the_server_raises_has_a_translation() -> None:
 def test_the_states_the_scripts_name_have_strings(prefix: str, codes: tuple[str, ...]) -> None:
     sep = "_" if prefix == "transfer.done" else "."
     assert [c for c in codes if f"{prefix}{sep}{c}" not in strings("ru")] == []
+
+
+@pytest.mark.parametrize(
+    "screen, found",
+    [
+        ("Тема: Другое · Клиент не ответил · e-mail · VIP-клиент · Ctrl+S · ccdesk", []),
+        ("Тема: other", ["other"]),
+        ("Результат: no_answer", ["no_answer"]),
+        ("Звонок: offered · завершён ivr_only", ["ivr_only", "offered"]),
+        ("Почему ко мне: Общий вопрос [rule default, priority 0]", ["default", "priority", "rule"]),
+        ("Ошибка: the PBX refused", ["PBX", "refused", "the"]),
+        ("Клиент: ivan.petrov@example.org, https://example.org/x", []),
+    ],
+)
+def test_the_screen_scanner_finds_raw_codes_and_english(screen: str, found: list[str]) -> None:
+    from .ui import raw_codes_in
+
+    assert raw_codes_in(screen, {"other", "offered", "no_answer", "ivr_only"}) == found
