@@ -286,3 +286,24 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await expect(page).to_have_url(re.compile(r"/login"))
     await wait_for(lambda: member(server, "support") is None and member(server, "billing") is None)
     await assert_screen_is_russian(page, "login page")
+
+
+async def test_a_consultation_nobody_answers_leaves_the_operator_with_the_customer(server, page) -> None:
+    (number, _, name, _), *_ = await plain_callers(server.db, 1)
+    server.simulator.set_auto_answer(f"PJSIP/{OP2_EXTENSION}", None)  # the colleague's phone rings, unanswered
+    await log_in(page, server.url, "op1", server.passwords["op1"])
+    await sign_in_to(page, ["support"])
+    call_id = server.simulator.place_inbound_call(number, queue="support")
+    await ring_and_answer(page)
+    await expect(page.locator("#customer-name")).to_have_text(name)
+    await consult(page)
+
+    # Asterisk gives up after atxfernoanswertimeout (s7b) and gives the operator the customer back.
+    failed = page.locator("#consult-state[data-state='failed']")
+    await expect(failed).to_have_text(RU["consult_state.failed"], timeout=30_000)
+    await expect(page.locator("#btn-consult-complete")).to_be_hidden()
+    await expect(page.locator("#btn-consult-cancel")).to_be_hidden()
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking")
+    await expect(page.locator("#btn-transfer")).to_be_enabled()
+    await assert_screen_is_russian(page, "consultation not answered")
+    assert caller_is_up(server, call_id) and phone_channels(server, OP1)
