@@ -49,7 +49,6 @@ export function init(ctx) {
   });
   on("call", draw);
   on("pop", () => draw(state.call)); // the pop may carry the routing of the call
-  on("callbacks", (cb) => drawCount(cb?.count));
   drawTransferTarget();
 }
 
@@ -227,8 +226,9 @@ function simCall() {
   });
 }
 
-function drawCount(count) {
-  els.callbacksCount.textContent = count ? String(count) : "";
+/** How many wait: those on screen, "+" when more pages are left. */
+function drawCount(count, more) {
+  els.callbacksCount.textContent = count ? `${count}${more ? "+" : ""}` : "";
 }
 
 let loading = null;
@@ -253,8 +253,8 @@ function moreCallbacks() {
 }
 
 function addPage(page) {
-  const items = Array.isArray(page) ? page : page?.items || [];
-  next = Array.isArray(page) ? null : page?.next ?? null;
+  const items = page?.items || [];
+  next = page?.next ?? null;
   const seen = new Set(shown.map((c) => c.card_id));
   shown = shown.concat(items.filter((c) => !seen.has(c.card_id)));
   drawCallbacks();
@@ -262,7 +262,7 @@ function addPage(page) {
 
 function drawCallbacks() {
   els.callbacksMore.hidden = !next;
-  drawCount(state.callbacks?.count ?? shown.length);
+  drawCount(shown.length, Boolean(next));
   if (!shown.length) return fill(els.callbacks, h("li", { class: "empty" }, t("callbacks.none")));
   fill(els.callbacks, shown.map(callbackItem));
 }
