@@ -8,15 +8,23 @@ from .control import (
     AttendedTransfer,
     BlindTransfer,
     CallControl,
+    CancelTransfer,
     CliCommand,
+    CompleteTransfer,
     Hangup,
     Originate,
     QueueAdd,
     QueuePause,
     QueueRemove,
+    QueueStatus,
+    QueueSummary,
     Redirect,
+    Spy,
+    StartRecording,
+    StopRecording,
 )
-from .errors import ActionFailed, ActionTimeout, CtiError, LoginFailed, NotConnected
+from .errors import ActionFailed, ActionTimeout, CtiError, InvalidValue, LoginFailed, NotConnected
+from .topology import Topology
 from .tracker import CallTracker
 
 __all__ = [
@@ -29,14 +37,23 @@ __all__ = [
     "BlindTransfer",
     "CallControl",
     "CallTracker",
+    "CancelTransfer",
     "CliCommand",
+    "CompleteTransfer",
     "CtiError",
     "Hangup",
+    "InvalidValue",
     "LoginFailed",
     "NotConnected",
     "Originate",
     "QueueAdd",
     "QueuePause",
     "QueueRemove",
+    "QueueStatus",
+    "QueueSummary",
     "Redirect",
+    "Spy",
+    "StartRecording",
+    "StopRecording",
+    "Topology",
 ]

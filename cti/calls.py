@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .events import Direction
+from .events import ConsultState, Direction, OriginateOutcome
 
 UNKNOWN = "<unknown>"
 
@@ -57,6 +57,8 @@ class OriginateRequest:
     destination: str  # dial string as sent (Channel header)
     correlation_id: str | None = None
     sync: bool = False
+    exten: str | None = None  # where the answered leg goes (phone-first: the customer's number)
+    application: str | None = None  # e.g. ChanSpy: the leg is a listener, not a call
 
 
 @dataclass(slots=True)
@@ -65,6 +67,7 @@ class PendingOriginate:
     sent_at: datetime
     before_drop: bool = False  # the connection dropped after it was sent
     settled: bool = False
+    outcome: OriginateOutcome | None = None
     linked: bool = False  # matched to a channel by name (sent without ChannelId)
     call_id: str | None = None  # the call it became, once a channel was matched
 
@@ -78,13 +81,38 @@ class Ringing:
 
 
 @dataclass(slots=True)
+class Consult:
+    """The consultation leg(s) of an attended transfer in progress."""
+
+    agent: str | None  # the transferring operator
+    target: str | None  # what was dialled ("1002")
+    channel: str  # the consult leg the operator talks to
+    channels: set[str] = field(default_factory=set)  # uniqueids of every consult leg
+    target_agent: str | None = None
+    target_channel: str | None = None
+    state: ConsultState = ConsultState.RINGING
+
+
+@dataclass(slots=True)
 class Call:
     call_id: str
     first_seen: datetime
     direction: Direction = Direction.INBOUND
+    decided: bool = False  # direction known (from the channels), so it may be offered
+    silent: bool = False  # not a customer call (a spy leg, a phone rung for nothing): no events
     channels: dict[str, Channel] = field(default_factory=dict)
     origin: str | None = None  # uniqueid of the first channel
-    customer: str | None = None  # uniqueid of the customer's channel (queue caller)
+    first: Channel | None = None  # the first channel (kept after it hangs up)
+    first_state: str = "0"  # its ChannelState when it appeared: Ring = it called in, Down = it was dialled
+    customer: str | None = None  # uniqueid of the customer's channel (queue caller / dialled trunk leg)
+    customer_number: str | None = None  # outbound: the dialled number
+    operator: str | None = None  # outbound through an operator's phone: its interface
+    operator_channel: str | None = None
+    originated: str | None = None  # uniqueid of the leg an Originate (anyone's) created
+    dial: str | None = None  # that Originate's dial string (TECH/DialString)
+    dial_since: datetime | None = None  # when the customer's leg was dialled (outbound)
+    dial_outcome: OriginateOutcome | None = None  # DialEnd of the customer's leg
+    foreign_settled: bool = False  # another client's Originate: its OriginateResult was reported
     originate: PendingOriginate | None = None
     offered: bool = False
     offered_at: datetime | None = None
@@ -94,12 +122,16 @@ class Call:
     joined_at: datetime | None = None
     position: int = 0
     ringing: dict[str, Ringing] = field(default_factory=dict)  # by agent channel uniqueid
+    rung: list[str] = field(default_factory=list)  # every member interface rung, in order
     agent: str | None = None
     agent_name: str | None = None
     agent_channel: str | None = None
     answered: bool = False
     answered_at: datetime | None = None
     customer_answered: bool = False  # outbound: the dialed party picked up
+    held: bool = False  # the operator's channel is on hold (an Atxfer consultation starts so)
+    consult: Consult | None = None
+    recordings: dict[str, str] = field(default_factory=dict)  # MIXMONITOR_FILENAME by channel uniqueid
     hangup_requested: bool = False
     pending_abandon: tuple[dict[str, str], float] | None = None  # QueueCallerAbandon awaiting its reason
     transferred: bool = False

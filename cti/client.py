@@ -23,7 +23,9 @@ from .events import (
     PbxLoginFailed,
 )
 from .frames import Frame
+from .topology import Topology
 from .tracker import CallTracker
+from .values import check_action
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Event], None]
@@ -45,6 +47,10 @@ class AmiConfig:
     ping_timeout: float = 5.0
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
+    # Which channels are the outside world (cti/topology.py): trunk endpoints,
+    # and contexts whose Local channels stand for a trunk.
+    trunks: tuple[str, ...] = ("PJSIP/trunk",)
+    trunk_contexts: tuple[str, ...] = ("customers",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +63,9 @@ class AmiClient:
         self, config: AmiConfig, *, tracker: CallTracker | None = None, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.config = config
-        self.tracker = tracker or CallTracker()
+        self.tracker = tracker or CallTracker(
+            topology=Topology(trunks=frozenset(config.trunks), trunk_contexts=frozenset(config.trunk_contexts))
+        )
         self.clock = clock
         self.health = PbxHealth.DISCONNECTED
         self.version: str | None = None
@@ -127,7 +135,10 @@ class AmiClient:
 
     async def send(self, action: dict[str, Any], *, timeout: float | None = None, as_list: bool | None = None) -> Any:
         """Send one action; returns the response Message (or a list for event
-        lists). Raises NotConnected / ActionTimeout; never re-sent on reconnect."""
+        lists). Raises NotConnected / ActionTimeout; never re-sent on reconnect.
+        Raises InvalidValue, sending nothing, when any header carries a control
+        character (it would end the header and smuggle in headers or actions)."""
+        check_action(action)
         manager = self._manager
         if manager is None or self.health is not PbxHealth.CONNECTED:
             raise NotConnected(f"AMI not connected ({self.health.value})")
@@ -227,7 +238,7 @@ class AmiClient:
         cfg = self.config
         loop = asyncio.get_running_loop()
         self._lost = asyncio.Event()
-        self._drop_reason: str | None = None
+        self._drop_reason = None
         manager = BridgeManager(host=cfg.host, port=cfg.port, loop=loop)
 
         lost = self._lost

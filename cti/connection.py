@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from panoramisk import Manager
-from panoramisk.ami_protocol import AMIProtocol
-from panoramisk.message import Message
+from panoramisk import Manager  # type: ignore[import-untyped]
+from panoramisk.ami_protocol import AMIProtocol  # type: ignore[import-untyped]
+from panoramisk.message import Message  # type: ignore[import-untyped]
 
 from .frames import Frame, FrameParser
 
@@ -44,7 +44,7 @@ class BridgeProtocol(AMIProtocol):  # type: ignore[misc]
     def data_received(self, data: bytes) -> None:
         at = self.clock()
         frames = self.parser.feed(data)
-        if self.version is None and self.parser.banner:
+        if self.version is None and self.parser.banner:  # type: ignore[has-type]  # set by panoramisk
             self.version = self.parser.banner.partition("/")[2]
         good: list[Frame] = []
         for frame in frames:

@@ -37,3 +37,13 @@ class ActionFailed(CtiError):
         super().__init__(f"AMI action {action} failed: {message}")
         self.action = action
         self.message = message
+
+
+class InvalidValue(CtiError, ValueError):
+    """A value bound for the PBX failed its check (a control character, a bad
+    dial string …). Nothing was sent. ``field`` names the offending field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"invalid {field}: {reason}")
+        self.field = field
+        self.reason = reason

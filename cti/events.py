@@ -40,6 +40,16 @@ class TransferKind(enum.StrEnum):
     REDIRECT = "redirect"
 
 
+class ConsultState(enum.StrEnum):
+    """An attended transfer's consultation, as the transferring operator sees it."""
+
+    RINGING = "ringing"  # the consultee's phone rings; the customer is on hold
+    TALKING = "talking"  # the consultee answered
+    FAILED = "failed"  # the consultee never answered (atxfernoanswertimeout): back with the customer
+    CANCELLED = "cancelled"  # the consultation ended after it was answered, the customer stays with the operator
+    COMPLETED = "completed"  # the transfer went through (CallTransferred follows)
+
+
 class MemberChange(enum.StrEnum):
     ADDED = "added"
     REMOVED = "removed"
@@ -88,6 +98,9 @@ class CallOffered(CallEvent):
     correlation_id: str | None = None  # dialer's ChannelId / CCDESK_CORRELATION variable
     action_id: str | None = None
     seeded: bool = False  # found already running by a resync, not seen starting
+    # Outbound through an operator's phone (desk phone dialling out, phone-first
+    # originate): that phone's interface, e.g. PJSIP/agent4. None otherwise.
+    agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +137,11 @@ class AgentRingNoAnswer(CallEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallAnswered(CallEvent):
+    """The customer and an operator are connected: a queue member answered
+    (AgentConnect), a directly dialled phone answered, or, outbound through an
+    operator's phone, the dialled customer answered (agent = that phone).
+    A dialer call's customer pickup alone is OriginateResult(ANSWERED)."""
+
     queue: str | None
     agent: str | None
     agent_name: str | None
@@ -135,6 +153,10 @@ class CallAnswered(CallEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallTransferred(CallEvent):
+    """``from_agent`` is off the call from ``at`` on (blind: at once; attended:
+    when the transferer hung up). Attended: ``to_agent`` is the consultee's
+    phone interface, who is now the call's agent."""
+
     kind: TransferKind
     from_agent: str | None
     to_agent: str | None = None  # attended: the consulted agent's interface
@@ -144,12 +166,24 @@ class CallTransferred(CallEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultChanged(CallEvent):
+    """The consultation of an attended transfer moved (call_id = the customer's call)."""
+
+    state: ConsultState
+    agent: str | None  # the transferring operator's interface
+    target: str | None  # what was dialled to consult, e.g. "1002"
+    target_agent: str | None  # the consultee's phone interface once known (PJSIP/agent2)
+    channel: str | None  # the consult leg the operator talks to: Hangup it to cancel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallAbandoned(CallEvent):
     queue: str
     position: int
     original_position: int
     wait_seconds: float
     reason: AbandonReason
+    rung_agents: tuple[str, ...] = ()  # who was rung (nobody answered): not "the agent"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +198,10 @@ class CallEnded(CallEvent):
     cause_text: str | None
     ended_by: str | None  # "caller" / "agent" / "transfer" (AgentComplete Reason) when known
     lost_in_disconnect: bool = False  # it vanished while the bridge was disconnected
+    rung_agents: tuple[str, ...] = ()  # every member interface rung during the call
+    # Outbound only: how the customer's dialled leg ended up (answered / busy /
+    # no_answer / congestion / failed); None for inbound.
+    outcome: OriginateOutcome | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +213,41 @@ class OriginateResult(CallEvent):
     correlation_id: str | None
     reason_code: int | None  # OriginateResponse Reason (AST_CONTROL_*)
     message: str | None = None
+    customer_number: str | None = None  # the dialled customer's number when known
+    foreign: bool = False  # sent by another AMI client (or before this bridge started)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpyStarted(CallEvent):
+    """A supervisor started listening (ChanSpy). call_id = the spied call; the
+    spy's own leg (its own Linkedid) is never a call of its own."""
+
+    spy: str  # the supervisor's phone interface, e.g. PJSIP/agent4
+    spy_channel: str
+    spied_agent: str | None  # interface of the spied channel (the operator's phone)
+    spied_channel: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpyStopped(CallEvent):
+    spy: str
+    spy_channel: str
+    spied_agent: str | None
+    spied_channel: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingStarted(CallEvent):
+    """MixMonitor started on a channel of the call; ``file`` from MIXMONITOR_FILENAME."""
+
+    channel: str
+    file: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingStopped(CallEvent):
+    channel: str
+    file: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,9 +314,14 @@ CallEventT = (
     | AgentRingNoAnswer
     | CallAnswered
     | CallTransferred
+    | ConsultChanged
     | CallAbandoned
     | CallEnded
     | OriginateResult
+    | SpyStarted
+    | SpyStopped
+    | RecordingStarted
+    | RecordingStopped
 )
 Event = (
     CallEventT | AgentStateChanged | QueueStatsUpdated | PbxConnected | PbxDisconnected | PbxLoginFailed | PbxResynced

@@ -28,6 +28,7 @@ def _int(value: str | None) -> int:
 def member_event(f: Mapping[str, str], at: datetime) -> AgentStateChanged | None:
     name = f.get("Event", "")
     paused = f.get("Paused") == "1"
+    change: MemberChange | None
     if name in ("QueueMemberPause", "QueueMemberPaused"):
         change = MemberChange.PAUSED if paused else MemberChange.UNPAUSED
     else:

@@ -12,14 +12,14 @@ settled here: answered if their channel is up, UNKNOWN if it is gone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from .calls import interface_of, known
+from .calls import interface_of, known, number_of
+from .codes import ChannelState, ControlFrame
 from .events import (
     CallAnswered,
     CallQueued,
+    Direction,
     Event,
     IvrStarted,
     OriginateOutcome,
@@ -27,9 +27,7 @@ from .events import (
     QueueStatsUpdated,
 )
 from .members import member_event
-
-if TYPE_CHECKING:
-    from .tracker import CallTracker
+from .table import CallTable
 
 LIST_EVENTS = (
     "CoreShowChannel",
@@ -38,12 +36,6 @@ LIST_EVENTS = (
     "QueueMember",
     "QueueSummary",
 )
-
-
-@dataclass(slots=True)
-class ResyncState:
-    channels: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    entries: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
 
 def _int(value: str | None) -> int:
@@ -61,15 +53,17 @@ def _duration(value: str | None) -> int:
     return total
 
 
-def on_list_frame(tracker: CallTracker, f: Mapping[str, str], at: datetime, out: list[Event]) -> None:
+def on_list_frame(t: CallTable, f: Mapping[str, str], at: datetime, out: list[Event]) -> None:
     event = f.get("Event")
-    state = tracker.resync
     if event == "CoreShowChannel":
-        state.channels.setdefault(f.get("ActionID", ""), []).append(dict(f))
+        t.snapshot.setdefault(f.get("ActionID", ""), []).append(dict(f))
     elif event == "CoreShowChannelsComplete":
-        reconcile(tracker, state.channels.pop(f.get("ActionID", ""), []), at, out)
+        reconcile(t, t.snapshot.pop(f.get("ActionID", ""), []), at, out)
     elif event == "QueueEntry":
-        state.entries[f.get("Uniqueid", "")] = (f.get("Queue", ""), _int(f.get("Position")), _int(f.get("Wait")))
+        if len(t.queue_entries) >= t.ended_memory:
+            # QueueStatus polled for the load, with no resync to use the entries up
+            t.queue_entries.clear()
+        t.queue_entries[f.get("Uniqueid", "")] = (f.get("Queue", ""), _int(f.get("Position")), _int(f.get("Wait")))
     elif event == "QueueMember":
         member = member_event(f, at)
         if member is not None:
@@ -89,83 +83,106 @@ def on_list_frame(tracker: CallTracker, f: Mapping[str, str], at: datetime, out:
         )
 
 
-def reconcile(tracker: CallTracker, items: list[dict[str, str]], at: datetime, out: list[Event]) -> None:
+def reconcile(t: CallTable, items: list[dict[str, str]], at: datetime, out: list[Event]) -> None:
     live = {item.get("Uniqueid", ""): item for item in items}
     ended = seeded = 0
-    for call in list(tracker.calls.values()):
+    for call in list(t.calls.values()):
         pending = call.originate
         if call.awaiting_result:
             if pending is not None and pending.before_drop:
-                tracker._settle(call, pending, OriginateOutcome.UNKNOWN, at, out)
+                t.settle_originate(call, pending, OriginateOutcome.UNKNOWN, at, out)
                 ended += 1
             continue
         alive = [uid for uid in call.channels if uid in live]
         if not alive:
             if pending is not None and not pending.settled:
-                tracker._settle(call, pending, OriginateOutcome.UNKNOWN, at, out)
-            tracker._finish(call, at, out, lost=True)
+                t.settle_originate(call, pending, OriginateOutcome.UNKNOWN, at, out)
+            t.end_call(call, at, out, lost=True)
             ended += 1
             continue
         for uid in [u for u in call.channels if u not in live]:
-            del call.channels[uid]
-            tracker.channel_index.pop(uid, None)
+            t.drop_channel(call, uid)
     # Originates that never produced a channel we saw.
-    for pending in list(tracker.originates.values()):
+    for pending in list(t.originates.values()):
         if pending.settled or not pending.before_drop:
             continue
         cid = pending.request.channel_id
         if cid and cid in live:
             continue  # seeded below as our outbound call
-        if cid and tracker.channel_index.get(cid):
+        if cid and t.channel_index.get(cid):
             continue
-        tracker._settle(None, pending, OriginateOutcome.UNKNOWN, at, out)
+        t.settle_originate(None, pending, OriginateOutcome.UNKNOWN, at, out)
     by_call: dict[str, list[dict[str, str]]] = {}
     for uid, item in live.items():
-        if uid in tracker.channel_index:
+        if uid in t.channel_index:
             continue
         by_call.setdefault(item.get("Linkedid") or uid, []).append(item)
     for call_id, chans in by_call.items():
-        if call_id in tracker.calls:  # new legs of a call we track
-            call = tracker.calls[call_id]
+        if call_id in t.calls:  # new legs of a call we track
             for item in chans:
-                tracker._add_channel(call, item)
+                t.add_channel(t.calls[call_id], item)
             continue
-        if call_id in tracker.recently_ended:
+        if call_id in t.recently_ended:
             continue
-        _seed(tracker, call_id, chans, at, out)
-        seeded += 1
-    for pending in list(tracker.originates.values()):
-        call = tracker._call_of_originate(pending)
+        if _seed(t, call_id, chans, at, out):
+            seeded += 1
+    for pending in list(t.originates.values()):
+        mine = t.call_of_originate(pending)
         if (
             pending.before_drop
             and not pending.settled
-            and call is not None
-            and any(live.get(uid, {}).get("ChannelState") == "6" for uid in call.channels)
+            and mine is not None
+            and any(live.get(uid, {}).get("ChannelState") == ChannelState.UP for uid in mine.channels)
         ):
-            tracker._settle(call, pending, OriginateOutcome.ANSWERED, at, out, reason=4)
+            t.settle_originate(mine, pending, OriginateOutcome.ANSWERED, at, out, reason=ControlFrame.ANSWER)
         pending.before_drop = False
-    tracker.resync.entries.clear()
-    out.append(PbxResynced(at=at, active_calls=len(tracker.calls), seeded_calls=seeded, ended_calls=ended))
+    t.queue_entries.clear()
+    out.append(PbxResynced(at=at, active_calls=len(t.calls), seeded_calls=seeded, ended_calls=ended))
 
 
-def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: datetime, out: list[Event]) -> None:
+_SPY_APPS = ("ChanSpy", "ExtenSpy")
+_CALLER_APPS = ("Queue", "AGI")
+
+
+def _seed(t: CallTable, call_id: str, chans: list[dict[str, str]], at: datetime, out: list[Event]) -> bool:
+    """A call that started while we were away; False when it is no customer call (a listener)."""
     chans.sort(key=lambda c: c.get("Uniqueid") != call_id)  # the call's first channel first
-    call = tracker._new_call(call_id, at - timedelta(seconds=_duration(chans[0].get("Duration"))))
+    call = t.new_call(call_id, at - timedelta(seconds=_duration(chans[0].get("Duration"))))
     customer = agent = None
     for item in chans:
-        tracker._add_channel(call, item)
+        t.add_channel(call, item)
         app = item.get("Application", "")
         if app == "Queue" and customer is None:
             customer = item
         elif app in ("AppQueue", "AppDial", "AppDial2") and agent is None and item.get("BridgeId"):
             agent = item
+    if any(item.get("Application") in _SPY_APPS for item in chans):
+        call.silent = True
+        return False
     if customer is not None:
         call.customer = customer["Uniqueid"]
-    tracker._offer(call, at, out, seeded=True)
+    fallback: Direction | None = None
+    if customer is not None or any(item.get("Application") in _CALLER_APPS for item in chans):
+        fallback = Direction.INBOUND
+    elif call.originate is None:
+        first = chans[0].get("Channel", "")
+        trunk = next((item for item in chans if t.is_trunk(item.get("Channel", ""))), None)
+        if trunk is not None and not t.is_trunk(first):  # a phone talking to the trunk: it dialled out
+            t.make_outbound(
+                call,
+                customer=trunk.get("Uniqueid"),
+                number=known(trunk.get("Exten")) or number_of(known(trunk.get("CallerIDNum"))),
+                operator=interface_of(first),
+                operator_channel=first,
+            )
+        fallback = Direction.INBOUND
+    t.offer(call, at, out, seeded=True, fallback=fallback)
+    if call.silent:
+        return False
     if any(item.get("Application") == "AGI" for item in chans):
         call.ivr = True
         out.append(IvrStarted(call_id=call_id, at=at, channel=chans[0].get("Channel", ""), script=""))
-    entry = tracker.resync.entries.get(customer["Uniqueid"]) if customer else None
+    entry = t.queue_entries.get(customer["Uniqueid"]) if customer else None
     if entry is not None:
         queue, position, wait = entry
         call.queue, call.in_queue, call.position = queue, True, position
@@ -181,9 +198,9 @@ def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: d
             )
         )
     elif agent is not None and (customer is None or customer.get("BridgeId") == agent.get("BridgeId")):
-        queue = customer.get("ApplicationData", "").split(",", 1)[0] if customer else None
+        app_data = customer.get("ApplicationData", "") if customer else ""
         talk = _duration(agent.get("Duration"))
-        call.queue = queue or None
+        call.queue = app_data.split(",", 1)[0] or None
         call.answered = True
         call.answered_at = at - timedelta(seconds=talk)
         call.agent = interface_of(agent.get("Channel", ""))
@@ -200,3 +217,4 @@ def _seed(tracker: CallTracker, call_id: str, chans: list[dict[str, str]], at: d
                 seeded=True,
             )
         )
+    return True

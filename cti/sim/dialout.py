@@ -148,6 +148,9 @@ async def _ring_and_talk(
     pbx.varset(op, "RINGTIME_MS", str(int((time.monotonic() - started) * 1000)))
     pbx.device_state(tr.device, "RINGING")
     pbx.device_state(op.device, "INUSE")
+    phone = pbx.phones.get(op.device)
+    if phone is not None:
+        phone.in_call = True  # the phone is in use from the moment the customer rings (s6)
     pbx.member_status_all(op.device)
     pbx.emit("DialState", "call,all", _dial_block(op, tr, ("DialStatus", "RINGING")))
     ring_for = min(cfg.outbound_answer_delay, timeout) if outcome == "answered" else timeout

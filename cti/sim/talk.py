@@ -43,10 +43,10 @@ class Talk:
                 return self._caller_hangs_up(), None
             if sig.kind == "agent_hangup":
                 return self._agent_hangs_up(), None
-            if sig.kind in ("redirect", "transfer") and self.m is not None:
+            if sig.kind in ("redirect", "transfer"):
                 self._release_agent(sig)
                 return "moved", sig
-            if sig.kind == "atxfer" and self.m is not None:
+            if sig.kind == "atxfer":
                 result = await self._attended(sig)
                 if result == "caller_gone":
                     return self._caller_hangs_up(), None
@@ -207,9 +207,8 @@ class Talk:
             )
             self._account(talk)
             self._complete("transfer", talk)
-        else:
+        elif self.m is not None:
             self._account(talk)
-            assert self.m is not None
             q_name, m_iface, m_name, hold = self.q.name, self.m.interface, self.m.name, self.hold
             agent_block = ag.block("Dest")
 

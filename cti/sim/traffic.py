@@ -38,8 +38,12 @@ class Traffic:
 
     def _bot_dials_out(self) -> bool:
         """Now and then a bot picks up its desk phone and calls a customer (s6)."""
-        sim = self.sim
-        idle = sorted(p.interface for p in sim.pbx.phones.values() if p.auto_answer is not None and not p.busy)
+        sim, cfg = self.sim, self.sim.config
+        # only the configured bots: an operator's phone (QueueAdd) never dials by itself
+        bots = {m.interface for q in cfg.queues for m in q.members if m.bot} | {
+            m.interface for m in cfg.phones if m.bot
+        }
+        idle = sorted(i for i in bots if i in sim.pbx.phones and not sim.pbx.phones[i].busy)
         if not idle:
             return False
         number = "79" + "".join(sim.rng.choice("0123456789") for _ in range(9))

@@ -19,6 +19,7 @@ from cti.control import (
     QueueRemove,
     Redirect,
 )
+from cti.errors import InvalidValue
 from cti.events import (
     AgentRinging,
     AgentStateChanged,
@@ -271,3 +272,21 @@ async def test_close_cancels_a_pending_reconnect(sim: PbxSimulator) -> None:
     await asyncio.sleep(0.1)
     await client.close()
     assert client.health is PbxHealth.CLOSED
+
+
+async def test_a_crlf_in_a_value_never_reaches_the_pbx(sim: PbxSimulator, bridge: tuple[AmiClient, Recorder]) -> None:
+    """Issue 11: an operator's CR/LF would append an action of their own."""
+    client, rec = bridge
+    control = CallControl(client)
+    smuggled = "lunch\r\n\r\nAction: QueueRemove\r\nQueue: support\r\nInterface: PJSIP/agent1"
+    with pytest.raises(InvalidValue) as err:
+        await control.execute(QueuePause(interface="PJSIP/agent1", paused=True, reason=smuggled))
+    assert err.value.field == "reason"
+    with pytest.raises(InvalidValue):
+        await control.execute(Originate(destination="PJSIP/79001234567\r\nAction: Logoff@trunk", context="dialer"))
+    shown = await control.execute(CliCommand(command="queue show support"))
+    agent1 = [line for line in shown.output if "agent1" in line.lower()]
+    assert agent1 and not any("paused" in line.lower() for line in agent1), "nothing was paused or removed"
+    assert not rec.of(AgentStateChanged, agent="PJSIP/agent1", change=MemberChange.REMOVED)
+    assert not rec.of(CallOffered) and not rec.of(OriginateResult)
+    assert client.health is PbxHealth.CONNECTED

@@ -9,18 +9,26 @@ from cti.events import (
     AbandonReason,
     AgentRinging,
     AgentRingNoAnswer,
+    AgentStateChanged,
     CallAbandoned,
     CallAnswered,
     CallEnded,
     CallOffered,
     CallQueued,
     CallTransferred,
+    ConsultChanged,
+    ConsultState,
     Direction,
     Event,
     IvrStarted,
+    MemberChange,
     OriginateOutcome,
     OriginateResult,
     PbxResynced,
+    RecordingStarted,
+    RecordingStopped,
+    SpyStarted,
+    SpyStopped,
     TransferKind,
 )
 from cti.tracker import CallTracker
@@ -48,7 +56,17 @@ ALL = [
     "s2-sip-inbound-abandoned",
     "s3-sip-originate-answered",
     "s5-sip-status-actions",
+    "s6-sip-phone-dials-out-answered",
+    "s6b-sip-phone-dials-out-busy",
+    "s7-sip-atxfer-complete",
+    "s7b-sip-atxfer-no-answer",
+    "s8-sip-wrapup-back-to-back",
+    "s9-sip-pause-reason",
+    "s10-sip-mixmonitor",
+    "s11-sip-chanspy",
+    "s12-sip-blindtransfer-to-queue",
 ]
+ORIGINATING = ("04", "s3", "s10", "s11")
 
 
 def replay(name: str, *, own_originates: bool = False) -> tuple[CallTracker, list[Event]]:
@@ -70,6 +88,8 @@ def replay(name: str, *, own_originates: bool = False) -> tuple[CallTracker, lis
                         channel_id=f.get("ChannelId"),
                         destination=f.get("Channel", ""),
                         sync=(f.get("Async") or "false").lower() != "true",
+                        exten=f.get("Exten") if not f.get("Application") else None,
+                        application=f.get("Application"),
                     ),
                     item.at,
                 )
@@ -82,9 +102,10 @@ def of(events: list[Event], kind: type) -> list:  # type: ignore[type-arg]
     return [e for e in events if isinstance(e, kind)]
 
 
+@pytest.mark.parametrize("own", [True, False], ids=["ours", "foreign"])
 @pytest.mark.parametrize("name", ALL)
-def test_every_transcript_leaves_no_state_behind(name: str) -> None:
-    tracker, events = replay(name, own_originates=name.startswith(("04", "s3")))
+def test_every_transcript_leaves_no_state_behind(name: str, own: bool) -> None:
+    tracker, events = replay(name, own_originates=own and name.startswith(ORIGINATING))
     offered = {e.call_id for e in of(events, CallOffered)}
     ended = [e.call_id for e in of(events, CallEnded)]
     assert sorted(offered) == sorted(ended), "every call offered once and ended once"
@@ -183,3 +204,187 @@ def test_06a_ivr_call() -> None:
     _, ev = replay("06a-fastagi-ivr")
     assert of(ev, IvrStarted)[0].script.startswith("agi://127.0.0.1:4573/ivr")
     assert not of(ev, CallQueued)
+
+
+# --------------------------------------------------------------- outbound
+
+
+def calls_of(events: list[Event]) -> dict[str, list[Event]]:
+    """Events per call id, in order (what one card would see)."""
+    by: dict[str, list[Event]] = {}
+    for e in events:
+        call_id = getattr(e, "call_id", None)
+        if call_id is not None:
+            by.setdefault(call_id, []).append(e)
+    return by
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["ours", "another client's"])
+@pytest.mark.parametrize(
+    "name, number, outcome",
+    [
+        ("04a-originate-answered-to-queue", "79001110001", OriginateOutcome.ANSWERED),
+        ("04b-originate-busy", "79001110002", OriginateOutcome.BUSY),
+        ("04c-originate-noanswer", "79001110003", OriginateOutcome.NO_ANSWER),
+        ("04e-originate-nonexistent", "79009999999", OriginateOutcome.FAILED),
+        ("s3-sip-originate-answered", "5555", OriginateOutcome.ANSWERED),
+        ("s10-sip-mixmonitor", "79161234567", OriginateOutcome.ANSWERED),
+    ],
+)
+def test_an_originate_is_one_outbound_call_with_the_dialled_number(
+    name: str, number: str, outcome: OriginateOutcome, own: bool
+) -> None:
+    _, ev = replay(name, own_originates=own)
+    calls = calls_of(ev)
+    assert len(calls) == 1, "one attempt, one call: no second card with an invented id"
+    ((call_id, seen),) = calls.items()
+    assert not call_id.startswith("originate:")
+    kinds = [type(e) for e in seen]
+    assert kinds[0] is CallOffered and kinds[-1] is CallEnded
+    assert kinds.count(OriginateResult) == 1 and kinds.index(OriginateResult) < kinds.index(CallEnded)
+    offered, result, ended = of(seen, CallOffered)[0], of(seen, OriginateResult)[0], of(seen, CallEnded)[0]
+    assert offered.direction is Direction.OUTBOUND
+    assert offered.caller_number == number, "the customer's number, not our caller ID"
+    assert result.outcome is outcome and result.customer_number == number and result.foreign is (not own)
+    assert ended.direction is Direction.OUTBOUND and ended.outcome is outcome
+    assert ended.answered is (outcome is OriginateOutcome.ANSWERED)
+
+
+def test_04f_failed_sync_originate_of_another_client_is_one_call_with_the_true_result() -> None:
+    _, ev = replay("04f-originate-sync-busy")
+    calls = calls_of(ev)
+    assert len(calls) == 1
+    (seen,) = calls.values()
+    assert of(seen, CallOffered)[0].caller_number == "79001110002"
+    assert of(seen, OriginateResult)[0].outcome is OriginateOutcome.BUSY
+    assert of(seen, CallEnded)[0].outcome is OriginateOutcome.BUSY
+
+
+def test_04f_our_failed_sync_originate_is_one_result_and_no_second_call() -> None:
+    _, ev = replay("04f-originate-sync-busy", own_originates=True)
+    assert len(calls_of(ev)) == 1
+    assert not of(ev, CallOffered)
+
+
+def test_s6_desk_phone_dialling_out_is_an_outbound_call_answered_by_the_operator() -> None:
+    _, ev = replay("s6-sip-phone-dials-out-answered")
+    assert [type(e) for e in ev if hasattr(e, "call_id")] == [CallOffered, CallAnswered, CallEnded]
+    offered, answered, ended = of(ev, CallOffered)[0], of(ev, CallAnswered)[0], of(ev, CallEnded)[0]
+    assert offered.direction is Direction.OUTBOUND
+    assert offered.caller_number == "79161234567" and offered.agent == "PJSIP/agent4"
+    assert answered.agent == "PJSIP/agent4" and answered.agent_channel == "PJSIP/agent4-00000000"
+    assert 2.9 < answered.ring_seconds < 3.1  # the customer rang 3 s
+    assert ended.answered and ended.agent == "PJSIP/agent4" and ended.outcome is OriginateOutcome.ANSWERED
+    assert 4.9 < ended.talk_seconds < 5.1
+
+
+def test_s6b_desk_phone_dialling_a_busy_number() -> None:
+    _, ev = replay("s6b-sip-phone-dials-out-busy")
+    assert [type(e) for e in ev if hasattr(e, "call_id")] == [CallOffered, CallEnded]
+    offered, ended = of(ev, CallOffered)[0], of(ev, CallEnded)[0]
+    assert offered.direction is Direction.OUTBOUND and offered.caller_number == "79161234567"
+    assert not ended.answered and ended.outcome is OriginateOutcome.BUSY and ended.cause == 17
+    assert ended.agent == "PJSIP/agent4"  # the operator who placed it
+
+
+def test_the_lab_inbound_caller_made_by_an_originate_stays_inbound() -> None:
+    """02 fakes a caller with Originate Local/s@incoming: the channels say inbound."""
+    _, ev = replay("02-inbound-queue-answered")
+    assert of(ev, CallOffered)[0].direction is Direction.INBOUND
+    assert not of(ev, OriginateResult)
+
+
+# --------------------------------------------------------------- transfers
+
+
+def test_s7_attended_transfer_completed() -> None:
+    _, ev = replay("s7-sip-atxfer-complete")
+    consult = of(ev, ConsultChanged)
+    assert [c.state for c in consult] == [ConsultState.RINGING, ConsultState.TALKING, ConsultState.COMPLETED]
+    assert all(c.agent == "PJSIP/agent1" and c.target == "1002" for c in consult)
+    assert consult[0].channel == "Local/1002@agents-00000000;1"
+    assert consult[1].target_agent == "PJSIP/agent2"
+    (moved,) = of(ev, CallTransferred)
+    assert (moved.kind, moved.from_agent, moved.to_agent) == (TransferKind.ATTENDED, "PJSIP/agent1", "PJSIP/agent2")
+    assert [r.agent for r in of(ev, AgentRinging)] == ["PJSIP/agent1"], "the consultee does not ring the card"
+    ended = of(ev, CallEnded)[0]
+    assert ended.agent == "PJSIP/agent2" and ended.answered
+
+
+def test_s7b_attended_transfer_not_answered_leaves_the_operator_with_the_customer() -> None:
+    _, ev = replay("s7b-sip-atxfer-no-answer")
+    assert [c.state for c in of(ev, ConsultChanged)] == [ConsultState.RINGING, ConsultState.FAILED]
+    assert not of(ev, CallTransferred)
+    ended = of(ev, CallEnded)[0]
+    assert ended.agent == "PJSIP/agent1" and ended.ended_by == "caller"
+
+
+def test_s12_blind_transfer_to_a_queue() -> None:
+    _, ev = replay("s12-sip-blindtransfer-to-queue")
+    (moved,) = of(ev, CallTransferred)
+    assert (moved.kind, moved.from_agent, moved.to_context, moved.to_extension) == (
+        TransferKind.BLIND,
+        "PJSIP/agent1",
+        "transfer",
+        "billing",
+    )
+    kinds = [type(e) for e in ev if hasattr(e, "call_id")]
+    assert kinds[kinds.index(CallTransferred) :] == [CallTransferred, CallQueued, AgentRinging, CallAnswered, CallEnded]
+    assert of(ev, CallQueued)[-1].queue == "billing"
+    assert of(ev, CallAnswered)[-1].agent == "PJSIP/agent2"
+    assert of(ev, CallEnded)[0].agent == "PJSIP/agent2"
+    assert moved.at < of(ev, CallAnswered)[-1].at  # agent1's part ended at the transfer
+
+
+def test_an_abandoned_call_has_no_agent_but_says_who_was_rung() -> None:
+    _, ev = replay("03a-queue-abandon-ringnoanswer")
+    ended, abandoned = of(ev, CallEnded)[0], of(ev, CallAbandoned)[0]
+    assert ended.agent is None and abandoned.rung_agents == ("Local/noans@agents/n",)
+    assert ended.rung_agents == ("Local/noans@agents/n",)
+
+
+# --------------------------------------------------------------- listening, recording, pauses, wrap-up
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["ours", "another client's"])
+def test_s11_the_spy_leg_is_not_a_call(own: bool) -> None:
+    _, ev = replay("s11-sip-chanspy", own_originates=own)
+    calls = calls_of(ev)
+    assert list(calls) == ["1796098785.0"], "only the customer's call"
+    assert len(of(ev, CallOffered)) == 1 and not of(ev, OriginateResult)
+    started, stopped = of(ev, SpyStarted)[0], of(ev, SpyStopped)[0]
+    assert started.call_id == stopped.call_id == "1796098785.0"
+    assert (started.spy, started.spied_agent) == ("PJSIP/agent4", "PJSIP/agent1")
+
+
+def test_s10_recording_carries_the_file_name() -> None:
+    _, ev = replay("s10-sip-mixmonitor")
+    started, stopped = of(ev, RecordingStarted)[0], of(ev, RecordingStopped)[0]
+    assert started.file == stopped.file == "/var/spool/asterisk/monitor/s10-mixmonitor.wav"
+    assert started.channel == "PJSIP/trunk-00000000" and started.call_id == of(ev, CallOffered)[0].call_id
+
+
+def test_s9_pause_carries_its_reason() -> None:
+    _, ev = replay("s9-sip-pause-reason")
+    pauses = [e for e in of(ev, AgentStateChanged) if e.change in (MemberChange.PAUSED, MemberChange.UNPAUSED)]
+    assert [(p.change, p.pause_reason) for p in pauses] == [(MemberChange.PAUSED, "ACW"), (MemberChange.UNPAUSED, None)]
+    assert pauses[0].in_call
+
+
+def test_s8_back_to_back_calls_during_wrap_up_are_two_right_cards() -> None:
+    _, ev = replay("s8-sip-wrapup-back-to-back")
+    calls = calls_of(ev)
+    assert len(calls) == 2
+    for seen in calls.values():
+        assert [type(e) for e in seen if not isinstance(e, AgentRinging)] == [
+            CallOffered,
+            CallQueued,
+            CallAnswered,
+            CallEnded,
+        ]
+        ended = of(seen, CallEnded)[0]
+        assert ended.answered and ended.agent == "PJSIP/agent3" and ended.queue == "wrap"
+    first, second = calls.values()
+    rung_again = of(second, AgentRinging)[-1]
+    # the second caller waited for agent3's wrap-up (wrapuptime 5) after the first call ended
+    assert 4.9 < (rung_again.at - of(first, CallEnded)[0].at).total_seconds() < 5.2

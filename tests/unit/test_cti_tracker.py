@@ -317,3 +317,132 @@ def test_unknown_and_malformed_frames_are_ignored() -> None:
     ):
         assert tracker.feed(frame, at(0)) == ()
     assert tracker.stats()["calls"] == 0
+
+
+def _leg(event: str, name: str, uid: str, lid: str, state: str = "0", **kw: str) -> dict[str, str]:
+    return {"Event": event, "Channel": name, "Uniqueid": uid, "Linkedid": lid, "ChannelState": state, **kw}
+
+
+def _dest(event: str, name: str, uid: str, lid: str, **kw: str) -> dict[str, str]:
+    """DialBegin/DialEnd with no Channel: an Originate is the dialler."""
+    return {"Event": event, "DestChannel": name, "DestUniqueid": uid, "DestLinkedid": lid, **kw}
+
+
+def test_another_clients_congested_originate_is_one_call_told_once() -> None:
+    """The channels are gone before the OriginateResponse (04d shape on a PJSIP trunk)."""
+    tracker = CallTracker()
+    events = feed(
+        tracker,
+        [
+            _leg("Newchannel", "PJSIP/trunk-00000001", "o1", "o1", CallerIDNum="74950000000"),
+            _dest("DialBegin", "PJSIP/trunk-00000001", "o1", "o1", DialString="79001234567@trunk"),
+            _dest("DialEnd", "PJSIP/trunk-00000001", "o1", "o1", DialStatus="CONGESTION"),
+            _leg("Hangup", "PJSIP/trunk-00000001", "o1", "o1", Cause="34"),
+            {
+                "Event": "OriginateResponse",
+                "ActionID": "their-7",
+                "Response": "Failure",
+                "Channel": "PJSIP/79001234567@trunk",
+                "Reason": "8",
+                "Uniqueid": "<unknown>",
+            },
+        ],
+    )
+    assert [type(e) for e in events] == [CallOffered, OriginateResult, CallEnded]
+    offered, result, ended = events
+    assert offered.direction is Direction.OUTBOUND and offered.caller_number == "79001234567"
+    assert result.outcome is OriginateOutcome.CONGESTION and result.foreign and result.call_id == "o1"
+    assert ended.outcome is OriginateOutcome.CONGESTION and not ended.answered
+    assert tracker.stats()["calls"] == 0
+
+
+def test_another_tools_click_to_dial_rings_the_operator_first_then_the_customer() -> None:
+    tracker = CallTracker()
+    events = feed(
+        tracker,
+        [
+            _leg("Newchannel", "PJSIP/agent1-00000001", "k1", "k1", CallerIDNum="<unknown>"),
+            _dest("DialBegin", "PJSIP/agent1-00000001", "k1", "k1", DialString="agent1"),
+            _leg("Newstate", "PJSIP/agent1-00000001", "k1", "k1", state="6"),
+            _dest("DialEnd", "PJSIP/agent1-00000001", "k1", "k1", DialStatus="ANSWER"),
+            {
+                "Event": "OriginateResponse",
+                "ActionID": "crm-1",
+                "Response": "Success",
+                "Channel": "PJSIP/agent1-00000001",
+                "Reason": "4",
+                "Uniqueid": "k1",
+            },
+            _leg("Newchannel", "PJSIP/trunk-00000002", "k2", "k1"),
+            {
+                **_leg("DialBegin", "PJSIP/agent1-00000001", "k1", "k1", state="6"),
+                **_dest("DialBegin", "PJSIP/trunk-00000002", "k2", "k1", DialString="79001234567@trunk"),
+            },
+            {
+                **_leg("DialEnd", "PJSIP/agent1-00000001", "k1", "k1", state="6"),
+                **_dest("DialEnd", "PJSIP/trunk-00000002", "k2", "k1", DialStatus="ANSWER"),
+            },
+            *hangups("k1", "k2", "k1"),
+        ],
+    )
+    assert [type(e) for e in events] == [CallOffered, CallAnswered, CallEnded]
+    offered, answered, ended = events
+    assert (offered.direction, offered.caller_number, offered.agent) == (
+        Direction.OUTBOUND,
+        "79001234567",
+        "PJSIP/agent1",
+    )
+    assert answered.agent == "PJSIP/agent1" and answered.agent_channel == "PJSIP/agent1-00000001"
+    assert ended.answered and ended.agent == "PJSIP/agent1" and ended.outcome is OriginateOutcome.ANSWERED
+
+
+def test_our_call_back_rings_the_operator_first() -> None:
+    """Our Originate to the operator's phone, Exten = the customer's number."""
+    tracker = CallTracker()
+    tracker.expect_originate(
+        OriginateRequest(action_id="o9", channel_id="cb-1", destination="PJSIP/agent1", exten="79001234567"),
+        at(0),
+    )
+    events = feed(tracker, [_leg("Newchannel", "PJSIP/agent1-00000003", "cb-1", "cb-1", CallerIDNum="1000")])
+    (offered,) = events
+    assert isinstance(offered, CallOffered)
+    assert (offered.direction, offered.caller_number, offered.agent) == (
+        Direction.OUTBOUND,
+        "79001234567",
+        "PJSIP/agent1",
+    )
+
+
+def test_an_attended_transfer_joining_two_calls_ends_the_consultation_call() -> None:
+    """The operator consulted from the phone (its own Linkedid), then transferred."""
+    tracker = CallTracker()
+    feed(tracker, answered_call("c1"))
+    consult = [
+        _leg("Newchannel", "PJSIP/1001-0000000b", "k1", "k1", state="4", CallerIDNum="1001", Exten="1002"),
+        _leg("Newchannel", "PJSIP/1002-0000000c", "k2", "k1"),
+        {
+            **_leg("DialBegin", "PJSIP/1001-0000000b", "k1", "k1", state="4"),
+            **_dest("DialBegin", "PJSIP/1002-0000000c", "k2", "k1", DialString="1002"),
+        },
+        {
+            **_leg("DialEnd", "PJSIP/1001-0000000b", "k1", "k1", state="4"),
+            **_dest("DialEnd", "PJSIP/1002-0000000c", "k2", "k1", DialStatus="ANSWER"),
+        },
+    ]
+    internal = feed(tracker, consult, 10)
+    assert {e.call_id for e in internal} == {"k1"}  # an internal call, its own card
+    transfer = {
+        "Event": "AttendedTransfer",
+        "Result": "Success",
+        "TransfereeUniqueid": "c1",
+        "TransfereeLinkedid": "c1",
+        "TransferTargetChannel": "PJSIP/1002-0000000c",
+        "TransferTargetUniqueid": "k2",
+    }
+    events = feed(tracker, [transfer], 20)
+    assert [(type(e), e.call_id) for e in events] == [(CallTransferred, "c1"), (CallEnded, "k1")]
+    assert events[1].ended_by == "transfer"
+    rest = feed(tracker, hangups("c1", "c1a", "k1", "k2", "c1"), 30)
+    assert [(type(e), e.call_id) for e in rest] == [(CallEnded, "c1")]
+    assert rest[0].agent == "PJSIP/1002"
+    assert tracker.stats()["calls"] == 0 and tracker.stats()["channels"] == 0
