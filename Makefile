@@ -7,7 +7,8 @@ DEMO_CUSTOMERS ?= 5000
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test install install-test browser-libs chromium postgresql bench-quick clean
+.PHONY: run test check-lint check-format check-types check-tests install install-test browser-libs chromium postgresql \
+	bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: installing it"; \
@@ -45,7 +46,25 @@ run: install
 	$(BIN)/ccdesk demo-data --if-empty --customers $(DEMO_CUSTOMERS)
 	$(BIN)/ccdesk serve
 
+# Every check runs, even after one failed, and the last line names each one that failed.
+CHECKS := check-lint check-format check-types check-tests
 test: install-test
+	@failed=""; \
+	for check in $(CHECKS); do \
+	  echo "== make $$check"; \
+	  $(MAKE) --no-print-directory $$check || failed="$$failed $$check"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed" >&2; exit 1; fi; \
+	echo "make test: all checks passed ($(CHECKS))"
+
+check-lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+check-format: $(VENV)/.installed-test
+	$(BIN)/ruff format --check .
+# Which packages, and which of them strictly: [tool.mypy] in pyproject.toml.
+check-types: $(VENV)/.installed-test
+	$(BIN)/mypy
+check-tests: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 bench-quick: install

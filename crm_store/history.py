@@ -119,11 +119,11 @@ def _older(kind: str, at: Any, row_id: Any, before: Cursor | datetime | None) ->
     if before is None:
         return true()
     if isinstance(before, datetime):
-        return at < before  # type: ignore[no-any-return]
+        return at < before
     if kind < before.kind:
-        return at <= before.at  # type: ignore[no-any-return]
+        return at <= before.at
     if kind > before.kind:
-        return at < before.at  # type: ignore[no-any-return]
+        return at < before.at
     return or_(at < before.at, and_(at == before.at, row_id < before.id))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +16,9 @@ from .audit import record_audit
 from .base import utcnow
 from .db import Database
 from .errors import NotFound
-from .models import Interaction, Phone
+from .models import Customer, Interaction, Phone
 from .records import InteractionRecord
+from .vocabulary import CallbackStatus
 
 # Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
 CALL_FIELDS = frozenset(
@@ -146,11 +147,44 @@ async def pending_callbacks(db: Database, limit: int = 100) -> list[InteractionR
     async with db.read_session() as s:
         result = await s.execute(
             select(Interaction.__table__)
-            .where(Interaction.callback_status == "pending")
+            .where(Interaction.callback_status == CallbackStatus.PENDING.value)
             .order_by(Interaction.offered_at)
             .limit(limit)
         )
         return [rows.interaction(r) for r in result.mappings()]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingCallback:
+    card: InteractionRecord
+    customer_name: str | None
+
+
+async def callback_page(
+    db: Database,
+    *,
+    queues: Sequence[str] | None,
+    before: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> list[PendingCallback]:
+    """One page of the call-back list, newest first: the missed calls of `queues` (None: of every queue,
+    and those that reached no queue) older than the cursor `before` = (offered_at, card id)."""
+    card = Interaction.__table__
+    stmt = (
+        select(card, Customer.full_name.label("customer_name"))
+        .outerjoin(Customer, Customer.id == card.c.customer_id)
+        .where(card.c.callback_status == CallbackStatus.PENDING.value)
+        .order_by(card.c.offered_at.desc(), card.c.id.desc())
+        .limit(limit)
+    )
+    if queues is not None:
+        stmt = stmt.where(card.c.queue.in_(list(queues)))
+    if before is not None:
+        at, card_id = before
+        stmt = stmt.where(or_(card.c.offered_at < at, and_(card.c.offered_at == at, card.c.id < card_id)))
+    async with db.read_session() as s:
+        found = (await s.execute(stmt)).mappings().all()
+    return [PendingCallback(card=rows.interaction(r), customer_name=r["customer_name"]) for r in found]
 
 
 async def recent_cards(db: Database, *, agent_id: int | None = None, limit: int = 50) -> list[InteractionRecord]:

@@ -68,7 +68,7 @@ def index_text(title: str, body: str, tags: Iterable[str]) -> str:
     return " ".join(words(title) + words(" ".join(tags)) + words(body))
 
 
-def _row(r: Mapping[str, Any]) -> ArticleRecord:
+def _row(r: Mapping[Any, Any]) -> ArticleRecord:
     return ArticleRecord(
         id=r["id"],
         title=r["title"],

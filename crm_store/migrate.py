@@ -10,10 +10,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from .db import async_url, ensure_sqlite_dir, is_sqlite
+from .errors import StoreError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -70,3 +72,24 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None
     return head
+
+
+class SchemaNotCurrent(StoreError):
+    """The database's schema is not the one this code needs; the message says what to run."""
+
+
+async def require_current_schema(url: str) -> None:
+    """Refuse to serve a database that was never migrated, or migrated to another version.
+
+    Deliberately not an automatic upgrade: with PostgreSQL several workers start at once, and a schema
+    change is a step an administrator takes (and backs up for), `ccdesk db upgrade`."""
+    current = await current_revision(url)
+    head = head_revision()
+    if current == head:
+        return
+    shown = make_url(url).render_as_string(hide_password=True)
+    if current is None:
+        raise SchemaNotCurrent(f"the database {shown} has no schema yet: run `ccdesk db upgrade` first")
+    raise SchemaNotCurrent(
+        f"the database {shown} is at schema {current}, this ccdesk needs {head}: run `ccdesk db upgrade`"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Select, Table, bindparam, func, select, union
@@ -237,26 +238,36 @@ async def load_customers(db: Database, ids: Sequence[int]) -> list[CustomerPop]:
 
 
 def call_pop_sync(
-    conn: Connection, call_id: str, number: str | None
+    conn: Connection, call_id: str, number: str | None, customer_id: int | None = None
 ) -> tuple[list[CustomerPop], InteractionRecord | None]:
+    """Who is on call `call_id`: the customers of `number`, with the one already known (`customer_id`, an
+    operator calling a customer back, or the card's, identified by the IVR) first. The call itself is left
+    out of their history: it is on screen as the current call, not as a past one."""
     fetch = _fetcher(conn)
     matches = pop_sync(conn, number, fetch) if number else []
     row = next(iter(fetch("card_by_call", {"call_id": call_id})), None)
     card = rows.interaction(row) if row else None
-    if card is not None and card.customer_id and all(m.customer.id != card.customer_id for m in matches):
-        # The IVR identified the caller by account number although the phone number is unknown.
-        matches = [*load_customers_sync(conn, [card.customer_id], fetch=fetch), *matches]
-    return matches, card
+    known = customer_id or (card.customer_id if card is not None else None)
+    if known:
+        first = [m for m in matches if m.customer.id == known] or load_customers_sync(conn, [known], fetch=fetch)
+        matches = [*first, *(m for m in matches if m.customer.id != known)]
+    return [_without_call(m, call_id) for m in matches], card
+
+
+def _without_call(pop: CustomerPop, call_id: str) -> CustomerPop:
+    if all(i.call_id != call_id for i in pop.interactions):
+        return pop
+    return replace(pop, interactions=tuple(i for i in pop.interactions if i.call_id != call_id))
 
 
 async def call_pop(
-    db: Database, call_id: str, number: str | None
+    db: Database, call_id: str, number: str | None, customer_id: int | None = None
 ) -> tuple[list[dict[str, Any]], InteractionRecord | None]:
     """The pop of a ringing call in one read unit: who the caller is (as JSON-ready dicts, built in the
     reader thread so the event loop only sends them), and the call's card so far."""
 
     def read(conn: Connection) -> tuple[list[dict[str, Any]], InteractionRecord | None]:
-        matches, card = call_pop_sync(conn, call_id, number)
+        matches, card = call_pop_sync(conn, call_id, number, customer_id)
         return [m.to_json() for m in matches], card
 
     return await db.run_read_inline(read)

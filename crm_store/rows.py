@@ -17,7 +17,7 @@ from .records import (
     UserRecord,
 )
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]  # a RowMapping (keys: column names or columns)
 
 
 def phone(r: Row) -> PhoneRecord:

@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from . import rows
 from .audit import record_audit
@@ -87,4 +88,4 @@ async def close_session(db: Database, token: str, user_id: int | None) -> None:
 async def purge_expired(db: Database, *, now: datetime) -> int:
     async with db.write_session() as s, s.begin():
         result = await s.execute(delete(WebSession).where(WebSession.expires_at < now))
-        return result.rowcount or 0
+        return cast("CursorResult[Any]", result).rowcount or 0  # a DELETE's result is a cursor result

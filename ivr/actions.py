@@ -113,7 +113,7 @@ def enter_menu(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_menu(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    def again(s):
+    def again(s: IvrState) -> Result:
         return enter_menu(menu, node, s)
 
     if isinstance(event, NoDigits):
@@ -164,7 +164,7 @@ def enter_ask_account(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_ask_account(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    def again(s):
+    def again(s: IvrState) -> Result:
         return enter_ask_account(menu, node, s)
 
     if isinstance(event, NoDigits):
@@ -237,7 +237,7 @@ def _ask_reading(node: Node, state: IvrState) -> Result:
 
 
 def on_reading(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    def again(s):
+    def again(s: IvrState) -> Result:
         return _ask_reading(node, s)
 
     if isinstance(event, LastReadingLoaded):
@@ -265,16 +265,16 @@ def on_reading(menu: Menu, node: Node, state: IvrState, event: Event) -> Result 
             confirm,
         )
     if state.stage == "confirm" and isinstance(event, NoDigits | DigitsEntered):
-        value = state.reading
+        entered = state.reading
         account = state.account
-        if value is None or account is None:
+        if entered is None or account is None:
             return None
         key = event.digits[:1] if isinstance(event, DigitsEntered) else ""
         if key == "1":
             store = StoreReading(
                 account_id=account.account_id,
                 meter=node.meter,
-                value=value,
+                value=entered,
                 max_increase=node.max_increase,
             )
             return replace(state, stage="store"), (store,)
@@ -282,11 +282,11 @@ def on_reading(menu: Menu, node: Node, state: IvrState, event: Event) -> Result 
             return _retry(menu, node, state, "reading-cancelled", again)
         prompt = menu.timeout_prompt if isinstance(event, NoDigits) else menu.invalid_prompt
 
-        def reconfirm(s):
+        def reconfirm(s: IvrState) -> Result:
             return (
                 s,
                 (
-                    SayNumber(number=value),
+                    SayNumber(number=entered),
                     GetDigits(prompt="confirm-reading", timeout_ms=node.timeout_ms, max_digits=1),
                 ),
             )
@@ -310,7 +310,7 @@ def enter_application(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_application(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    def again(s):
+    def again(s: IvrState) -> Result:
         return enter_application(menu, node, s)
 
     if isinstance(event, NoDigits):
@@ -354,7 +354,7 @@ def enter_callback(menu: Menu, node: Node, state: IvrState) -> Result:
 
 
 def on_callback(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
-    def again(s):
+    def again(s: IvrState) -> Result:
         return _ask(s, "phone", node.prompt or "enter-phone", node, 11)
 
     if isinstance(event, NoDigits):

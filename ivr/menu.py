@@ -29,14 +29,16 @@ node that does not exist, a prompt without text in some language, a DTMF key tha
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from routing.book import Book, load_book
+
 from .errors import MenuError
+
+DEFAULT_FILE = "default_menu.toml"
 
 DTMF_KEYS = frozenset("0123456789*#")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -166,21 +168,16 @@ class Menu:
         return tuple(self.prompts)
 
 
-def load_menu(path: str | Path) -> Menu:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MenuError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise MenuError(f"not valid TOML: {exc}", source=str(path)) from None
-    return parse_menu(data, source=str(path))
+def load_menu(path: str | Path | None = None) -> Menu:
+    """Read and validate a menu file (the shipped default_menu.toml when `path` is None); every problem is a
+    MenuError naming the file, the node and its line."""
+    book = load_book(path, package="ivr", default=DEFAULT_FILE, error=MenuError)
+    return _Loader(book.source, book).load(book.data)
 
 
 def default_menu() -> Menu:
     """The menu shipped with ccdesk (ivr/default_menu.toml)."""
-    text = resources.files(__package__).joinpath("default_menu.toml").read_text(encoding="utf-8")
-    return parse_menu(tomllib.loads(text), source="default_menu.toml")
+    return load_menu(None)
 
 
 def parse_menu(data: Mapping[str, Any], *, source: str = "") -> Menu:
@@ -188,11 +185,15 @@ def parse_menu(data: Mapping[str, Any], *, source: str = "") -> Menu:
 
 
 class _Loader:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, book: Book | None = None) -> None:
         self.source = source
+        self.book = book  # the text, when there is one: errors then name the node's line
 
     def fail(self, message: str, node: str | None = None) -> MenuError:
-        return MenuError(message, source=self.source, node=node)
+        source = self.source
+        if self.book is not None and node is not None:
+            source = self.book.at(self.book.line_of_table(f"nodes.{node}"))
+        return MenuError(message, source=source, node=node)
 
     def load(self, data: Mapping[str, Any]) -> Menu:
         extra = sorted(set(data) - {"menu", "nodes", "prompts"})

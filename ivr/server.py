@@ -122,7 +122,7 @@ class IvrServer:
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         peer = writer.get_extra_info("peername")
         try:
             if self._closing:
@@ -138,7 +138,7 @@ class IvrServer:
         except Exception:
             log.exception("FastAGI session from %s failed", peer)
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             writer.close()
             try:
                 await asyncio.wait_for(writer.wait_closed(), 1.0)

@@ -171,10 +171,10 @@ class IvrSession:
                 await ch.hangup()
                 return None
             case GetDigits(prompt=prompt, timeout_ms=timeout_ms, max_digits=max_digits):
-                digits = await ch.get_data(prompt, timeout_ms, max_digits)
-                if digits is None:
+                entered = await ch.get_data(prompt, timeout_ms, max_digits)
+                if entered is None:
                     return CallerHungUp()
-                return DigitsEntered(digits=digits) if digits else NoDigits()
+                return DigitsEntered(digits=entered) if entered else NoDigits()
             case RouteCall():
                 return CallRouted(decision=route_call(self.rules, self._facts(command)))
         return await self._request(command)

@@ -47,19 +47,19 @@ File layout (see default_rules.toml for a full example):
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .book import Book, load_book
 from .conditions import CallConditions, parse_call_conditions
 from .errors import RuleSetError
 from .values import NO_WRAP_UP, CallFacts, RoutingDecision, WrapUp
 
 DEFAULT_RULE_ID = "default"
+DEFAULT_FILE = "default_rules.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # Asterisk queue names stay simple
 _RULE_KEYS = frozenset({"id", "queue", "priority", "reason", "when"})
@@ -158,28 +158,20 @@ def route_application(rules: RuleSet, app_type: str, region: str) -> RoutingDeci
 # --------------------------------------------------------------------------- loading
 
 
-def load_rules(path: str | Path) -> RuleSet:
-    """Read and validate a TOML rule file; every problem is a RuleSetError naming file and rule."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise RuleSetError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleSetError(f"not valid TOML: {exc}", source=str(path)) from None
-    return parse_rules(data, source=str(path), text=text)
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Read and validate a TOML rule file (the shipped default_rules.toml when `path` is None); every
+    problem is a RuleSetError naming the file, the rule and its line."""
+    book = load_book(path, package="routing", default=DEFAULT_FILE, error=RuleSetError)
+    return _Loader(book.source, book).load(book.data)
 
 
 def default_rules() -> RuleSet:
     """The rule set shipped with ccdesk (routing/default_rules.toml)."""
-    text = resources.files(__package__).joinpath("default_rules.toml").read_text(encoding="utf-8")
-    return parse_rules(tomllib.loads(text), source="default_rules.toml", text=text)
+    return load_rules(None)
 
 
-def parse_rules(data: Mapping[str, Any], *, source: str = "", text: str = "") -> RuleSet:
-    """`text` is the file the data was read from, when there is one: errors about a queue then name its line."""
-    return _Loader(source, text).load(data)
+def parse_rules(data: Mapping[str, Any], *, source: str = "") -> RuleSet:
+    return _Loader(source).load(data)
 
 
 def _line_of(text: str, table: str, key: str) -> int | None:
@@ -196,16 +188,23 @@ def _line_of(text: str, table: str, key: str) -> int | None:
 
 
 class _Loader:
-    def __init__(self, source: str, text: str = "") -> None:
+    def __init__(self, source: str, book: Book | None = None) -> None:
         self.source = source
-        self.text = text
+        self.book = book  # the text, when there is one: errors then name the rule's line
+
+    def where(self, rule_id: str | None) -> str:
+        """The file, and the rule's line in it when the text is known."""
+        if self.book is None or rule_id is None:
+            return self.source
+        return self.book.at(self.book.line_of_key("id", rule_id) or self.book.line_of_table(rule_id))
 
     def fail(self, message: str, rule_id: str | None = None) -> RuleSetError:
-        return RuleSetError(message, source=self.source, rule_id=rule_id)
+        return RuleSetError(message, source=self.where(rule_id), rule_id=rule_id)
 
     def fail_at(self, table: str, key: str, message: str) -> RuleSetError:
-        line = _line_of(self.text, table, key) if self.text else None
-        return self.fail(f"line {line}: {message}" if line else message)
+        """An error about `key = …` inside `[table]` (a queue's settings), naming its line when known."""
+        line = _line_of(self.book.text, table, key) if self.book is not None else None
+        return RuleSetError(message, source=self.book.at(line) if self.book is not None else self.source)
 
     def load(self, data: Mapping[str, Any]) -> RuleSet:
         unknown = sorted(set(data) - _TOP_KEYS)
@@ -335,7 +334,7 @@ class _Loader:
             rule_id, queue, priority, reason = self.header("rule", raw, index, queues, seen)
             if out and out[-1].when.is_catch_all:
                 raise self.fail(f"unreachable: rule {out[-1].id!r} before it matches every call", rule_id)
-            when = parse_call_conditions(raw.get("when"), source=self.source, rule_id=rule_id, queues=queues)
+            when = parse_call_conditions(raw.get("when"), source=self.where(rule_id), rule_id=rule_id, queues=queues)
             out.append(CallRule(id=rule_id, queue=queue, priority=priority, reason=reason, when=when))
         return tuple(out)
 

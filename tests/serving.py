@@ -46,7 +46,7 @@ class Running:
 
     @property
     def simulator(self) -> Any:
-        return self.app[keys.TELEPHONY].simulator
+        return self.app[keys.SIMULATOR]
 
     @property
     def workstation(self) -> Any:
@@ -94,7 +94,7 @@ async def start(settings: Settings) -> Running:
         url=f"http://{settings.host}:{settings.port}",
         passwords={u[0]: u[1] for u in USERS},
     )
-    await running.app[keys.TELEPHONY].client.wait_connected(10)
+    await running.app[keys.AMI].wait_connected(10)
     return running
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 
-def ccdesk(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def ccdesk(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "CCDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
         "CCDESK_VAR_DIR": str(tmp_path / "var"),
+        **extra_env,
     }
     return subprocess.run(
         [sys.executable, "-m", "web.cli", *args], capture_output=True, text=True, env=env, timeout=120, check=False
@@ -80,3 +81,12 @@ def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2 and "CCDESK_PORT='eighty'" in result.stderr
+
+
+def test_serve_on_a_database_never_migrated_says_what_to_run(tmp_path: Path) -> None:
+    from tests.serving import free_port
+
+    result = ccdesk(tmp_path, "serve", CCDESK_PORT=str(free_port()), CCDESK_AGI_PORT=str(free_port()))
+    assert result.returncode == 2, result.stderr
+    assert "ccdesk db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr and "no such table" not in result.stderr

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from crm_store import applications, customers, interactions
+from crm_store import customers, users, vocabulary
 from crm_store.pop import load_customers
-from workstation.presence import PAUSE_REASONS
-from workstation.scripts import default_scripts
+from crm_store.vocabulary import CallResult, PauseReason, Topic
+from workstation.applications import ApplicationService, Filing, TaskRequest
+from workstation.card_service import CardEdits
+from workstation.transfer import parse_kind, parse_target
 
 from . import keys
 from .auth import user_of
@@ -18,8 +20,8 @@ from .errors import bad_request
 
 routes = web.RouteTableDef()
 
-TOPICS = (*(code for code, _title in default_scripts().topics()), "other")
-RESULTS = ("consulted", "application_filed", "transferred", "callback_promised", "resolved", "no_answer")
+TOPICS = vocabulary.codes(Topic)
+RESULTS = vocabulary.codes(CallResult)
 
 
 async def body(request: web.Request) -> dict[str, Any]:
@@ -69,11 +71,12 @@ async def me(request: web.Request) -> web.Response:
         {
             "user": user.to_json(),
             **state,
-            "sim": request.app[keys.TELEPHONY].simulator is not None,
-            "pause_reasons": list(PAUSE_REASONS),
+            "sim": request.app[keys.SIMULATOR] is not None,
+            "pause_reasons": list(vocabulary.codes(PauseReason)),
             "queues": [{"name": n, "title": t} for n, t in rules.queues.items()],
             "topics": list(TOPICS),
             "results": list(RESULTS),
+            "vocabulary": vocabulary.as_json(),
         }
     )
 
@@ -84,67 +87,92 @@ async def hangup(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def _extensions(request: web.Request) -> set[str]:
+    return {u.extension for u in await users.list_users(request.app[keys.DB]) if u.extension}
+
+
 @routes.post("/api/calls/{call_id}/transfer")
 async def transfer(request: web.Request) -> web.Response:
+    """kind blind: the call goes to the target now; kind attended: a consultation with the target starts."""
     data = await body(request)
-    await ws(request).transfer(
-        user_of(request),
-        request.match_info["call_id"],
-        text_field(data, "target", required=True) or "",
-        text_field(data, "kind") or "blind",
+    target = parse_target(
+        text_field(data, "target", required=True, limit=64) or "",
+        queues=request.app[keys.RULES].queues,
+        extensions=await _extensions(request),
     )
-    return web.json_response({"ok": True})
+    call = await ws(request).transfer(
+        user_of(request), request.match_info["call_id"], target, parse_kind(text_field(data, "kind", limit=16))
+    )
+    return web.json_response({"ok": True, "call": call.to_json()})
+
+
+@routes.post("/api/calls/{call_id}/transfer/complete")
+async def transfer_complete(request: web.Request) -> web.Response:
+    call = await ws(request).complete_transfer(user_of(request), request.match_info["call_id"])
+    return web.json_response({"ok": True, "call": call.to_json()})
+
+
+@routes.post("/api/calls/{call_id}/transfer/cancel")
+async def transfer_cancel(request: web.Request) -> web.Response:
+    call = await ws(request).cancel_transfer(user_of(request), request.match_info["call_id"])
+    return web.json_response({"ok": True, "call": call.to_json()})
 
 
 @routes.post("/api/originate")
 async def originate(request: web.Request) -> web.Response:
     data = await body(request)
     call_id = await ws(request).originate(
-        user_of(request), text_field(data, "number", required=True) or "", int_field(data, "customer_id")
+        user_of(request), text_field(data, "number", required=True, limit=32) or "", int_field(data, "customer_id")
     )
     return web.json_response({"call_id": call_id})
 
 
 @routes.get("/api/cards/{card_id}")
 async def get_card(request: web.Request) -> web.Response:
-    card = await interactions.get_call_card(request.app[keys.DB], interaction_id=_id(request, "card_id"))
+    card = await ws(request).card_service.get(_id(request, "card_id"))
     return web.json_response(card.to_json())
+
+
+def _coded(data: dict[str, Any], name: str, enum_: Any) -> Any:
+    value = text_field(data, name, limit=64)
+    if value is None:
+        return None
+    member = vocabulary.parse(enum_, value)
+    if member is None:
+        raise bad_request(f"unknown {name} {value!r}", f"unknown_{name}", value=value)
+    return member
 
 
 @routes.post("/api/cards/{card_id}")
 async def save_card(request: web.Request) -> web.Response:
+    """Saves exactly this card (its own call and customer), whatever call rings now; `customer_id` and
+    `account_id` change only when sent, `call_id` (optional) must be the card's own call."""
     data = await body(request)
-    changes: dict[str, Any] = {}
-    for name, allowed in (("topic", TOPICS), ("result", RESULTS)):
-        value = text_field(data, name, limit=64)
-        if value is not None and value not in allowed:
-            raise bad_request(f"unknown {name} {value!r}")
-        changes[name] = value
-    changes["notes"] = text_field(data, "notes", limit=10_000) or ""
-    for name in ("customer_id", "account_id"):
-        if name in data:
-            changes[name] = int_field(data, name)
-    user = user_of(request)
-    card = await interactions.wrap_up(request.app[keys.DB], _id(request, "card_id"), changes, user_id=user.id)
-    if user.extension and card.call_id:
-        await ws(request).finish_wrap_up(user, card.call_id, has_result=bool(card.result))
+    edits = CardEdits(
+        topic=_coded(data, "topic", Topic),
+        result=_coded(data, "result", CallResult),
+        notes=text_field(data, "notes", limit=10_000) or "",
+        set_customer="customer_id" in data,
+        customer_id=int_field(data, "customer_id"),
+        set_account="account_id" in data,
+        account_id=int_field(data, "account_id"),
+        call_id=text_field(data, "call_id", limit=64),
+    )
+    card = await ws(request).save_card(user_of(request), _id(request, "card_id"), edits)
     return web.json_response(card.to_json())
 
 
 @routes.get("/api/callbacks")
 async def callbacks(request: web.Request) -> web.Response:
-    cards = await interactions.pending_callbacks(request.app[keys.DB])
-    return web.json_response([c.to_json() for c in cards])
+    """The call-back list, newest first: an operator's own queues, everything for supervisors."""
+    before = request.query.get("before") or None
+    page = await ws(request).callback_page(user_of(request), before[:100] if before else None)
+    return web.json_response(page.to_json())
 
 
 @routes.post("/api/callbacks/{card_id}/call")
 async def call_back(request: web.Request) -> web.Response:
-    db = request.app[keys.DB]
-    card = await interactions.get_call_card(db, interaction_id=_id(request, "card_id"))
-    if card.callback_status != "pending" or not card.caller_number:
-        raise bad_request("this call needs no call-back (already done, or no number)")
-    call_id = await ws(request).originate(user_of(request), card.caller_number, card.customer_id)
-    await interactions.update_call_card(db, card.call_id or "", {"callback_status": "done"})
+    call_id = await ws(request).call_back(user_of(request), _id(request, "card_id"))
     return web.json_response({"call_id": call_id})
 
 
@@ -231,67 +259,43 @@ async def application_types(request: web.Request) -> web.Response:
     return web.json_response([{"code": t.name, "title": t.title, "sla_hours": t.sla_hours} for t in types])
 
 
+def _applications(request: web.Request) -> ApplicationService:
+    return ApplicationService(db=request.app[keys.DB], rules=request.app[keys.RULES], clock=request.app[keys.CLOCK])
+
+
 @routes.post("/api/applications")
 async def file_application(request: web.Request) -> web.Response:
     data = await body(request)
-    rules = request.app[keys.RULES]
-    app_type = text_field(data, "type", required=True, limit=64) or ""
-    if app_type not in rules.application_types:
-        raise bad_request(f"unknown application type {app_type!r}")
-    db = request.app[keys.DB]
-    customer_id = int_field(data, "customer_id")
-    account_id = int_field(data, "account_id")
-    region = ""
-    if customer_id is not None:
-        pops = await load_customers(db, [customer_id])
-        if not pops:
-            raise bad_request("no such customer")
-        accounts = pops[0].accounts
-        account = next((a for a in accounts if a.id == account_id), accounts[0] if accounts else None)
-        if account_id is not None and (account is None or account.id != account_id):
-            raise bad_request("the account does not belong to the customer")
-        region = account.region if account else ""
-        account_id = account.id if account else None
-    decision = rules.route_application(app_type, region)
-    now = request.app[keys.CLOCK]()
-    record = await applications.file_application(
-        db,
-        type=app_type,
-        text=text_field(data, "text", required=True, limit=10_000) or "",
-        channel="phone",
-        customer_id=customer_id,
-        account_id=account_id,
-        department_queue=decision.queue,
-        due_at=now + timedelta(hours=rules.application_types[app_type].sla_hours),
-        interaction_id=int_field(data, "card_id"),
-        user_id=user_of(request).id,
+    filed = await _applications(request).file(
+        user_of(request),
+        Filing(
+            type=text_field(data, "type", required=True, limit=64) or "",
+            text=text_field(data, "text", required=True, limit=10_000) or "",
+            customer_id=int_field(data, "customer_id"),
+            account_id=int_field(data, "account_id"),
+            card_id=int_field(data, "card_id"),
+        ),
     )
-    return web.json_response({**record.to_json(), "routing_reason": decision.reason}, status=201)
+    return web.json_response(filed.to_json(), status=201)
 
 
 @routes.post("/api/tasks")
 async def create_task(request: web.Request) -> web.Response:
     data = await body(request)
-    kind = text_field(data, "kind") or "follow_up"
-    if kind not in ("follow_up", "callback"):
-        raise bad_request("kind is follow_up or callback")
     try:
         due_at = datetime.fromisoformat(text_field(data, "due_at", required=True) or "")
     except ValueError:
-        raise bad_request("due_at must be a date and time (ISO 8601)") from None
-    if due_at.tzinfo is None:
-        due_at = due_at.replace(tzinfo=request.app[keys.RULES].timezone)
-    user = user_of(request)
-    task_id = await applications.create_task(
-        request.app[keys.DB],
-        kind=kind,
-        due_at=due_at,
-        customer_id=int_field(data, "customer_id"),
-        phone=text_field(data, "phone", limit=32),
-        interaction_id=int_field(data, "card_id"),
-        notes=text_field(data, "notes") or "",
-        assigned_to=user.id,
-        user_id=user.id,
+        raise bad_request("due_at must be a date and time (ISO 8601)", "invalid_due_at") from None
+    task_id = await _applications(request).create_task(
+        user_of(request),
+        TaskRequest(
+            kind=text_field(data, "kind", limit=32) or "follow_up",
+            due_at=due_at,
+            customer_id=int_field(data, "customer_id"),
+            phone=text_field(data, "phone", limit=32),
+            card_id=int_field(data, "card_id"),
+            notes=text_field(data, "notes") or "",
+        ),
     )
     return web.json_response({"id": task_id}, status=201)
 
@@ -322,7 +326,7 @@ async def sim_call(request: web.Request) -> web.Response:
 
 
 def _simulator(request: web.Request) -> Any:
-    simulator = request.app[keys.TELEPHONY].simulator
+    simulator = request.app[keys.SIMULATOR]
     if simulator is None:
         raise web.HTTPNotFound(
             text='{"error": "only with the built-in PBX simulator"}', content_type="application/json"

@@ -4,14 +4,13 @@ qualifies for, and the customer's whole history."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
 from crm_store import history, knowledge
 from crm_store import offers as offer_store
 from crm_store.pop import load_customers
-from workstation.offers import default_book
-from workstation.scripts import default_scripts, script_for
 
 from . import keys
 from .api import body, int_field, text_field
@@ -24,15 +23,17 @@ EDITORS = ("supervisor", "admin")
 
 @routes.get("/api/topics")
 async def topics(request: web.Request) -> web.Response:
-    return web.json_response([{"code": code, "title": title} for code, title in default_scripts().topics()])
+    return web.json_response([{"code": code, "title": title} for code, title in request.app[keys.SCRIPTS].topics()])
 
 
 @routes.get("/api/scripts/{topic}")
 async def script(request: web.Request) -> web.Response:
     user = user_of(request)
     customer = request.query.get("customer", "")[:200]
-    rendered = script_for(request.match_info["topic"]).render(
-        operator=user.full_name or user.username, **({"customer": customer} if customer else {})
+    rendered = (
+        request.app[keys.SCRIPTS]
+        .script_for(request.match_info["topic"])
+        .render(operator=user.full_name or user.username, **({"customer": customer} if customer else {}))
     )
     return web.json_response(rendered.to_json())
 
@@ -56,7 +57,7 @@ async def kb_get(request: web.Request) -> web.Response:
     return web.json_response(article.to_json())
 
 
-def _article_fields(data: dict[str, object]) -> dict[str, object]:
+def _article_fields(data: dict[str, object]) -> dict[str, Any]:
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise bad_request("tags must be a list")
@@ -73,7 +74,7 @@ async def kb_create(request: web.Request) -> web.Response:
     user = require_role(request, *EDITORS)
     article = await knowledge.create_article(
         request.app[keys.DB],
-        **_article_fields(await body(request)),  # type: ignore[arg-type]
+        **_article_fields(await body(request)),
         user_id=user.id,
     )
     return web.json_response(article.to_json(), status=201)
@@ -92,7 +93,7 @@ async def kb_update(request: web.Request) -> web.Response:
         request.app[keys.DB],
         int(request.match_info["article_id"]),
         **_article_fields(data),
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,
         expected_updated_at=expected_at,
     )
     return web.json_response(article.to_json())
@@ -116,14 +117,14 @@ async def offers(request: web.Request) -> web.Response:
     if not pops:
         raise web.HTTPNotFound(text='{"error": "no such customer"}', content_type="application/json")
     responses = await offer_store.offer_responses(db, customer_id)
-    found = default_book().offers_for(pops[0], request.app[keys.CLOCK](), responses)
+    found = request.app[keys.OFFERS].offers_for(pops[0], request.app[keys.CLOCK](), responses)
     return web.json_response([o.to_json() for o in found])
 
 
 @routes.post("/api/offers/{code}/response")
 async def offer_response(request: web.Request) -> web.Response:
     code = request.match_info["code"]
-    if code not in default_book().codes:
+    if code not in request.app[keys.OFFERS].codes:
         raise bad_request(f"unknown offer {code!r}")
     data = await body(request)
     customer_id = int_field(data, "customer_id")

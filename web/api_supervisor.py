@@ -60,7 +60,7 @@ async def live(request: web.Request) -> web.Response:
                 **presence.to_json(),
             }
         )
-    load = request.app[keys.QUEUE_LOAD]
+    load = request.app[keys.QUEUE_LOAD].snapshot()
     return web.json_response(
         {
             "calls": [c.to_json() for c in workstation.calls.active.values()],
@@ -71,6 +71,7 @@ async def live(request: web.Request) -> web.Response:
                     "title": title,
                     "waiting": load[name].waiting if name in load else None,
                     "available": load[name].available_agents if name in load else None,
+                    "longest_wait_seconds": load[name].longest_wait_seconds if name in load else None,
                 }
                 for name, title in request.app[keys.RULES].queues.items()
             ],

@@ -1,7 +1,10 @@
 """The app factory: one place that wires configuration, the store, telephony and the web together.
 
-Every long-lived resource is a cleanup_ctx entry, so start-up and tear-down pair up and every
-background task is cancelled and awaited on shutdown.
+The four books (routing rules, IVR menu, offers, talk scripts) are loaded here, so a broken file stops the
+start with its name and line. Every long-lived resource is then one cleanup_ctx, registered in dependency
+order — database → notifier → simulator (sim mode) → AMI client + call control → event stream →
+workstation → queue load → IVR server → PBX link — so each finds what it uses already started, and
+tear-down runs the other way round. Every background task is cancelled and awaited on shutdown.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from aiohttp import web
 
 from crm_store.db import open_database
 from crm_store.knowledge import ensure_default_articles
-from routing import default_rules, load_rules
-from workstation.offers import default_book
-from workstation.scripts import default_scripts
+from crm_store.migrate import require_current_schema
+from ivr import load_menu
+from routing import load_rules
+from workstation.offers import load_offers
+from workstation.scripts import load_scripts
 
 from . import api, api_content, api_presence, api_supervisor, auth, keys, pages, status
 from .errors import error_middleware
 from .i18n import load_strings, translator
 from .settings import Settings
-from .sio import SocketNotifier, close_sockets, create_sio, notifier_ctx
-from .telephony import telephony_ctx
+from .sio import close_sockets, create_sio, notifier_ctx
+from .telephony import TELEPHONY_CONTEXTS
 from .throttle import LoginThrottle
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -38,7 +43,9 @@ def utc_now() -> datetime:
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    db = open_database(app[keys.SETTINGS].database_url)
+    url = app[keys.SETTINGS].database_url
+    await require_current_schema(url)  # a clear "run ccdesk db upgrade", not a missing table mid-start
+    db = open_database(url)
     app[keys.DB] = db
     await ensure_default_articles(db)  # a new center starts with answers to the common questions
     yield
@@ -53,20 +60,19 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     strings = load_strings("ru")
     app[keys.STRINGS] = strings
     app[keys.TRANSLATE] = translator(strings)
-    app[keys.RULES] = load_rules(settings.routing_rules) if settings.routing_rules else default_rules()
-    default_book()  # offers and talk scripts are configuration: a broken file stops the start, clearly
-    default_scripts()
-    app[keys.QUEUE_LOAD] = {}
+    app[keys.RULES] = load_rules(settings.routing_rules)
+    app[keys.MENU] = load_menu(settings.ivr_menu)
+    app[keys.OFFERS] = load_offers(settings.offers)
+    app[keys.SCRIPTS] = load_scripts(settings.scripts)
     sio = create_sio(settings)
     sio.attach(app)
     app[keys.SIO] = sio
-    app[keys.NOTIFIER] = SocketNotifier(sio)
     app.on_shutdown.append(close_sockets)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(t=app[keys.TRANSLATE], lang="ru")
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(notifier_ctx)
-    app.cleanup_ctx.append(telephony_ctx)
+    app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
     app.add_routes(status.routes)
     app.add_routes(auth.routes)
     app.add_routes(pages.routes)
@@ -74,10 +80,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
-    app.router.add_route(*_route(pages.vendor_route(NODE_MODULES)))
+    app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app
-
-
-def _route(route: web.RouteDef) -> tuple[str, str, object]:
-    return route.method, route.path, route.handler

@@ -39,7 +39,7 @@ def session_of(request: web.Request) -> SessionInfo:
     info = request.get(SESSION_KEY)
     if info is None:
         raise web.HTTPUnauthorized(text='{"error": "not signed in"}', content_type="application/json")
-    return info  # type: ignore[no-any-return]
+    return info
 
 
 def user_of(request: web.Request) -> UserRecord:

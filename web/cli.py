@@ -154,8 +154,11 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from crm_store.importer import import_file
     from crm_store.importer.run import write_error_report
 
+    from .tuning import batch_tuning
+
     async def run(db: Database) -> int:
-        summary = await import_file(db, args.kind, args.file, columns=args.columns)
+        with batch_tuning():  # this process does nothing else meanwhile
+            summary = await import_file(db, args.kind, args.file, columns=args.columns)
         print(f"{summary.source}: {summary.line()}")
         if summary.errors:
             report = args.errors or args.file.with_name(args.file.name + ".errors.csv")

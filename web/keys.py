@@ -1,4 +1,7 @@
-"""Typed keys of the application's state: the only place long-lived resources are kept."""
+"""Typed keys of the application's state: the only place long-lived resources are kept.
+
+Set by the app factory (configuration and the books) or by one cleanup_ctx each (see app.py for the order).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,15 @@ import socketio
 from aiohttp import web
 
 from crm_store.db import Database
-from routing import QueueLoad, RuleSet
+from cti import AmiClient, CallControl
+from cti.events import Event
+from cti.sim import PbxSimulator
+from cti.stream import EventStream
+from ivr import IvrServer, Menu
+from routing import RuleSet
+from workstation.offers import OfferBook
+from workstation.queue_load import LiveQueueLoad
+from workstation.scripts import ScriptBook
 from workstation.service import Workstation
 
 from .settings import Settings
@@ -18,17 +29,26 @@ from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
-    from .telephony import Telephony  # noqa: F401
 
+# configuration, set by create_app
 SETTINGS = web.AppKey("settings", Settings)
-DB = web.AppKey("db", Database)
-CLOCK = web.AppKey("clock", Callable[[], datetime])
+CLOCK = web.AppKey[Callable[[], datetime]]("clock")
 THROTTLE = web.AppKey("throttle", LoginThrottle)
-TRANSLATE = web.AppKey("translate", Callable[[str], str])
-STRINGS = web.AppKey("strings", dict[str, str])
-RULES = web.AppKey("rules", RuleSet)
-NOTIFIER = web.AppKey("notifier", "SocketNotifier")
-WORKSTATION = web.AppKey("workstation", Workstation)
-TELEPHONY = web.AppKey("telephony", "Telephony")
-QUEUE_LOAD = web.AppKey("queue_load", dict[str, QueueLoad])
+TRANSLATE = web.AppKey[Callable[[str], str]]("translate")
+STRINGS = web.AppKey[dict[str, str]]("strings")
 SIO = web.AppKey("sio", socketio.AsyncServer)
+# the validated books, loaded by create_app (a broken file stops the start, naming file and line)
+RULES = web.AppKey("rules", RuleSet)
+MENU = web.AppKey("menu", Menu)
+OFFERS = web.AppKey("offers", OfferBook)
+SCRIPTS = web.AppKey("scripts", ScriptBook)
+# long-lived resources, one cleanup_ctx each, in start-up order
+DB = web.AppKey("db", Database)
+NOTIFIER = web.AppKey["SocketNotifier"]("notifier")
+SIMULATOR = web.AppKey[PbxSimulator | None]("simulator")  # None with a real PBX
+AMI = web.AppKey("ami", AmiClient)
+CONTROL = web.AppKey("control", CallControl)
+STREAM = web.AppKey[EventStream[Event]]("stream")
+WORKSTATION = web.AppKey("workstation", Workstation)
+QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
+IVR = web.AppKey("ivr", IvrServer)

@@ -25,7 +25,7 @@ def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
         "csrf_token": info.csrf_token,
         "lang": "ru",
         "t": request.app[keys.TRANSLATE],
-        "sim": request.app[keys.TELEPHONY].simulator is not None,
+        "sim": request.app[keys.SIMULATOR] is not None,
         **extra,
     }
 

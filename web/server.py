@@ -22,6 +22,9 @@ log = logging.getLogger("ccdesk.server")
 GIL_SWITCH_INTERVAL_S = 0.001
 # Open websockets (browsers) are told to go away on shutdown; a request still running gets this long.
 SHUTDOWN_GRACE_S = 2.0
+# Whatever hangs (a PBX, a database, a client), the process stops within this: a supervisor's SIGTERM must
+# not have to become a SIGKILL. Normal shutdown takes well under a second.
+SHUTDOWN_LIMIT_S = 10.0
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
@@ -52,4 +55,7 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         log.info("shutting down")
-        await runner.cleanup()
+        try:
+            await asyncio.wait_for(runner.cleanup(), SHUTDOWN_LIMIT_S)
+        except TimeoutError:
+            log.error("shutdown did not finish within %.0f s: stopping anyway", SHUTDOWN_LIMIT_S)

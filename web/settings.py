@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 PREFIX = "CCDESK_"
@@ -67,8 +68,11 @@ class Settings:
     sim_bots: int = 2  # simulated operators per queue, keeping the demo center alive
     sim_answer_delay: float | None = None  # operators' phones: None = answered from the screen
     cookie_secure: bool = False
+    # The books: None = the file shipped in the package (routing/, ivr/, workstation/).
     routing_rules: Path | None = None
     ivr_menu: Path | None = None
+    offers: Path | None = None
+    scripts: Path | None = None
 
     @property
     def ami(self) -> AmiTarget | None:
@@ -90,9 +94,12 @@ class Settings:
             values[f.name] = _cast(f.name, raw, f.type)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
+        for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
+            if not 1 <= getattr(settings, name) <= 65535:
+                raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
         return settings
 
-    def override(self, **changes: object) -> Settings:
+    def override(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
     def with_secret_key(self) -> Settings:

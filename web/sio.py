@@ -4,6 +4,7 @@ share one picture (scaled-out mode)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 SUPERVISOR_ROLES = ("supervisor", "admin")
+SOCKETS_CLOSE_TIMEOUT_S = 1.0
 
 
 class TextPacket(socketio.packet.Packet):
@@ -91,18 +93,44 @@ class SocketNotifier:
 
 
 async def close_sockets(app: web.Application) -> None:
-    """On shutdown: browsers' websockets would otherwise hold the server open for its 60 s grace period;
-    closed, the pages reconnect by themselves to the restarted server and resync."""
+    """On shutdown: tell every browser to go (the pages reconnect by themselves to the restarted server and
+    resync), without waiting for any of them.
+
+    engine.io's own disconnect-all waits until each client has fetched its close packet; a polling client
+    that never polls again (a tab closed mid-handshake) never does, and the server never stopped. Here the
+    close packet is queued and not waited for, and the whole step is bounded; open websockets and pending
+    polls are then ended by aiohttp's shutdown grace period."""
     from . import keys
 
     sio = app[keys.SIO]
     await sio.shutdown()
-    if sio.eio.sockets:  # engineio's disconnect-all fails on an empty set
-        await sio.eio.disconnect()
+    sockets = list(sio.eio.sockets.values())
+    sio.eio.sockets.clear()
+    if not sockets:
+        return
+    closing = [asyncio.ensure_future(_close(socket)) for socket in sockets]
+    _done, late = await asyncio.wait(closing, timeout=SOCKETS_CLOSE_TIMEOUT_S)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*closing, return_exceptions=True)
+    if late:
+        log.warning("%d Socket.IO clients did not close within %.1f s", len(late), SOCKETS_CLOSE_TIMEOUT_S)
+
+
+async def _close(socket: Any) -> None:
+    await socket.close(wait=False)
+    # Behind the close packet, the end-of-queue mark engine.io's own transport close uses: a websocket's
+    # writer then closes the websocket at once, and its handler ends instead of holding the shutdown.
+    socket.queue.put_nowait(None)
 
 
 async def notifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    """How the workstation reaches browsers; its last emits are let through on shutdown."""
     from . import keys
 
-    yield
-    await app[keys.NOTIFIER].close()
+    notifier = SocketNotifier(app[keys.SIO])
+    app[keys.NOTIFIER] = notifier
+    try:
+        yield
+    finally:
+        await notifier.close()

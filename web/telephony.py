@@ -1,5 +1,10 @@
-"""Telephony for the app: the built-in PBX simulator (or a real Asterisk), the AMI client, the IVR's
-FastAGI server, and one task that feeds every CTI event, in order, to the workstation."""
+"""Telephony for the app, one cleanup_ctx per long-lived resource (app.py registers them in this order):
+
+simulator (sim mode) → AMI client + call control → event stream → workstation → queue load → IVR's FastAGI
+server → PBX link. Each finds what it needs already under its AppKey; nothing is bound late. The AMI client
+connects last, once every subscriber is on the stream, so no event slips past; on shutdown it is the first
+to stop, so the subscribers finish with the last events they got.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,6 @@ import logging
 import random
 import secrets
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 
 from aiohttp import web
 from sqlalchemy import text
@@ -17,11 +21,13 @@ from crm_store.db import Database
 from cti import AmiClient, AmiConfig, CallControl
 from cti import events as ev
 from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
-from ivr import IvrServer, default_menu, load_menu
+from cti.stream import LocalStream
+from ivr import IvrServer
 from ivr.demo import demo_caller_keys
 from ivr.store_backend import StoreBackend
-from routing import QueueLoad, RuleSet
+from routing import RuleSet
 from workstation.directory import Directory
+from workstation.queue_load import LiveQueueLoad, correct_periodically
 from workstation.service import Workstation
 
 from . import keys
@@ -32,15 +38,7 @@ log = logging.getLogger(__name__)
 BOT_NAMES = ("Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Зоя", "Илья", "Кира", "Лев", "Мила", "Ник")
 
 
-@dataclass(slots=True)
-class Telephony:
-    client: AmiClient
-    control: CallControl
-    simulator: PbxSimulator | None
-    ivr: IvrServer
-
-
-def sim_config(settings: Settings, rules: RuleSet, agi_port: int) -> SimConfig:
+def sim_config(settings: Settings, rules: RuleSet) -> SimConfig:
     """Every routing queue exists in the simulator, with a simulated operator or two keeping it moving."""
     queues = []
     for i, name in enumerate(rules.queues):
@@ -57,7 +55,7 @@ def sim_config(settings: Settings, rules: RuleSet, agi_port: int) -> SimConfig:
         queues=tuple(queues),
         calls_per_minute=settings.sim_calls_per_minute,
         operator_answer_delay=settings.sim_answer_delay,
-        agi_address=f"{settings.agi_host}:{agi_port}",
+        agi_address=f"{settings.agi_host}:{settings.agi_port}",
         ivr_share=0.5,
         did_queues=(("88005550100", "support"), ("88005550101", "billing"), ("88005550102", "vip")),
     )
@@ -88,91 +86,132 @@ def ivr_keys(accounts: list[str], rng: random.Random) -> Callable[[], list[str]]
     return keys_for_caller
 
 
-async def telephony_ctx(app: web.Application) -> AsyncIterator[None]:
+async def simulator_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The built-in PBX simulator when no real PBX is configured (CCDESK_PBX=sim)."""
     settings = app[keys.SETTINGS]
+    if settings.ami is not None:
+        app[keys.SIMULATOR] = None
+        yield
+        return
+    rng = random.Random()
+    numbers, accounts = await sample_callers(app[keys.DB])
+    simulator = PbxSimulator(
+        sim_config(settings, app[keys.RULES]),
+        caller_numbers=caller_source(numbers, rng),
+        ivr_digits=ivr_keys(accounts, rng),
+    )
+    await simulator.start()
+    app[keys.SIMULATOR] = simulator
+    try:
+        yield
+    finally:
+        await simulator.stop()
+
+
+async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The AMI client (not connected yet: pbx_link_ctx does that) and the call control that uses it."""
+    target = app[keys.SETTINGS].ami
+    simulator = app[keys.SIMULATOR]
+    if target is not None:
+        config = AmiConfig(host=target.host, port=target.port, username=target.username, secret=target.secret)
+    elif simulator is not None:
+        config = AmiConfig(
+            host="127.0.0.1",
+            port=simulator.port,
+            username=simulator.config.username,
+            secret=simulator.config.secret,
+        )
+    else:  # pragma: no cover - simulator_ctx always sets one in sim mode
+        raise RuntimeError("no PBX: neither an AMI target nor the simulator")
+    client = AmiClient(config, clock=app[keys.CLOCK])
+    app[keys.AMI] = client
+    app[keys.CONTROL] = CallControl(client)
+    try:
+        yield
+    finally:
+        await client.close()  # also when a later context failed before pbx_link_ctx
+
+
+async def stream_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Every CTI event, in the order the PBX sent it, to every subscriber (cti/stream.py)."""
+    stream: LocalStream[ev.Event] = LocalStream()
+    app[keys.STREAM] = stream
+    unsubscribe = app[keys.AMI].subscribe(stream.publish)
+    try:
+        yield
+    finally:
+        unsubscribe()
+        await stream.close()
+
+
+async def workstation_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Calls, presence, pops and call cards: one subscriber of the stream."""
     db = app[keys.DB]
-    rules = app[keys.RULES]
-    menu = load_menu(settings.ivr_menu) if settings.ivr_menu else default_menu()
     workstation = Workstation(
         db=db,
         directory=Directory(db),
         notifier=app[keys.NOTIFIER],
-        execute=_deferred(app),
+        execute=app[keys.CONTROL].execute,
         clock=app[keys.CLOCK],
-        wrap_up=rules.wrap_up_for,
+        wrap_up=app[keys.RULES].wrap_up_for,  # after-call work per queue, from the routing rules
     )
+    await workstation.start()
     app[keys.WORKSTATION] = workstation
+    subscription = app[keys.STREAM].subscribe("workstation", workstation.handle)
+    try:
+        yield
+    finally:
+        await subscription.close()
+        await workstation.close()
 
-    def queue_load() -> dict[str, QueueLoad]:
-        return app[keys.QUEUE_LOAD]
 
+async def queue_load_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Waiting callers, the longest wait and free operators per queue, for the IVR's routing and the wallboard:
+    folded live from the call and member events (workstation/queue_load.py) and corrected by the PBX's own
+    QueueSummary every so often (a kept task; its answer arrives through the stream as QueueStatsUpdated)."""
+    load = LiveQueueLoad(app[keys.CLOCK])
+    app[keys.QUEUE_LOAD] = load
+    subscription = app[keys.STREAM].subscribe("queue_load", load.handle)
+    correction = asyncio.create_task(correct_periodically(app[keys.CONTROL].execute))
+    try:
+        yield
+    finally:
+        correction.cancel()
+        await asyncio.gather(correction, return_exceptions=True)
+        await subscription.close()
+
+
+async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The IVR's FastAGI server (Asterisk, or the simulator, connects to it)."""
+    settings = app[keys.SETTINGS]
+    load = app[keys.QUEUE_LOAD]
     ivr = IvrServer(
-        menu=menu,
-        backend=StoreBackend(db),
-        rules=rules,
+        menu=app[keys.MENU],
+        backend=StoreBackend(app[keys.DB]),
+        rules=app[keys.RULES],
         host=settings.agi_host,
         port=settings.agi_port,
         clock=app[keys.CLOCK],
-        queue_load=queue_load,
+        queue_load=load.snapshot,
     )
     await ivr.start()
-    simulator = None
-    target = settings.ami
+    app[keys.IVR] = ivr
     try:
-        if target is None:
-            rng = random.Random()
-            numbers, accounts = await sample_callers(db)
-            simulator = PbxSimulator(
-                sim_config(settings, rules, ivr.port),
-                caller_numbers=caller_source(numbers, rng),
-                ivr_digits=ivr_keys(accounts, rng),
-            )
-            await simulator.start()
-            ami = AmiConfig(
-                host="127.0.0.1",
-                port=simulator.port,
-                username=simulator.config.username,
-                secret=simulator.config.secret,
-            )
-        else:
-            ami = AmiConfig(host=target.host, port=target.port, username=target.username, secret=target.secret)
-        client = AmiClient(ami, clock=app[keys.CLOCK])
-        control = CallControl(client)
-        app[keys.TELEPHONY] = Telephony(client=client, control=control, simulator=simulator, ivr=ivr)
-        await workstation.start()
-        inbox: asyncio.Queue[object] = asyncio.Queue()
-        unsubscribe = client.subscribe(inbox.put_nowait)  # before start: no event may slip past
-        pump = asyncio.create_task(_pump(app, inbox, workstation))
-        await client.start()
-        log.info("CTI: %s; IVR on FastAGI port %s", "built-in PBX simulator" if simulator else repr(target), ivr.port)
-        try:
-            yield
-        finally:
-            await client.close()
-            unsubscribe()
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
-            await workstation.close()
+        yield
     finally:
-        if simulator is not None:
-            await simulator.stop()
         await ivr.stop()
 
 
-def _deferred(app: web.Application) -> Callable[[object], object]:
-    async def execute(command: object) -> object:
-        return await app[keys.TELEPHONY].control.execute(command)  # type: ignore[arg-type]
+async def pbx_link_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Connect to the PBX last (every subscriber is in place); disconnect first on shutdown."""
+    client = app[keys.AMI]
+    await client.start()
+    simulator = app[keys.SIMULATOR]
+    log.info("CTI: %s; IVR on FastAGI port %s", "built-in PBX simulator" if simulator else client, app[keys.IVR].port)
+    try:
+        yield
+    finally:
+        await client.close()
 
-    return execute
 
-
-async def _pump(app: web.Application, inbox: asyncio.Queue[object], workstation: Workstation) -> None:
-    """The one consumer of CTI events: order is what the PBX sent."""
-    while True:
-        event = await inbox.get()
-        try:
-            if isinstance(event, ev.QueueStatsUpdated):
-                app[keys.QUEUE_LOAD][event.queue] = QueueLoad(waiting=event.callers, available_agents=event.available)
-            await workstation.handle(event)
-        except Exception:  # a bug in one event's handling must not stop the next ones
-            log.exception("handling %r failed", event)
+TELEPHONY_CONTEXTS = (simulator_ctx, ami_ctx, stream_ctx, workstation_ctx, queue_load_ctx, ivr_ctx, pbx_link_ctx)

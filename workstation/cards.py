@@ -1,4 +1,14 @@
-"""What each CTI event means for the call card (pure): the card registers itself, nobody clicks."""
+"""What each CTI event means for the call card (pure): the card registers itself, nobody clicks.
+
+The rules, each once:
+* one call, one card, whoever ends up talking: after a transfer the card keeps the operator who answered
+  first, and their talk time ends at the hand-over;
+* only an answer puts an operator on the card: a phone that merely rang leaves no agent, so an abandoned
+  (or otherwise unanswered) inbound call has none;
+* ``ivr_only`` means the IVR ran and the caller left there; an inbound call that reached neither the IVR
+  nor a queue is ``unanswered``;
+* the consultation of an attended transfer is not a new operator on the call.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_store.phones import normalize_phone
+from crm_store.vocabulary import CallbackStatus, CallOutcome, CallState, Direction
 from cti import events as ev
 
-from .live import LiveCall
+from .live import LiveCall, is_consult_leg
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,97 +38,131 @@ def caller_e164(number: str | None) -> str | None:
     return normalize_phone(number) or number
 
 
-def card_change(event: object, call: LiveCall | None) -> CardChange | None:
+NO_AGENT = {"agent_id": None, "agent_interface": None}
+
+
+def card_change(event: object, call: LiveCall | None, before: LiveCall | None = None) -> CardChange | None:
+    """The card step for `event`; `call` is the call after the event, `before` the call before it."""
+    if is_consult_leg(before, event):
+        return None
     match event:
         case ev.CallOffered():
+            number = call.customer_number if call is not None else event.caller_number
             return CardChange(
                 call_id=event.call_id,
                 open=True,
                 look_up_caller=True,
                 fields={
                     "direction": str(event.direction),
-                    "caller_number": caller_e164(event.caller_number),
+                    "caller_number": caller_e164(number),
                     "called_number": event.dialed_number,
                     "offered_at": event.at,
-                    "state": "offered",
+                    "state": CallState.OFFERED.value,
                 },
             )
         case ev.IvrStarted():
-            return CardChange(call_id=event.call_id, fields={"state": "ivr"})
+            return CardChange(call_id=event.call_id, fields={"state": CallState.IVR.value})
         case ev.CallQueued():
-            return CardChange(call_id=event.call_id, fields={"state": "queued", "queue": event.queue})
+            return CardChange(call_id=event.call_id, fields={"state": CallState.QUEUED.value, "queue": event.queue})
         case ev.AgentRinging():
-            return CardChange(
-                call_id=event.call_id,
-                agent_interface=event.agent,
-                fields={"state": "ringing", "queue": event.queue, "agent_interface": event.agent},
-            )
+            fields: dict[str, Any] = {"state": CallState.RINGING.value}
+            if event.queue:
+                fields["queue"] = event.queue
+            return CardChange(call_id=event.call_id, fields=fields)
         case ev.CallAnswered():
-            fields: dict[str, Any] = {
-                "state": "talking",
+            if before is not None and before.transferred_at is not None:
+                return None  # the next operator after a transfer: the card stays the first operator's
+            fields = {
+                "state": CallState.TALKING.value,
                 "answered_at": event.at,
                 "wait_seconds": round(event.wait_seconds),
-                "agent_interface": event.agent,
             }
+            if event.agent:
+                fields["agent_interface"] = event.agent
             if event.queue:
                 fields["queue"] = event.queue
             return CardChange(call_id=event.call_id, agent_interface=event.agent, fields=fields)
         case ev.CallTransferred():
+            if before is not None and before.transferred_at is not None:
+                return None  # handed on again (or the same hand-over reported twice): the first one counts
+            fields = {}
             target = event.to_queue or event.to_agent or event.to_extension
-            return CardChange(call_id=event.call_id, fields={"transferred_to": target})
+            if target is None and before is not None and before.consult is not None:
+                target = before.consult.target
+            if target:
+                fields["transferred_to"] = target
+            answered_at = before.answered_at if before is not None else None
+            if answered_at is not None:
+                fields["talk_seconds"] = max(0, round((event.at - answered_at).total_seconds()))
+            return CardChange(call_id=event.call_id, fields=fields)
         case ev.CallAbandoned():
-            # Inbound callers who gave up wait in the call-back list until someone calls them.
+            inbound = call is None or call.direction == Direction.INBOUND
             return CardChange(
                 call_id=event.call_id,
                 fields={
-                    "outcome": "abandoned",
+                    "outcome": CallOutcome.ABANDONED.value,
                     "wait_seconds": round(event.wait_seconds),
                     "queue": event.queue,
-                    "callback_status": "pending" if call is None or call.direction == "inbound" else None,
+                    # Inbound callers who gave up wait in the call-back list until someone calls them.
+                    "callback_status": CallbackStatus.PENDING.value if inbound else None,
+                    **NO_AGENT,
                 },
             )
         case ev.CallEnded():
-            return CardChange(call_id=event.call_id, fields=_ended_fields(event, call))
+            return CardChange(call_id=event.call_id, fields=ended_fields(event, call))
         case ev.OriginateResult() if event.outcome != ev.OriginateOutcome.ANSWERED:
             call_id = event.channel_id or event.call_id
             return CardChange(
                 call_id=call_id,
                 open=True,
                 fields={
-                    "direction": "outbound",
-                    "state": "ended",
+                    "direction": Direction.OUTBOUND.value,
+                    "state": CallState.ENDED.value,
                     "ended_at": event.at,
                     "offered_at": event.at,
-                    "outcome": _ORIGINATE_OUTCOMES.get(event.outcome, "failed"),
+                    "outcome": originate_outcome(str(event.outcome)),
                 },
             )
     return None
 
 
 _ORIGINATE_OUTCOMES = {
-    ev.OriginateOutcome.BUSY: "busy",
-    ev.OriginateOutcome.NO_ANSWER: "no_answer",
-    ev.OriginateOutcome.CONGESTION: "failed",
-    ev.OriginateOutcome.FAILED: "failed",
-    ev.OriginateOutcome.UNKNOWN: "failed",
+    ev.OriginateOutcome.BUSY.value: CallOutcome.BUSY,
+    ev.OriginateOutcome.NO_ANSWER.value: CallOutcome.NO_ANSWER,
 }
 
 
-def _ended_fields(event: ev.CallEnded, call: LiveCall | None) -> dict[str, Any]:
-    fields: dict[str, Any] = {"state": "ended", "ended_at": event.at}
-    if event.talk_seconds is not None:
+def originate_outcome(outcome: str) -> str:
+    """A call attempt's true result: busy and no answer as such, everything else (congestion, a number
+    that does not exist, an unknown fate) as failed."""
+    return _ORIGINATE_OUTCOMES.get(outcome, CallOutcome.FAILED).value
+
+
+def ended_fields(event: ev.CallEnded, call: LiveCall | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {"state": CallState.ENDED.value, "ended_at": event.at}
+    transferred = call is not None and call.transferred_at is not None
+    if event.talk_seconds is not None and not transferred:
         fields["talk_seconds"] = round(event.talk_seconds)
+    outbound = event.direction == ev.Direction.OUTBOUND or (call is not None and call.direction == Direction.OUTBOUND)
     if event.answered:
-        fields["outcome"] = "answered"
+        fields["outcome"] = CallOutcome.ANSWERED.value
     elif call is not None and call.abandoned:
-        pass  # CallAbandoned already said so
-    elif event.direction == ev.Direction.OUTBOUND:
-        fields["outcome"] = "no_answer"
-    elif event.queue is None and (call is None or call.queue is None):
-        fields["outcome"] = "ivr_only"
+        fields.update(NO_AGENT)  # CallAbandoned already said what happened
+    elif outbound:
+        # The attempt's own result: what Asterisk said of the originate, else nobody picked up.
+        hint = str(event.outcome) if event.outcome else (call.originate_outcome if call is not None else None)
+        fields["outcome"] = originate_outcome(hint) if hint else CallOutcome.NO_ANSWER.value
     else:
-        fields["outcome"] = "abandoned"
-        fields["callback_status"] = "pending"
+        fields.update(NO_AGENT)
+        queue = event.queue or (call.queue if call is not None else None)
+        if queue is not None:
+            fields["outcome"] = CallOutcome.ABANDONED.value
+            fields["callback_status"] = CallbackStatus.PENDING.value
+        elif call is not None and call.ivr_ran:
+            fields["outcome"] = CallOutcome.IVR_ONLY.value
+        else:
+            fields["outcome"] = CallOutcome.UNANSWERED.value
+            fields["callback_status"] = CallbackStatus.PENDING.value
     if event.lost_in_disconnect:
-        fields["outcome"] = fields.get("outcome", "failed")
+        fields["outcome"] = fields.get("outcome", CallOutcome.FAILED.value)
     return fields

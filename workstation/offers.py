@@ -27,18 +27,17 @@ import itertools
 import operator
 import re
 import string
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm_store.records import CustomerPop
+from routing.book import load_book
 
 DEFAULT_FILE = "offers.toml"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -434,19 +433,10 @@ def parse_offers(data: Mapping[str, Any], *, source: str = "<offers>", text: str
     return _Parser(source, text).book(data)
 
 
-def load_offers(path: Path | None = None) -> OfferBook:
+def load_offers(path: str | Path | None = None) -> OfferBook:
     """Read and validate a rules file; the packaged offers.toml by default."""
-    if path is None:
-        text = resources.files(__package__).joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
-        source = DEFAULT_FILE
-    else:
-        text = path.read_text(encoding="utf-8")
-        source = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise OfferRulesError(f"{source}: {e}") from None
-    return parse_offers(data, source=source, text=text)
+    book = load_book(path, package="workstation", default=DEFAULT_FILE, error=OfferRulesError)
+    return parse_offers(book.data, source=book.source, text=book.text)
 
 
 @cache

@@ -18,13 +18,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from crm_store.vocabulary import PauseReason, codes
 from cti import control as cc
 from cti import events as ev
 from routing import NO_WRAP_UP, WrapUp
 
-AFTER_CALL_WORK = "after_call_work"
-SIGNED_OUT = "signed_out"  # a static member of a signed-out operator is paused: its desk is empty
-PAUSE_REASONS = ("break", "lunch", AFTER_CALL_WORK, "training")
+AFTER_CALL_WORK = PauseReason.AFTER_CALL_WORK.value
+# Not an operator's choice: the pause ccdesk puts on a static member whose operator signed out (no AMI
+# action can take it out of its queue), so no call rings the empty desk.
+SIGNED_OUT = "signed_out"
+PAUSE_REASONS = codes(PauseReason)
 
 WrapUpPolicy = Callable[[str | None], WrapUp]
 
@@ -87,6 +90,7 @@ class Presence:
     call_id: str | None = None  # the call ringing or talking on the phone
     call_state: str | None = None  # ringing | talking
     call_queue: str | None = None
+    saved_during_call: bool | None = None  # the call's card was saved while it went on: with a result?
     since: datetime | None = None
     wrap_up_since: datetime | None = None  # in after-call work since
     wrap_up_call_id: str | None = None  # whose card is being finished (None after a restart)
@@ -221,6 +225,9 @@ def step(
             if p.call_state == "talking":
                 return _call_over(p, now, wrap_up)
             return _no_call(p, now), ()  # a missed ring: no call was taken, so there is nothing to wrap up
+        case CardSaved() if event.call_id == p.call_id and p.call_state == "talking":
+            # Typed while talking (or saved the instant the call ended, before the PBX said so): the work is done.
+            return replace(p, saved_during_call=bool(p.saved_during_call) or event.has_result), ()
         case CardSaved() if p.in_wrap_up and event.call_id == p.wrap_up_call_id:
             if p.wrap_up_requires_result and not event.has_result:
                 return p, ()
@@ -282,7 +289,7 @@ def _member(
 
 
 def _no_call(p: Presence, now: datetime) -> Presence:
-    return replace(p, call_id=None, call_state=None, call_queue=None, since=now)
+    return replace(p, call_id=None, call_state=None, call_queue=None, saved_during_call=None, since=now)
 
 
 def _call_over(p: Presence, now: datetime, wrap_up: WrapUpPolicy) -> tuple[Presence, tuple[Command, ...]]:
@@ -292,6 +299,8 @@ def _call_over(p: Presence, now: datetime, wrap_up: WrapUpPolicy) -> tuple[Prese
     after = _no_call(p, now)
     if (policy.seconds <= 0 and not policy.require_result) or not p.signed_in:
         return after, ()
+    if p.saved_during_call is not None and (p.saved_during_call or not policy.require_result):
+        return after, ()  # the card was saved during the call: nothing is left to wrap up
     until = now + timedelta(seconds=policy.seconds) if policy.seconds > 0 else None
     commands: list[Command] = []
     if p.in_wrap_up:
@@ -329,3 +338,28 @@ def _end_wrap_up(p: Presence, now: datetime) -> tuple[Presence, tuple[Command, .
         commands.append(cc.QueuePause(interface=p.interface, paused=False))
         after = replace(after, paused=False, paused_reason=None)
     return after, tuple(commands)
+
+
+def refused(before: Presence, p: Presence, command: Command, message: str) -> tuple[Presence, bool]:
+    """The PBX refused `command` (or never answered): the presence as it really is then, and whether that
+    still gives the operator what they asked. Asterisk's own words tell the harmless cases apart: a member
+    "Already there" was added; one "Not there" is out; "Member not dynamic" is a static member (queues.conf)
+    — learnt here, kept in static_queues, and the sign-in goes on."""
+    text = message.lower()
+    match command:
+        case cc.QueueAdd(queue=queue):
+            if "already there" in text:
+                return p, True
+            return replace(p, queues=tuple(q for q in p.queues if q != queue)), False
+        case cc.QueueRemove(queue=queue):
+            if "not dynamic" in text:
+                static = p.static_queues if queue in p.static_queues else (*p.static_queues, queue)
+                return replace(p, queues=tuple(q for q in p.queues if q != queue), static_queues=static), True
+            if "not there" in text:
+                return p, True
+            return replace(p, queues=p.queues if queue in p.queues else (*p.queues, queue)), False
+        case cc.QueuePause():
+            return replace(
+                p, paused=before.paused, paused_reason=before.paused_reason, acw_pause=before.acw_pause
+            ), False
+    return p, False

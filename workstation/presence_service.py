@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import UserRecord
 from cti import events as ev
+from cti.errors import CtiError
 
 from . import presence as pr
 from .directory import Directory
@@ -73,6 +74,8 @@ class PresenceService:
         for interface in interfaces:
             try:
                 await self._apply(interface, event)
+            except WorkstationError as exc:
+                log.warning("presence of %s on %s: %s", interface, type(event).__name__, exc)
             except Exception:  # one phone's trouble (the PBX refusing a pause) must not stop the others
                 log.exception("presence of %s on %s failed", interface, type(event).__name__)
 
@@ -82,24 +85,36 @@ class PresenceService:
         return await self._commit(before, after, commands)
 
     async def _commit(self, before: pr.Presence, after: pr.Presence, commands: tuple[pr.Command, ...]) -> pr.Presence:
-        """Keep the new presence, then carry out its commands in order (the PBX's first refusal raises)."""
+        """Keep the new presence and carry out its commands in order. A command the PBX refuses (or cannot
+        be sent) leaves the presence as the PBX really is and the rest still run — the wrap-up timer above
+        all; then the first refusal that matters is raised."""
         self.presence[after.interface] = after
-        try:
-            for command in commands:
-                if isinstance(command, pr.StartWrapUpTimer):
-                    self._start_timer(command)
-                elif isinstance(command, pr.CancelWrapUpTimer):
-                    self._cancel_timer(command.interface)
-                else:
-                    result = await self.execute(command)
-                    if not result.ok:
-                        raise WorkstationError(
-                            f"the PBX refused: {result.message}", code="pbx_refused", reason=result.message or ""
-                        )
-        finally:
-            if after != before:
-                await self._announce(self.presence.get(after.interface, after))
-        return self.presence.get(after.interface, after)
+        failure: WorkstationError | None = None
+        for command in commands:
+            if isinstance(command, pr.StartWrapUpTimer):
+                self._start_timer(command)
+                continue
+            if isinstance(command, pr.CancelWrapUpTimer):
+                self._cancel_timer(command.interface)
+                continue
+            try:
+                result = await self.execute(command)
+                ok, message = result.ok, result.message or ""
+            except CtiError as exc:
+                ok, message = False, str(exc)
+            if ok:
+                continue
+            current = self.presence.get(after.interface, after)
+            corrected, harmless = pr.refused(before, current, command, message)
+            self.presence[after.interface] = corrected
+            if not harmless and failure is None:
+                failure = WorkstationError(f"the PBX refused: {message}", code="pbx_refused", reason=message)
+        now = self.presence.get(after.interface, after)
+        if now != before:
+            await self._announce(now)
+        if failure is not None:
+            raise failure
+        return now
 
     async def _announce(self, p: pr.Presence) -> None:
         user = self.directory.by_interface(p.interface)
@@ -180,6 +195,17 @@ class PresenceService:
             return False
         await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface, "why": why})
         return True
+
+    async def sign_out_absent(self, live_user_ids: Collection[int]) -> list[str]:
+        """Session expiry: every operator still in queues whose sessions have all ended (`live_user_ids` are
+        the users with a live session) leaves them, as at logout. Returns the interfaces signed out."""
+        gone = []
+        for interface, p in list(self.presence.items()):
+            user = self.directory.by_interface(interface)
+            if user is not None and p.signed_in and user.id not in live_user_ids:
+                if await self.leave(user, why="session_expired"):
+                    gone.append(interface)
+        return gone
 
     async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
         p = self.presence_of(user)

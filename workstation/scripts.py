@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from crm_store.demo_names import TOPICS
+from routing.book import load_book
 
 DEFAULT_FILE = "scripts.toml"
 GENERAL = "general"
@@ -194,19 +193,10 @@ def parse_scripts(data: Mapping[str, Any], *, source: str = "<scripts>", text: s
     return _Parser(source, text).book(data)
 
 
-def load_scripts(path: Path | None = None) -> ScriptBook:
+def load_scripts(path: str | Path | None = None) -> ScriptBook:
     """Read and validate a scripts file; the packaged scripts.toml by default."""
-    if path is None:
-        text = resources.files(__package__).joinpath(DEFAULT_FILE).read_text(encoding="utf-8")
-        source = DEFAULT_FILE
-    else:
-        text = path.read_text(encoding="utf-8")
-        source = str(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScriptError(f"{source}: {e}") from None
-    return parse_scripts(data, source=source, text=text)
+    book = load_book(path, package="workstation", default=DEFAULT_FILE, error=ScriptError)
+    return parse_scripts(book.data, source=book.source, text=book.text)
 
 
 @cache

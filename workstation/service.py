@@ -1,41 +1,37 @@
-"""The workstation's use-cases: fold CTI events into calls, presence and call cards, pop the caller's
-history on the ringing operator's screen, and carry out what operators ask (sign in, pause, hang up,
-transfer, call back). Pure rules live in live.py, presence.py and cards.py; this module does the I/O.
+"""The workstation: one object the CTI event stream feeds (`handle`) and the web handlers call, composed of
+a service per capability — calls (event fold, pop, call control: calls.py), call-backs (callbacks.py),
+call cards (card_writer.py stores what events say, card_service.py what operators type) — and the
+operators' presence. Pure rules live in live.py, cards.py, transfer.py and presence.py.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from crm_store import interactions
-from crm_store.audit import audit
 from crm_store.db import Database
 from crm_store.errors import NotFound
-from crm_store.pop import call_pop
-from crm_store.records import UserRecord
-from cti import control as cc
+from crm_store.records import InteractionRecord, UserRecord
+from crm_store.vocabulary import CallbackStatus, TransferKind
 from cti import events as ev
 
 from . import presence as pr
+from .callbacks import CallbackPage, CallbackService
+from .calls import CallService, Control
+from .card_service import CardEdits, CardService
 from .card_writer import CardWriter
-from .cards import CardChange, caller_e164, card_change
+from .cards import CardChange, card_change
 from .directory import Directory
 from .errors import WorkstationError
-from .live import LiveCalls
-from .metrics import LatencyWindow
+from .live import LiveCall
 from .notify import Notifier
 from .presence_service import PresenceService
-from .tasks import TaskKeeper
+from .transfer import TransferTarget
 
 log = logging.getLogger(__name__)
-
-POPS_KEPT = 2_000
-Control = Callable[[Any], Any]  # async (command) -> cti.control.ActionResult
 
 
 class Workstation:
@@ -57,20 +53,27 @@ class Workstation:
         self.notifier = notifier
         self.execute = execute
         self.clock = clock
-        self.transfer_context = transfer_context
-        self.outbound_trunk = outbound_trunk
-        self.outbound_caller_id = outbound_caller_id
-        self.calls = LiveCalls()
+        self.call_service = CallService(
+            db=db,
+            directory=directory,
+            notifier=notifier,
+            execute=execute,
+            clock=clock,
+            transfer_context=transfer_context,
+            outbound_trunk=outbound_trunk,
+            outbound_caller_id=outbound_caller_id,
+        )
+        self.calls = self.call_service.live
+        self.pops = self.call_service.pops
+        self.pop_latency = self.call_service.pop_latency
+        self.card_service = CardService(db=db)
+        self.callbacks = CallbackService(db=db, calls=self.call_service, queues_of=self.queues_of)
         self.presence_service = PresenceService(
             db=db, directory=directory, notifier=notifier, execute=execute, clock=clock, wrap_up=wrap_up
         )
         self.presence = self.presence_service.presence  # by interface (read by the supervisor's live view)
-        self.pops: dict[str, dict[str, Any]] = {}  # last pop per call, to restore a reloaded page
         self.pbx_health = "connecting"
-        self.pop_latency = LatencyWindow()
         self.cards = CardWriter(db, directory, clock, self._announce_cards)
-        self._tasks = TaskKeeper("workstation")
-        self._originated: dict[str, str] = {}  # call id → the operator's phone it rings first
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -78,7 +81,7 @@ class Workstation:
         self.cards.start()
 
     async def close(self) -> None:
-        await self._tasks.close()
+        await self.call_service.close()
         await self.presence_service.close()
         await self.cards.close()
 
@@ -97,37 +100,30 @@ class Workstation:
             }[type(event)]
             await self.notifier.to_operators("pbx", {"health": self.pbx_health})
             return
-        call = self.calls.apply(event)
-        call = self._attach_originating_phone(event, call)
-        change = card_change(event, call)
+        before, call = self.call_service.fold(event)
+        change = card_change(event, call, before)
         if change is not None:
             self.cards.put(change)
         await self.presence_service.handle(event)
-        if isinstance(event, ev.AgentRinging):
-            user = await self.directory.lookup_interface(event.agent)
+        pop_on = self.call_service.pop_due(event, before, call)
+        if pop_on is not None and call is not None:
+            user = await self.directory.lookup_interface(pop_on)
             if user is not None:
-                self._tasks.spawn(self._pop(user, event))
-        if call is not None and call.agent:
-            user = self.directory.by_interface(call.agent)
-            if user is not None:
-                await self.notifier.to_user(user.id, "call", call.to_json())
+                self.call_service.spawn(self.call_service.pop(user, call, getattr(event, "at", self.clock())))
+        if call is not None:
+            await self._tell_operators(before, call)
         if isinstance(event, ev.CallAbandoned | ev.CallEnded):
             await self.notifier.to_supervisors("call", call.to_json() if call else {"call_id": event.call_id})
 
-    def _attach_originating_phone(self, event: object, call: Any) -> Any:
-        """A call-back rings the operator's own phone first: that phone is the call's agent from the start."""
-        if call is None or call.call_id not in self._originated:
-            return call
-        interface = self._originated[call.call_id]
-        if isinstance(event, ev.CallOffered):
-            call = replace(call, agent=interface, agent_channel=event.channel, state="ringing")
-        elif isinstance(event, ev.OriginateResult | ev.CallAnswered) and call.state != "ended":
-            call = replace(call, state="talking", answered_at=call.answered_at or event.at)
-        elif isinstance(event, ev.CallEnded):
-            del self._originated[call.call_id]
-            return call
-        self.calls.active[call.call_id] = call
-        return call
+    async def _tell_operators(self, before: LiveCall | None, call: LiveCall) -> None:
+        """The operator on the call sees it change; one who just handed it on (or whose phone stopped ringing)
+        sees it leave."""
+        told: set[int] = set()
+        for interface in (call.agent, before.agent if before else None):
+            user = self.directory.by_interface(interface) if interface else None
+            if user is not None and user.id not in told:
+                told.add(user.id)
+                await self.notifier.to_user(user.id, "call", call.to_json())
 
     # ------------------------------------------------------------------ call cards
     async def _announce_cards(self, changes: list[CardChange]) -> None:
@@ -139,42 +135,43 @@ class Workstation:
                 recipients[change.call_id] = user.id
         for card in await interactions.cards_for_calls(self.db, list(recipients)):
             await self.notifier.to_user(recipients[card.call_id or ""], "card", card.to_json())
-        if any(c.fields.get("callback_status") == "pending" for c in changes):
+        if any(c.fields.get("callback_status") == CallbackStatus.PENDING for c in changes):
             await self.notifier.to_operators("callbacks", {"changed": True})
 
     def _operator_on(self, call_id: str) -> UserRecord | None:
         call = self.calls.get(call_id)
         if call is not None and call.agent:
             return self.directory.by_interface(call.agent)
-        return next((self.directory.by_interface(i) for i, p in self.presence.items() if p.call_id == call_id), None)
+        return next(
+            (
+                self.directory.by_interface(i)
+                for i, p in self.presence.items()
+                if call_id in (p.call_id, p.wrap_up_call_id)
+            ),
+            None,
+        )
+
+    async def save_card(self, user: UserRecord, card_id: int, edits: CardEdits) -> InteractionRecord:
+        """Store exactly card `card_id` (its own call, its own customer); the call it belongs to is done."""
+        card = await self.card_service.save(user, card_id, edits)
+        if user.extension and card.call_id:
+            await self.finish_wrap_up(user, card.call_id, has_result=bool(card.result))
+        return card
 
     # ------------------------------------------------------------------ screen pop
-    async def _pop(self, user: UserRecord, event: ev.AgentRinging) -> None:
-        payload = await self.build_pop(event.call_id, event.caller_number)
-        # From the moment the ringing frame was read to the moment the pop is handed to Socket.IO.
-        self.pop_latency.add((self.clock() - event.at).total_seconds() * 1000)
-        self.pops[event.call_id] = payload
-        while len(self.pops) > POPS_KEPT:
-            del self.pops[next(iter(self.pops))]
-        await self.notifier.to_user(user.id, "pop", payload)
-
-    async def build_pop(self, call_id: str, caller_number: str | None) -> dict[str, Any]:
-        matches, card = await call_pop(self.db, call_id, caller_number)
-        return {
-            "call_id": call_id,
-            "card_id": card.id if card else None,
-            "caller_number": caller_e164(caller_number),
-            "matches": matches,
-            "ivr": {
-                "path": list(card.ivr_path),
-                "identified": card.ivr_identified,
-                "self_served": card.self_served,
-                "routing_queue": card.routing_queue,
-                "routing_reason": card.routing_reason,
-            }
-            if card
-            else None,
-        }
+    async def build_pop(self, call_id: str, caller_number: str | None = None) -> dict[str, Any]:
+        call = self.calls.get(call_id)
+        if call is None:
+            call = LiveCall(
+                call_id=call_id,
+                direction="inbound",
+                state="ended",
+                caller_number=caller_number,
+                dialed_number=None,
+                customer_number=caller_number,
+                offered_at=self.clock(),
+            )
+        return await self.call_service.build_pop(call)
 
     # ------------------------------------------------------------------ operator commands
     def presence_of(self, user: UserRecord) -> pr.Presence:
@@ -203,79 +200,33 @@ class Workstation:
         """The card of a call was saved: its wrap-up ends (unless its queue wants a result and there is none)."""
         await self.presence_service.card_saved(user, call_id, has_result=has_result)
 
-    def _my_call(self, user: UserRecord, call_id: str) -> Any:
-        call = self.calls.active.get(call_id)
-        if call is None:
-            raise WorkstationError("this call has already ended")
-        if user.role == "operator" and call.agent != pr.interface_for(user.extension or ""):
-            raise WorkstationError("this call is not on your phone")
-        return call
+    # ------------------------------------------------------------------ calls: control, call-backs
+    def queues_of(self, user: UserRecord) -> tuple[str, ...]:
+        """An operator's queues: those set for them and those their phone is signed in to now."""
+        presence = self.presence_of(user) if user.extension else None
+        signed_in = (*presence.queues, *presence.static_queues) if presence else ()
+        return tuple(dict.fromkeys((*user.queues, *signed_in)))
 
     async def hangup(self, user: UserRecord, call_id: str) -> None:
-        call = self._my_call(user, call_id)
-        if not call.agent_channel:
-            raise WorkstationError("the call is not connected to a phone yet")
-        await self._run((cc.Hangup(channel=call.agent_channel),))
-        await audit(self.db, user.id, "call.hangup", "call", call_id)
+        await self.call_service.hangup(user, call_id)
 
-    async def transfer(self, user: UserRecord, call_id: str, target: str, kind: str) -> None:
-        call = self._my_call(user, call_id)
-        if not call.agent_channel:
-            raise WorkstationError("the call is not connected to a phone yet")
-        kind_, _, value = target.partition(":") if ":" in target else ("number", "", target)
-        value = value.strip()
-        if not value:
-            raise WorkstationError("choose where to transfer the call")
-        if kind == "attended":
-            if kind_ == "queue":
-                raise WorkstationError("an attended transfer goes to an operator or a number, not a queue")
-            command: Any = cc.AttendedTransfer(channel=call.agent_channel, exten=value)
-        elif kind == "blind":
-            context = self.transfer_context if kind_ == "queue" else "agents"
-            command = cc.BlindTransfer(channel=call.agent_channel, exten=value, context=context)
-        else:
-            raise WorkstationError(f"unknown transfer kind {kind!r}")
-        await self._run((command,))
-        await audit(self.db, user.id, "call.transfer", "call", call_id, {"target": target, "kind": kind})
+    async def transfer(self, user: UserRecord, call_id: str, target: TransferTarget, kind: TransferKind) -> LiveCall:
+        return await self.call_service.transfer(user, call_id, target, kind)
+
+    async def complete_transfer(self, user: UserRecord, call_id: str) -> LiveCall:
+        return await self.call_service.complete_transfer(user, call_id)
+
+    async def cancel_transfer(self, user: UserRecord, call_id: str) -> LiveCall:
+        return await self.call_service.cancel_transfer(user, call_id)
 
     async def originate(self, user: UserRecord, number: str, customer_id: int | None = None) -> str:
-        """Call a customer from the operator's phone: the phone rings first, then the customer is dialed."""
-        if not user.extension:
-            raise WorkstationError("you have no phone extension")
-        e164 = caller_e164(number)
-        if not e164 or not e164.startswith("+"):
-            raise WorkstationError(f"not a phone number: {number!r}")
-        call_id = f"cb-{uuid4().hex[:16]}"
-        self._originated[call_id] = pr.interface_for(user.extension)
-        await interactions.open_call_card(
-            self.db,
-            call_id=call_id,
-            offered_at=self.clock(),
-            direction="outbound",
-            caller_number=e164,
-            customer_id=customer_id,
-        )
-        await interactions.update_call_card(
-            self.db, call_id, {"agent_id": user.id, "agent_interface": pr.interface_for(user.extension)}
-        )
-        result = await self.execute(
-            cc.Originate(
-                destination=pr.interface_for(user.extension),
-                application="Dial",
-                data=self.outbound_trunk.format(number=e164.lstrip("+")),
-                caller_id=f"<{self.outbound_caller_id}>",
-                channel_id=call_id,
-                variables={"CCDESK_CUSTOMER": str(customer_id or "")},
-            )
-        )
-        if not result.ok:
-            self._originated.pop(call_id, None)
-            await interactions.update_call_card(
-                self.db, call_id, {"state": "ended", "outcome": "failed", "ended_at": self.clock()}
-            )
-            raise WorkstationError(f"the PBX refused the call: {result.message}")
-        await audit(self.db, user.id, "call.originate", "call", call_id, {"number": e164, "customer_id": customer_id})
-        return call_id
+        return await self.call_service.originate(user, number, customer_id)
+
+    async def callback_page(self, user: UserRecord, before: str | None = None) -> CallbackPage:
+        return await self.callbacks.page(user, before)
+
+    async def call_back(self, user: UserRecord, card_id: int) -> str:
+        return await self.callbacks.call_back(user, card_id)
 
     # ------------------------------------------------------------------ what a (re)loaded page needs
     async def state_for(self, user: UserRecord) -> dict[str, Any]:
@@ -292,7 +243,7 @@ class Workstation:
                 card = (await interactions.get_call_card(self.db, call_id=call.call_id)).to_json()
             except NotFound:
                 card = None
-            pop = self.pops.get(call.call_id) or await self.build_pop(call.call_id, call.caller_number)
+            pop = self.pops.get(call.call_id) or await self.call_service.build_pop(call)
         return {
             "presence": presence.to_json() if presence else {"state": "signed_out", "queues": []},
             "call": call.to_json() if call else None,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import gc
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,6 @@ from .tables import read_table
 
 CHUNK = 10_000
 YIELD_EVERY = 500
-IMPORT_SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,24 +236,11 @@ class _Writes:
 async def import_file(
     db: Database, kind: str, path: Path, *, columns: list[str] | None = None, user_id: int | None = None
 ) -> ImportSummary:
-    """Import `path` as `kind` ("customers" or "debts"); raises ImportFailed (nothing changed) for a non-table."""
-    # The import builds hundreds of thousands of long-lived objects (rows, the store's maps) and no reference
-    # cycles; each full collection the cyclic GC runs meanwhile walks all of them: ~1/3 of a re-run's time.
-    # Paused for the import only, restored as it was (an import inside a server defers that server's cycle
-    # collection by these seconds, nothing more).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    # SQLite writes a chunk in its own thread while this one parses the next, but each time that thread
-    # comes back from SQLite it waits for the GIL, up to the switch interval (5 ms by default), behind the
-    # busy parser: those waits made the writes 1.7x longer than SQLite's work. Shortened for the import.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, IMPORT_SWITCH_INTERVAL_S))
-    try:
-        return await _import(db, kind, path, columns=columns, user_id=user_id)
-    finally:
-        sys.setswitchinterval(interval)
-        if gc_was_enabled:
-            gc.enable()
+    """Import `path` as `kind` ("customers" or "debts"); raises ImportFailed (nothing changed) for a non-table.
+
+    Leaves the interpreter's settings alone (it may run inside the server): the command line's `ccdesk
+    import` is what pauses the cyclic GC and shortens the switch interval for a big file (web/tuning.py)."""
+    return await _import(db, kind, path, columns=columns, user_id=user_id)
 
 
 async def _import(

@@ -30,7 +30,7 @@ async def start(settings: Settings) -> Running:
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
-    await app[keys.TELEPHONY].client.wait_connected(10)
+    await app[keys.AMI].wait_connected(10)
     return Running(
         settings=settings,
         app=app,

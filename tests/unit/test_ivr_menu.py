@@ -90,7 +90,7 @@ def test_default_menu_loads_with_defaults_applied() -> None:
 def test_menu_file_errors_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / "menu.toml"
     path.write_text("[menu\n", encoding="utf-8")
-    with pytest.raises(MenuError, match=r"menu.toml: not valid TOML"):
+    with pytest.raises(MenuError, match=r"menu.toml:1: not valid TOML"):
         load_menu(path)
     with pytest.raises(MenuError, match="cannot read"):
         load_menu(tmp_path / "missing.toml")

@@ -176,6 +176,26 @@ WRAPPING = [*SIGNED_IN, ringing(), answered(), ended()]
         ([*WRAPPING, pr.CardSaved(call_id="c1", has_result=False)], "available", (CANCEL, UNPAUSE)),
         ([*WRAPPING, pr.ReadyAsked(has_result=False)], "available", (CANCEL, UNPAUSE)),
         ([*WRAPPING, pr.WrapUpTimedOut(call_id="c1", has_result=False)], "available", (CANCEL, UNPAUSE)),
+        # A card saved during the call (with the result its queue needs) leaves nothing to wrap up.
+        ([*SIGNED_IN, ringing(), answered(), pr.CardSaved(call_id="c1", has_result=False), ended()], "available", ()),
+        (
+            [*SIGNED_IN, ringing("c1", "debt"), answered("c1", "debt"), pr.CardSaved(call_id="c1", has_result=True)]
+            + [ended("c1", "debt")],
+            "available",
+            (),
+        ),
+        (
+            [*SIGNED_IN, ringing("c1", "debt"), answered("c1", "debt"), pr.CardSaved(call_id="c1", has_result=False)]
+            + [ended("c1", "debt")],
+            "wrap_up",
+            (PAUSE_ACW, timer(60)),
+        ),
+        # … but not one saved for the call before (the saved mark does not outlive its call).
+        (
+            [*WRAPPING, pr.ReadyAsked(has_result=False), ringing("c2"), answered("c2"), ended("c2")],
+            "wrap_up",
+            (PAUSE_ACW, timer(30, "c2")),
+        ),
         # A card of another call, or the timer of an older wrap-up, changes nothing.
         ([*WRAPPING, pr.CardSaved(call_id="c0", has_result=True)], "wrap_up", ()),
         ([*WRAPPING, pr.WrapUpTimedOut(call_id="c0", has_result=True)], "wrap_up", ()),
@@ -306,3 +326,55 @@ def test_resume_in_a_wrap_up_is_ready_and_follows_the_result_rule() -> None:
         pr.resume(p, False, END)
     after, commands = pr.resume(p, True, END)
     assert (after.state, commands) == ("available", (CANCEL, UNPAUSE))
+
+
+SIGNED = pr.Presence(interface=ME, queues=("support", "billing"))
+
+
+@pytest.mark.parametrize(
+    ("command", "message", "queues", "static", "harmless"),
+    [
+        # Asterisk's answer to QueueRemove of a queues.conf member: learnt as static, the sign-in goes on.
+        (cc.QueueRemove(queue="billing", interface=ME), "Member not dynamic", ("support",), ("billing",), True),
+        (
+            cc.QueueRemove(queue="billing", interface=ME),
+            "Unable to remove interface: Not there",
+            ("support", "billing"),
+            (),
+            True,
+        ),
+        (
+            cc.QueueRemove(queue="debt", interface=ME),
+            "AMI not connected (disconnected)",
+            ("support", "billing", "debt"),
+            (),
+            False,
+        ),
+        (
+            cc.QueueAdd(queue="billing", interface=ME),
+            "Unable to add interface: Already there",
+            ("support", "billing"),
+            (),
+            True,
+        ),
+        (
+            cc.QueueAdd(queue="billing", interface=ME),
+            "Unable to add interface to queue: No such queue",
+            ("support",),
+            (),
+            False,
+        ),
+    ],
+)
+def test_a_refused_command_leaves_the_presence_as_the_pbx_is(
+    command: pr.Command, message: str, queues: tuple[str, ...], static: tuple[str, ...], harmless: bool
+) -> None:
+    p, ok = pr.refused(SIGNED, SIGNED, command, message)
+    assert (p.queues, p.static_queues, ok) == (queues, static, harmless)
+
+
+def test_a_refused_after_call_work_pause_leaves_the_operator_unpaused() -> None:
+    p, _ = run([*SIGNED_IN, ringing(), answered()])
+    wrapping, _ = pr.step(p, ended(), END, policy)
+    after, ok = pr.refused(p, wrapping, PAUSE_ACW, "Interface not found")
+    assert (after.paused, after.acw_pause, after.state, ok) == (False, False, "wrap_up", False)

@@ -127,7 +127,7 @@ def test_hours_ending_at_midnight_cover_the_evening() -> None:
 def test_rule_file_errors_name_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "rules.toml"
     broken.write_text('queues = { support = "S" }\n[default\n', encoding="utf-8")
-    with pytest.raises(RuleSetError, match=r"rules.toml: not valid TOML"):
+    with pytest.raises(RuleSetError, match=r"rules.toml:2: not valid TOML"):
         load_rules(broken)
     with pytest.raises(RuleSetError, match="cannot read"):
         load_rules(tmp_path / "missing.toml")

@@ -77,4 +77,4 @@ def test_a_broken_wrap_up_in_a_file_names_its_line(tmp_path: Path) -> None:
     )
     with pytest.raises(RuleSetError) as raised:
         load_rules(path)
-    assert str(raised.value).startswith(f"{path}: line 4: [queues] billing: wrap_up_seconds")
+    assert str(raised.value).startswith(f"{path}:4: [queues] billing: wrap_up_seconds")

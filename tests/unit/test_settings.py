@@ -1,0 +1,33 @@
+"""Settings from the environment: the books' paths, and values that cannot work refused by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from web.settings import ConfigError, Settings
+
+
+def test_the_four_books_are_configured_the_same_way() -> None:
+    settings = Settings.from_env(
+        {
+            "CCDESK_ROUTING_RULES": "/etc/ccdesk/rules.toml",
+            "CCDESK_IVR_MENU": "/etc/ccdesk/menu.toml",
+            "CCDESK_OFFERS": "/etc/ccdesk/offers.toml",
+            "CCDESK_SCRIPTS": "/etc/ccdesk/scripts.toml",
+        }
+    )
+    assert (settings.routing_rules, settings.ivr_menu, settings.offers, settings.scripts) == (
+        Path("/etc/ccdesk/rules.toml"),
+        Path("/etc/ccdesk/menu.toml"),
+        Path("/etc/ccdesk/offers.toml"),
+        Path("/etc/ccdesk/scripts.toml"),
+    )
+    assert Settings.from_env({}).offers is None  # the shipped book
+
+
+@pytest.mark.parametrize(("variable", "value"), [("CCDESK_AGI_PORT", "0"), ("CCDESK_PORT", "70000")])
+def test_a_port_that_cannot_work_is_refused_by_name(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"{variable}={value}"):
+        Settings.from_env({variable: value})
