@@ -22,7 +22,7 @@ SOURCES = sorted(WEB.glob("templates/*.html")) + sorted(WEB.glob("static/*.js"))
 RAISING = re.compile(r"\b(WorkstationError|Refused|bad_request|_json_error)\(")
 CODE_ARG = re.compile(r"""\bcode\s*=\s*["']([a-z][a-z0-9_]*)["']""")
 JSON_ERROR_CODE = re.compile(r"""^\s*\d+\s*,.*?,\s*["']([a-z][a-z0-9_]*)["']""", re.S)
-# workstation.presence.Refused("english message", "code"): the code is the second argument.
+# Refused("english message", "code") and bad_request("english message", "code"): the code comes second.
 SECOND_ARG_CODE = re.compile(r"""^\s*f?(?:"[^"]*"|'[^']*')\s*,\s*["']([a-z][a-z0-9_]*)["']""", re.S)
 SERVER_SOURCES = sorted(p for d in ("workstation", "web") for p in (ROOT / d).rglob("*.py"))
 
@@ -85,7 +85,9 @@ def raised_error_codes(text: str) -> set[str]:
         if m[1] == "_json_error":
             found = JSON_ERROR_CODE.match(args)
         else:
-            found = CODE_ARG.search(args) or (SECOND_ARG_CODE.match(args) if m[1] == "Refused" else None)
+            found = CODE_ARG.search(args) or (
+                SECOND_ARG_CODE.match(args) if m[1] in ("Refused", "bad_request") else None
+            )
         if found:
             codes.add(found[1])
     return codes
@@ -105,7 +107,6 @@ def test_every_error_code_the_server_raises_has_a_translation() -> None:
     [
         ("conn", ("connecting", "online", "reconnecting")),
         ("transfer.done", ("blind", "attended")),
-        ("offers", ("accepted", "declined", "later")),
         ("timeline.kind", ("call", "application", "application_status", "payment", "reading", "adjustment")),
         ("customer.kind", ("individual", "organisation")),
     ],

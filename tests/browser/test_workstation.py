@@ -184,8 +184,8 @@ async def test_the_operator_offers_a_debtor_a_payment_plan_and_records_the_answe
         .click()
     )
     offer = page.locator(f"#offers li[data-code='{code}']")
-    await offer.get_by_role("button", name=RU["offers.accepted"]).click()
-    await expect(offer).to_contain_text(RU["offers.recorded"].format(response=RU["offers.accepted"]))
+    await offer.get_by_role("button", name=RU["offer_response.accepted"]).click()
+    await expect(offer).to_contain_text(RU["offers.recorded"].format(response=RU["offer_response.accepted"]))
     left = await api_get(page, f"{server.url}/api/offers?customer_id={customer_id}")
     assert code not in [o["code"] for o in left]
 

@@ -140,13 +140,13 @@ function offersView(customerId, opts) {
 function offerItem(o, customerId, opts) {
   const status = h("span", { class: "small muted" });
   const buttons = ["accepted", "declined", "later"].map((response) => {
-    const b = h("button", { type: "button", class: "small" + (response === "accepted" ? " primary" : "") }, t(`offers.${response}`));
+    const b = h("button", { type: "button", class: "small" + (response === "accepted" ? " primary" : "") }, label("offer_response", response));
     b.addEventListener("click", () => act(b, async () => {
       const body = { customer_id: customerId, response };
       const cardId = opts.cardId?.();
       if (cardId) body.card_id = cardId;
       await api.post(`/api/offers/${encodeURIComponent(o.code)}/response`, body);
-      status.textContent = t("offers.recorded", { response: t(`offers.${response}`) });
+      status.textContent = t("offers.recorded", { response: label("offer_response", response) });
       toast(t("offers.saved"));
     }));
     return b;
