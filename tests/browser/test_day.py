@@ -1,7 +1,8 @@
 """An operator's day at the browser, against the real app and the PBX simulator: three calls back to back,
 each followed by wrap-up (ended by saving the card, by "ready", and — in a queue that needs a result — by the
-result); a call-back while the last card has unsaved edits; an attended transfer completed and one cancelled;
-logout while in queues. At every step the screen is checked for raw codes and English words."""
+result), the next call auto-saving the last card's unsaved edits to that card; an attended transfer completed
+and one cancelled; a call-back while the last card has unsaved edits; logout while in queues. At every step
+the screen is checked for raw codes and English words."""
 
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     base = server.url
     callers = await plain_callers(server.db, 6)
     (n1, c1, name1, _), (n2, c2, name2, _), (n3, c3, name3, _), (n4, c4, name4, e164_4), *others = callers
-    n5, n6 = (c[0] for c in others)
+    (n5, _, _, _), (n6, c6, name6, _) = others
     server.simulator.set_outbound_outcome(e164_4.lstrip("+"), "answered")  # the customer picks up the call-back
     server.simulator.set_auto_answer(f"PJSIP/{OP2_EXTENSION}", None)  # the colleague's desk phone, answered by hand
 
@@ -192,7 +193,6 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await expect_presence(page, "available")
     await assert_screen_is_russian(page, "call 2 done")
 
-    # Call 3 in billing, which needs the call's result: "ready" without one is refused, in Russian.
     # Call 2's unsaved edits go to call 2's own card, with call 2's customer, as call 3 rings.
     call3 = server.simulator.place_inbound_call(n3, queue="billing")
     await expect(page.locator("#toasts")).to_contain_text(RU["card.autosaved"].format(id=card2["id"]))
@@ -201,6 +201,8 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await ring_and_answer(page)
     await expect(page.locator("#customer-name")).to_have_text(name3)
     await expect(page.locator("#card-topic")).to_have_value("")
+
+    # Call 3 is in billing, which needs the call's result: "ready" without one is refused, in Russian.
     await fill_card(page, "tariff", None, "Спрашивал про двухтарифный учёт")
     await page.keyboard.press("F4")
     await expect_presence(page, "wrap_up")
@@ -209,34 +211,11 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await expect(page.locator("#toasts")).to_contain_text(RU["error.result_required"])
     await expect_presence(page, "wrap_up")
     await assert_screen_is_russian(page, "call 3 result required")
-    card3 = await card_on_screen(page, base)
-    assert card3["call_id"] == call3
-
-    # The result is chosen but not saved when the call-back starts: the edit goes to call 3's own card,
-    # with call 3's customer, and the call-back gets a clean card of its own.
     await page.select_option("#card-result", "consulted")
-    await dialable.get_by_role("button", name=RU["callbacks.call"]).click()
-    # My phone rings first (answered with F2, which does nothing when it was picked up by itself),
-    # then the customer's.
-    await expect(page.locator("#call-state")).to_have_attribute("data-state", re.compile("ringing|dialing|talking"))
-    await expect(page.locator("#toasts")).to_contain_text(RU["card.autosaved"].format(id=card3["id"]))
-    saved3 = await api_get(page, f"{base}/api/cards/{card3['id']}")
-    assert (saved3["customer_id"], saved3["topic"], saved3["result"]) == (c3, "tariff", "consulted")
-    await page.keyboard.press("F2")
-    await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking", timeout=15_000)
-    await expect(page.locator("#call-number")).to_have_text(shown_phone(n4))
-    await expect(page.locator("#call-direction")).to_have_text(RU["direction.outbound"])
-    await expect(page.locator("#customer-name")).to_have_text(name4)
-    await expect(page.locator("#card-result")).to_have_value("")
-    callback_card = await card_on_screen(page, base)
-    assert callback_card["id"] != card3["id"] and callback_card["customer_id"] == c4
-    await assert_screen_is_russian(page, "call-back talking")
-    await fill_card(page, "balance", "callback_promised", "Перезвонили, всё выяснили")
-    await page.keyboard.press("Control+s")
-    await expect(page.locator("#card-msg")).to_have_attribute("data-kind", "ok")
-    await page.keyboard.press("F4")
+    await page.keyboard.press("Control+s")  # the result saved: wrap-up ends
     await expect_presence(page, "available")
-    await expect(page.locator("#callbacks-list li.callback[data-dialable='true']")).to_have_count(0)
+    card3 = await card_on_screen(page, base)
+    assert (card3["call_id"], card3["customer_id"], card3["result"]) == (call3, c3, "consulted")
 
     # Call 5: an attended transfer, completed — the customer stays with the colleague.
     call5 = server.simulator.place_inbound_call(n5, queue="support")
@@ -262,6 +241,8 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     # Call 6: an attended transfer, cancelled — the operator is back with the customer.
     call6 = server.simulator.place_inbound_call(n6, queue="support")
     await ring_and_answer(page)
+    await expect(page.locator("#customer-name")).to_have_text(name6)
+    card6 = await card_on_screen(page, base)
     await consult(page)
     assert server.simulator.answer(f"PJSIP/{OP2_EXTENSION}")
     await expect(page.locator("#consult-state")).to_have_attribute("data-state", "talking")
@@ -272,10 +253,35 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await wait_for(lambda: not phone_channels(server, f"PJSIP/{OP2_EXTENSION}"))
     assert caller_is_up(server, call6) and phone_channels(server, OP1)
     await assert_screen_is_russian(page, "transfer cancelled")
+    await fill_card(page, "documents", "consulted", "Объяснил, какие нужны документы")
     await page.keyboard.press("F4")
     await expect_presence(page, "wrap_up")
-    await page.click("#btn-ready")
+    await page.click("#btn-ready")  # ready, with the card's edits not saved yet
     await expect_presence(page, "available")
+
+    # A call-back while call 6's card has unsaved edits: they go to call 6's own card, with call 6's
+    # customer, and the call-back gets a clean card of its own.
+    await dialable.get_by_role("button", name=RU["callbacks.call"]).click()
+    # My phone rings first (answered with F2), then the customer's.
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", re.compile("ringing|dialing|talking"))
+    await expect(page.locator("#toasts")).to_contain_text(RU["card.autosaved"].format(id=card6["id"]))
+    saved6 = await api_get(page, f"{base}/api/cards/{card6['id']}")
+    assert (saved6["call_id"], saved6["customer_id"], saved6["topic"]) == (call6, c6, "documents")
+    await expect(page.locator("#call-number")).to_have_text(shown_phone(n4))
+    await expect(page.locator("#call-direction")).to_have_text(RU["direction.outbound"])
+    await expect(page.locator("#customer-name")).to_have_text(name4)
+    await expect(page.locator("#card-topic")).to_have_value("")
+    callback_card = await card_on_screen(page, base)
+    assert callback_card["id"] != card6["id"] and callback_card["customer_id"] == c4
+    await page.keyboard.press("F2")
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking", timeout=15_000)
+    await assert_screen_is_russian(page, "call-back talking")
+    await fill_card(page, "balance", "callback_promised", "Перезвонили, всё выяснили")
+    await page.keyboard.press("Control+s")
+    await expect(page.locator("#card-msg")).to_have_attribute("data-kind", "ok")
+    await page.keyboard.press("F4")
+    await expect_presence(page, "available")
+    await expect(page.locator("#callbacks-list li.callback[data-dialable='true']")).to_have_count(0)
 
     # Logout while in queues: asked first; then the phone leaves the queues.
     await page.click("#btn-logout")
