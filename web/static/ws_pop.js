@@ -96,9 +96,12 @@ function isCurrent(i) {
   return ids.includes(i.id) || (i.call_id != null && calls.includes(i.call_id));
 }
 
+/** The pop is of a call I place (a call-back): "we are calling", not "is calling". */
+const outbound = () => state.call?.call_id === shown?.call_id && state.call?.direction === "outbound";
+
 function popHead(matches) {
   return h("div", { class: "pop-head", id: "pop-head" },
-    h("span", { class: "muted" }, t("pop.calling")), " ",
+    h("span", { class: "muted" }, t(outbound() ? "pop.calling_out" : "pop.calling")), " ",
     h("strong", {}, phone(shown.customer_number ?? shown.caller_number)), " ",
     h("span", { class: "badge" }, matches.length ? t("pop.matches", { n: matches.length }) : t("pop.no_match")));
 }
