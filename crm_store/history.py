@@ -34,6 +34,7 @@ from .models import (
     Payment,
 )
 from .records import JsonMixin
+from .vocabulary import Direction
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
@@ -152,7 +153,7 @@ def _calls(conn: Connection, cid: int, accounts: dict[int, str], before: Any, li
     )
     items = []
     for r in conn.execute(stmt):
-        other = r.called_number if r.direction == "outbound" else r.caller_number
+        other = r.called_number if r.direction == Direction.OUTBOUND else r.caller_number
         items.append(
             TimelineItem(
                 kind=CALL,

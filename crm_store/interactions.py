@@ -18,7 +18,7 @@ from .db import Database
 from .errors import NotFound
 from .models import Customer, Interaction, Phone
 from .records import InteractionRecord
-from .vocabulary import CallbackStatus
+from .vocabulary import CallbackStatus, Direction
 
 # Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
 CALL_FIELDS = frozenset(
@@ -60,7 +60,7 @@ async def open_call_card(
     *,
     call_id: str,
     offered_at: datetime,
-    direction: str = "inbound",
+    direction: str = Direction.INBOUND.value,
     channel: str = "phone",
     caller_number: str | None = None,
     called_number: str | None = None,
@@ -230,7 +230,7 @@ _OPEN_COLUMNS = (
 _OPEN_DEFAULTS = {
     "state": "offered",
     "channel": "phone",
-    "direction": "inbound",
+    "direction": Direction.INBOUND.value,
     "ivr_path": [],
     "notes": "",
     "self_served": False,

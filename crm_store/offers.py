@@ -18,8 +18,10 @@ from .db import Database
 from .errors import NotFound, StoreError
 from .models import Customer, Interaction, OfferResponse
 from .records import JsonMixin
+from .vocabulary import OfferResponse as OfferAnswer
+from .vocabulary import codes
 
-RESPONSES = ("accepted", "declined", "later")
+RESPONSES = codes(OfferAnswer)
 MAX_NOTES = 2000
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 

@@ -131,6 +131,14 @@ class NotDialable(enum.StrEnum):
     NOT_A_PHONE_NUMBER = "not_a_phone_number"  # e.g. a SIP caller id such as "sipp"
 
 
+class OfferResponse(enum.StrEnum):
+    """The customer's answer to an offer made on a call."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LATER = "later"
+
+
 class TransferKind(enum.StrEnum):
     BLIND = "blind"
     ATTENDED = "attended"
@@ -151,6 +159,7 @@ FAMILIES: dict[str, type[enum.StrEnum]] = {
     "callback_status": CallbackStatus,
     "not_dialable": NotDialable,
     "transfer_kind": TransferKind,
+    "offer_response": OfferResponse,
 }
 _FAMILY_OF = {enum_: family for family, enum_ in FAMILIES.items()}
 

@@ -28,9 +28,9 @@ async def body(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
     except ValueError:
-        raise bad_request("the request body is not JSON") from None
+        raise bad_request("the request body is not JSON", "body_not_json") from None
     if not isinstance(data, dict):
-        raise bad_request("the request body must be a JSON object")
+        raise bad_request("the request body must be a JSON object", "body_not_object")
     return data
 
 
@@ -38,13 +38,13 @@ def text_field(data: dict[str, Any], name: str, *, required: bool = False, limit
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise bad_request(f"{name} is required")
+            raise bad_request(f"{name} is required", "field_required", field=name)
         return None
     if not isinstance(value, str | int):
-        raise bad_request(f"{name} must be text")
+        raise bad_request(f"{name} must be text", "field_not_text", field=name)
     value = str(value).strip()
     if len(value) > limit:
-        raise bad_request(f"{name} is longer than {limit} characters")
+        raise bad_request(f"{name} is longer than {limit} characters", "field_too_long", field=name, limit=limit)
     return value
 
 
@@ -55,7 +55,7 @@ def int_field(data: dict[str, Any], name: str) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise bad_request(f"{name} must be a number") from None
+        raise bad_request(f"{name} must be a number", "field_not_a_number", field=name) from None
 
 
 def ws(request: web.Request) -> Any:
@@ -133,13 +133,13 @@ async def get_card(request: web.Request) -> web.Response:
     return web.json_response(card.to_json())
 
 
-def _coded(data: dict[str, Any], name: str, enum_: Any) -> Any:
+def _coded(data: dict[str, Any], name: str, enum_: Any, code: str) -> Any:
     value = text_field(data, name, limit=64)
     if value is None:
         return None
     member = vocabulary.parse(enum_, value)
     if member is None:
-        raise bad_request(f"unknown {name} {value!r}", f"unknown_{name}", value=value)
+        raise bad_request(f"unknown {name} {value!r}", code, value=value)
     return member
 
 
@@ -149,8 +149,8 @@ async def save_card(request: web.Request) -> web.Response:
     `account_id` change only when sent, `call_id` (optional) must be the card's own call."""
     data = await body(request)
     edits = CardEdits(
-        topic=_coded(data, "topic", Topic),
-        result=_coded(data, "result", CallResult),
+        topic=_coded(data, "topic", Topic, "unknown_topic"),
+        result=_coded(data, "result", CallResult, "unknown_result"),
         notes=text_field(data, "notes", limit=10_000) or "",
         set_customer="customer_id" in data,
         customer_id=int_field(data, "customer_id"),

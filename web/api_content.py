@@ -9,8 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from crm_store import history, knowledge
-from crm_store import offers as offer_store
-from crm_store.pop import load_customers
+from workstation.content import KnowledgeService, OfferService
 
 from . import keys
 from .api import body, int_field, text_field
@@ -40,13 +39,8 @@ async def script(request: web.Request) -> web.Response:
 
 @routes.get("/api/kb")
 async def kb_search(request: web.Request) -> web.Response:
-    query = request.query.get("q", "")[:200]
-    topic = request.query.get("topic") or None
-    db = request.app[keys.DB]
-    found = (
-        await knowledge.search_articles(db, query, topic=topic)
-        if query.strip()
-        else await knowledge.list_articles(db, topic=topic, limit=50)
+    found = await KnowledgeService(db=request.app[keys.DB]).find(
+        request.query.get("q", "")[:200], topic=request.query.get("topic") or None
     )
     return web.json_response([a.to_json() for a in found])
 
@@ -106,37 +100,32 @@ async def kb_delete(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def _offers(request: web.Request) -> OfferService:
+    return OfferService(db=request.app[keys.DB], clock=request.app[keys.CLOCK], book=request.app[keys.OFFERS])
+
+
 @routes.get("/api/offers")
 async def offers(request: web.Request) -> web.Response:
     try:
         customer_id = int(request.query.get("customer_id", ""))
     except ValueError:
-        raise bad_request("customer_id is required") from None
-    db = request.app[keys.DB]
-    pops = await load_customers(db, [customer_id])
-    if not pops:
-        raise web.HTTPNotFound(text='{"error": "no such customer"}', content_type="application/json")
-    responses = await offer_store.offer_responses(db, customer_id)
-    found = request.app[keys.OFFERS].offers_for(pops[0], request.app[keys.CLOCK](), responses)
+        raise bad_request("customer_id is required", "customer_id_required") from None
+    found = await _offers(request).offers_for(customer_id)
     return web.json_response([o.to_json() for o in found])
 
 
 @routes.post("/api/offers/{code}/response")
 async def offer_response(request: web.Request) -> web.Response:
-    code = request.match_info["code"]
-    if code not in request.app[keys.OFFERS].codes:
-        raise bad_request(f"unknown offer {code!r}")
     data = await body(request)
     customer_id = int_field(data, "customer_id")
     if customer_id is None:
-        raise bad_request("customer_id is required")
-    record = await offer_store.record_offer_response(
-        request.app[keys.DB],
-        customer_id,
-        code,
-        text_field(data, "response", required=True, limit=16) or "",
-        interaction_id=int_field(data, "card_id"),
-        user_id=user_of(request).id,
+        raise bad_request("customer_id is required", "customer_id_required")
+    record = await _offers(request).respond(
+        user_of(request),
+        customer_id=customer_id,
+        code=request.match_info["code"],
+        response=text_field(data, "response", required=True, limit=16) or "",
+        card_id=int_field(data, "card_id"),
         notes=text_field(data, "notes", limit=2000) or "",
     )
     return web.json_response(record.to_json(), status=201)

@@ -34,6 +34,7 @@ from .transfer import TransferTarget
 log = logging.getLogger(__name__)
 
 POPS_KEPT = 2_000
+ORIGINATES_KEPT = 1_000
 Control = Callable[[Any], Awaitable[Any]]  # async (command) -> cti.control.ActionResult
 
 
@@ -79,13 +80,29 @@ class CallService:
     async def close(self) -> None:
         await self._tasks.close()
 
+    async def settle(self) -> None:
+        """Let the pops and call-back updates under way finish (tests, a replay)."""
+        await self._tasks.wait()
+
     # ------------------------------------------------------------------ the event fold
     def fold(self, event: object) -> tuple[LiveCall | None, LiveCall | None]:
         """The call before and after `event`."""
         before = self.live.get(getattr(event, "call_id", "") or "")
         after = self.live.apply(event)
+        if (
+            isinstance(event, ev.OriginateResult)
+            and event.outcome != ev.OriginateOutcome.ANSWERED
+            and (after is None or after.state == CallState.OFFERED or after.state == CallState.RINGING)
+        ):
+            # The operator's own phone was never picked up (or the PBX could not ring it): no call follows.
+            self._give_up(event.call_id)
         after = self._own_originate(event, after)
         return before, after
+
+    def _give_up(self, call_id: str) -> None:
+        mine = self.originated.pop(call_id, None)
+        if mine is not None and mine.callback_card_id is not None:
+            self._tasks.spawn(self._reopen_callback(mine.callback_card_id))
 
     def _own_originate(self, event: object, call: LiveCall | None) -> LiveCall | None:
         """A call ccdesk placed rings the operator's own phone first: that phone is the call's agent from the
@@ -99,14 +116,23 @@ class CallService:
                 direction=Direction.OUTBOUND.value,
                 agent=mine.interface,
                 agent_channel=call.agent_channel or event.channel,
-                state=CallState.DIALING if call.state == CallState.OFFERED else call.state,
+                # Offered when the phone dials the customer (the operator answered), or — where the PBX link
+                # reports the phone's own leg first — while the operator's phone still rings.
+                state=(CallState.DIALING if event.agent else CallState.RINGING)
+                if call.state in (CallState.OFFERED, CallState.DIALING)
+                else call.state,
                 customer_number=mine.number,
                 customer_id=mine.customer_id,
             )
+        elif isinstance(event, ev.OriginateResult) and event.outcome == ev.OriginateOutcome.ANSWERED:
+            if call.state != CallState.RINGING:
+                return call
+            call = replace(call, state=CallState.DIALING)  # the operator picked up: the customer is dialled
         elif isinstance(event, ev.CallEnded):
-            del self.originated[call.call_id]
-            if not event.answered and mine.callback_card_id is not None:
-                self._tasks.spawn(self._reopen_callback(mine.callback_card_id))
+            if event.answered:
+                del self.originated[call.call_id]
+            else:
+                self._give_up(call.call_id)
             return call
         else:
             return call
@@ -211,7 +237,14 @@ class CallService:
     # ------------------------------------------------------------------ call control
     async def hangup(self, user: UserRecord, call_id: str) -> None:
         call = self.my_call(user, call_id)
-        await self._run(cc.Hangup(channel=self._connected(call)))
+        channel = call.agent_channel
+        if channel is None and call.transferred_at is not None and call.state == CallState.TALKING:
+            # Handed over by an attended transfer: the consultee's own channel is not reported, but ending the
+            # customer's leg ends this two-party call just the same.
+            channel = call.customer_channel
+        if channel is None:
+            raise WorkstationError("the call is not connected to a phone yet", code="call_not_connected")
+        await self._run(cc.Hangup(channel=channel))
         await audit(self.db, user.id, "call.hangup", "call", call_id)
 
     async def transfer(self, user: UserRecord, call_id: str, target: TransferTarget, kind: TransferKind) -> LiveCall:
@@ -258,12 +291,9 @@ class CallService:
         consult = call.consult
         if consult is None:
             raise WorkstationError("there is no consultation to cancel", code="no_consult")
-        if consult.state != ConsultState.FAILED:
-            if not consult.channel:
-                raise WorkstationError(
-                    "the consultee's phone is not ringing yet: try again in a moment", code="consult_not_ringing"
-                )
+        if consult.state != ConsultState.FAILED and consult.channel:
             await self._run(cc.CancelTransfer(channel=consult.channel))
+        # No consult leg ever showed up (a number that rings nothing): there is nothing to hang up.
         call = self.live.update(end_consult(call))
         await self._announce(user, call)
         await audit(self.db, user.id, "call.transfer_cancel", "call", call_id, {"target": consult.target})
@@ -291,6 +321,8 @@ class CallService:
             raise WorkstationError(f"not a phone number: {number!r}", code="invalid_number", number=number)
         interface = interface_for(user.extension)
         call_id = f"cb-{uuid4().hex[:16]}"
+        while len(self.originated) >= ORIGINATES_KEPT:  # fates the PBX never told (a lost connection)
+            del self.originated[next(iter(self.originated))]
         self.originated[call_id] = Originated(
             interface=interface, number=e164, customer_id=customer_id, callback_card_id=callback_card_id
         )

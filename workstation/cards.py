@@ -48,16 +48,20 @@ def card_change(event: object, call: LiveCall | None, before: LiveCall | None = 
     match event:
         case ev.CallOffered():
             number = call.customer_number if call is not None else event.caller_number
+            # Outbound through an operator's phone: the operator who dialled is on the card from the start.
+            dialler = event.agent if event.direction == ev.Direction.OUTBOUND else None
             return CardChange(
                 call_id=event.call_id,
                 open=True,
                 look_up_caller=True,
+                agent_interface=dialler,
                 fields={
                     "direction": str(event.direction),
                     "caller_number": caller_e164(number),
                     "called_number": event.dialed_number,
                     "offered_at": event.at,
-                    "state": CallState.OFFERED.value,
+                    "state": (CallState.DIALING if dialler else CallState.OFFERED).value,
+                    **({"agent_interface": dialler} if dialler else {}),
                 },
             )
         case ev.IvrStarted():
@@ -111,12 +115,14 @@ def card_change(event: object, call: LiveCall | None, before: LiveCall | None = 
         case ev.CallEnded():
             return CardChange(call_id=event.call_id, fields=ended_fields(event, call))
         case ev.OriginateResult() if event.outcome != ev.OriginateOutcome.ANSWERED:
-            call_id = event.channel_id or event.call_id
+            # Every attempt has its card, with the number dialled and its true result (busy, no answer…),
+            # also one that never got as far as a call.
             return CardChange(
-                call_id=call_id,
+                call_id=event.call_id,
                 open=True,
                 fields={
                     "direction": Direction.OUTBOUND.value,
+                    "caller_number": caller_e164(event.customer_number),
                     "state": CallState.ENDED.value,
                     "ended_at": event.at,
                     "offered_at": event.at,

@@ -37,6 +37,7 @@ class LiveCall:
     queue: str | None = None
     agent: str | None = None  # member interface ringing or talking (PJSIP/1001)
     agent_channel: str | None = None
+    customer_channel: str | None = None  # the customer's own leg (inbound: the trunk channel that called)
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     correlation_id: str | None = None
@@ -130,6 +131,7 @@ class LiveCalls:
                 correlation_id=event.correlation_id,
                 agent=event.agent if through_phone else None,
                 agent_channel=event.channel if through_phone else None,
+                customer_channel=None if event.direction == ev.Direction.OUTBOUND else (event.channel or None),
             )
             return self._put(offered)
         found = self.active.get(getattr(event, "call_id", ""))
@@ -162,13 +164,13 @@ class LiveCalls:
                 return call  # the same hand-over reported twice (both legs of an attended transfer)
             case ev.CallTransferred(kind=kind) if kind == ev.TransferKind.ATTENDED or call.consult is not None:
                 # The consultee has the customer now; the transferring operator's part of the call ends here.
+                # The consult leg (a Local channel) is optimised away: the consultee's own channel is unknown.
                 consult = call.consult
                 agent = event.to_agent or (consult.agent if consult else None)
-                channel = consult.channel if consult and consult.agent == agent else None
                 call = replace(
                     call,
                     agent=agent,
-                    agent_channel=channel,
+                    agent_channel=None,
                     consult=None,
                     transferred_at=call.transferred_at or event.at,
                 )

@@ -15,7 +15,7 @@ from crm_store import interactions
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import InteractionRecord, UserRecord
-from crm_store.vocabulary import CallbackStatus, TransferKind
+from crm_store.vocabulary import CallbackStatus, CallState, Direction, TransferKind
 from cti import events as ev
 
 from . import presence as pr
@@ -25,7 +25,6 @@ from .card_service import CardEdits, CardService
 from .card_writer import CardWriter
 from .cards import CardChange, card_change
 from .directory import Directory
-from .errors import WorkstationError
 from .live import LiveCall
 from .notify import Notifier
 from .presence_service import PresenceService
@@ -164,8 +163,8 @@ class Workstation:
         if call is None:
             call = LiveCall(
                 call_id=call_id,
-                direction="inbound",
-                state="ended",
+                direction=Direction.INBOUND.value,
+                state=CallState.ENDED.value,
                 caller_number=caller_number,
                 dialed_number=None,
                 customer_number=caller_number,
@@ -176,12 +175,6 @@ class Workstation:
     # ------------------------------------------------------------------ operator commands
     def presence_of(self, user: UserRecord) -> pr.Presence:
         return self.presence_service.presence_of(user)
-
-    async def _run(self, commands: tuple[Any, ...]) -> None:
-        for command in commands:
-            result = await self.execute(command)
-            if not result.ok:
-                raise WorkstationError(f"the PBX refused: {result.message}")
 
     # Presence use-cases live in presence_service.py; these keep the workstation's old entry points.
     async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:

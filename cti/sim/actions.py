@@ -219,16 +219,15 @@ def hangup(s: AmiSession, req: Request) -> None:
             _hangup_channel(s, ch)
         listing.complete(s, req, "ChannelsHungupListComplete", len(hit))
         return
-    ch = s.pbx.channels.get(chan)
-    if ch is None:
+    one = s.pbx.channels.get(chan)
+    if one is None:
         s.error(req, "No such channel")
         return
     s.respond(req, "Success", message="Channel Hungup")
-    _hangup_channel(s, ch)
+    _hangup_channel(s, one)
 
 
-def _hangup_channel(s: AmiSession, ch: object) -> None:
-    assert isinstance(ch, SimChannel)
+def _hangup_channel(s: AmiSession, ch: SimChannel) -> None:
     call = ch.call
     if call is None:
         return
@@ -236,7 +235,7 @@ def _hangup_channel(s: AmiSession, ch: object) -> None:
     # The flow that owns the channel tells the parties apart by the role, and the
     # consultation (Atxfer) also by the channel: its transferer and its target.
     kind = {"agent": "agent_hangup", "consult": "consult_hangup"}.get(ch.role, "caller_hangup")
-    call.signal(kind, channel=ch.name)  # type: ignore[attr-defined]
+    call.signal(kind, channel=ch.name)
 
 
 def redirect(s: AmiSession, req: Request) -> None:
@@ -255,7 +254,7 @@ def redirect(s: AmiSession, req: Request) -> None:
     if ch.call is not None:
         ch.call.signal(
             "redirect",
-            context=req.get("context") or "",  # type: ignore[attr-defined]
+            context=req.get("context") or "",
             exten=req.get("exten") or "",
         )
 
@@ -278,7 +277,7 @@ def blind_transfer(s: AmiSession, req: Request) -> None:
     s.respond(req, "Success", message="Transfer succeeded")
     ch.call.signal(
         "transfer",
-        context=req.get("context") or ch.context,  # type: ignore[attr-defined]
+        context=req.get("context") or ch.context,
         exten=req.get("exten") or "",
     )
 
@@ -443,7 +442,7 @@ def queue_add(s: AmiSession, req: Request) -> None:
     s.pbx.device_state(f"Queue:{q.name}_avail", "NOT_INUSE")
     s.pbx.member_event("QueueMemberAdded", m)
     for c in q.waiting:
-        c.signal("poke")  # type: ignore[attr-defined]
+        c.signal("poke")
 
 
 def queue_remove(s: AmiSession, req: Request) -> None:
@@ -486,7 +485,7 @@ def queue_pause(s: AmiSession, req: Request) -> None:
         s.pbx.member_event("QueueMemberPause", m)
         if not paused:
             for c in s.pbx.queues[m.queue].waiting:
-                c.signal("poke")  # type: ignore[attr-defined]
+                c.signal("poke")
 
 
 def queue_penalty(s: AmiSession, req: Request) -> None:

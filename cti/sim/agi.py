@@ -9,7 +9,7 @@ import itertools
 import logging
 import shlex
 
-from .call import SimCall
+from .call import Signal, SimCall
 from .state import Pbx
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,23 @@ class _Caller:
         return "" if self.timeouts == 1 else None
 
 
+async def _next_of(call: SimCall, reader: asyncio.StreamReader) -> tuple[Signal | None, bytes | None]:
+    """The call's next signal and/or the script's next line, whichever comes first (both when they come
+    in the same turn: neither may be lost); (None, None) when the script stays silent for AGI_TIMEOUT."""
+    sig_task = asyncio.ensure_future(call.signals.get())
+    line_task = asyncio.ensure_future(reader.readline())
+    try:
+        await asyncio.wait({sig_task, line_task}, timeout=AGI_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sig_task, line_task):
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(sig_task, line_task, return_exceptions=True)
+    sig = None if sig_task.cancelled() else sig_task.result()
+    raw = None if line_task.cancelled() else line_task.result()
+    return sig, raw
+
+
 async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> str:
     """Run AGI(agi://<agi_address>/ivr). Returns "done", "failure" or "hangup"."""
     ch = call.caller
@@ -70,7 +87,8 @@ async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> 
     pbx.newexten(ch, priority, "AGI", url)
     host, _, port = address.rpartition(":")
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host or "127.0.0.1", int(port)), 5.0)
+        async with asyncio.timeout(5.0):  # not wait_for: it can drop the simulator's stop (Python 3.11)
+            reader, writer = await asyncio.open_connection(host or "127.0.0.1", int(port))
     except (OSError, TimeoutError, ValueError):
         log.warning("FastAGI server %s unreachable: AGISTATUS=FAILURE", address)
         pbx.varset(ch, "AGISTATUS", "FAILURE")
@@ -85,27 +103,16 @@ async def run_agi(pbx: Pbx, call: SimCall, priority: int, digits: list[str]) -> 
         writer.write(_env(pbx, call, url, priority))
         await writer.drain()
         while True:
-            sig_task = asyncio.ensure_future(call.signals.get())
-            line_task = asyncio.ensure_future(reader.readline())
-            done, _ = await asyncio.wait(
-                {sig_task, line_task}, timeout=AGI_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-            )
-            if sig_task in done:
-                line_task.cancel()
-                await asyncio.gather(line_task, return_exceptions=True)
-                if sig_task.result().kind == "caller_hangup" and not dead:
-                    dead = True
-                    status = "HANGUP"
-                    writer.write(b"HANGUP\n")
-                    await writer.drain()
-                continue
-            sig_task.cancel()
-            await asyncio.gather(sig_task, return_exceptions=True)
-            if line_task not in done:
-                line_task.cancel()
-                await asyncio.gather(line_task, return_exceptions=True)
+            sig, raw = await _next_of(call, reader)
+            if sig is not None and sig.kind == "caller_hangup" and not dead:
+                dead = True
+                status = "HANGUP"
+                writer.write(b"HANGUP\n")
+                await writer.drain()
+            if raw is None:
+                if sig is not None:
+                    continue
                 break  # the script went silent
-            raw = line_task.result()
             if not raw:
                 break  # the script closed the socket: the dialplan goes on
             command = raw.decode("utf-8", "replace").strip()

@@ -44,7 +44,10 @@ class SimCall:
         """The next signal, or None when ``timeout`` runs out first."""
         if timeout is not None and timeout <= 0:
             return self.signals.get_nowait() if not self.signals.empty() else None
+        # Not wait_for: on Python 3.11 it returns a signal that arrives in the same loop turn as a
+        # cancellation and drops the cancellation, so a stopping simulator waited for a flow forever.
         try:
-            return await asyncio.wait_for(self.signals.get(), timeout)
+            async with asyncio.timeout(timeout):
+                return await self.signals.get()
         except TimeoutError:
             return None

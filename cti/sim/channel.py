@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # call.py imports this module
+    from .call import SimCall
 
 STATE_DESC = {0: "Down", 4: "Ring", 5: "Ringing", 6: "Up", 7: "Busy"}
 UNKNOWN = "<unknown>"
@@ -28,7 +32,7 @@ class SimChannel:
     bridge_id: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     hungup: bool = False
-    call: object | None = None  # the SimCall whose flow owns this channel
+    call: SimCall | None = None  # the call whose flow owns this channel
     role: str = ""  # "caller" / "agent" / "outbound"
     pvt_callid: str = ""
     recording: bool = False  # a MixMonitor runs on it

@@ -146,9 +146,12 @@ class Consult:
         pbx, call, agent = self.pbx, self.call, self.agent
         n = pbx.next_channel_number()
         base = f"{self.local_device}-{n}"
-        kw = {"linkedid": call.call_id, "context": self.context, "exten": self.digits}
-        l1 = pbx.new_channel(self.local_device, name=base + ";1", **kw)  # type: ignore[arg-type]
-        l2 = pbx.new_channel(self.local_device, name=base + ";2", state=4, **kw)  # type: ignore[arg-type]
+        l1 = pbx.new_channel(
+            self.local_device, name=base + ";1", linkedid=call.call_id, context=self.context, exten=self.digits
+        )
+        l2 = pbx.new_channel(
+            self.local_device, name=base + ";2", state=4, linkedid=call.call_id, context=self.context, exten=self.digits
+        )
         for ch in (l1, l2):
             ch.call, ch.role = call, "consult"
         self.local1, self.local2 = l1, l2

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from .call import SimCall
+from .call import Signal, SimCall
 from .channel import SimChannel
 from .outbound import decide
 from .queueing import CID_PRES, bridge_block, qos
@@ -50,6 +50,9 @@ def start_dial_out(pbx: Pbx, interface: str, number: str, *, name: str) -> SimCa
         interface, context="agents-out", exten=number, state=4, cid_num=endpoint, cid_name=name or endpoint
     )
     op.role = "agent"
+    phone = pbx.phones.get(interface)
+    if phone is not None:  # off the hook from now: no queue may ring it before Dial() runs
+        phone.busy = True
     call = SimCall(call_id=op.linkedid, caller=op)
     op.call = call
     pbx.chan_event("Newchannel", "call,all", op)
@@ -228,7 +231,7 @@ async def _talk(
     return "ANSWER"
 
 
-async def _wait(call: SimCall, seconds: float):  # type: ignore[no-untyped-def]
+async def _wait(call: SimCall, seconds: float) -> Signal | None:
     """None after ``seconds``, or the hang-up signal that came first."""
     loop_end = time.monotonic() + seconds
     while True:

@@ -133,7 +133,7 @@ def queue_status(s: AmiSession, req: Request) -> None:
             )
             count += 1
         for pos, call in enumerate(q.waiting, start=1):
-            ch = call.caller  # type: ignore[attr-defined]
+            ch = call.caller
             s.event(
                 "QueueEntry",
                 [
@@ -145,11 +145,11 @@ def queue_status(s: AmiSession, req: Request) -> None:
                     ("CallerIDName", ch.cid_name),
                     ("ConnectedLineNum", ch.cl_num),
                     ("ConnectedLineName", ch.cl_name),
-                    ("Wait", str(int(now - call.joined))),  # type: ignore[attr-defined]
+                    ("Wait", str(int(now - call.joined))),
                     ("Priority", str(call.priority)),
                 ]
                 + _aid(req),
-            )  # type: ignore[attr-defined]
+            )
             count += 1
     complete(s, req, "QueueStatusComplete", count)
 
@@ -167,7 +167,7 @@ def queue_summary(s: AmiSession, req: Request) -> None:
         states = [(m, pbx.member_status(m)) for m in q.members.values()]
         logged = sum(1 for _, st in states if st not in (4, 5))
         avail = sum(1 for m, st in states if st in (0, 1) and not m.paused)
-        longest = max((int(now - c.joined) for c in q.waiting), default=0)  # type: ignore[attr-defined]
+        longest = max((int(now - c.joined) for c in q.waiting), default=0)
         s.event(
             "QueueSummary",
             [

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass
 
 from .call import SimCall
+from .channel import SimChannel
 from .inbound import run_queues
 from .queueing import CID_PRES, qos
 from .state import Pbx
@@ -166,22 +167,40 @@ async def _no_hangup(call: SimCall, seconds: float) -> bool:
             return False
 
 
-async def _wait_phone(pbx: Pbx, interface: str, ch: object, call: SimCall, timeout: float) -> bool:
+async def _wait_phone(pbx: Pbx, interface: str, ch: SimChannel, call: SimCall, timeout: float) -> bool:
     phone = pbx.phones[interface]
     loop = asyncio.get_running_loop()
-    phone.ring = loop.create_future()
+    # The auto-answer timer holds this ring, not ``phone.ring``: a timer left over from a ring that ended
+    # early must not pick up the phone's next call before its time.
+    ring: asyncio.Future[None] = loop.create_future()
+    phone.ring = ring
     phone.ring_call, phone.ring_channel = call, ch
     phone.busy = True
     delay = phone.auto_answer
+    pick_up = None
     if delay is not None and delay < timeout:
-        loop.call_later(delay, lambda: phone.ring is not None and not phone.ring.done() and phone.ring.set_result(None))
+        pick_up = loop.call_later(delay, lambda: None if ring.done() else ring.set_result(None))
     try:
-        await asyncio.wait_for(asyncio.shield(phone.ring), timeout)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that comes with
+        # the answer, and the flow would go on after the simulator stopped. The shield keeps the
+        # timeout from cancelling the ring itself.
+        async with asyncio.timeout(timeout):
+            await asyncio.shield(ring)
         return True
-    except (TimeoutError, asyncio.CancelledError):
+    except TimeoutError:
+        return False
+    except asyncio.CancelledError:
+        # The ringing was called off; the flow goes on to hang up. Our own task being cancelled
+        # (the simulator stopping) must stop the flow instead.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
         return False
     finally:
-        phone.ring = None
+        if pick_up is not None:
+            pick_up.cancel()
+        if phone.ring is ring:
+            phone.ring = None
         phone.busy = False
 
 

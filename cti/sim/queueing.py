@@ -98,7 +98,7 @@ def _may_ring(call: SimCall, q: Queue) -> bool:
     for other in q.waiting:
         if other is call:
             return True
-        if not other.ringing:  # type: ignore[attr-defined]
+        if not other.ringing:
             return False
     return False
 
@@ -234,7 +234,7 @@ class QueueRun:
         else:
             pbx.chan_event("NewConnectedLine", "call,all", ag)
         for c in self.q.waiting:
-            c.signal("poke")  # type: ignore[attr-defined]
+            c.signal("poke")
 
     def _ring_no_answer(self, m: Member, ag: SimChannel, since: float) -> None:
         pbx, caller = self.pbx, self.call.caller
@@ -269,7 +269,7 @@ class QueueRun:
         )
         pbx.varset(caller, "QUEUEPOSITION", str(position))
         for c in q.waiting:
-            c.signal("poke")  # type: ignore[attr-defined]
+            c.signal("poke")
 
     def _give_up(self, *, hung_up: bool) -> None:
         """Shared tail of abandon and timeout: QueueCallerAbandon is sent for both (03c)."""

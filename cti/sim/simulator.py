@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,9 @@ from .safety import checked
 from .server import AmiServer
 from .state import Pbx, Phone
 from .traffic import Traffic
+
+log = logging.getLogger(__name__)
+STOP_ROUNDS = 5
 
 
 class PbxSimulator:
@@ -62,10 +66,15 @@ class PbxSimulator:
         if self._traffic is not None:
             await self._traffic.stop()
             self._traffic = None
-        tasks = list(self.pbx.tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # A flow being cancelled may start another (a hang-up that wakes a queue); those go too.
+        for _ in range(STOP_ROUNDS):
+            tasks = list(self.pbx.tasks)
+            if not tasks:
+                return
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        log.warning("simulated calls still starting after %d rounds of stopping them", STOP_ROUNDS)
 
     def stall(self, stalled: bool = True) -> None:
         """Keep the sockets open but answer nothing (a hung PBX)."""
@@ -154,7 +163,7 @@ class PbxSimulator:
         if ch is None or ch.call is None:
             return False
         kind = {"agent": "agent_hangup", "consult": "consult_hangup"}.get(ch.role, "caller_hangup")
-        ch.call.signal(kind, channel=ch.name)  # type: ignore[attr-defined]
+        ch.call.signal(kind, channel=ch.name)
         return True
 
     def answer(self, interface: str) -> bool:
@@ -164,7 +173,7 @@ class PbxSimulator:
     def hangup_caller(self, call_id: str) -> bool:
         for ch in self.pbx.channels.values():
             if ch.linkedid == call_id and ch.role in ("caller", "outbound") and ch.call:
-                ch.call.signal("caller_hangup")  # type: ignore[attr-defined]
+                ch.call.signal("caller_hangup")
                 return True
         return False
 
@@ -189,7 +198,7 @@ class PbxSimulator:
         return {
             "queues": {
                 q.name: {
-                    "waiting": [c.call_id for c in q.waiting],  # type: ignore[attr-defined]
+                    "waiting": [c.call_id for c in q.waiting],
                     "completed": q.completed,
                     "abandoned": q.abandoned,
                     "members": {

@@ -11,11 +11,13 @@ import itertools
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..frames import encode
-from .channel import SimChannel
+from .call import SimCall
+from .channel import UNKNOWN, SimChannel
 from .config import MemberConfig, QueueConfig, SimConfig
 
 DEVICE_STATE_NAMES = {1: "NOT_INUSE", 2: "INUSE", 5: "UNAVAILABLE", 6: "RINGING"}
@@ -31,8 +33,8 @@ class Phone:
     busy: bool = False  # ringing or in a call: not offered another one
     in_call: bool = False
     ring: asyncio.Future[None] | None = None  # resolved when the phone answers
-    ring_call: object | None = None  # the SimCall ringing this phone
-    ring_channel: object | None = None  # the agent channel that rings
+    ring_call: SimCall | None = None  # the call ringing this phone
+    ring_channel: SimChannel | None = None  # the agent channel that rings
     calls: int = 0
     last_call: int = 0
 
@@ -57,7 +59,7 @@ class Member:
 class Queue:
     config: QueueConfig
     members: dict[str, Member] = field(default_factory=dict)
-    waiting: list[object] = field(default_factory=list)  # the calls, in order
+    waiting: list[SimCall] = field(default_factory=list)  # the calls, in order
     completed: int = 0
     abandoned: int = 0
     holdtime: int = 0
@@ -89,7 +91,7 @@ class Pbx:
         self.phones: dict[str, Phone] = {}
         self.queues: dict[str, Queue] = {}
         self.sinks: list[Callable[[bytes], None]] = []
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: set[asyncio.Task[object]] = set()
         self.processed_calls = 0
         self.outbound_overrides: dict[str, str] = {}
         self.operator_answer_delay = config.operator_answer_delay
@@ -129,7 +131,9 @@ class Pbx:
         exten: str,
         uniqueid: str | None = None,
         name: str | None = None,
-        **kw: object,
+        state: int = 0,
+        cid_num: str = UNKNOWN,
+        cid_name: str = UNKNOWN,
     ) -> SimChannel:
         uid = uniqueid or self.new_uniqueid()
         name = name or f"{device}-{self.next_channel_number()}"
@@ -141,8 +145,10 @@ class Pbx:
             context=context,
             exten=exten,
             created=time.monotonic(),
-            **kw,
-        )  # type: ignore[arg-type]
+            state=state,
+            cid_num=cid_num,
+            cid_name=cid_name,
+        )
         self.channels[name] = ch
         self.by_uid[uid] = ch
         return ch
@@ -232,8 +238,8 @@ class Pbx:
 
     # ------------------------------------------------------------------ tasks
 
-    def spawn(self, coro: object) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def spawn(self, coro: Coroutine[Any, Any, object]) -> asyncio.Task[object]:
+        task = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task

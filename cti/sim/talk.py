@@ -266,7 +266,7 @@ def start_wrap_up(pbx: Pbx, interface: str) -> None:
 
 def _poke(q: Queue) -> None:
     for c in q.waiting:
-        c.signal("poke")  # type: ignore[attr-defined]
+        c.signal("poke")
 
 
 def poke_queues_of(pbx: Pbx, interface: str) -> None:

@@ -28,7 +28,8 @@ class Traffic:
     async def _run(self) -> None:
         sim, cfg = self.sim, self.sim.config
         rate = cfg.calls_per_minute / 60.0
-        dids = [d for d, _ in cfg.did_queues] or [None]
+        # No DIDs configured: the call comes in on the first queue (place_inbound_call picks it).
+        dids: list[str | None] = [d for d, _ in cfg.did_queues] or [None]
         while True:
             await asyncio.sleep(sim.rng.expovariate(rate))
             if cfg.dial_out_share > 0 and sim.rng.random() < cfg.dial_out_share and self._bot_dials_out():

@@ -93,3 +93,40 @@ async def test_ivr_call_speaks_fastagi_and_routes_by_ccdesk_queue(
     assert ("AGIExecStart", None) in names
     entry = [f for f in client.frames if f.get("Event") == "QueueCallerJoin"]
     assert len(entry) == 1  # the self-served caller never reached a queue
+
+
+async def test_a_script_line_and_a_hang_up_in_the_same_turn_are_both_seen() -> None:
+    """Both come in one loop turn: the command must be answered, the hang-up told (neither lost)."""
+    from cti.sim.agi import _next_of
+    from cti.sim.call import SimCall
+    from cti.sim.channel import SimChannel
+
+    caller = SimChannel(
+        name="PJSIP/trunk-1", uniqueid="1.1", linkedid="1.1", device="PJSIP/trunk", context="x", exten="s"
+    )
+    call = SimCall(call_id="1.1", caller=caller)
+    reader = asyncio.StreamReader()
+    waiting = asyncio.ensure_future(_next_of(call, reader))
+    await asyncio.sleep(0)
+    reader.feed_data(b"GET DATA menu 3000 1\n")
+    call.signal("caller_hangup")
+    sig, line = await asyncio.wait_for(waiting, 5)
+    assert sig is not None and sig.kind == "caller_hangup"
+    assert line == b"GET DATA menu 3000 1\n"
+
+
+async def test_a_cancelled_agi_wait_leaves_the_call_s_signals_alone() -> None:
+    from cti.sim.agi import _next_of
+    from cti.sim.call import SimCall
+    from cti.sim.channel import SimChannel
+
+    caller = SimChannel(
+        name="PJSIP/trunk-1", uniqueid="1.1", linkedid="1.1", device="PJSIP/trunk", context="x", exten="s"
+    )
+    call = SimCall(call_id="1.1", caller=caller)
+    waiting = asyncio.ensure_future(_next_of(call, asyncio.StreamReader()))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    call.signal("caller_hangup")  # nobody left over from the AGI wait takes it
+    assert (await call.next_signal(1.0)) is not None

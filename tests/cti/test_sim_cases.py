@@ -92,6 +92,29 @@ async def test_desk_phone_customer_not_answering_ends_both_legs() -> None:
     assert [f["DialStatus"] for f in got if f.name == "DialEnd"] == ["NOANSWER"]
 
 
+async def test_a_phone_that_dials_out_is_not_rung_by_its_queue_in_the_same_moment() -> None:
+    """The operator gets ready and picks up the handset at once: the caller the queue had kept
+    waiting must not ring the phone that is already dialling."""
+
+    async def scenario(sim: PbxSimulator, client: RawClient) -> None:
+        member = sim.pbx.queues["support"].members["PJSIP/agent1"]
+        member.paused = True
+        caller = sim.place_inbound_call("79001112233", queue="support", patience=5.0)
+        await client.until(event("QueueCallerJoin", Linkedid=caller))
+        member.paused = False  # ready: the waiting caller is woken…
+        for waiting in sim.pbx.queues["support"].waiting:
+            waiting.signal("poke")
+        dialled = sim.dial_out("agent1", "79161234567", outcome="answered", talk_time=0.3)  # …and the handset is up
+        await client.until(event("Hangup", Uniqueid=dialled))
+        over = next(i for i, f in enumerate(client.frames) if event("Hangup", Uniqueid=dialled)(f))
+        rung = [f for f in client.frames[:over] if f.name == "AgentCalled"]
+        assert not rung, "the queue rang a phone that was dialling"
+        sim.hangup_caller(caller)
+        await client.until(event("Hangup", Uniqueid=caller))
+
+    await run_sim({}, scenario)
+
+
 async def test_bad_dial_out_requests_are_refused() -> None:
     sim = PbxSimulator(fast_config())
     with pytest.raises(ValueError, match="control characters"):
