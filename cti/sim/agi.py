@@ -65,7 +65,7 @@ class _Caller:
 async def _next_of(call: SimCall, reader: asyncio.StreamReader) -> tuple[Signal | None, bytes | None]:
     """The call's next signal and/or the script's next line, whichever comes first (both when they come
     in the same turn: neither may be lost); (None, None) when the script stays silent for AGI_TIMEOUT."""
-    sig_task = asyncio.ensure_future(call.signals.get())
+    sig_task = asyncio.ensure_future(call.next_signal(None))
     line_task = asyncio.ensure_future(reader.readline())
     try:
         await asyncio.wait({sig_task, line_task}, timeout=AGI_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)

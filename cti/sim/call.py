@@ -36,18 +36,31 @@ class SimCall:
     signals: asyncio.Queue[Signal] = field(default_factory=asyncio.Queue)
     # AgentCompletes held back by a Redirect, sent when the caller hangs up (gotcha 9)
     deferred: list[Callable[[], None]] = field(default_factory=list)
+    held: list[Signal] = field(default_factory=list)  # taken from ``signals`` but not yet handed to a flow
 
     def signal(self, kind: str, **data: str) -> None:
         self.signals.put_nowait(Signal(kind, data))
 
     async def next_signal(self, timeout: float | None) -> Signal | None:
         """The next signal, or None when ``timeout`` runs out first."""
+        if self.held:
+            return self.held.pop(0)
         if timeout is not None and timeout <= 0:
             return self.signals.get_nowait() if not self.signals.empty() else None
-        # Not wait_for: on Python 3.11 it returns a signal that arrives in the same loop turn as a
-        # cancellation and drops the cancellation, so a stopping simulator waited for a flow forever.
+        # The signal is read by a task of its own, as asyncio.wait_for did before: the flows keep the pace
+        # (loop turns between a signal and what it causes) that ccdesk's tests were written against. Not
+        # wait_for itself: on Python 3.11 it returns a signal that arrives in the same turn as a
+        # cancellation and drops the cancellation, and a stopping simulator waited for the flow forever.
+        getter = asyncio.ensure_future(self.signals.get())
         try:
-            async with asyncio.timeout(timeout):
-                return await self.signals.get()
-        except TimeoutError:
-            return None
+            await asyncio.wait({getter}, timeout=timeout)
+        except asyncio.CancelledError:
+            if getter.done() and not getter.cancelled():
+                self.held.append(getter.result())  # taken as the flow was cancelled: kept for the next reader
+            else:
+                getter.cancel()  # a get that has not run leaves its signal in the queue
+            raise
+        if getter.done():
+            return getter.result()
+        getter.cancel()
+        return None

@@ -181,21 +181,10 @@ async def _wait_phone(pbx: Pbx, interface: str, ch: SimChannel, call: SimCall, t
     if delay is not None and delay < timeout:
         pick_up = loop.call_later(delay, lambda: None if ring.done() else ring.set_result(None))
     try:
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that comes with
-        # the answer, and the flow would go on after the simulator stopped. The shield keeps the
-        # timeout from cancelling the ring itself.
-        async with asyncio.timeout(timeout):
-            await asyncio.shield(ring)
-        return True
-    except TimeoutError:
-        return False
-    except asyncio.CancelledError:
-        # The ringing was called off; the flow goes on to hang up. Our own task being cancelled
-        # (the simulator stopping) must stop the flow instead.
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise
-        return False
+        # Not wait_for: on Python 3.11 it drops a cancellation (the simulator stopping) that comes with the
+        # answer. asyncio.wait neither does that nor cancels the ring when the time is up.
+        await asyncio.wait({ring}, timeout=timeout)
+        return ring.done() and not ring.cancelled()  # not done: no answer in time; cancelled: called off
     finally:
         if pick_up is not None:
             pick_up.cancel()

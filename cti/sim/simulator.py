@@ -22,6 +22,7 @@ from .traffic import Traffic
 
 log = logging.getLogger(__name__)
 STOP_ROUNDS = 5
+STOP_WAIT = 1.0  # seconds for one round; a flow ends within milliseconds of its cancellation
 
 
 class PbxSimulator:
@@ -66,15 +67,19 @@ class PbxSimulator:
         if self._traffic is not None:
             await self._traffic.stop()
             self._traffic = None
-        # A flow being cancelled may start another (a hang-up that wakes a queue); those go too.
+        # Bounded rounds: a flow being cancelled may start another (a hang-up that wakes a queue), and one
+        # that swallowed its cancellation (asyncio.wait_for on Python 3.11 can) is cancelled again.
         for _ in range(STOP_ROUNDS):
             tasks = list(self.pbx.tasks)
             if not tasks:
                 return
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        log.warning("simulated calls still starting after %d rounds of stopping them", STOP_ROUNDS)
+            done, _ = await asyncio.wait(tasks, timeout=STOP_WAIT)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("simulated call failed while stopping", exc_info=task.exception())
+        log.warning("simulated calls still running after %d rounds of stopping them", STOP_ROUNDS)
 
     def stall(self, stalled: bool = True) -> None:
         """Keep the sockets open but answer nothing (a hung PBX)."""
