@@ -154,6 +154,18 @@ async def pending_callbacks(db: Database, limit: int = 100) -> list[InteractionR
         return [rows.interaction(r) for r in result.mappings()]
 
 
+async def claim_callback(db: Database, interaction_id: int) -> bool:
+    """Take a missed call off the call-back list for the one operator calling back: False when someone else
+    already has (two clicks at once dial the customer once)."""
+    async with db.write_session() as s, s.begin():
+        result = await s.execute(
+            update(Interaction)
+            .where(Interaction.id == interaction_id, Interaction.callback_status == CallbackStatus.PENDING.value)
+            .values(callback_status=CallbackStatus.DONE.value)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PendingCallback:
     card: InteractionRecord

@@ -115,9 +115,16 @@ class CallbackService:
         reason = not_dialable(card.caller_number)
         if reason is not None or not card.caller_number:
             raise WorkstationError("this number cannot be dialled", code="not_dialable", reason=reason)
-        call_id = await self.calls.originate(user, card.caller_number, card.customer_id, callback_card_id=card.id)
-        await interactions.update_call_card(self.db, card.call_id or "", {"callback_status": CallbackStatus.DONE.value})
-        return call_id
+        if not await interactions.claim_callback(self.db, card.id):
+            raise WorkstationError("someone is already calling this customer back", code="callback_done")
+        try:
+            return await self.calls.originate(user, card.caller_number, card.customer_id, callback_card_id=card.id)
+        except BaseException:
+            # The PBX refused the call (or the request died): the missed call goes back on the list.
+            await interactions.update_call_card(
+                self.db, card.call_id or "", {"callback_status": CallbackStatus.PENDING.value}
+            )
+            raise
 
 
 def _item(card: InteractionRecord, customer_name: str | None) -> CallbackItem:

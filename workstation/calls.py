@@ -147,6 +147,8 @@ class CallService:
             return event.agent
         if isinstance(event, ev.CallOffered) and event.call_id in self.originated:
             return after.agent
+        if isinstance(event, ev.CallTransferred) and after.agent and after.agent != (before.agent if before else None):
+            return after.agent  # the consultee has the customer now: their screen shows who it is
         if isinstance(event, ev.CallAnswered) and after.direction == Direction.OUTBOUND:
             if after.call_id not in self.pops and after.call_id not in self.originated and after.agent:
                 return after.agent

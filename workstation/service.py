@@ -15,7 +15,7 @@ from crm_store import interactions
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import InteractionRecord, UserRecord
-from crm_store.vocabulary import CallbackStatus, CallState, Direction, TransferKind
+from crm_store.vocabulary import CallbackStatus, CallState, Direction, PresenceState, TransferKind
 from cti import events as ev
 
 from . import presence as pr
@@ -25,6 +25,7 @@ from .card_service import CardEdits, CardService
 from .card_writer import CardWriter
 from .cards import CardChange, card_change
 from .directory import Directory
+from .errors import WorkstationError
 from .live import LiveCall
 from .notify import Notifier
 from .presence_service import PresenceService
@@ -204,6 +205,16 @@ class Workstation:
         await self.call_service.hangup(user, call_id)
 
     async def transfer(self, user: UserRecord, call_id: str, target: TransferTarget, kind: TransferKind) -> LiveCall:
+        if kind == TransferKind.BLIND and target.kind == "agent":
+            # Sent blind to a phone nobody is signed in at, the customer would ring on with no way back:
+            # consult first (attended), which hands the customer back if nobody answers.
+            to = self.presence.get(pr.interface_for(target.value))
+            if to is None or to.state == PresenceState.SIGNED_OUT:
+                raise WorkstationError(
+                    f"operator {target.value} is signed out: transfer attended instead",
+                    code="operator_signed_out",
+                    extension=target.value,
+                )
         return await self.call_service.transfer(user, call_id, target, kind)
 
     async def complete_transfer(self, user: UserRecord, call_id: str) -> LiveCall:

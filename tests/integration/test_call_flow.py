@@ -294,3 +294,23 @@ async def test_a_call_back_the_customer_does_not_pick_up_is_carded_as_such_and_s
         assert await wait_for(listed_again)
     finally:
         await op.close()
+
+
+async def test_the_call_carries_the_ivr_path_and_the_routing_reason_to_the_screen(server) -> None:
+    number, _customer = await _known_caller(server)
+    op = Operator(server.url)
+    try:
+        await op.login("op1", server.passwords["op1"])
+        await op.connect_socket()
+        queues = [q["name"] for q in (await op.api("GET", "/api/me"))["queues"]]
+        await op.api("POST", "/api/presence/sign-in", {"queues": queues})
+        call_id = server.simulator.place_inbound_call(number, via_ivr=True, ivr_digits=["0"])
+        pop = await op.next_event("pop", lambda p: p["call_id"] == call_id, timeout=20)
+        assert pop["ivr_path"][:3] == ["welcome", "identify", "main:0"] and pop["routing_reason"]
+        call = await op.next_event("call", lambda c: c["call_id"] == call_id and c["ivr_path"])
+        assert call["ivr_path"] == pop["ivr_path"] and call["routing_reason"] == pop["routing_reason"]
+        await op.api("POST", "/api/sim/answer")
+        me = await op.api("GET", "/api/me")
+        assert me["call"]["ivr_path"] == pop["ivr_path"] and me["call"]["routing_reason"] == pop["routing_reason"]
+    finally:
+        await op.close()

@@ -93,6 +93,8 @@ async def test_an_attended_transfer_keeps_the_first_operator_in_control_until_it
     assert card.agent_id == agent1 and card.transferred_to == "PJSIP/agent2"
     assert card.talk_seconds == round((ended.transferred_at - ended.answered_at).total_seconds())
     assert screens.of(agent2, "call"), "the consultee's screen follows the call once it is theirs"
+    (pop,) = screens.of(agent2, "pop")
+    assert pop["call_id"] == call_id and pop["customer_number"] == "sipp"
 
 
 async def test_a_consultee_who_never_answers_leaves_the_call_with_the_operator(db) -> None:

@@ -115,6 +115,10 @@ async def test_a_consultee_who_does_not_answer_leaves_the_operator_in_control(se
         await op1.api("POST", f"/api/calls/{call_id}/transfer", {"target": "agent:1002", "kind": "attended"})
         failed = await _consult(op1, call_id, "failed")
         assert failed["agent"] == "PJSIP/1001"
+        refused = await op1.api(
+            "POST", f"/api/calls/{call_id}/transfer", {"target": "agent:1002", "kind": "blind"}, expect=400
+        )
+        assert refused["code"] == "operator_signed_out"  # blind to nobody would strand the customer
         again = await op1.api("POST", f"/api/calls/{call_id}/transfer", {"target": "queue:billing", "kind": "blind"})
         assert again["ok"]  # transfer is not refused after a failed consultation…
         assert await wait_for(lambda: server.workstation.calls.get(call_id).transferred_at)

@@ -122,3 +122,12 @@ async def test_a_call_back_nobody_answers_puts_the_missed_call_back_on_the_list(
     await service.settle()
     assert (await interactions.get_call_card(db, call_id="missed")).callback_status == "pending"
     assert ("callbacks", {"changed": True}) in screens.sent and not service.originated
+
+
+async def test_a_missed_call_is_claimed_for_one_call_back_only(db) -> None:
+    await _missed(db, "missed", 1, "support", "+79161112233")
+    card = await interactions.get_call_card(db, call_id="missed")
+    assert await interactions.claim_callback(db, card.id) is True
+    assert await interactions.claim_callback(db, card.id) is False  # the second click finds it taken
+    assert (await interactions.get_call_card(db, call_id="missed")).callback_status == "done"
+    assert await interactions.callback_page(db, queues=None) == []
