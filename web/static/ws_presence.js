@@ -110,7 +110,8 @@ function drawPresence(p) {
   const statics = queueNames(p?.static_queues);
   els.statics.textContent = statics ? t("presence.static_queues", { queues: statics }) : "";
   els.statics.hidden = !statics;
-  els.signinBox.hidden = s !== "signed_out";
+  // A phone that is only a static member (queues.conf) is "available" without having signed in anywhere.
+  els.signinBox.hidden = s !== "signed_out" && Boolean(p?.queues?.length);
   els.pauseForm.hidden = !(s === "available" || s === "wrap_up" || s === "ringing" || s === "talking");
   els.resume.hidden = s !== "paused";
   els.signout.hidden = s === "signed_out";
