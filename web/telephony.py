@@ -191,6 +191,7 @@ async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
         rules=app[keys.RULES],
         host=settings.agi_host,
         port=settings.agi_port,
+        allow=settings.agi_allow,  # only the PBX may connect (CCDESK_AGI_ALLOW)
         clock=app[keys.CLOCK],
         queue_load=load.snapshot,
     )
