@@ -262,8 +262,10 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     # A call-back while call 6's card has unsaved edits: they go to call 6's own card, with call 6's
     # customer, and the call-back gets a clean card of its own.
     await dialable.get_by_role("button", name=RU["callbacks.call"]).click()
-    # My phone rings first (answered with F2), then the customer's.
-    await expect(page.locator("#call-state")).to_have_attribute("data-state", re.compile("ringing|dialing|talking"))
+    # My phone rings first (picked up with F2), then the customer's.
+    await wait_for(lambda: OP1 in server.simulator.snapshot()["ringing"])
+    await page.keyboard.press("F2")
+    await expect(page.locator("#call-state")).to_have_attribute("data-state", re.compile("dialing|talking"))
     await expect(page.locator("#toasts")).to_contain_text(RU["card.autosaved"].format(id=card6["id"]))
     saved6 = await api_get(page, f"{base}/api/cards/{card6['id']}")
     assert (saved6["call_id"], saved6["customer_id"], saved6["topic"]) == (call6, c6, "documents")
@@ -273,7 +275,6 @@ async def test_an_operators_day_in_russian_from_login_to_logout(day_server, page
     await expect(page.locator("#card-topic")).to_have_value("")
     callback_card = await card_on_screen(page, base)
     assert callback_card["id"] != card6["id"] and callback_card["customer_id"] == c4
-    await page.keyboard.press("F2")
     await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking", timeout=15_000)
     await assert_screen_is_russian(page, "call-back talking")
     await fill_card(page, "balance", "callback_promised", "Перезвонили, всё выяснили")

@@ -157,13 +157,28 @@ export function tick() {
   if (talk) talk.textContent = c.answered_at ? duration(secondsBetween(c.answered_at, c.ended_at)) : "—";
 }
 
-/** My phone may be ringing: an inbound call offered to me, or a call ccdesk places (a call-back), which
- * rings my own phone first while the call already counts as dialling the customer. */
-const phoneMayRing = (c) => c?.state === "ringing" || (c?.state === "dialing" && !c.answered_at);
+// A call I asked ccdesk to place (dialling out, a call-back) rings my own phone first; the server may
+// announce the call only once that phone is picked up, so the page remembers it for the sim answer button.
+let placed = null; // {callId, until}
+
+function remember(callId) {
+  placed = callId ? { callId, until: Date.now() + 60_000 } : null;
+  draw(state.call);
+}
+
+/** My phone may be ringing: an inbound call offered to me, or a call I placed that is not answered yet. */
+function phoneMayRing(c) {
+  if (c?.state === "ringing" || (c?.state === "dialing" && !c.answered_at)) return true;
+  if (!placed || Date.now() > placed.until) return false;
+  return !(c?.call_id === placed.callId && (c.answered_at || c.state === "ended" || c.state === "talking"));
+}
 
 export function answer() {
   if (!sim || !phoneMayRing(state.call)) return;
-  act(els.answer, () => api.post("/api/sim/answer"));
+  act(els.answer, async () => {
+    await api.post("/api/sim/answer");
+    placed = null;
+  });
 }
 
 export function hangup() {
@@ -211,7 +226,8 @@ export function dial(number, button) {
   const body = { number };
   if (state.customer) body.customer_id = state.customer.customer.id;
   return act(button, async () => {
-    await api.post("/api/originate", body);
+    const { call_id: callId } = await api.post("/api/originate", body);
+    remember(callId);
     toast(t("dial.started", { number: phone(number) }));
   });
 }
@@ -275,7 +291,8 @@ function callbackItem(c) {
     action = h("button", { type: "button", class: "small" }, t("callbacks.call"));
     action.addEventListener("click", () =>
       act(action, async () => {
-        await api.post(`/api/callbacks/${encodeURIComponent(c.card_id)}/call`);
+        const { call_id: callId } = await api.post(`/api/callbacks/${encodeURIComponent(c.card_id)}/call`);
+        remember(callId);
         toast(t("dial.started", { number: phone(c.number) }));
         refreshCallbacks();
       }));
