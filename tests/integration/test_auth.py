@@ -10,7 +10,9 @@ import pytest
 import socketio
 from sqlalchemy import select
 
+from crm_store import desk_phones
 from crm_store.models import AuditEntry, WebSession
+from web import keys
 
 from .client import Operator
 
@@ -167,6 +169,15 @@ async def test_an_operator_signs_in_at_another_desk_phone(server) -> None:
         await op.login("op1", server.passwords["op1"])
         taken = await op.api("POST", "/api/presence/sign-in", {"queues": ["support"], "extension": "1002"}, expect=400)
         assert "belongs to op2" in taken["error"]
+        # A phone the registry does not list (a bot's, another department's) is refused...
+        for phone in ("1077", "2001"):
+            refused = await op.api(
+                "POST", "/api/presence/sign-in", {"queues": ["support"], "extension": phone}, expect=400
+            )
+            assert refused["code"] == "phone_not_allowed"
+        assert "PJSIP/1077" not in server.simulator.snapshot()["queues"]["support"]["members"]
+        # ...until an admin registers it as a shared hot desk.
+        await desk_phones.add_phone(server.app[keys.DB], "1077", label="hot desk")
         await op.api("POST", "/api/presence/sign-in", {"queues": ["support"], "extension": "1077"})
         me = await op.api("GET", "/api/me")
         assert me["user"]["extension"] == "1077" and me["presence"]["state"] == "available"
