@@ -5,6 +5,7 @@ Read once, in the CLI, into a frozen Settings; nothing reads the environment at 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -75,6 +76,18 @@ class Settings:
     # The AMI secret when the ami:// URL carries none: from the environment, or a file only ccdesk reads.
     pbx_secret: str = field(default="", repr=False)
     pbx_secret_file: Path | None = None
+    # Which channels are the outside world: a call is outbound or inbound by its trunk leg (cti/topology.py).
+    pbx_trunks: str = "PJSIP/trunk"  # endpoint prefixes of the provider trunks, comma-separated
+    pbx_trunk_contexts: str = "customers"  # dialplan contexts whose Local channels stand for a trunk
+
+    @property
+    def trunks(self) -> tuple[str, ...]:
+        return _names(self.pbx_trunks)
+
+    @property
+    def trunk_contexts(self) -> tuple[str, ...]:
+        return _names(self.pbx_trunk_contexts)
+
     # The books: None = the file shipped in the package (routing/, ivr/, workstation/).
     routing_rules: Path | None = None
     ivr_menu: Path | None = None
@@ -117,6 +130,10 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
         _check_networks(settings)
+        for name in ("pbx_trunks", "pbx_trunk_contexts"):
+            for item in _names(getattr(settings, name)):
+                if not _NAME.fullmatch(item):
+                    raise ConfigError(f"{PREFIX}{name.upper()}: {item!r} is not a channel or context name")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
@@ -155,6 +172,13 @@ def _cast(name: str, raw: str, type_: object) -> object:
     except ValueError:
         raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {text}") from None
     return raw
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,79}")
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 def _check_networks(settings: Settings) -> None:

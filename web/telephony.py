@@ -111,10 +111,18 @@ async def simulator_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     """The AMI client (not connected yet: pbx_link_ctx does that) and the call control that uses it."""
-    target = app[keys.SETTINGS].ami
+    settings = app[keys.SETTINGS]
+    target = settings.ami
     simulator = app[keys.SIMULATOR]
     if target is not None:
-        config = AmiConfig(host=target.host, port=target.port, username=target.username, secret=target.secret)
+        config = AmiConfig(
+            host=target.host,
+            port=target.port,
+            username=target.username,
+            secret=target.secret,
+            trunks=settings.trunks,
+            trunk_contexts=settings.trunk_contexts,
+        )
     elif simulator is not None:
         config = AmiConfig(
             host="127.0.0.1",

@@ -31,3 +31,11 @@ def test_the_four_books_are_configured_the_same_way() -> None:
 def test_a_port_that_cannot_work_is_refused_by_name(variable: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"{variable}={value}"):
         Settings.from_env({variable: value})
+
+
+def test_the_trunks_that_tell_inbound_from_outbound_come_from_the_environment() -> None:
+    assert (Settings.from_env({}).trunks, Settings.from_env({}).trunk_contexts) == (("PJSIP/trunk",), ("customers",))
+    settings = Settings.from_env({"CCDESK_PBX_TRUNKS": "PJSIP/rostelecom, SIP/mts", "CCDESK_PBX_TRUNK_CONTEXTS": ""})
+    assert settings.trunks == ("PJSIP/rostelecom", "SIP/mts")
+    with pytest.raises(ConfigError, match="CCDESK_PBX_TRUNKS"):
+        Settings.from_env({"CCDESK_PBX_TRUNKS": "PJSIP/trunk\r\nAction: Command"})
