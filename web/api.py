@@ -71,6 +71,8 @@ async def _extensions(request: web.Request) -> set[str]:
 @routes.post("/api/calls/{call_id}/transfer")
 async def transfer(request: web.Request) -> web.Response:
     """kind blind: the call goes to the target now; kind attended: a consultation with the target starts."""
+    user = user_of(request)
+    ws(request).call_service.my_call(user, request.match_info["call_id"])  # whose call, before what is asked
     data = await body(request)
     target = parse_target(
         text_field(data, "target", required=True, limit=64) or "",
@@ -78,7 +80,7 @@ async def transfer(request: web.Request) -> web.Response:
         extensions=await _extensions(request),
     )
     call = await ws(request).transfer(
-        user_of(request), request.match_info["call_id"], target, parse_kind(text_field(data, "kind", limit=16))
+        user, request.match_info["call_id"], target, parse_kind(text_field(data, "kind", limit=16))
     )
     return web.json_response({"ok": True, "call": call.to_json()})
 

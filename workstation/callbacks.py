@@ -20,7 +20,7 @@ from crm_store.records import InteractionRecord, UserRecord
 from crm_store.vocabulary import SUPERVISING_ROLES, CallbackStatus, NotDialable
 
 from .calls import CallService
-from .errors import NotFoundError, WorkstationError
+from .errors import ForbiddenError, NotFoundError, WorkstationError
 
 PAGE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -111,7 +111,7 @@ class CallbackService:
         if card.callback_status != CallbackStatus.PENDING:
             raise WorkstationError("this call needs no call-back any more", code="callback_done")
         if not sees_all(user) and card.queue not in self.queues_of(user):
-            raise WorkstationError("this call-back belongs to another queue", code="callback_not_yours")
+            raise ForbiddenError("this call-back belongs to another queue", code="callback_not_yours")
         reason = not_dialable(card.caller_number)
         if reason is not None or not card.caller_number:
             raise WorkstationError("this number cannot be dialled", code="not_dialable", reason=reason)

@@ -23,7 +23,7 @@ from cti.errors import InvalidValue
 
 from .cards import caller_e164
 from .directory import Directory
-from .errors import WorkstationError
+from .errors import ForbiddenError, WorkstationError
 from .live import LiveCall, LiveCalls, end_consult, is_consult_leg, start_consult
 from .metrics import LatencyWindow
 from .notify import Notifier
@@ -222,7 +222,7 @@ class CallService:
         if call is None:
             raise WorkstationError("this call has already ended", code="call_ended")
         if user.role == Role.OPERATOR and call.agent != interface_for(user.extension or ""):
-            raise WorkstationError("this call is not on your phone", code="call_not_yours")
+            raise ForbiddenError("this call is not on your phone", code="call_not_yours")
         return call
 
     @staticmethod

@@ -231,7 +231,7 @@ async def test_the_call_back_list_is_by_role_with_names_and_says_what_cannot_be_
         assert everything[in_billing]["customer_name"] and everything[in_billing]["dialable"]
         refused = await op2.api("POST", f"/api/callbacks/{mine[sip_caller]['card_id']}/call", expect=400)
         assert refused["code"] == "not_dialable"
-        refused = await op2.api("POST", f"/api/callbacks/{everything[in_billing]['card_id']}/call", expect=400)
+        refused = await op2.api("POST", f"/api/callbacks/{everything[in_billing]['card_id']}/call", expect=403)
         assert refused["code"] == "callback_not_yours"
     finally:
         await op2.close()
