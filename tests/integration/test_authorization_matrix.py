@@ -52,10 +52,15 @@ class Rule:
 # (method, route pattern) → rule. HEAD routes follow their GET.
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): Rule(EVERYONE),
-    ("GET", "/status"): Rule(EVERYONE),
+    ("GET", "/status"): Rule(SIGNED_IN),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, public=True, body={}),  # its answer (403, 401) is about the form
     ("POST", "/logout"): Rule(SIGNED_IN),
+    ("POST", "/logout/everywhere"): Rule(SIGNED_IN),
+    ("GET", "/api/session"): Rule(SIGNED_IN),
+    ("POST", "/api/me/password"): Rule(SIGNED_IN, body={}),
+    ("GET", "/password"): Rule(SIGNED_IN),
+    ("POST", "/password"): Rule(SIGNED_IN, body={}),
     ("GET", "/"): Rule(SIGNED_IN),
     ("GET", "/customers/{customer_id}"): Rule(SIGNED_IN),
     ("GET", "/static"): Rule(EVERYONE, path={"filename": "api.js"}),
@@ -207,10 +212,15 @@ async def test_the_authorization_matrix(server) -> None:
     clients = {role: await _client(server, role) for role in (ANON, OP, OTHER, SUP, ADMIN)}
     wrong: list[str] = []
     try:
-        ordered = sorted(_routes(server.app), key=lambda r: r == ("POST", "/logout"))  # log out last
+        last = [("POST", "/logout/everywhere"), ("POST", "/logout")]  # they end the sessions: run them last
+        ordered = sorted(_routes(server.app), key=lambda r: last.index(r) if r in last else -1)
         for method, pattern in ordered:
             rule = RULES[(method, pattern)]
             path = _path(pattern, samples, rule)
+            if (method, pattern) == ("POST", "/logout"):  # "log out everywhere" just ended every session
+                for role in (OP, OTHER, SUP, ADMIN):
+                    await clients[role].close()
+                    clients[role] = await _client(server, role)
             for role, client in clients.items():
                 allowed = role in rule.roles and not (rule.owner == OWN and role == OTHER)
                 headers = {"X-CSRF-Token": client.csrf} if client.csrf else {}
