@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -54,3 +55,16 @@ async def audit(
     """Record an action that changes nothing else in the database (a PBX command, a presence change)."""
     async with db.write_session() as s, s.begin():
         await record_audit(s, user_id, action, entity, entity_id, details)
+
+
+async def audit_many(
+    db: Database, entries: list[tuple[datetime, int | None, str, str, object, dict[str, Any]]]
+) -> None:
+    """Record many entries in one transaction: (at, user id, action, entity, entity id, details) each."""
+    if not entries:
+        return
+    async with db.write_session() as s, s.begin():
+        s.add_all(
+            AuditEntry(at=at, user_id=user_id, action=action, entity=entity, entity_id=str(entity_id), details=details)
+            for at, user_id, action, entity, entity_id, details in entries
+        )

@@ -8,13 +8,24 @@ from typing import Any
 from aiohttp import web
 
 from crm_store import customers, users, vocabulary
+from crm_store.models import Account, Application, Customer, Interaction, Phone, Task
 from crm_store.pop import load_customers
 from crm_store.vocabulary import CallResult, PauseReason, Topic
 from workstation.applications import ApplicationService, Filing, TaskRequest
 from workstation.card_service import CardEdits
+from workstation.errors import NotFoundError
 from workstation.transfer import parse_kind, parse_target
 
 from . import keys
+from .api_fields import (
+    body,
+    check_references,
+    int_field,
+    path_id,
+    storable,
+    text_field,
+    text_list,
+)
 from .auth import user_of
 from .errors import bad_request
 
@@ -22,40 +33,6 @@ routes = web.RouteTableDef()
 
 TOPICS = vocabulary.codes(Topic)
 RESULTS = vocabulary.codes(CallResult)
-
-
-async def body(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise bad_request("the request body is not JSON", "body_not_json") from None
-    if not isinstance(data, dict):
-        raise bad_request("the request body must be a JSON object", "body_not_object")
-    return data
-
-
-def text_field(data: dict[str, Any], name: str, *, required: bool = False, limit: int = 5000) -> str | None:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise bad_request(f"{name} is required", "field_required", field=name)
-        return None
-    if not isinstance(value, str | int):
-        raise bad_request(f"{name} must be text", "field_not_text", field=name)
-    value = str(value).strip()
-    if len(value) > limit:
-        raise bad_request(f"{name} is longer than {limit} characters", "field_too_long", field=name, limit=limit)
-    return value
-
-
-def int_field(data: dict[str, Any], name: str) -> int | None:
-    value = data.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise bad_request(f"{name} must be a number", "field_not_a_number", field=name) from None
 
 
 def ws(request: web.Request) -> Any:
@@ -94,6 +71,8 @@ async def _extensions(request: web.Request) -> set[str]:
 @routes.post("/api/calls/{call_id}/transfer")
 async def transfer(request: web.Request) -> web.Response:
     """kind blind: the call goes to the target now; kind attended: a consultation with the target starts."""
+    user = user_of(request)
+    ws(request).call_service.my_call(user, request.match_info["call_id"])  # whose call, before what is asked
     data = await body(request)
     target = parse_target(
         text_field(data, "target", required=True, limit=64) or "",
@@ -101,7 +80,7 @@ async def transfer(request: web.Request) -> web.Response:
         extensions=await _extensions(request),
     )
     call = await ws(request).transfer(
-        user_of(request), request.match_info["call_id"], target, parse_kind(text_field(data, "kind", limit=16))
+        user, request.match_info["call_id"], target, parse_kind(text_field(data, "kind", limit=16))
     )
     return web.json_response({"ok": True, "call": call.to_json()})
 
@@ -121,20 +100,21 @@ async def transfer_cancel(request: web.Request) -> web.Response:
 @routes.post("/api/originate")
 async def originate(request: web.Request) -> web.Response:
     data = await body(request)
-    call_id = await ws(request).originate(
-        user_of(request), text_field(data, "number", required=True, limit=32) or "", int_field(data, "customer_id")
-    )
+    number = text_field(data, "number", required=True, column=Interaction.called_number) or ""
+    customer_id = int_field(data, "customer_id")
+    await check_references(request, customer_id=customer_id)
+    call_id = await ws(request).originate(user_of(request), number, customer_id)
     return web.json_response({"call_id": call_id})
 
 
 @routes.get("/api/cards/{card_id}")
 async def get_card(request: web.Request) -> web.Response:
-    card = await ws(request).card_service.get(_id(request, "card_id"))
+    card = await ws(request).card_service.get(user_of(request), path_id(request, "card_id"))
     return web.json_response(card.to_json())
 
 
 def _coded(data: dict[str, Any], name: str, enum_: Any, code: str) -> Any:
-    value = text_field(data, name, limit=64)
+    value = text_field(data, name, column=Interaction.topic)
     if value is None:
         return None
     member = vocabulary.parse(enum_, value)
@@ -148,6 +128,7 @@ async def save_card(request: web.Request) -> web.Response:
     """Saves exactly this card (its own call and customer), whatever call rings now; `customer_id` and
     `account_id` change only when sent, `call_id` (optional) must be the card's own call."""
     data = await body(request)
+    card_id = path_id(request, "card_id")
     edits = CardEdits(
         topic=_coded(data, "topic", Topic, "unknown_topic"),
         result=_coded(data, "result", CallResult, "unknown_result"),
@@ -156,9 +137,10 @@ async def save_card(request: web.Request) -> web.Response:
         customer_id=int_field(data, "customer_id"),
         set_account="account_id" in data,
         account_id=int_field(data, "account_id"),
-        call_id=text_field(data, "call_id", limit=64),
+        call_id=text_field(data, "call_id", column=Interaction.call_id),
     )
-    card = await ws(request).save_card(user_of(request), _id(request, "card_id"), edits)
+    await check_references(request, customer_id=edits.customer_id, account_id=edits.account_id)
+    card = await ws(request).save_card(user_of(request), card_id, edits)
     return web.json_response(card.to_json())
 
 
@@ -172,13 +154,17 @@ async def callbacks(request: web.Request) -> web.Response:
 
 @routes.post("/api/callbacks/{card_id}/call")
 async def call_back(request: web.Request) -> web.Response:
-    call_id = await ws(request).call_back(user_of(request), _id(request, "card_id"))
+    call_id = await ws(request).call_back(user_of(request), path_id(request, "card_id"))
     return web.json_response({"call_id": call_id})
 
 
 @routes.get("/api/customers/search")
 async def search(request: web.Request) -> web.Response:
-    hits = await customers.search_customers(request.app[keys.DB], request.query.get("q", "")[:200])
+    user = user_of(request)
+    ws(request).reads.admit(user.id)
+    query = storable(request.query.get("q", "")[:200], "q")
+    hits = await customers.search_customers(request.app[keys.DB], query)
+    ws(request).reads.searched(user.id, query, [h.customer_id for h in hits])
     return web.json_response(
         [
             {
@@ -197,20 +183,17 @@ async def search(request: web.Request) -> web.Response:
 @routes.post("/api/customers")
 async def create_customer(request: web.Request) -> web.Response:
     data = await body(request)
-    kind = text_field(data, "kind") or "individual"
+    kind = text_field(data, "kind", column=Customer.kind) or "individual"
     if kind not in ("individual", "organisation"):
-        raise bad_request("kind is individual or organisation")
-    phones = data.get("phones") or []
-    if not isinstance(phones, list):
-        raise bad_request("phones must be a list")
+        raise bad_request("kind is individual or organisation", "invalid_customer_kind")
     customer_id = await customers.create_customer(
         request.app[keys.DB],
-        full_name=text_field(data, "full_name", required=True, limit=300) or "",
+        full_name=text_field(data, "full_name", required=True, column=Customer.full_name) or "",
         kind=kind,
-        phones=[str(p) for p in phones if str(p).strip()],
-        email=text_field(data, "email", limit=200),
-        account_number=text_field(data, "account_number", limit=32),
-        address=text_field(data, "address") or "",
+        phones=text_list(data, "phones", column=Phone.raw) or [],
+        email=text_field(data, "email", column=Customer.email),
+        account_number=text_field(data, "account_number", column=Account.number),
+        address=text_field(data, "address", column=Account.address) or "",
         user_id=user_of(request).id,
     )
     return web.json_response({"id": customer_id}, status=201)
@@ -221,8 +204,8 @@ async def link_phone(request: web.Request) -> web.Response:
     data = await body(request)
     e164 = await customers.link_phone(
         request.app[keys.DB],
-        _id(request, "customer_id"),
-        text_field(data, "phone", required=True) or "",
+        path_id(request, "customer_id"),
+        text_field(data, "phone", required=True, column=Phone.raw) or "",
         user_id=user_of(request).id,
     )
     return web.json_response({"e164": e164})
@@ -230,24 +213,27 @@ async def link_phone(request: web.Request) -> web.Response:
 
 @routes.get("/api/customers/{customer_id}/pop")
 async def customer_pop(request: web.Request) -> web.Response:
-    pops = await load_customers(request.app[keys.DB], [_id(request, "customer_id")])
+    """The customer page's (and the operator screen's) look at one customer: recorded in the audit log."""
+    user = user_of(request)
+    customer_id = path_id(request, "customer_id")
+    ws(request).reads.admit(user.id)
+    pops = await load_customers(request.app[keys.DB], [customer_id])
     if not pops:
-        raise web.HTTPNotFound(text='{"error": "no such customer"}', content_type="application/json")
+        raise NotFoundError(f"customer {customer_id} does not exist", code="customer_not_found")
+    ws(request).reads.viewed(user.id, customer_id, "customer")
     return web.json_response(pops[0].to_json())
 
 
 @routes.post("/api/customers/{customer_id}/contacts")
 async def edit_contacts(request: web.Request) -> web.Response:
     data = await body(request)
-    phones = data.get("phones")
-    if phones is not None and not isinstance(phones, list):
-        raise bad_request("phones must be a list")
+    email = text_field(data, "email", column=Customer.email)
     record = await customers.update_contacts(
         request.app[keys.DB],
-        _id(request, "customer_id"),
-        full_name=text_field(data, "full_name", limit=300),
-        email=data.get("email") if isinstance(data.get("email"), str) else None,
-        phones=[str(p) for p in phones] if phones is not None else None,
+        path_id(request, "customer_id"),
+        full_name=text_field(data, "full_name", column=Customer.full_name),
+        email=(email or "") if "email" in data else None,
+        phones=text_list(data, "phones", column=Phone.raw),
         user_id=user_of(request).id,
     )
     return web.json_response(record.to_json())
@@ -266,16 +252,17 @@ def _applications(request: web.Request) -> ApplicationService:
 @routes.post("/api/applications")
 async def file_application(request: web.Request) -> web.Response:
     data = await body(request)
-    filed = await _applications(request).file(
-        user_of(request),
-        Filing(
-            type=text_field(data, "type", required=True, limit=64) or "",
-            text=text_field(data, "text", required=True, limit=10_000) or "",
-            customer_id=int_field(data, "customer_id"),
-            account_id=int_field(data, "account_id"),
-            card_id=int_field(data, "card_id"),
-        ),
+    filing = Filing(
+        type=text_field(data, "type", required=True, column=Application.type) or "",
+        text=text_field(data, "text", required=True, limit=10_000) or "",
+        customer_id=int_field(data, "customer_id"),
+        account_id=int_field(data, "account_id"),
+        card_id=int_field(data, "card_id"),
     )
+    await check_references(
+        request, customer_id=filing.customer_id, account_id=filing.account_id, card_id=filing.card_id
+    )
+    filed = await _applications(request).file(user_of(request), filing)
     return web.json_response(filed.to_json(), status=201)
 
 
@@ -283,20 +270,19 @@ async def file_application(request: web.Request) -> web.Response:
 async def create_task(request: web.Request) -> web.Response:
     data = await body(request)
     try:
-        due_at = datetime.fromisoformat(text_field(data, "due_at", required=True) or "")
+        due_at = datetime.fromisoformat(text_field(data, "due_at", required=True, limit=64) or "")
     except ValueError:
         raise bad_request("due_at must be a date and time (ISO 8601)", "invalid_due_at") from None
-    task_id = await _applications(request).create_task(
-        user_of(request),
-        TaskRequest(
-            kind=text_field(data, "kind", limit=32) or "follow_up",
-            due_at=due_at,
-            customer_id=int_field(data, "customer_id"),
-            phone=text_field(data, "phone", limit=32),
-            card_id=int_field(data, "card_id"),
-            notes=text_field(data, "notes") or "",
-        ),
+    task = TaskRequest(
+        kind=text_field(data, "kind", column=Task.kind) or "follow_up",
+        due_at=due_at,
+        customer_id=int_field(data, "customer_id"),
+        phone=text_field(data, "phone", column=Task.phone),
+        card_id=int_field(data, "card_id"),
+        notes=text_field(data, "notes") or "",
     )
+    await check_references(request, customer_id=task.customer_id, card_id=task.card_id)
+    task_id = await _applications(request).create_task(user_of(request), task)
     return web.json_response({"id": task_id}, status=201)
 
 
@@ -317,10 +303,10 @@ async def sim_answer(request: web.Request) -> web.Response:
 async def sim_call(request: web.Request) -> web.Response:
     simulator = _simulator(request)
     data = await body(request)
-    queue = text_field(data, "queue", limit=64)
+    queue = text_field(data, "queue", column=Interaction.queue)
     if queue is not None and queue not in request.app[keys.RULES].queues:
         raise bad_request(f"unknown queue {queue!r}")
-    number = text_field(data, "number", limit=32)
+    number = text_field(data, "number", column=Interaction.caller_number)
     call_id = simulator.place_inbound_call(number, queue=queue, via_ivr=bool(data.get("ivr")))
     return web.json_response({"call_id": call_id})
 
@@ -332,10 +318,3 @@ def _simulator(request: web.Request) -> Any:
             text='{"error": "only with the built-in PBX simulator"}', content_type="application/json"
         )
     return simulator
-
-
-def _id(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise web.HTTPNotFound(text='{"error": "not found"}', content_type="application/json") from None

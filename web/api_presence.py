@@ -38,6 +38,7 @@ async def sign_in(request: web.Request) -> web.Response:
     unknown = [q for q in queues if q not in request.app[keys.RULES].queues]
     if unknown:
         raise bad_request(f"unknown queues: {', '.join(unknown)}", "unknown_queues", queues=", ".join(unknown))
+    desk(request).check_assigned(user, queues)  # before a hot-desk change: a refused sign-in changes nothing
     extension = text_field(data, "extension", limit=16)
     if extension is not None and extension != user.extension:
         # Hot-desking: the operator signs in at the phone of the desk they sit at today.
@@ -65,7 +66,8 @@ async def sign_in(request: web.Request) -> web.Response:
 @routes.post("/api/presence/pause")
 async def pause(request: web.Request) -> web.Response:
     data = await body(request)
-    return _json(await desk(request).pause(user_of(request), text_field(data, "reason", required=True) or ""))
+    reason = text_field(data, "reason", required=True, limit=64) or ""
+    return _json(await desk(request).pause(user_of(request), reason))
 
 
 @routes.post("/api/presence/resume")

@@ -36,7 +36,7 @@ async def error_middleware(
     except Conflict as exc:
         return _json_error(409, str(exc), "conflict")
     except WorkstationError as exc:
-        return _json_error(400, str(exc), exc.code, exc.params)
+        return _json_error(exc.status, str(exc), exc.code, exc.params)
     except (ValueError, StoreError) as exc:
         return _json_error(400, str(exc), "invalid")
     except CtiError as exc:

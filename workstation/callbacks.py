@@ -20,7 +20,7 @@ from crm_store.records import InteractionRecord, UserRecord
 from crm_store.vocabulary import SUPERVISING_ROLES, CallbackStatus, NotDialable
 
 from .calls import CallService
-from .errors import WorkstationError
+from .errors import ForbiddenError, NotFoundError, WorkstationError
 
 PAGE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,7 +76,7 @@ def encode_cursor(at: datetime, card_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     micros, sep, card_id = cursor.partition("_")
     try:
-        if not sep:
+        if not sep or not 0 <= int(card_id) < 2**63:  # a card id beyond BIGINT would fail in the database
             raise ValueError(cursor)
         return EPOCH + timedelta(microseconds=int(micros)), int(card_id)
     except (ValueError, OverflowError, OSError):
@@ -107,11 +107,11 @@ class CallbackService:
         try:
             card = await interactions.get_call_card(self.db, interaction_id=card_id)
         except NotFound:
-            raise WorkstationError("no such call-back", code="callback_not_found") from None
+            raise NotFoundError("no such call-back", code="callback_not_found") from None
         if card.callback_status != CallbackStatus.PENDING:
             raise WorkstationError("this call needs no call-back any more", code="callback_done")
         if not sees_all(user) and card.queue not in self.queues_of(user):
-            raise WorkstationError("this call-back belongs to another queue", code="callback_not_yours")
+            raise ForbiddenError("this call-back belongs to another queue", code="callback_not_yours")
         reason = not_dialable(card.caller_number)
         if reason is not None or not card.caller_number:
             raise WorkstationError("this number cannot be dialled", code="not_dialable", reason=reason)

@@ -23,11 +23,12 @@ from cti.errors import InvalidValue
 
 from .cards import caller_e164
 from .directory import Directory
-from .errors import WorkstationError
+from .errors import ForbiddenError, WorkstationError
 from .live import LiveCall, LiveCalls, end_consult, is_consult_leg, start_consult
 from .metrics import LatencyWindow
 from .notify import Notifier
 from .presence import interface_for
+from .read_log import ReadLog
 from .tasks import TaskKeeper
 from .transfer import TransferTarget
 
@@ -61,6 +62,7 @@ class CallService:
         agents_context: str = "agents",
         outbound_trunk: str = "PJSIP/{number}@trunk",
         outbound_caller_id: str = "74950000000",
+        reads: ReadLog | None = None,
     ) -> None:
         self.db = db
         self.directory = directory
@@ -71,6 +73,7 @@ class CallService:
         self.agents_context = agents_context
         self.outbound_trunk = outbound_trunk
         self.outbound_caller_id = outbound_caller_id
+        self.reads = reads
         self.live = LiveCalls()
         self.pops: dict[str, dict[str, Any]] = {}  # last pop per call, to restore a reloaded page
         self.pop_latency = LatencyWindow()
@@ -167,6 +170,9 @@ class CallService:
                 replace(current, ivr_path=tuple(payload["ivr_path"]), routing_reason=payload["routing_reason"])
             )
         await self.notifier.to_user(user.id, "pop", payload)
+        if self.reads is not None:  # queued, written in batches: the pop never waits for the audit log
+            for match in payload["matches"]:
+                self.reads.viewed(user.id, match["customer"]["id"], "pop", call_id=call.call_id)
         if current.state != CallState.ENDED:
             await self.notifier.to_user(user.id, "call", current.to_json())
         return payload
@@ -216,7 +222,7 @@ class CallService:
         if call is None:
             raise WorkstationError("this call has already ended", code="call_ended")
         if user.role == Role.OPERATOR and call.agent != interface_for(user.extension or ""):
-            raise WorkstationError("this call is not on your phone", code="call_not_yours")
+            raise ForbiddenError("this call is not on your phone", code="call_not_yours")
         return call
 
     @staticmethod

@@ -18,12 +18,13 @@ from crm_store.audit import audit
 from crm_store.db import Database
 from crm_store.errors import NotFound
 from crm_store.records import UserRecord
+from crm_store.vocabulary import SUPERVISING_ROLES
 from cti import events as ev
 from cti.errors import CtiError
 
 from . import presence as pr
 from .directory import Directory
-from .errors import WorkstationError
+from .errors import ForbiddenError, WorkstationError
 from .notify import Notifier
 from .tasks import TaskKeeper
 
@@ -161,8 +162,21 @@ class PresenceService:
         except pr.Refused as exc:
             raise WorkstationError(str(exc), code=exc.code) from None
 
+    @staticmethod
+    def check_assigned(user: UserRecord, queues: list[str]) -> None:
+        if user.role in SUPERVISING_ROLES:
+            return
+        foreign = [q for q in dict.fromkeys(queues) if q not in user.queues]
+        if foreign:
+            raise ForbiddenError(
+                f"not your queues: {', '.join(foreign)}", code="queue_not_assigned", queues=", ".join(foreign)
+            )
+
     async def sign_in(self, user: UserRecord, queues: list[str]) -> pr.Presence:
+        """Into `queues`: an operator only into the queues assigned to them; supervisors and admins into any
+        (they stand in where a queue is short of people)."""
         p = self.presence_of(user)
+        self.check_assigned(user, queues)
         await self.directory.lookup_interface(p.interface)  # a user added since the start: the phone is theirs
         after, commands = self._rules(
             lambda: pr.sign_in(p, tuple(queues), user.full_name or user.username, self.clock())

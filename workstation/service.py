@@ -21,7 +21,7 @@ from cti import events as ev
 from . import presence as pr
 from .callbacks import CallbackPage, CallbackService
 from .calls import CallService, Control
-from .card_service import CardEdits, CardService
+from .card_service import CardEdits, CardService, Serving
 from .card_writer import CardWriter
 from .cards import CardChange, card_change
 from .directory import Directory
@@ -29,6 +29,7 @@ from .errors import WorkstationError
 from .live import LiveCall
 from .notify import Notifier
 from .presence_service import PresenceService
+from .read_log import ReadLog
 from .transfer import TransferTarget
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Workstation:
         self.notifier = notifier
         self.execute = execute
         self.clock = clock
+        self.reads = ReadLog(db, clock)  # who viewed which customer, and how fast
         self.call_service = CallService(
             db=db,
             directory=directory,
@@ -62,11 +64,12 @@ class Workstation:
             transfer_context=transfer_context,
             outbound_trunk=outbound_trunk,
             outbound_caller_id=outbound_caller_id,
+            reads=self.reads,
         )
         self.calls = self.call_service.live
         self.pops = self.call_service.pops
         self.pop_latency = self.call_service.pop_latency
-        self.card_service = CardService(db=db)
+        self.card_service = CardService(db=db, serving=self.serving)
         self.callbacks = CallbackService(db=db, calls=self.call_service, queues_of=self.queues_of)
         self.presence_service = PresenceService(
             db=db, directory=directory, notifier=notifier, execute=execute, clock=clock, wrap_up=wrap_up
@@ -79,15 +82,18 @@ class Workstation:
     async def start(self) -> None:
         await self.directory.refresh()
         self.cards.start()
+        self.reads.start()
 
     async def close(self) -> None:
         await self.call_service.close()
         await self.presence_service.close()
         await self.cards.close()
+        await self.reads.close()
 
     async def drain(self) -> None:
         """Wait until every queued card change is stored (tests and shutdown)."""
         await self.cards.drain()
+        await self.reads.drain()
 
     # ------------------------------------------------------------------ events in
     async def handle(self, event: object) -> None:
@@ -150,6 +156,27 @@ class Workstation:
             ),
             None,
         )
+
+    def serving(self, user: UserRecord) -> Serving:
+        """The calls on `user`'s phone or in their wrap-up now, and the customers their screen shows for them."""
+        if not user.extension:
+            return Serving()
+        presence = self.presence_of(user)
+        call_ids = {c for c in (presence.call_id, presence.wrap_up_call_id) if c}
+        live = self.calls.for_agent(presence.interface)
+        if live is not None:
+            call_ids.add(live.call_id)
+        customer_ids: set[int] = set()
+        for call_id in call_ids:
+            call = self.calls.get(call_id)
+            if call is not None and call.customer_id:
+                customer_ids.add(call.customer_id)
+            pop = self.pops.get(call_id)
+            if pop is not None:
+                customer_ids.update(m["customer"]["id"] for m in pop["matches"])
+                if pop["customer_id"]:
+                    customer_ids.add(pop["customer_id"])
+        return Serving(call_ids=frozenset(call_ids), customer_ids=frozenset(customer_ids))
 
     async def save_card(self, user: UserRecord, card_id: int, edits: CardEdits) -> InteractionRecord:
         """Store exactly card `card_id` (its own call, its own customer); the call it belongs to is done."""

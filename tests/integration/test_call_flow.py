@@ -10,6 +10,7 @@ from crm_store.models import AuditEntry
 from tests.serving import wait_for
 
 from .client import Operator, ended_card
+from .queues import assign_queues
 
 pytestmark = pytest.mark.integration
 
@@ -21,6 +22,8 @@ async def _known_caller(server) -> tuple[str, int]:  # type: ignore[no-untyped-d
 
 
 async def _signed_in(server, username: str = "op1", queues: list[str] | None = None) -> Operator:  # type: ignore[no-untyped-def]
+    if queues:
+        await assign_queues(server, username, queues)
     op = Operator(server.url)
     response = await op.login(username, server.passwords[username])
     assert response.status == 302
@@ -231,7 +234,7 @@ async def test_the_call_back_list_is_by_role_with_names_and_says_what_cannot_be_
         assert everything[in_billing]["customer_name"] and everything[in_billing]["dialable"]
         refused = await op2.api("POST", f"/api/callbacks/{mine[sip_caller]['card_id']}/call", expect=400)
         assert refused["code"] == "not_dialable"
-        refused = await op2.api("POST", f"/api/callbacks/{everything[in_billing]['card_id']}/call", expect=400)
+        refused = await op2.api("POST", f"/api/callbacks/{everything[in_billing]['card_id']}/call", expect=403)
         assert refused["code"] == "callback_not_yours"
     finally:
         await op2.close()
@@ -301,6 +304,7 @@ async def test_the_call_carries_the_ivr_path_and_the_routing_reason_to_the_scree
         await op.login("op1", server.passwords["op1"])
         await op.connect_socket()
         queues = [q["name"] for q in (await op.api("GET", "/api/me"))["queues"]]
+        await assign_queues(server, "op1", queues)
         await op.api("POST", "/api/presence/sign-in", {"queues": queues})
         call_id = server.simulator.place_inbound_call(number, via_ivr=True, ivr_digits=["0"])
         pop = await op.next_event("pop", lambda p: p["call_id"] == call_id, timeout=20)

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from tests.serving import wait_for
 
 from .client import Operator, ended_card
+from .queues import assign_queues
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +48,7 @@ async def test_a_caller_who_asks_for_an_operator_pops_with_the_ivr_path(server) 
         await op.login("op1", server.passwords["op1"])
         await op.connect_socket()
         queues = [q["name"] for q in (await op.api("GET", "/api/me"))["queues"]]
+        await assign_queues(server, "op1", queues)
         await op.api("POST", "/api/presence/sign-in", {"queues": queues})
         call_id = server.simulator.place_inbound_call(number, via_ivr=True, ivr_digits=["0"])
         pop = await op.next_event("pop", lambda p: p["call_id"] == call_id, timeout=20)

@@ -23,6 +23,7 @@ from web.passwords import hash_password
 
 from ..serving import Running, prepare_database, settings_for_test, start, wait_for
 from .client import Operator
+from .queues import assign_queues
 
 pytestmark = pytest.mark.integration
 
@@ -57,6 +58,8 @@ async def _caller(server: Running, offset: int = 0) -> str:
 
 
 async def _operator(server: Running, username: str = "op1", queues: list[str] | None = None) -> Operator:
+    if queues:
+        await assign_queues(server, username, queues)
     op = Operator(server.url)
     assert (await op.login(username, server.passwords[username])).status == 302
     await op.connect_socket()
