@@ -51,7 +51,10 @@ class PresenceService:
         self.execute = execute
         self.clock = clock
         self.wrap_up = wrap_up
-        self.presence: dict[str, pr.Presence] = {}  # by interface, every member the PBX told of
+        self.presence: dict[str, pr.Presence] = {}  # by interface, every member the PBX told of; write via _keep
+        # The phones whose presence is on each call: a call event finds its phones without a walk over every
+        # operator's presence (at 2000 operators that walk, several times a call, held up the event pump).
+        self._on_call: dict[str, dict[str, None]] = {}
         self._timers: dict[str, asyncio.Task[Any]] = {}  # wrap-up timer by interface
         self._tasks = TaskKeeper("presence")
 
@@ -68,7 +71,7 @@ class PresenceService:
         if isinstance(event, _BY_AGENT) and event.agent:
             interfaces.append(event.agent)
         if isinstance(event, _BY_CALL):
-            interfaces += [i for i, p in self.presence.items() if p.call_id == event.call_id and i not in interfaces]
+            interfaces += [i for i in self._on_call.get(event.call_id, ()) if i not in interfaces]
         if isinstance(event, ev.CallTransferred) and event.to_agent and event.to_agent not in interfaces:
             interfaces.append(event.to_agent)
         for interface in interfaces:
@@ -88,7 +91,7 @@ class PresenceService:
         """Keep the new presence and carry out its commands in order. A command the PBX refuses (or cannot
         be sent) leaves the presence as the PBX really is and the rest still run — the wrap-up timer above
         all; then the first refusal that matters is raised."""
-        self.presence[after.interface] = after
+        self._keep(after)
         failure: WorkstationError | None = None
         for command in commands:
             if isinstance(command, pr.StartWrapUpTimer):
@@ -106,7 +109,7 @@ class PresenceService:
                 continue
             current = self.presence.get(after.interface, after)
             corrected, harmless = pr.refused(before, current, command, message)
-            self.presence[after.interface] = corrected
+            self._keep(corrected)
             if not harmless and failure is None:
                 failure = WorkstationError(f"the PBX refused: {message}", code="pbx_refused", reason=message)
         now = self.presence.get(after.interface, after)
@@ -115,6 +118,17 @@ class PresenceService:
         if failure is not None:
             raise failure
         return now
+
+    def _keep(self, p: pr.Presence) -> None:
+        old = self.presence.get(p.interface)
+        if old is not None and old.call_id and old.call_id != p.call_id:
+            phones = self._on_call.get(old.call_id, {})
+            phones.pop(p.interface, None)
+            if not phones:
+                self._on_call.pop(old.call_id, None)
+        self.presence[p.interface] = p
+        if p.call_id:
+            self._on_call.setdefault(p.call_id, {})[p.interface] = None
 
     async def _announce(self, p: pr.Presence) -> None:
         user = self.directory.by_interface(p.interface)
