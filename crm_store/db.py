@@ -82,14 +82,18 @@ def _immediate_writer(engine: Engine) -> None:
     event.listen(engine, "begin", _begin_immediate)
 
 
+# hide_parameters: an error's message (and so a logged traceback) shows the SQL without its values, which
+# hold customers' phone numbers, names and call notes.
+
+
 def _make_sqlite_writer(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=1, max_overflow=0)
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
     _immediate_writer(engine.sync_engine)
     return engine
 
 
 def _make_sqlite_reader(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=4, max_overflow=4)
+    engine = create_async_engine(url, pool_size=4, max_overflow=4, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -195,5 +199,5 @@ def open_database(url: str) -> Database:
             _executor=ThreadPoolExecutor(max_workers=2, thread_name_prefix="ccdesk-read"),
             _write_executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="ccdesk-write"),
         )
-    engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
     return Database(url=url, writer=engine, reader=engine)

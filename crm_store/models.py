@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import lengths
 from .base import Base, BigId, UtcDateTime, utcnow
 
 
@@ -327,6 +328,21 @@ class WebSession(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    # The last request seen with this session (kept to the minute): an idle session ends. NULL: never
+    # touched since login, which is created_at.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DeskPhone(Base):
+    """A phone an operator may sign in at. Admins keep this registry (`ccdesk phone add`): a phone owned by
+    one user is theirs alone; a phone with no owner is a shared (hot-desk) phone any operator may use. An
+    extension that is not registered (a bot, another department's phone) is no one's to sign in at."""
+
+    __tablename__ = "desk_phones"
+    extension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class KnowledgeArticle(Base):
@@ -357,3 +373,6 @@ class OfferResponse(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+lengths.install(Base)  # an over-long text is a clear error on SQLite and PostgreSQL alike

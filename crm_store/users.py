@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from . import rows
 from .audit import record_audit
 from .db import Database
+from .desk_phones import claim_phone
 from .errors import Conflict, NotFound
 from .models import User
 from .records import UserRecord
@@ -45,6 +46,8 @@ async def create_user(
             )
             s.add(user)
             await s.flush()
+            if extension:
+                await claim_phone(s, extension, user.id, username)  # their desk phone, in the registry
             await record_audit(s, by_user_id, "user.create", "user", user.id, {"username": username, "role": role})
             return user.id
     except IntegrityError as exc:

@@ -59,6 +59,7 @@ class OriginateRequest:
     sync: bool = False
     exten: str | None = None  # where the answered leg goes (phone-first: the customer's number)
     application: str | None = None  # e.g. ChanSpy: the leg is a listener, not a call
+    data: str | None = None  # the application's argument (Dial: what the answered phone dials)
 
 
 @dataclass(slots=True)
@@ -112,6 +113,10 @@ class Call:
     dial: str | None = None  # that Originate's dial string (TECH/DialString)
     dial_since: datetime | None = None  # when the customer's leg was dialled (outbound)
     dial_outcome: OriginateOutcome | None = None  # DialEnd of the customer's leg
+    phone_outcome: OriginateOutcome | None = None  # DialEnd of an operator's phone an Originate rang first
+    callback_number: str | None = None  # phone-first Originate: the customer's number the phone will dial
+    result_due: bool = False  # phone-first: the phone answered, the attempt's result is the customer's leg's
+    foreign_action: str | None = None  # another client's Originate: its ActionID
     foreign_settled: bool = False  # another client's Originate: its OriginateResult was reported
     originate: PendingOriginate | None = None
     offered: bool = False

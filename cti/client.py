@@ -93,9 +93,19 @@ class AmiClient:
     async def close(self) -> None:
         """Stop for good: cancels the reconnect loop first, then the socket."""
         self._closing = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Python 3.11's wait_for can swallow a cancellation that lands in the turn its result arrives;
+        # waking the supervisor's wait for a lost connection and re-cancelling keeps close() bounded.
+        self._lost.set()
+        tasks = [t for t in self._tasks if not t.done()]
+        for _ in range(5):
+            for task in tasks:
+                task.cancel()
+            if not tasks:
+                break
+            _, pending = await asyncio.wait(tasks, timeout=1.0)
+            tasks = list(pending)
+        if tasks:
+            log.warning("AMI client: %d task(s) did not stop", len(tasks))
         self._tasks = []
         self._drop_transport()
         self._fail_pending("client closed")
@@ -145,7 +155,8 @@ class AmiClient:
         future = manager.send_action(dict(action), as_list=as_list)
         self._pending.add(future)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout or self.config.action_timeout)
+            async with asyncio.timeout(timeout or self.config.action_timeout):
+                return await asyncio.shield(future)
         except TimeoutError:
             raise ActionTimeout(str(action.get("Action")), timeout or self.config.action_timeout) from None
         finally:
@@ -252,7 +263,8 @@ class AmiClient:
             protocol.sink, protocol.clock, protocol.on_lost = self._sink, self.clock, on_lost
             return protocol
 
-        _, protocol = await asyncio.wait_for(loop.create_connection(factory, cfg.host, cfg.port), cfg.connect_timeout)
+        async with asyncio.timeout(cfg.connect_timeout):  # unlike wait_for on 3.11, never loses a cancellation
+            _, protocol = await loop.create_connection(factory, cfg.host, cfg.port)
         manager.attach(protocol)
         self._manager, self._protocol = manager, protocol
         self.health = PbxHealth.CONNECTING
@@ -261,7 +273,8 @@ class AmiClient:
         )
         try:
             # Asterisk answers a wrong secret after ~1 s and closes (gotcha 3).
-            response = await asyncio.wait_for(asyncio.shield(future), cfg.action_timeout)
+            async with asyncio.timeout(cfg.action_timeout):
+                response = await asyncio.shield(future)
         except TimeoutError:
             raise ActionTimeout("Login", cfg.action_timeout) from None
         if response.get("Response") != "Success":

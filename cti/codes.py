@@ -69,6 +69,7 @@ CAUSE_OUTCOMES = {
     Cause.CONGESTION: OriginateOutcome.CONGESTION,
 }
 
+DIAL_APPLICATION = "dial"  # an Originate running Dial: the answered phone dials its argument
 SPY_APPLICATION = "chanspy"  # an Originate running ChanSpy makes a listener, not a call
 
 QUEUESTATUS = "QUEUESTATUS"  # VarSet Queue() leaves behind: TIMEOUT, FULL, … (tells a timeout from an abandon)

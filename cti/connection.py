@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from panoramisk import Manager  # type: ignore[import-untyped]
-from panoramisk.ami_protocol import AMIProtocol  # type: ignore[import-untyped]
-from panoramisk.message import Message  # type: ignore[import-untyped]
+from panoramisk import Manager
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message
 
 from .frames import Frame, FrameParser
 

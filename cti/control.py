@@ -232,6 +232,7 @@ class CallControl:
                 sync=not c.asynchronous,
                 exten=c.exten if c.application is None else None,
                 application=c.application,
+                data=c.data if c.application is not None else None,
             )
         )
         # A sync Originate answers only once the party answered (or not):

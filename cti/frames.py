@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 BANNER_PREFIX = b"Asterisk Call Manager/"
+# A message still unterminated past this size is dropped up to its blank line: a broken
+# peer streaming bytes without one must not grow the buffer forever.
+MAX_FRAME = 4 * 1024 * 1024
 
 
 class Frame(dict[str, str]):
@@ -80,19 +83,22 @@ class FrameParser:
     Asterisk sends and is about twice as fast.
     """
 
-    __slots__ = ("_buf", "_lenient", "_want_banner", "banner", "skipped")
+    __slots__ = ("_buf", "_discarding", "_lenient", "_want_banner", "banner", "max_frame", "oversized", "skipped")
 
-    def __init__(self, *, expect_banner: bool = True, lenient: bool = False) -> None:
+    def __init__(self, *, expect_banner: bool = True, lenient: bool = False, max_frame: int = MAX_FRAME) -> None:
         self._buf = b""
         self._lenient = lenient
         self._want_banner = expect_banner
+        self._discarding = False
+        self.max_frame = max_frame
         self.banner: str | None = None
         self.skipped = 0  # blocks that held no key: value line at all
+        self.oversized = 0  # messages dropped for exceeding max_frame
 
     def feed(self, data: bytes) -> list[Frame]:
         buf = self._buf + data if self._buf else data
         if self._want_banner:
-            if b"\n" not in buf:
+            if b"\n" not in buf and len(buf) <= self.max_frame:
                 self._buf = buf
                 return []
             line, _, buf = buf.partition(b"\n")
@@ -106,8 +112,19 @@ class FrameParser:
             sep = b"\n\n"
         else:
             sep = b"\r\n\r\n"
+        if self._discarding:
+            end = buf.find(sep)
+            if end < 0:
+                self._buf = buf[-(len(sep) - 1) :]  # the blank line may straddle two reads
+                return []
+            buf = buf[end + len(sep) :]
+            self._discarding = False
         blocks = buf.split(sep)
         self._buf = blocks.pop()
+        if len(self._buf) > self.max_frame:
+            self.oversized += 1
+            self._discarding = True
+            self._buf = self._buf[-(len(sep) - 1) :]
         frames: list[Frame] = []
         append = frames.append
         for raw in blocks:

@@ -21,7 +21,7 @@ from .calls import (
     known,
     number_of,
 )
-from .codes import CAUSE_OUTCOMES, SPY_APPLICATION, Cause, ChannelState
+from .codes import CAUSE_OUTCOMES, DIAL_APPLICATION, SPY_APPLICATION, Cause, ChannelState
 from .events import (
     AbandonReason,
     CallAbandoned,
@@ -36,6 +36,10 @@ from .topology import Topology
 from .values import NUMBER
 
 Frame = Mapping[str, str]
+
+# Phone legs another client's Originate rang for nothing, kept until its OriginateResponse
+# (which follows the Hangup at once); a bound, as a response may never come (a sync Originate).
+RUNG_PHONES_KEPT = 256
 
 
 def as_int(value: str | None, default: int = 0) -> int:
@@ -62,6 +66,9 @@ class CallTable:
         # another client's originates we settled ourselves (channels gone first):
         # their late OriginateResponse is already told
         self.foreign_told: OrderedDict[str, None] = OrderedDict()
+        # another client's Originate rang a phone that hung up unanswered, its OriginateResponse
+        # (which names the customer it would have dialled) still due: by the phone leg's uniqueid
+        self.rung_phones: OrderedDict[str, Call] = OrderedDict()
         self.ended_memory = ended_memory
         # a resync in progress: CoreShowChannel items by ActionID, QueueEntry items by Uniqueid
         self.snapshot: dict[str, list[dict[str, str]]] = {}
@@ -155,6 +162,27 @@ class CallTable:
         pending.call_id = call.call_id
         if call.originated is None:
             call.originated = call.origin
+        call.callback_number = self.callback_number(pending.request)
+
+    def callback_number(self, req: OriginateRequest) -> str | None:
+        """An Originate that rings an operator's phone first, which then dials the customer
+        (Application Dial to a trunk, or an Exten that is a number): that customer's number."""
+        if self.is_trunk(req.destination):
+            return None
+        if (req.application or "").lower() == DIAL_APPLICATION:
+            return self.trunk_number(req.data)
+        if req.application is None and req.exten and NUMBER.fullmatch(req.exten):
+            return req.exten
+        return None
+
+    def trunk_number(self, data: str | None) -> str | None:
+        """Dial()'s argument ``PJSIP/7916…@trunk&PJSIP/1002,30,tT``: the number of its first trunk target."""
+        for target in (data or "").split(",", 1)[0].split("&"):
+            target = target.strip()
+            number = number_of(target) if target and self.is_trunk(target) else None
+            if number and NUMBER.fullmatch(number):
+                return number
+        return None
 
     def match_originate(self, channel_name: str) -> PendingOriginate | None:
         """An Originate sent without ChannelId: its first channel is named after
@@ -193,19 +221,20 @@ class CallTable:
             call.operator = operator
             call.operator_channel = operator_channel
 
-    def decide(self, call: Call, fallback: Direction | None = None) -> bool:
-        """Work out the direction from the channels; False while they do not tell yet."""
+    def decide(self, call: Call, fallback: Direction | None = None, *, final: bool = False) -> bool:
+        """Work out the direction from the channels; False while they do not tell yet.
+        ``final``: the attempt is over (its result or its last Hangup), decide with what is known."""
         if call.decided or call.silent:
             return True
+        if call.callback_number is not None:
+            return self._decide_callback(call, final)
         pending = call.originate
         if pending is not None:  # ours: the request says what was dialled
             req = pending.request
             if (req.application or "").lower() == SPY_APPLICATION:
                 call.silent = True
-            elif self.is_trunk(req.destination) or not (req.exten and NUMBER.fullmatch(req.exten)):
+            else:
                 self.make_outbound(call, customer=call.originated, number=number_of(req.destination))
-            else:  # the operator's phone rings first, then it dials the customer (a call-back)
-                self.make_outbound(call, customer=None, number=req.exten, operator=interface_of(req.destination))
             return True
         origin = call.first
         if call.originated is not None:
@@ -222,11 +251,35 @@ class CallTable:
             return True
         return False
 
+    def _decide_callback(self, call: Call, final: bool) -> bool:
+        """A phone rung first by an Originate: a call once the phone dials the customer's trunk
+        (DialBegin does that, a resync finds the trunk leg), or once the attempt is over — the
+        operator did not pick up, the dial failed — so the dialled number is told all the same."""
+        trunk = next((c for c in call.channels.values() if self.is_trunk(c.name)), None)
+        if trunk is None and not final:
+            return False
+        phone = call.channels.get(call.originated or "") or call.first
+        self.make_outbound(
+            call,
+            customer=trunk.uniqueid if trunk else None,
+            number=call.callback_number,
+            operator=interface_of(phone.name) if phone else None,
+            operator_channel=phone.name if phone else None,
+        )
+        return True
+
     def offer(
-        self, call: Call, at: datetime, out: list[Event], *, seeded: bool = False, fallback: Direction | None = None
+        self,
+        call: Call,
+        at: datetime,
+        out: list[Event],
+        *,
+        seeded: bool = False,
+        fallback: Direction | None = None,
+        final: bool = False,
     ) -> None:
         """Announce the call (CallOffered) once its direction is known."""
-        if call.offered or call.silent or not self.decide(call, fallback) or call.silent:
+        if call.offered or call.silent or not self.decide(call, fallback, final=final) or call.silent:
             return
         call.offered = True
         call.offered_at = at
@@ -297,9 +350,20 @@ class CallTable:
             if call.awaiting_result:
                 self.end_call(call, at, out)
             return
+        number = self.callback_number(req)
+        if call is not None and number is not None and outcome is OriginateOutcome.ANSWERED:
+            # A phone-first Originate's Reason 4 only says the operator picked up: the
+            # attempt's result is the customer's, told when their leg is answered or not.
+            pending.outcome = None
+            call.result_due = True
+            if call.dial_outcome is not None:  # the customer's DialEnd came first
+                self.tell_due_result(call, call.dial_outcome, at, out)
+            if call.awaiting_result:
+                self.end_call(call, at, out)
+            return
         call_id = call.call_id if call else (req.channel_id or f"originate:{req.action_id}")
         if call is not None:
-            self.offer(call, at, out)
+            self.offer(call, at, out, final=True)
             if outcome is OriginateOutcome.ANSWERED and call.operator is None:
                 call.customer_answered = True
         out.append(
@@ -313,7 +377,7 @@ class CallTable:
                 correlation_id=req.correlation_id,
                 reason_code=reason,
                 message=message,
-                customer_number=call.customer_number if call else (req.exten or number_of(req.destination)),
+                customer_number=call.customer_number if call else (number or req.exten or number_of(req.destination)),
             )
         )
         if call is not None and call.awaiting_result:
@@ -356,6 +420,50 @@ class CallTable:
             )
         )
 
+    def tell_due_result(self, call: Call, outcome: OriginateOutcome, at: datetime, out: list[Event]) -> None:
+        """A phone-first Originate (ours or another client's) whose phone answered: its one
+        OriginateResult, with how the customer's leg ended up."""
+        if not call.result_due or not call.offered:
+            return
+        if call.direction is not Direction.OUTBOUND or call.operator is None:
+            return  # the phone's call went elsewhere (the lab's fake inbound caller, 02): no dial attempt
+        call.result_due = False
+        if outcome is OriginateOutcome.ANSWERED:
+            call.customer_answered = True
+        pending = call.originate
+        if pending is not None:
+            pending.outcome = outcome
+            req = pending.request
+            out.append(
+                OriginateResult(
+                    call_id=call.call_id,
+                    at=at,
+                    outcome=outcome,
+                    action_id=req.action_id,
+                    channel_id=req.channel_id,
+                    destination=req.destination,
+                    correlation_id=req.correlation_id,
+                    reason_code=None,  # the Originate's Reason told the phone's pickup, not this
+                    customer_number=call.customer_number,
+                )
+            )
+            return
+        call.foreign_settled = True
+        out.append(
+            OriginateResult(
+                call_id=call.call_id,
+                at=at,
+                outcome=outcome,
+                action_id=call.foreign_action,
+                channel_id=None,
+                destination=call.dial,
+                correlation_id=None,
+                reason_code=None,
+                customer_number=call.customer_number,
+                foreign=True,
+            )
+        )
+
     def forget_originate(self, pending: PendingOriginate) -> None:
         self.originates.pop(pending.request.action_id, None)
         if pending.settled:
@@ -386,16 +494,22 @@ class CallTable:
             # OriginateResponse: keep the call until we know the outcome.
             call.awaiting_result = True
             return
-        if not call.silent and not call.offered and not self.decide(call):
+        if not call.silent and not call.offered and not self.decide(call, final=True):
             origin = call.first
             if origin is not None and self.is_trunk(origin.name):  # a dialled trunk leg, never told by whom
                 self.make_outbound(call, customer=call.origin, number=number_of(call.dial) or origin.exten)
             else:
                 call.silent = True  # internal phones only, never reached a customer
+                if call.originate is None and call.originated is not None and call.originated == call.origin:
+                    # another client's Originate rang this phone: its OriginateResponse may
+                    # still say it was to dial a customer (then it is a call after all)
+                    self._remember_phone(call)
         if call.silent:
             self.evict(call)
             return
-        self.offer(call, at, out)
+        self.offer(call, at, out, final=True)
+        if call.result_due:
+            self.tell_due_result(call, self.outcome_of(call), at, out)
         outbound = call.direction is Direction.OUTBOUND
         if outbound and call.originate is None and call.originated is not None and call.customer == call.originated:
             if not call.foreign_settled:  # another client's Originate, its channels gone before its response
@@ -437,6 +551,8 @@ class CallTable:
             return call.dial_outcome
         if call.originate is not None and call.originate.outcome is not None:
             return call.originate.outcome
+        if call.phone_outcome is not None and call.phone_outcome is not OriginateOutcome.ANSWERED:
+            return call.phone_outcome  # the operator's phone, rung first, was never picked up
         try:
             return CAUSE_OUTCOMES.get(Cause(call.cause or 0), OriginateOutcome.FAILED)
         except ValueError:
@@ -456,6 +572,23 @@ class CallTable:
         memory[key] = None
         if len(memory) > self.ended_memory:
             memory.popitem(last=False)
+
+    def _remember_phone(self, call: Call) -> None:
+        if call.origin is None:
+            return
+        self.rung_phones[call.origin] = call
+        if len(self.rung_phones) > RUNG_PHONES_KEPT:
+            self.rung_phones.popitem(last=False)
+
+    def rung_phone(self, uid: str | None, dial: str) -> Call | None:
+        """The phone leg an Originate rang for nothing, by its uniqueid or its dial string."""
+        if uid and uid in self.rung_phones:
+            return self.rung_phones.pop(uid)
+        for key, call in self.rung_phones.items():
+            if dial and call.first is not None and call.first.name.startswith(dial + "-"):
+                del self.rung_phones[key]
+                return call
+        return None
 
     def _folds_into_failure(self, uid: str, name: str) -> bool:
         for key in (uid, *(k for k in self.failed_early if name.startswith(k + "-"))):

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from . import resync
 from .calls import OriginateRequest
-from .events import Event
+from .events import CallEnded, CallEvent, CallOffered, Event, OriginateResult
 from .handlers import channels, monitoring, originates, queues, transfers
 from .table import CallTable
 from .topology import Topology
@@ -100,7 +100,29 @@ class CallTracker:
             return ()
         out: list[Event] = []
         handler(self.table, frame, at, out)
-        return tuple(out)
+        return self._placeable(out) if out else ()
+
+    def _placeable(self, out: list[Event]) -> tuple[Event, ...]:
+        """Only events a listener can place: one about a call comes between that call's
+        CallOffered and CallEnded. Frames lost or out of order (a late AgentConnect, a
+        ChanSpyStop after the Hangup) would otherwise report a call nobody was told of."""
+        offered_now = {e.call_id for e in out if isinstance(e, CallOffered)}
+        ended_now = {e.call_id for e in out if isinstance(e, CallEnded)}
+        told: set[str] = set()
+        kept: list[Event] = []
+        for e in out:
+            if not isinstance(e, CallEvent) or isinstance(e, (CallEnded, OriginateResult)):
+                kept.append(e)
+            elif isinstance(e, CallOffered):
+                told.add(e.call_id)
+                kept.append(e)
+            elif e.call_id in told:
+                kept.append(e)
+            elif e.call_id not in offered_now:  # offered before this frame, and not ended since
+                call = self.table.calls.get(e.call_id)
+                if call.offered if call is not None else e.call_id in ended_now:
+                    kept.append(e)
+        return tuple(kept)
 
     def expect_originate(self, request: OriginateRequest, at: datetime) -> None:
         """The bridge is about to send this Originate (fed before it is written)."""
@@ -118,4 +140,5 @@ class CallTracker:
             "channels": len(t.channel_index),
             "originates": len(t.originates),
             "ended_memory": len(t.recently_ended),
+            "rung_phones": len(t.rung_phones),
         }

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from urllib.parse import parse_qsl
 
-from .errors import AgiClosed, AgiProtocolError, AgiTimeout
+from .errors import AgiClosed, AgiProtocolError, AgiTimeout, AgiUnsafeValue
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,14 @@ _REPLY = re.compile(r"^(\d{3})(?:[ -](.*))?$")
 _RESULT = re.compile(r"result=(\S*)")
 _DATA = re.compile(r"\(([^)]*)\)")
 CHANNEL_UP = 6  # CHANNEL STATUS result for an answered channel
+# What we send is checked: a control character (a line break above all) would end our command and let
+# the rest of the value be read by Asterisk as a command of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+_PROMPT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_/.-]{0,199}")  # a sound file: lang/name, custom/menu-1
+_DIGITS = re.compile(r"[0-9*#]{1,64}")
+_EXPRESSION = re.compile(r"\$\{[A-Za-z0-9_()]{1,80}\}")
+MAX_VALUE = 1024  # characters in a variable's value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,9 +132,21 @@ def parse_reply(line: str) -> AgiReply:
     )
 
 
+def checked(value: str, pattern: re.Pattern[str], what: str) -> str:
+    """`value` when it has the shape of `what`; AgiUnsafeValue otherwise (never sent)."""
+    if pattern.fullmatch(value) is None:
+        raise AgiUnsafeValue(f"not sent to the PBX: {what} {value[:40]!r} is not a valid {what}")
+    return value
+
+
 def quote(value: str) -> str:
-    """An AGI argument in double quotes (Asterisk's parser understands \\" and \\\\)."""
-    cleaned = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
+    """An AGI argument in double quotes (Asterisk's parser understands \\" and \\\\); AgiUnsafeValue for
+    a control character or an over-long value."""
+    if _CONTROL.search(value):
+        raise AgiUnsafeValue(f"not sent to the PBX: a control character in {value[:40]!r}")
+    if len(value) > MAX_VALUE:
+        raise AgiUnsafeValue(f"not sent to the PBX: a value of {len(value)} characters (at most {MAX_VALUE})")
+    cleaned = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{cleaned}"'
 
 
@@ -146,8 +166,8 @@ class AgiChannel:
         self.hung_up = False  # a HANGUP line was seen: the caller (or we) hung up
 
     async def command(self, text: str, *, timeout: float | None = None) -> AgiReply:
-        if "\n" in text or "\r" in text:
-            raise ValueError("an AGI command is one line")
+        if _CONTROL.search(text):
+            raise AgiUnsafeValue(f"not sent to the PBX: a control character in the command {text[:40]!r}")
         limit = self.reply_timeout if timeout is None else timeout
         try:
             self._writer.write(text.encode("utf-8") + b"\n")
@@ -205,7 +225,7 @@ class AgiChannel:
         return not (reply.number == -1 and await self.is_hung_up())
 
     async def stream_file(self, prompt: str) -> bool:
-        reply = await self._checked(f'STREAM FILE {prompt} ""')
+        reply = await self._checked(f'STREAM FILE {checked(prompt, _PROMPT, "prompt")} ""')
         if reply.number == -1:
             if await self.is_hung_up():
                 return False
@@ -215,7 +235,8 @@ class AgiChannel:
     async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str | None:
         """Digits typed ('' on silence), or None when the caller hung up."""
         slack = self.reply_timeout + timeout_ms / 1000 * (max_digits + 1)
-        reply = await self._checked(f"GET DATA {prompt} {timeout_ms} {max_digits}", timeout=slack)
+        command = f"GET DATA {checked(prompt, _PROMPT, 'prompt')} {int(timeout_ms)} {int(max_digits)}"
+        reply = await self._checked(command, timeout=slack)
         if reply.result == "-1":
             if await self.is_hung_up():
                 return None
@@ -224,10 +245,10 @@ class AgiChannel:
         return reply.result
 
     async def say_number(self, number: int) -> bool:
-        return await self._said(f'SAY NUMBER {number} ""')
+        return await self._said(f'SAY NUMBER {int(number)} ""')
 
     async def say_digits(self, digits: str) -> bool:
-        return await self._said(f'SAY DIGITS {digits} ""')
+        return await self._said(f'SAY DIGITS {checked(digits, _DIGITS, "digit string")} ""')
 
     async def say_date(self, day: date) -> bool:
         noon = int(datetime.combine(day, time(12), tzinfo=UTC).timestamp())
@@ -238,10 +259,10 @@ class AgiChannel:
         return not (reply.number == -1 and await self.is_hung_up())
 
     async def set_variable(self, name: str, value: str) -> None:
-        await self._checked(f"SET VARIABLE {name} {quote(value)}")
+        await self._checked(f"SET VARIABLE {checked(name, _VARIABLE, 'variable name')} {quote(value)}")
 
     async def get_full_variable(self, expression: str) -> str | None:
-        reply = await self.command(f"GET FULL VARIABLE {expression}")
+        reply = await self.command(f"GET FULL VARIABLE {checked(expression, _EXPRESSION, 'expression')}")
         return reply.data if reply.ok and reply.result == "1" else None
 
     async def hangup(self) -> None:

@@ -37,5 +37,12 @@ class AgiProtocolError(AgiError):
     """A line that is not an AGI reply, or a 510/520 error for one of our own commands."""
 
 
+class AgiUnsafeValue(AgiError):
+    """A value we were about to send to Asterisk holds a control character or does not have its shape.
+
+    Sent, a line break would end our command early and start another one of the sender's choosing.
+    """
+
+
 class BackendError(IvrError):
     """The data backend could not answer; the IVR hands the caller to an operator instead."""

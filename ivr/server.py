@@ -21,8 +21,10 @@ so the server can be an aiohttp `cleanup_ctx` entry:
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from routing import QueueLoad, RuleSet
@@ -36,6 +38,38 @@ from .session import IvrSession
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 4573
+# Whoever reaches the FastAGI port acts as Asterisk: they read what the IVR tells a caller about any
+# account and write IVR paths onto call cards. Only the PBX may connect; by default that is this host.
+LOOPBACK = ("127.0.0.1", "::1")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_allow(entries: Iterable[str] | str) -> tuple[Network, ...]:
+    """`"10.0.0.5, 10.0.1.0/24"` or a list of them → networks; IvrError naming a bad entry."""
+    items = entries.split(",") if isinstance(entries, str) else entries
+    networks = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise IvrError(f"FastAGI allow-list: {item!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def peer_allowed(peer: object, allow: tuple[Network, ...]) -> bool:
+    host = peer[0] if isinstance(peer, tuple) and peer else None
+    if not isinstance(host, str):
+        return False  # a Unix socket or an unknown peer: not a PBX we know
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in allow)
 
 
 def _utcnow() -> datetime:
@@ -59,6 +93,8 @@ class IvrServer:
         backend_timeout: float = 10.0,
         session_timeout: float = 1800.0,
         max_sessions: int = 500,
+        allow: Iterable[str] | str = LOOPBACK,
+        max_sessions_per_peer: int | None = None,
     ) -> None:
         self.menu = menu
         self.backend = backend
@@ -73,6 +109,11 @@ class IvrServer:
         self.backend_timeout = backend_timeout
         self.session_timeout = session_timeout
         self.max_sessions = max_sessions
+        self.allow = parse_allow(allow)
+        # Several PBXs may share the server; none may take every slot (by default: half of them each).
+        self.max_sessions_per_peer = max_sessions_per_peer or max(1, max_sessions // 2)
+        self._per_peer: Counter[str] = Counter()
+        self.refused = 0  # connections refused by the allow-list or a limit (for tests and logs)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -120,15 +161,28 @@ class IvrServer:
                 log.warning("FastAGI peers still connected after 5 s; stopping anyway")
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        if not peer_allowed(peer, self.allow):
+            # Refused before any work: nothing read, nothing sent, no session slot taken.
+            self.refused += 1
+            log.warning("FastAGI: connection from %s refused: not in the allow-list (CCDESK_AGI_ALLOW)", peer)
+            writer.transport.abort()
+            return
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
-        peer = writer.get_extra_info("peername")
+        host = str(peer[0])
+        self._per_peer[host] += 1
         try:
             if self._closing:
                 return
             if len(self._tasks) > self.max_sessions:
+                self.refused += 1
                 log.warning("FastAGI: %s sessions already, refusing %s", self.max_sessions, peer)
+                return
+            if self._per_peer[host] > self.max_sessions_per_peer:
+                self.refused += 1
+                log.warning("FastAGI: %s already has %s sessions, refusing another", host, self.max_sessions_per_peer)
                 return
             await self._serve(reader, writer, peer)
         except asyncio.CancelledError:
@@ -139,6 +193,9 @@ class IvrServer:
             log.exception("FastAGI session from %s failed", peer)
         finally:
             self._tasks.discard(task)
+            self._per_peer[host] -= 1
+            if self._per_peer[host] <= 0:
+                del self._per_peer[host]
             writer.close()
             try:
                 await asyncio.wait_for(writer.wait_closed(), 1.0)

@@ -89,7 +89,9 @@ class IvrSession:
         self.clock = clock
         self.queue_load = queue_load
         self.backend_timeout = backend_timeout
-        self.call_id = request.uniqueid
+        # Never empty, even when the peer fails before the linkedid is known: a card keyed by "" would
+        # be shared by every such session.
+        self.call_id = request.uniqueid or f"agi-{uuid4().hex[:16]}"
         self.state = IvrState()
         self._reached = 0  # path elements the caller really got through (see commands.Progress)
 
@@ -102,7 +104,7 @@ class IvrSession:
             # The call card is keyed by the Linkedid (what the CTI tracker sees); the AGI environment
             # only carries this channel's Uniqueid, so ask for it and fall back when not available.
             linkedid = await self.channel.get_full_variable("${CHANNEL(linkedid)}")
-            self.call_id = linkedid or self.request.uniqueid or f"agi-{uuid4().hex[:16]}"
+            self.call_id = linkedid or self.call_id
             state, commands = flow.start(self.menu, caller_id=self.request.caller_id, language=self.request.language)
             self.state = state
             while True:

@@ -81,8 +81,8 @@ async def prepare_database(path: Path, customers: int = 200) -> str:
     return url
 
 
-async def start(settings: Settings) -> Running:
-    app = create_app(settings)
+async def start(settings: Settings, clock: Any = None) -> Running:
+    app = create_app(settings, clock=clock) if clock is not None else create_app(settings)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_S)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

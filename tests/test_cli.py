@@ -83,6 +83,58 @@ def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     assert result.returncode == 2 and "CCDESK_PORT='eighty'" in result.stderr
 
 
+def test_passwords_come_from_a_file_or_the_environment_never_the_command_line(tmp_path: Path) -> None:
+    ccdesk(tmp_path, "db", "upgrade")
+    secret = tmp_path / "pw"
+    secret.write_text("Ljubljana 1991 rain\n")
+    by_file = ccdesk(tmp_path, "user", "add", "vera", "--role", "operator", "--password-file", str(secret))
+    assert by_file.returncode == 0, by_file.stderr
+    env = {
+        **os.environ,
+        "CCDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "CCDESK_VAR_DIR": str(tmp_path / "var"),
+        "CCDESK_USER_PASSWORD": "qwerty123",
+    }
+    weak = subprocess.run(
+        [sys.executable, "-m", "web.cli", "user", "add", "oleg", "--role", "operator"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert weak.returncode == 2 and "too common" in weak.stderr
+    no_source = subprocess.run(
+        [sys.executable, "-m", "web.cli", "user", "password", "vera"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in env.items() if k != "CCDESK_USER_PASSWORD"},
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert no_source.returncode == 2 and "CCDESK_USER_PASSWORD" in no_source.stderr
+
+
+def test_an_admin_keeps_the_phone_registry(tmp_path: Path) -> None:
+    ccdesk(tmp_path, "db", "upgrade")
+    assert ccdesk(tmp_path, "demo-data", "--customers", "5").returncode == 0
+    assert ccdesk(tmp_path, "phone", "add", "2001", "--label", "room 2, desk 1").returncode == 0
+    assert ccdesk(tmp_path, "phone", "add", "2002", "--user", "operator1").returncode == 0
+    listed = ccdesk(tmp_path, "phone", "list").stdout.splitlines()
+    assert [line.split()[:2] for line in listed] == [
+        ["1001", "operator1"],
+        ["1002", "operator2"],
+        ["1003", "operator3"],  # the demo operators' own phones
+        ["2001", "(shared)"],
+        ["2002", "operator1"],
+    ]
+    assert ccdesk(tmp_path, "phone", "remove", "2001").returncode == 0
+    again = ccdesk(tmp_path, "phone", "remove", "2001")
+    assert again.returncode == 2 and "not registered" in again.stderr
+
+
 def test_serve_on_a_database_never_migrated_says_what_to_run(tmp_path: Path) -> None:
     from tests.serving import free_port
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crm_store import users
+from crm_store import desk_phones, users
 from workstation.presence_service import PresenceService
 
 from . import keys
@@ -41,8 +41,8 @@ async def sign_in(request: web.Request) -> web.Response:
     extension = text_field(data, "extension", limit=16)
     if extension is not None and extension != user.extension:
         # Hot-desking: the operator signs in at the phone of the desk they sit at today.
-        if not extension.isdigit() or not 2 <= len(extension) <= 10:
-            raise bad_request("an extension is 2 to 10 digits", "bad_extension")
+        if desk_phones.EXTENSION.fullmatch(extension) is None:
+            raise bad_request("not an extension", "bad_extension")
         if user.extension and desk(request).presence_of(user).signed_in:
             raise bad_request("sign out of your queues before changing phones", "sign_out_first")
         directory = desk(request).directory
@@ -54,6 +54,9 @@ async def sign_in(request: web.Request) -> web.Response:
                 extension=extension,
                 username=taken.username,
             )
+        if not await desk_phones.may_use_phone(request.app[keys.DB], user, extension):
+            # Only a phone the registry lets this user have: not a bot's, not another department's.
+            raise bad_request(f"phone {extension} is not one you may use", "phone_not_allowed", extension=extension)
         user = await users.update_user(request.app[keys.DB], user.id, extension=extension, by_user_id=user.id)
         await directory.refresh()
     return _json(await desk(request).sign_in(user, queues))

@@ -25,7 +25,19 @@ from routing import load_rules
 from workstation.offers import load_offers
 from workstation.scripts import load_scripts
 
-from . import api, api_content, api_presence, api_supervisor, auth, keys, pages, status
+from . import (
+    api,
+    api_content,
+    api_presence,
+    api_supervisor,
+    auth,
+    headers,
+    keys,
+    pages,
+    password_change,
+    session_end,
+    status,
+)
 from .errors import error_middleware
 from .i18n import load_strings, translator
 from .settings import Settings
@@ -55,6 +67,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
     app = web.Application(middlewares=[error_middleware, auth.auth_middleware])
     app[keys.SETTINGS] = settings
+    headers.install(app)  # security headers on every response (web/headers.py)
     app[keys.CLOCK] = clock
     app[keys.THROTTLE] = LoginThrottle()
     strings = load_strings("ru")
@@ -73,8 +86,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
+    app.cleanup_ctx.append(session_end.sweep_ctx)  # sockets of idle or expired sessions are disconnected
     app.add_routes(status.routes)
     app.add_routes(auth.routes)
+    app.add_routes(password_change.routes)
     app.add_routes(pages.routes)
     app.add_routes(api.routes)
     app.add_routes(api_presence.routes)

@@ -3,16 +3,20 @@
 The session cookie is HttpOnly and SameSite=Lax and names a server-side session (crm_store.sessions),
 so logout and expiry act on the server. Every state-changing request carries the session's CSRF token
 (header `X-CSRF-Token` or form field `csrf_token`); the login form uses a double-submit cookie since
-there is no session yet. Failed logins are throttled per user name and per client address.
+there is no session yet. Failed logins are throttled (web/throttle.py) by user name and client address,
+with growing delays.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import ipaddress
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -21,16 +25,22 @@ from crm_store import sessions, users
 from crm_store.records import UserRecord
 from crm_store.sessions import SessionInfo
 
-from . import keys
-from .passwords import verify_password_async
+from . import keys, session_end
+from .addresses import Network, client_address, parse_networks
+from .passwords import dummy_hash, verify_login_async
+from .settings import Settings
+from .throttle import Attempt
 
 COOKIE = "ccdesk_session"
 PRELOGIN_COOKIE = "ccdesk_login"
 SESSION_LIFETIME = timedelta(hours=12)
-PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/status", "/favicon.ico")
+# Without a session: the login itself, static files and a liveness probe that tells nothing more than "up".
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = web.RequestKey("session", SessionInfo)
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -53,25 +63,50 @@ def require_role(request: web.Request, *roles: str) -> UserRecord:
     return user
 
 
-def _client_ip(request: web.Request) -> str:
-    return request.remote or ""
+@functools.lru_cache(maxsize=4)
+def _networks(text: str) -> tuple[Network, ...]:
+    return parse_networks(text)
+
+
+def client_ip(request: web.Request) -> str:
+    """The client's address, through the configured trusted proxies (CCDESK_TRUSTED_PROXIES)."""
+    trusted = _networks(request.app[keys.SETTINGS].trusted_proxies)
+    return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), trusted)
+
+
+def cookie_secure(settings: Settings) -> bool:
+    """Secure (sent over HTTPS only) unless configured otherwise or the server listens on loopback only,
+    which is a developer's plain http://127.0.0.1 (behind a TLS proxy on the same host, set it to true)."""
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return not is_loopback(settings.host)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _cookie_kwargs(request: web.Request) -> dict[str, object]:
-    return {"httponly": True, "samesite": "Lax", "secure": request.app[keys.SETTINGS].cookie_secure, "path": "/"}
+    return {"httponly": True, "samesite": "Lax", "secure": cookie_secure(request.app[keys.SETTINGS]), "path": "/"}
 
 
 async def load_session(request: web.Request) -> SessionInfo | None:
     token = request.cookies.get(COOKIE, "")
     if not token:
         return None
-    return await sessions.session_for(request.app[keys.DB], token, now=request.app[keys.CLOCK]())
+    app = request.app
+    return await sessions.session_for(app[keys.DB], token, now=app[keys.CLOCK](), idle=session_end.idle_limit(app))
 
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
-    if path.startswith(PUBLIC_PREFIXES):
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
         return await handler(request)
     info = await load_session(request)
     if info is None:
@@ -90,9 +125,21 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-def _safe_next(value: str) -> str:
-    # Only paths of this site: "//evil.example" or "https://…" would make the login an open redirect.
-    return value if value.startswith("/") and not value.startswith("//") else "/"
+def safe_next(value: str) -> str:
+    """`value` when it is a path of this site, else "/": the login must not be an open redirect.
+
+    Browsers drop tabs, CR and LF from a URL and read a backslash as a slash, so `/%09/evil.example` (once
+    decoded) or `/%5Cevil.example` would go to //evil.example: only printable ASCII without spaces or
+    backslashes, one leading slash, and no scheme or host once parsed.
+    """
+    if len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if not (value.isascii() and value.isprintable()) or " " in value or "\\" in value:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "/"
+    return value
 
 
 def _login_page(request: web.Request, *, error: str | None, status: int = 200, next_url: str = "/") -> web.Response:
@@ -106,7 +153,8 @@ def _login_page(request: web.Request, *, error: str | None, status: int = 200, n
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
-    return _login_page(request, error=None, next_url=_safe_next(request.query.get("next", "/")))
+    await dummy_hash()  # made once, before the first login it must time like a real one
+    return _login_page(request, error=None, next_url=safe_next(request.query.get("next", "/")))
 
 
 @routes.post("/login")
@@ -116,46 +164,82 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
-    next_url = _safe_next(str(form.get("next", "/")))
+    next_url = safe_next(str(form.get("next", "/")))
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, str(form.get("csrf_token", ""))):
         return _login_page(request, error=t("login.error.expired"), status=403, next_url=next_url)
     now = app[keys.CLOCK]()
     throttle = app[keys.THROTTLE]
-    throttle_keys = (f"user:{username.lower()}", f"ip:{_client_ip(request)}")
-    wait = throttle.retry_after(throttle_keys, now)
+    attempt = Attempt(username=username, address=client_ip(request))
+    wait = throttle.retry_after(attempt, now)
     if wait:
+        log.warning("login for %r from %s refused for %s s (throttled)", username[:64], attempt.address, wait)
         response = _login_page(
             request, error=t("login.error.throttled").format(seconds=wait), status=429, next_url=next_url
         )
         response.headers["Retry-After"] = str(wait)
         return response
     found = await users.credentials(app[keys.DB], username) if username else None
-    if found is None or not await verify_password_async(found[1], password):
-        throttle.failed(throttle_keys, now)
+    if not await verify_login_async(found[1] if found else None, password) or found is None:
+        throttle.failed(attempt, now)
+        log.warning("failed login for %r from %s", username[:64], attempt.address)
         return _login_page(request, error=t("login.error.wrong"), status=401, next_url=next_url)
-    throttle.succeeded(throttle_keys)
+    throttle.succeeded(attempt)
     user, _hash = found
     token = await sessions.open_session(
         app[keys.DB],
         user.id,
         now=now,
         lifetime=SESSION_LIFETIME,
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
     response = web.HTTPFound(next_url)
-    response.set_cookie(COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), **_cookie_kwargs(request))  # type: ignore[arg-type]
+    # No max-age: the cookie dies with the browser; the server ends the session after SESSION_LIFETIME or
+    # CCDESK_SESSION_IDLE_MINUTES without a request, whichever comes first.
+    response.set_cookie(COOKIE, token, **_cookie_kwargs(request))  # type: ignore[arg-type]
     response.del_cookie(PRELOGIN_COOKIE, path="/")
     raise response
 
 
+@routes.get("/api/session")
+async def session_state(request: web.Request) -> web.Response:
+    """A cheap request that keeps the session alive (the page sends it on the user's activity) and tells
+    when it ends: `idle_minutes` without a request, and `expires_at` at the latest."""
+    info = session_of(request)
+    return web.json_response(
+        {
+            "user": info.user.username,
+            "expires_at": info.expires_at.isoformat(),
+            "idle_minutes": request.app[keys.SETTINGS].session_idle_minutes or None,
+        }
+    )
+
+
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
+    """This browser's session ends, its sockets are disconnected (session_end), and the phone leaves its
+    queues."""
     info = session_of(request)
     # An operator who leaves takes the phone out of the queues: no call may ring an empty desk.
     await request.app[keys.WORKSTATION].presence_service.leave(info.user, why="logout")
     await sessions.close_session(request.app[keys.DB], request.cookies.get(COOKIE, ""), info.user.id)
+    await session_end.end_sessions(request.app, info.user, [info.session_id])
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")
     raise response
+
+
+@routes.post("/logout/everywhere")
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    """Every session of this user ends (a forgotten browser elsewhere, a suspected stolen cookie)."""
+    info = session_of(request)
+    ended = await sessions.close_all_sessions(request.app[keys.DB], info.user.id, by_user_id=info.user.id)
+    await session_end.end_sessions(request.app, info.user, ended)
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response: web.StreamResponse = web.json_response({"sessions_ended": len(ended)})
+        response.del_cookie(COOKIE, path="/")
+        return response
+    found = web.HTTPFound("/login")
+    found.del_cookie(COOKIE, path="/")
+    raise found

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import os
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 from crm_store.db import Database, open_database
 from crm_store.errors import ImportFailed, StoreError
 
+from . import log_privacy
 from .settings import ConfigError, Settings, mask_url
 
 log = logging.getLogger("ccdesk")
@@ -25,6 +25,16 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_password_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="FILE",
+        help="read the password from FILE ('-': standard input); else env CCDESK_USER_PASSWORD; else a prompt",
+    )
+    parser.add_argument("--password", help=argparse.SUPPRESS)  # deprecated: visible to `ps` and the history
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ccdesk", description="Contact-center operator workstation with Asterisk CTI")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -34,7 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(serve)
     serve.add_argument("--host", help="HTTP address (env CCDESK_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="HTTP port (env CCDESK_PORT; default 8080)")
-    serve.add_argument("--pbx", help="'sim' (built-in simulator) or ami://USER:SECRET@HOST:PORT (env CCDESK_PBX)")
+    serve.add_argument("--pbx", help="'sim' (built-in simulator) or ami://USER@HOST:PORT (env CCDESK_PBX)")
+    serve.add_argument(
+        "--pbx-secret-file",
+        type=Path,
+        metavar="FILE",
+        help="file holding the AMI secret (env CCDESK_PBX_SECRET_FILE, or the secret itself in CCDESK_PBX_SECRET)",
+    )
     serve.add_argument("--agi-port", type=int, help="FastAGI port for the IVR (env CCDESK_AGI_PORT; default 4573)")
     serve.add_argument(
         "--redis", dest="redis_url", help="Redis URL for the event bus and Socket.IO (env CCDESK_REDIS_URL)"
@@ -72,10 +88,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(add)
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
-    add.add_argument("--password", help="asked for when omitted")
+    _add_password_source(add)
     add.add_argument("--full-name", default="")
     add.add_argument("--extension", help="the operator's phone extension (e.g. 1001)")
     add.add_argument("--queues", default="", help="comma-separated queues the operator works")
+
+    passwd = user_sub.add_parser("password", help="set a user's password (their sessions end)")
+    _add_db(passwd)
+    passwd.add_argument("name")
+    _add_password_source(passwd)
+    logout = user_sub.add_parser("logout", help="end every session of a user (log out everywhere)")
+    _add_db(logout)
+    logout.add_argument("name")
+
+    phone = sub.add_parser("phone", help="the registry of desk phones operators may sign in at")
+    phone_sub = phone.add_subparsers(dest="phone_command", required=True)
+    phone_add = phone_sub.add_parser("add", help="register a phone (owned by --user, else shared)")
+    _add_db(phone_add)
+    phone_add.add_argument("extension")
+    phone_add.add_argument("--user", help="the only user who may sign in there; omitted: any operator (hot desk)")
+    phone_add.add_argument("--label", default="", help="where it is, e.g. 'room 2, desk 14'")
+    phone_list = phone_sub.add_parser("list", help="list the registered phones")
+    _add_db(phone_list)
+    phone_remove = phone_sub.add_parser("remove", help="unregister a phone: nobody signs in there any more")
+    _add_db(phone_remove)
+    phone_remove.add_argument("extension")
 
     sim = sub.add_parser("pbx-sim", help="run the PBX simulator alone (speaks AMI over TCP)")
     try:
@@ -94,6 +131,7 @@ def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         pbx=getattr(args, "pbx", None),
+        pbx_secret_file=getattr(args, "pbx_secret_file", None),
         agi_port=getattr(args, "agi_port", None),
         redis_url=getattr(args, "redis_url", None),
         sim_calls_per_minute=getattr(args, "calls_per_minute", None),
@@ -171,22 +209,39 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_db(settings, run)
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    from .passwords import check_new_password
+    from .secret_input import read_secret
+
+    if args.password is not None:
+        print(
+            "ccdesk: --password shows the password to `ps` and the shell history; use --password-file, "
+            "CCDESK_USER_PASSWORD or the prompt",
+            file=sys.stderr,
+        )
+        password = args.password
+    else:
+        password = read_secret(
+            what=f"password for {args.name}",
+            file=args.password_file,
+            env_name="CCDESK_USER_PASSWORD",
+            environ=os.environ,
+            confirm=True,
+        )
+    check_new_password(password, args.name)  # a WeakPassword is a ValueError: main() prints it, exit 2
+    return password
+
+
 async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    if args.user_command == "password":
+        return await _cmd_user_password(args, settings)
+    if args.user_command == "logout":
+        return await _cmd_user_logout(args, settings)
     from crm_store.users import create_user
 
     from .passwords import hash_password_async
 
-    password = args.password
-    if password is None:
-        password = getpass.getpass(f"password for {args.name}: ")
-        if password != getpass.getpass("again: "):
-            print("the passwords differ", file=sys.stderr)
-            return 2
-    try:
-        password_hash = await hash_password_async(password)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    password_hash = await hash_password_async(_new_password(args))
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
 
     async def run(db: Database) -> int:
@@ -200,6 +255,58 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
             queues=queues,
         )
         print(f"user {args.name} ({args.role}) created with id {user_id}")
+        return 0
+
+    return await _with_db(settings, run)
+
+
+async def _cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
+    from crm_store.sessions import close_all_sessions
+    from crm_store.users import credentials, set_password_hash
+
+    from .passwords import hash_password_async
+
+    password_hash = await hash_password_async(_new_password(args))
+
+    async def run(db: Database) -> int:
+        await set_password_hash(db, args.name, password_hash)
+        found = await credentials(db, args.name)
+        ended = await close_all_sessions(db, found[0].id) if found else []
+        print(f"password of {args.name} changed; {len(ended)} session(s) ended")
+        return 0
+
+    return await _with_db(settings, run)
+
+
+async def _cmd_user_logout(args: argparse.Namespace, settings: Settings) -> int:
+    from crm_store.errors import NotFound
+    from crm_store.sessions import close_all_sessions
+    from crm_store.users import credentials
+
+    async def run(db: Database) -> int:
+        found = await credentials(db, args.name)
+        if found is None:
+            raise NotFound(f"user {args.name!r} does not exist or is disabled")
+        ended = await close_all_sessions(db, found[0].id)
+        print(f"{len(ended)} session(s) of {args.name} ended (open screens drop within a minute)")
+        return 0
+
+    return await _with_db(settings, run)
+
+
+async def cmd_phone(args: argparse.Namespace, settings: Settings) -> int:
+    from crm_store import desk_phones
+
+    async def run(db: Database) -> int:
+        if args.phone_command == "add":
+            phone = await desk_phones.add_phone(db, args.extension, label=args.label, owner=args.user)
+            print(f"phone {phone.extension} registered ({'for ' + phone.owner if phone.owner else 'shared'})")
+        elif args.phone_command == "remove":
+            await desk_phones.remove_phone(db, args.extension)
+            print(f"phone {args.extension} removed")
+        else:
+            for phone in await desk_phones.list_phones(db):
+                print(f"{phone.extension:<8} {phone.owner or '(shared)':<16} {phone.label}")
         return 0
 
     return await _with_db(settings, run)
@@ -225,6 +332,7 @@ COMMANDS = {
     "demo-data": cmd_demo,
     "import": cmd_import,
     "user": cmd_user,
+    "phone": cmd_phone,
     "pbx-sim": cmd_pbx_sim,
 }
 
@@ -236,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    log_privacy.install()  # phone numbers, e-mails and SQL parameters are masked in every log line
     try:
         settings = _settings(args, dict(os.environ))
         return asyncio.run(COMMANDS[args.command](args, settings))

@@ -23,6 +23,7 @@ from workstation.offers import OfferBook
 from workstation.queue_load import LiveQueueLoad
 from workstation.scripts import ScriptBook
 from workstation.service import Workstation
+from workstation.wallboard import WallboardStats
 
 from .settings import Settings
 from .throttle import LoginThrottle
@@ -51,4 +52,5 @@ CONTROL = web.AppKey("control", CallControl)
 STREAM = web.AppKey[EventStream[Event]]("stream")
 WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
+WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)

@@ -67,7 +67,14 @@ class Settings:
     sim_calls_per_minute: float = 6.0
     sim_bots: int = 2  # simulated operators per queue, keeping the demo center alive
     sim_answer_delay: float | None = None  # operators' phones: None = answered from the screen
-    cookie_secure: bool = False
+    # None: Secure unless the server listens on loopback only (plain http://127.0.0.1 in development).
+    cookie_secure: bool | None = None
+    session_idle_minutes: int = 30  # a session unused this long ends (the cookie and its sockets)
+    trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed: "10.0.0.5, 10.1.0.0/16"
+    agi_allow: str = "127.0.0.1, ::1"  # the PBX addresses allowed to connect to FastAGI
+    # The AMI secret when the ami:// URL carries none: from the environment, or a file only ccdesk reads.
+    pbx_secret: str = field(default="", repr=False)
+    pbx_secret_file: Path | None = None
     # The books: None = the file shipped in the package (routing/, ivr/, workstation/).
     routing_rules: Path | None = None
     ivr_menu: Path | None = None
@@ -76,13 +83,28 @@ class Settings:
 
     @property
     def ami(self) -> AmiTarget | None:
-        return parse_pbx(self.pbx)
+        target = parse_pbx(self.pbx)
+        if target is None or target.secret:
+            return target
+        secret = self.pbx_secret
+        if not secret and self.pbx_secret_file is not None:
+            try:
+                secret = self.pbx_secret_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{PREFIX}PBX_SECRET_FILE: cannot read {self.pbx_secret_file}: {exc}") from None
+        if not secret:
+            raise ConfigError(
+                f"the AMI secret is missing: set {PREFIX}PBX_SECRET or {PREFIX}PBX_SECRET_FILE (a file holding it), "
+                "or put it in the ami://USER:SECRET@HOST:PORT URL"
+            )
+        return replace(target, secret=secret)
 
     def __repr__(self) -> str:
+        hidden = ("secret_key", "pbx_secret")
         shown = ", ".join(
-            f"{f.name}={mask_url(str(getattr(self, f.name)))!r}" for f in fields(self) if f.name != "secret_key"
+            f"{f.name}={mask_url(str(getattr(self, f.name)))!r}" for f in fields(self) if f.name not in hidden
         )
-        return f"Settings({shown}, secret_key='***')"
+        return f"Settings({shown}, secret_key='***', pbx_secret='***')"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -94,6 +116,7 @@ class Settings:
             values[f.name] = _cast(f.name, raw, f.type)
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
+        _check_networks(settings)
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
@@ -132,3 +155,13 @@ def _cast(name: str, raw: str, type_: object) -> object:
     except ValueError:
         raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {text}") from None
     return raw
+
+
+def _check_networks(settings: Settings) -> None:
+    from .addresses import parse_networks
+
+    for name in ("trusted_proxies", "agi_allow"):
+        try:
+            parse_networks(getattr(settings, name))
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}{name.upper()}: {exc}") from None

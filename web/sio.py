@@ -15,6 +15,7 @@ from aiohttp import web
 from workstation.tasks import TaskKeeper
 
 from .auth import load_session
+from .session_end import session_room
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,9 @@ class _Authenticated(socketio.AsyncNamespace):
             raise socketio.exceptions.ConnectionRefusedError("not signed in")
         if self.roles and info.user.role not in self.roles:
             raise socketio.exceptions.ConnectionRefusedError("not allowed for your role")
-        await self.save_session(sid, {"user_id": info.user.id})
+        await self.save_session(sid, {"user_id": info.user.id, "session_id": info.session_id})
         await self.enter_room(sid, f"user:{info.user.id}")
+        await self.enter_room(sid, session_room(info.session_id))  # logout and expiry disconnect it (session_end)
         await self.enter_room(sid, "everyone")
 
 

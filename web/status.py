@@ -1,6 +1,10 @@
-"""Health: a page and a JSON endpoint that say whether the workstation and its store are up."""
+"""Health: `/healthz` for load balancers and monitors (anonymous: it says "up" and nothing else) and the
+`/status` page with the store's counts (signed-in users only: the size of the customer base is business
+information)."""
 
 from __future__ import annotations
+
+import logging
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -9,6 +13,8 @@ from sqlalchemy import func, select
 from crm_store.models import Customer, Interaction
 
 from . import keys
+
+log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 
@@ -23,7 +29,13 @@ async def _status(request: web.Request) -> dict[str, object]:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response(await _status(request))
+    try:
+        async with request.app[keys.DB].read_session() as s:
+            await s.execute(select(1))
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return web.json_response({"status": "down"}, status=503)
+    return web.json_response({"status": "up"})
 
 
 @routes.get("/status")

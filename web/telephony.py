@@ -29,6 +29,7 @@ from routing import RuleSet
 from workstation.directory import Directory
 from workstation.queue_load import LiveQueueLoad, correct_periodically
 from workstation.service import Workstation
+from workstation.wallboard_store import rebuilt_from_cards
 
 from . import keys
 from .settings import Settings
@@ -181,6 +182,18 @@ async def queue_load_ctx(app: web.Application) -> AsyncIterator[None]:
         await subscription.close()
 
 
+async def wallboard_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The wallboard's figures (workstation/wallboard.py): today's rebuilt from the call cards, then kept live from
+    the stream, subscribed before the PBX link starts so that no event falls between the two."""
+    board = await rebuilt_from_cards(app[keys.DB], app[keys.CLOCK]())
+    app[keys.WALLBOARD] = board
+    subscription = app[keys.STREAM].subscribe("wallboard", board.handle)
+    try:
+        yield
+    finally:
+        await subscription.close()
+
+
 async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
     """The IVR's FastAGI server (Asterisk, or the simulator, connects to it)."""
     settings = app[keys.SETTINGS]
@@ -191,6 +204,7 @@ async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
         rules=app[keys.RULES],
         host=settings.agi_host,
         port=settings.agi_port,
+        allow=settings.agi_allow,  # only the PBX may connect (CCDESK_AGI_ALLOW)
         clock=app[keys.CLOCK],
         queue_load=load.snapshot,
     )
@@ -214,4 +228,13 @@ async def pbx_link_ctx(app: web.Application) -> AsyncIterator[None]:
         await client.close()
 
 
-TELEPHONY_CONTEXTS = (simulator_ctx, ami_ctx, stream_ctx, workstation_ctx, queue_load_ctx, ivr_ctx, pbx_link_ctx)
+TELEPHONY_CONTEXTS = (
+    simulator_ctx,
+    ami_ctx,
+    stream_ctx,
+    workstation_ctx,
+    queue_load_ctx,
+    wallboard_ctx,
+    ivr_ctx,
+    pbx_link_ctx,
+)

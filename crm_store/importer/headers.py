@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from ..errors import ImportFailed
+from ..spreadsheet import shorten
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "full_name": (
@@ -91,8 +92,9 @@ def map_header(header: list[str], extra: Mapping[str, str], required: tuple[str,
             columns[field] = index
     missing = [f for f in required if f not in columns]
     if missing:
+        shown = shorten(repr([shorten(h, 60) for h in header[:40]]), 600)
         raise ImportFailed(
-            f"no column for {', '.join(missing)} among the headers {header!r}; "
+            f"no column for {', '.join(missing)} among the headers {shown}; "
             "rename the header or map it with --columns 'HEADER=FIELD'"
         )
     return columns

@@ -9,7 +9,22 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+from ..lengths import column_limits
+from ..models import Account, Customer, Phone
 from . import values as V
+
+# What the columns hold, checked here because the import writes with Core statements (no ORM check).
+_CUSTOMER = column_limits(Customer.__table__)
+_ACCOUNT = column_limits(Account.__table__)
+LIMITS = {
+    "full_name": _CUSTOMER["full_name"],
+    "email": _CUSTOMER["email"],
+    "address": _ACCOUNT["address"],
+    "region": _ACCOUNT["region"],
+    "tariff": _ACCOUNT["tariff"],
+}
+PHONE_RAW_LIMIT = column_limits(Phone.__table__)["raw"]
+MAX_CELL_CHARS = 2000  # longer than any field of a customer or a debt: such a row is rejected, never parsed
 
 CUSTOMER_FIELDS = ("full_name", "account", "phone", "kind", "email", "inn", "address", "region", "tariff", "debt")
 DEBT_FIELDS = ("account", "debt", "debt_since", "balance")
@@ -48,10 +63,29 @@ def cells(row: list[str], positions: tuple[int, ...]) -> list[str]:
     return [row[i].strip() if 0 <= i < n else "" for i in positions]
 
 
+def _too_long(values: list[str], fields: tuple[str, ...]) -> Rejection:
+    index = max(range(len(values)), key=lambda i: len(values[i]))
+    return Rejection(
+        fields[index], values[index], f"a cell of {len(values[index])} characters (at most {MAX_CELL_CHARS})"
+    )
+
+
 def customer(row: list[str], positions: tuple[int, ...]) -> CustomerRow | Rejection:
-    name, account, phone, kind_text, email, inn, address, region, tariff, debt_text = cells(row, positions)
+    values = cells(row, positions)
+    if max(map(len, values)) > MAX_CELL_CHARS:
+        return _too_long(values, CUSTOMER_FIELDS)
+    name, account, phone, kind_text, email, inn, address, region, tariff, debt_text = values
     if not name:
         return Rejection("full_name", "", "empty name")
+    for field_name, value in (
+        ("full_name", name),
+        ("email", email),
+        ("address", address),
+        ("region", region),
+        ("tariff", tariff),
+    ):
+        if len(value) > LIMITS[field_name]:
+            return Rejection(field_name, value, f"{len(value)} characters; at most {LIMITS[field_name]} fit")
     try:
         number = V.account_number(account) if account else None
     except V.CellError as exc:
@@ -60,6 +94,9 @@ def customer(row: list[str], positions: tuple[int, ...]) -> CustomerRow | Reject
         phones = V.phones(phone)
     except V.CellError as exc:
         return Rejection("phone", phone, str(exc))
+    for raw, _e164 in phones:
+        if len(raw) > PHONE_RAW_LIMIT:
+            return Rejection("phone", phone, f"a number written in {len(raw)} characters; at most {PHONE_RAW_LIMIT}")
     if number is None and not phones:
         return Rejection("account", "", "neither an account number nor a phone to identify the customer")
     try:
@@ -80,7 +117,10 @@ def customer(row: list[str], positions: tuple[int, ...]) -> CustomerRow | Reject
 
 
 def debt(row: list[str], positions: tuple[int, ...]) -> DebtRow | Rejection:
-    account, debt_text, since_text, balance_text = cells(row, positions)
+    values = cells(row, positions)
+    if max(map(len, values)) > MAX_CELL_CHARS:
+        return _too_long(values, DEBT_FIELDS)
+    account, debt_text, since_text, balance_text = values
     try:
         number = V.account_number(account)
     except V.CellError as exc:

@@ -8,7 +8,6 @@ seconds: rows.py parses, store.py holds what is known of the database, sql.py ru
 from __future__ import annotations
 
 import asyncio
-import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from ..audit import record_audit
 from ..db import Database
 from ..errors import ImportFailed
+from ..spreadsheet import shorten, write_csv
 from ..text import search_key
 from . import rows as R
 from .headers import map_header, parse_column_map
@@ -265,7 +265,8 @@ async def _import(
                 for number, r in chunk:
                     outcome = r if isinstance(r, R.Rejection) else apply(store, r)
                     if isinstance(outcome, R.Rejection):
-                        summary.errors.append(RowError(number, *outcome))
+                        column, value, reason = outcome
+                        summary.errors.append(RowError(number, column, shorten(value), shorten(reason, 300)))
                     else:
                         counts[outcome] += 1
                 summary.rows += len(chunk)
@@ -286,10 +287,9 @@ async def _import(
 
 
 def write_error_report(summary: ImportSummary, path: Path) -> None:
-    """One line per rejected row: row number, column, value, reason (UTF-8 with BOM so Excel reads it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        writer.writerow(["row", "column", "value", "reason"])
-        for e in summary.errors:
-            writer.writerow([e.row, e.column, e.value, e.reason])
+    """One line per rejected row: row number, column, value, reason (UTF-8 with BOM so Excel reads it).
+
+    The values are what the file had; a formula among them is written as text (crm_store.spreadsheet)."""
+    write_csv(
+        path, ["row", "column", "value", "reason"], ([e.row, e.column, e.value, e.reason] for e in summary.errors)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,8 +13,17 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from ..errors import ImportFailed
+from ..spreadsheet import shorten
+from .rows import MAX_CELL_CHARS
 
 DELIMITERS = ",;\t|"
+# Limits that keep one file from taking the server's memory: a 1 MB .xlsx can unpack to gigabytes (one
+# huge shared string took 3.8 GB), and a CSV is decoded whole. A million customers fit well within them.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024  # the workbook's parts once unzipped, all together
+MAX_ROWS = 2_000_000
+MAX_COLUMNS = 200
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +50,31 @@ def _looks_binary(text: str) -> bool:
     return "\x00" in sample or sum(ch < " " and ch not in "\r\n\t" for ch in sample) > len(sample) // 20
 
 
+def _bounded_rows(path: Path, rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    for count, (number, row) in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise ImportFailed(f"{path.name} has more than {MAX_ROWS:,} data rows: split it into smaller files")
+        if len(row) > MAX_COLUMNS and "".join(row[MAX_COLUMNS:]).strip():
+            raise ImportFailed(f"{path.name}: row {number} has {len(row)} cells (at most {MAX_COLUMNS})")
+        yield number, row
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImportFailed(
+            f"{path.name} is {size / MB:.0f} MB; at most {MAX_FILE_BYTES // MB} MB can be imported at once: split it"
+        )
+
+
 def read_csv(path: Path) -> Table:
+    _check_size(path)
     data = path.read_bytes()
     if not data.strip():
         raise ImportFailed(f"{path.name} is empty")
     text, encoding = _decode(data)
+    if not text.strip():  # a byte-order mark and blank lines
+        raise ImportFailed(f"{path.name} is empty")
     if _looks_binary(text):
         raise ImportFailed(f"{path.name} is not a text table (binary content)")
     first_lines = "\n".join(text.splitlines()[:20])
@@ -63,13 +93,26 @@ def read_csv(path: Path) -> Table:
         header = next(reader)
     except StopIteration:
         raise ImportFailed(f"{path.name} has no header row") from None
+    except csv.Error as exc:
+        raise ImportFailed(f"{path.name}: cannot read the header: {shorten(str(exc), 200)}") from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for number, row in enumerate(reader, start=2):
-            if "".join(row).strip():  # some cell is not blank (as any(cell.strip() ...), a third of the cost)
-                yield number, row
+        number = 1
+        try:
+            for number, row in enumerate(reader, start=2):
+                if "".join(row).strip():  # some cell is not blank (as any(cell.strip() ...), a third of the cost)
+                    yield number, row
+        except csv.Error as exc:  # a cell over the csv module's 128 KiB, a NUL byte: not a table we can read
+            raise ImportFailed(
+                f"{path.name}: row {number + 1} cannot be read: {shorten(str(exc), 200)} "
+                f"(a cell may hold at most {MAX_CELL_CHARS} characters); nothing was imported"
+            ) from None
 
-    return Table(header=header, rows=rows(), description=f"CSV, {encoding}, delimiter {delimiter!r}")
+    if len(header) > MAX_COLUMNS and "".join(header[MAX_COLUMNS:]).strip():
+        raise ImportFailed(f"{path.name}: the header has {len(header)} columns (at most {MAX_COLUMNS})")
+    return Table(
+        header=header, rows=_bounded_rows(path, rows()), description=f"CSV, {encoding}, delimiter {delimiter!r}"
+    )
 
 
 def _cell(value: object) -> str:
@@ -84,35 +127,67 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _check_unpacked(path: Path) -> None:
+    """Refuse a workbook whose parts unpack past the limit, before openpyxl reads any of them.
+
+    The sizes are the ones the zip declares; zipfile never returns more than that from a part (it stops at
+    the declared size and fails the CRC), so a lying archive cannot get past this either.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFailed(f"{path.name} is not a readable .xlsx workbook: {shorten(str(exc), 200)}") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFailed(
+            f"{path.name} unpacks to {unpacked / MB:.0f} MB (at most {MAX_XLSX_UNPACKED_BYTES // MB} MB): "
+            "save it as CSV or split it"
+        )
+
+
 def read_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook  # imported here: only .xlsx imports pay its start-up cost
 
+    _check_size(path)
+    _check_unpacked(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for a broken file
-        raise ImportFailed(f"{path.name} is not a readable .xlsx workbook: {exc}") from exc
+        raise ImportFailed(f"{path.name} is not a readable .xlsx workbook: {shorten(str(exc), 200)}") from None
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
     header: list[str] | None = None
     header_row = 0
-    for header_row, row in enumerate(values, start=1):  # noqa: B007 (read after the loop)
-        if any(v not in (None, "") for v in row):
-            header = [_cell(v) for v in row]
-            break
+    try:
+        for header_row, row in enumerate(values, start=1):  # noqa: B007 (read after the loop)
+            if any(v not in (None, "") for v in row):
+                header = [_cell(v) for v in row]
+                break
+    except Exception as exc:  # read-only openpyxl parses the sheet as it goes: a damaged one fails here
+        workbook.close()
+        raise ImportFailed(f"{path.name}: the first sheet cannot be read: {shorten(str(exc), 200)}") from None
     if header is None:
         workbook.close()
         raise ImportFailed(f"{path.name}: the first sheet is empty")
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        number = header_row
         try:
             for number, row in enumerate(values, start=header_row + 1):
                 cells = [_cell(v) for v in row]
                 if any(c.strip() for c in cells):
                     yield number, cells
+        except Exception as exc:  # damaged sheet XML, found only when read (as the CSV reader's csv.Error)
+            raise ImportFailed(
+                f"{path.name}: row {number + 1} cannot be read: {shorten(str(exc), 200)}; nothing was imported"
+            ) from None
         finally:
             workbook.close()
 
-    return Table(header=header, rows=rows(), description=f"Excel sheet {sheet.title!r}")
+    if len(header) > MAX_COLUMNS and "".join(header[MAX_COLUMNS:]).strip():
+        workbook.close()
+        raise ImportFailed(f"{path.name}: the header has {len(header)} columns (at most {MAX_COLUMNS})")
+    return Table(header=header, rows=_bounded_rows(path, rows()), description=f"Excel sheet {sheet.title!r}")
 
 
 def read_table(path: Path) -> Table:

@@ -16,7 +16,11 @@ def newchannel(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
     if uid is None or uid in t.channel_index:
         return
     call_id = f.get("Linkedid") or uid
-    call = t.calls.get(call_id) or t.new_call(call_id, at)
+    call = t.calls.get(call_id)
+    if call is None:
+        if call_id in t.recently_ended:  # a late leg of a call already ended: never the same call twice
+            return
+        call = t.new_call(call_id, at)
     chan = t.add_channel(call, f)
     if transfers.consult_leg_created(t, call, chan, at, out):
         return
@@ -174,7 +178,11 @@ def dialend(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
         if transfers.consult_dial_ended(call, dest, status, at, out):
             return
         if dest == call.originated:
-            call.dial_outcome = DIAL_OUTCOMES.get(status, OriginateOutcome.FAILED)
+            outcome = DIAL_OUTCOMES.get(status, OriginateOutcome.FAILED)
+            if t.is_trunk(f.get("DestChannel", "")):
+                call.dial_outcome = outcome
+            else:  # an operator's phone rung first: its pickup is not the customer's
+                call.phone_outcome = outcome
         return
     call = t.call_of(f)
     if call is None:
@@ -183,7 +191,7 @@ def dialend(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
     if transfers.consult_dial_ended(call, dest, status, at, out):
         return
     if dest == call.customer and call.operator is not None and call.direction is Direction.OUTBOUND:
-        _customer_answers(call, status, at, out)
+        _customer_answers(t, call, status, at, out)
         return
     ring = call.ringing.pop(dest, None)
     if ring is None or status != DIAL_ANSWERED or ring.queue is not None:
@@ -207,9 +215,10 @@ def dialend(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
     )
 
 
-def _customer_answers(call: Call, status: str, at: datetime, out: list[Event]) -> None:
+def _customer_answers(t: CallTable, call: Call, status: str, at: datetime, out: list[Event]) -> None:
     """The customer dialled from an operator's phone answered (or not)."""
     call.dial_outcome = DIAL_OUTCOMES.get(status, OriginateOutcome.FAILED)
+    t.tell_due_result(call, call.dial_outcome, at, out)  # a phone-first Originate's one result
     if status != DIAL_ANSWERED or call.answered:
         return
     call.answered = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..calls import Call, known
-from ..codes import ORIGINATE_OUTCOMES, ControlFrame
+from ..codes import DIAL_APPLICATION, ORIGINATE_OUTCOMES, ControlFrame
 from ..events import Event, OriginateOutcome
 from ..table import CallTable, Frame, as_int
 
@@ -44,11 +44,77 @@ def originateresponse(t: CallTable, f: Frame, at: datetime, out: list[Event]) ->
             return
         call = _call_by_dial(t, dial)
     if call is None:
-        return  # no channel was ever created: no call to tell about
+        call = t.rung_phone(uid, dial)
+        if call is not None:
+            _phone_rung_for_nothing(t, call, f, outcome, at, out, action_id)
+        return  # else no channel was ever created: no call to tell about
     if call.originated is None and call.origin is not None:
         call.originated = call.origin
     call.dial = call.dial or dial
+    if _rings_a_phone_first(t, call):
+        _phone_first(t, call, f, outcome, at, out, action_id)
+        return
     t.settle_foreign(call, outcome, at, out, reason=code, action_id=action_id or None)
+
+
+def _rings_a_phone_first(t: CallTable, call: Call) -> bool:
+    if call.foreign_settled or call.originate is not None or call.originated != call.origin:
+        return False
+    first = call.first
+    return first is not None and not t.is_trunk(first.name)
+
+
+def _dialled_number(t: CallTable, f: Frame) -> str | None:
+    """What another client's Originate has the answered phone dial: Application Dial
+    to a trunk (its Data), the customer's number."""
+    if f.get("Application", "").lower() != DIAL_APPLICATION:
+        return None
+    return t.trunk_number(f.get("Data"))
+
+
+def _phone_first(
+    t: CallTable,
+    call: Call,
+    f: Frame,
+    outcome: OriginateOutcome,
+    at: datetime,
+    out: list[Event],
+    action: str,
+) -> None:
+    """Another client's click-to-dial rang the operator's phone first (ccdesk's own call-back
+    shape): its Reason only tells the phone. Answered: the result is the customer's leg's,
+    told at its DialEnd; not answered: one call-back attempt that failed at the phone."""
+    call.foreign_action = action or None
+    call.callback_number = call.callback_number or _dialled_number(t, f)
+    if outcome is OriginateOutcome.ANSWERED:
+        call.result_due = True
+        if call.dial_outcome is not None:  # the customer's DialEnd came first
+            t.tell_due_result(call, call.dial_outcome, at, out)
+        return
+    if call.callback_number is None:
+        return  # a phone rung for something else (ChanSpy, an internal call): not a call
+    t.offer(call, at, out, final=True)
+    call.result_due = True
+    t.tell_due_result(call, outcome, at, out)
+    if not call.channels:
+        t.end_call(call, at, out)
+
+
+def _phone_rung_for_nothing(
+    t: CallTable,
+    call: Call,
+    f: Frame,
+    outcome: OriginateOutcome,
+    at: datetime,
+    out: list[Event],
+    action: str,
+) -> None:
+    """The phone's Hangup came first (Asterisk's order): the call is told now, whole."""
+    number = _dialled_number(t, f)
+    if number is None or outcome is OriginateOutcome.ANSWERED:
+        return
+    call.silent = False
+    _phone_first(t, call, f, outcome, at, out, action)
 
 
 def _call_by_dial(t: CallTable, dial: str) -> Call | None:

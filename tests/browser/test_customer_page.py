@@ -6,7 +6,7 @@ import pytest
 from playwright.async_api import expect
 
 from .conftest import RU, known_caller
-from .ui import api_get, log_in
+from .ui import api_get, assert_screen_is_russian, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,7 @@ async def test_the_customer_page_shows_calls_and_payments_on_one_timeline(server
     await page.goto(f"{server.url}/customers/{customer_id}")
     await expect(page.locator("#timeline > li[data-kind=payment]").first).to_be_visible()
     await expect(page.locator("#timeline > li[data-kind=call]").first).to_be_visible()
+    await assert_screen_is_russian(page, "customer page")
 
     await page.locator("#timeline-filter input[value=payment]").uncheck()
     await expect(page.locator("#timeline > li[data-kind=payment]").first).to_be_hidden()

@@ -79,7 +79,7 @@ async def test_the_page_gets_the_call_and_the_card_back_after_a_server_restart(t
 
         await expect(page.locator("#conn-state")).to_have_attribute("data-state", "online", timeout=20_000)
         await expect(page.locator("#call-state")).to_have_attribute("data-state", "talking")
-        await expect(page.locator("#presence-state")).to_have_text(RU["presence.talking"])
+        await expect(page.locator("#presence-state")).to_have_text(RU["presence_state.talking"])
         await expect(page.locator("#customer-name")).to_have_text(name)
         await expect(page.locator("#card-id")).to_have_text(RU["card.number"].format(id=card_id))
         await expect(page.locator("#card-notes")).to_have_value("Набрано до перезапуска")

@@ -48,7 +48,7 @@ async def test_a_wrong_password_shows_an_error_and_the_right_one_opens_the_works
     await expect(page.locator("#who")).to_contain_text("OP1")
     await expect(page.locator("#who")).to_contain_text("1001")
     await expect(page.locator("#pbx-state")).to_have_attribute("data-state", "connected")
-    await expect(page.locator("#presence-state")).to_have_text(RU["presence.signed_out"])
+    await expect(page.locator("#presence-state")).to_have_text(RU["presence_state.signed_out"])
 
 
 async def test_signing_in_and_pausing_change_the_queue_member_in_the_pbx(server, page) -> None:
@@ -60,7 +60,7 @@ async def test_signing_in_and_pausing_change_the_queue_member_in_the_pbx(server,
     await page.select_option("#pause-reason", "lunch")
     await page.keyboard.press("F8")
     await expect(page.locator("#presence-state")).to_have_attribute("data-state", "paused")
-    await expect(page.locator("#presence-detail")).to_have_text(RU["pause.lunch"])
+    await expect(page.locator("#presence-detail")).to_have_text(RU["pause_reason.lunch"])
     await wait_for(lambda: member(server, "support")["paused"])
 
     await page.keyboard.press("F8")
@@ -184,8 +184,8 @@ async def test_the_operator_offers_a_debtor_a_payment_plan_and_records_the_answe
         .click()
     )
     offer = page.locator(f"#offers li[data-code='{code}']")
-    await offer.get_by_role("button", name=RU["offers.accepted"]).click()
-    await expect(offer).to_contain_text(RU["offers.recorded"].format(response=RU["offers.accepted"]))
+    await offer.get_by_role("button", name=RU["offer_response.accepted"]).click()
+    await expect(offer).to_contain_text(RU["offers.recorded"].format(response=RU["offer_response.accepted"]))
     left = await api_get(page, f"{server.url}/api/offers?customer_id={customer_id}")
     assert code not in [o["code"] for o in left]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 
@@ -205,3 +206,84 @@ async def test_queue_load_reaches_routing(menu: Menu, rules: RuleSet) -> None:
     assert (log.variables["CCDESK_QUEUE"], log.variables["CCDESK_PRIORITY"]) == ("support", "1")
     decision = backend.sessions[0].decision
     assert decision is not None and decision.rule_id == "billing-overflow"
+
+
+ENVIRONMENT = (
+    b"agi_network: yes\nagi_network_script: ivr?lang=ru\nagi_channel: PJSIP/trunk-1\n"
+    b"agi_uniqueid: 1.1\nagi_callerid: 79001234567\n\n"
+)
+
+
+async def _connect_from(source: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+
+
+async def _refused(reader: asyncio.StreamReader) -> bool:
+    """Closed without a single command (a reset too: the server closed with our environment unread)."""
+    try:
+        return await _read_until_closed(reader) == b""
+    except ConnectionResetError:
+        return True
+
+
+async def _first_command(reader: asyncio.StreamReader) -> bytes:
+    async with asyncio.timeout(3):
+        return await reader.readline()
+
+
+@pytest.fixture
+async def pbx_only(menu: Menu, rules: RuleSet, backend: MemoryBackend):  # type: ignore[no-untyped-def]
+    """A FastAGI server that accepts only the "PBX" at 127.0.0.2, at most two sessions from one address."""
+    srv = IvrServer(
+        menu=menu,
+        backend=backend,
+        rules=rules,
+        port=0,
+        clock=lambda: MONDAY_NOON,
+        env_timeout=2.0,
+        allow="127.0.0.2, 127.0.0.3",
+        max_sessions=10,
+        max_sessions_per_peer=2,
+    )
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+async def test_a_peer_outside_the_allow_list_is_refused_before_any_work(pbx_only: IvrServer) -> None:
+    reader, writer = await _connect_from("127.0.0.1", pbx_only.port)
+    writer.write(ENVIRONMENT)
+    assert await _refused(reader)  # not one command: it learns nothing
+    writer.close()
+    assert pbx_only.refused == 1 and pbx_only.active_sessions == 0
+    reader, writer = await _connect_from("127.0.0.2", pbx_only.port)  # the PBX is served
+    writer.write(ENVIRONMENT)
+    assert (await _first_command(reader)).startswith(b"GET FULL VARIABLE")
+    writer.close()
+
+
+async def test_one_peer_cannot_take_every_session(pbx_only: IvrServer) -> None:
+    held = []
+    for _ in range(2):  # two calls in the IVR from one PBX: both served
+        reader, writer = await _connect_from("127.0.0.2", pbx_only.port)
+        writer.write(ENVIRONMENT)
+        assert (await _first_command(reader)).startswith(b"GET FULL VARIABLE")
+        held.append(writer)
+    reader, writer = await _connect_from("127.0.0.2", pbx_only.port)  # the third is refused
+    writer.write(ENVIRONMENT)
+    assert await _refused(reader)
+    writer.close()
+    other_reader, other = await _connect_from("127.0.0.3", pbx_only.port)  # another PBX still gets a slot
+    other.write(ENVIRONMENT)
+    assert (await _first_command(other_reader)).startswith(b"GET FULL VARIABLE")
+    for w in [*held, other]:
+        w.close()
+
+
+def test_the_default_allow_list_is_loopback_only(server: IvrServer) -> None:
+    assert [str(n) for n in server.allow] == ["127.0.0.1/32", "::1/128"]
+
+
+def test_a_bad_allow_entry_is_named() -> None:
+    with pytest.raises(IvrError, match=re.escape("'10.0.0.300'")):
+        IvrServer(menu=None, backend=None, rules=None, allow="10.0.0.1, 10.0.0.300")  # type: ignore[arg-type]

@@ -281,3 +281,84 @@ async def test_the_sqlite_fast_path_writes_what_the_generic_path_writes(db_url, 
         assert fast[table] == generic[table], table
     assert all(s.tzinfo is not None for row in fast["stamps"] + generic["stamps"] for s in row)
     assert {r.updated_at > r.created_at for r in fast["stamps"]} == {False, True}  # the updated ones moved
+
+
+def _huge_cell_xlsx(path: Path, size: int) -> Path:
+    """A small workbook whose one text cell unpacks to `size` characters (it compresses ~1000:1)."""
+    import zipfile
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ФИО", "Телефон"])
+    ws.append(["PLACEHOLDER", "9161234500"])
+    wb.save(path)
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"PLACEHOLDER", b"A" * size)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    return path
+
+
+async def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_reading_it(db, tmp_path, monkeypatch) -> None:
+    from crm_store.importer import tables
+
+    monkeypatch.setattr(tables, "MAX_XLSX_UNPACKED_BYTES", 2 * 1024 * 1024)
+    path = _huge_cell_xlsx(tmp_path / "bomb.xlsx", 3 * 1024 * 1024)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(ImportFailed, match=r"unpacks to 3 MB \(at most 2 MB\)") as failure:
+        await import_file(db, "customers", path)
+    assert len(str(failure.value)) < 300  # the string itself is never echoed
+    assert await _counts(db) == (0, 0, 0)
+
+
+async def test_a_long_cell_rejects_its_row_and_is_shortened_in_the_report(db, tmp_path) -> None:
+    path = _huge_cell_xlsx(tmp_path / "long.xlsx", 50_000)
+    summary = await import_file(db, "customers", path)
+    assert (summary.inserted, summary.rejected) == (0, 1)
+    (error,) = summary.errors
+    assert error.column == "full_name" and "50000 characters (at most 2000)" in error.reason
+    assert len(error.value) < 300 and error.value.endswith("(50000 characters)")
+
+
+async def test_a_csv_cell_over_the_csv_limit_fails_clearly_and_changes_nothing(db, tmp_path) -> None:
+    text = 'ФИО;Телефон\nКлиент Один;9161234501\n"' + "x" * 200_000 + '";9161234502\n'
+    with pytest.raises(ImportFailed, match=r"row 3 cannot be read: field larger than field limit") as failure:
+        await import_file(db, "customers", _write(tmp_path, "wide.csv", text))
+    assert len(str(failure.value)) < 400
+    assert await _counts(db) == (0, 0, 0)
+
+
+async def test_too_many_rows_or_too_big_a_file_fail_clearly(db, tmp_path, monkeypatch) -> None:
+    from crm_store.importer import tables
+
+    path = _write(tmp_path, "c.csv", GOOD)
+    monkeypatch.setattr(tables, "MAX_ROWS", 2)
+    with pytest.raises(ImportFailed, match="more than 2 data rows: split it"):
+        await import_file(db, "customers", path)
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ImportFailed, match=r"at most 0 MB can be imported at once"):
+        await import_file(db, "customers", path)
+    assert await _counts(db) == (0, 0, 0)
+
+
+async def test_formulas_in_rejected_values_are_written_as_text(db, tmp_path) -> None:
+    text = (
+        "ФИО;Лицевой счёт;Телефон\n"
+        "Клиент;7000000001;=cmd|' /C calc'!A0\n"
+        "Клиент Два;7000000002;+79161234567+1\n"
+        '=HYPERLINK("http://evil.example");;@SUM(1)\n'
+    )
+    summary = await import_file(db, "customers", _write(tmp_path, "f.csv", text))
+    assert summary.rejected == 3
+    report = tmp_path / "f.errors.csv"
+    write_error_report(summary, report)
+    import csv as _csv
+
+    with report.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(_csv.reader(fh, delimiter=";"))
+    values = [row[2] for row in rows[1:]]
+    assert values == ["'=cmd|' /C calc'!A0", "'+79161234567+1", "'@SUM(1)"]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -196,7 +196,7 @@ def test_calls_are_evicted_so_memory_stays_bounded() -> None:
     for n in range(2000):
         lid = f"1.{n}"
         feed(tracker, answered_call(lid) + hangups(lid, lid + "a", lid))
-    assert tracker.stats() == {"calls": 0, "channels": 0, "originates": 0, "ended_memory": 100}
+    assert tracker.stats() == {"calls": 0, "channels": 0, "originates": 0, "ended_memory": 100, "rung_phones": 0}
 
 
 def _core_show(uid: str, lid: str, app: str, bridge: str = "", dur: str = "00:00:30") -> dict[str, str]:
@@ -385,32 +385,17 @@ def test_another_tools_click_to_dial_rings_the_operator_first_then_the_customer(
             *hangups("k1", "k2", "k1"),
         ],
     )
-    assert [type(e) for e in events] == [CallOffered, CallAnswered, CallEnded]
-    offered, answered, ended = events
+    assert [type(e) for e in events] == [CallOffered, OriginateResult, CallAnswered, CallEnded]
+    offered, result, answered, ended = events
     assert (offered.direction, offered.caller_number, offered.agent) == (
         Direction.OUTBOUND,
         "79001234567",
         "PJSIP/agent1",
     )
+    # one result for the attempt, the customer's (its Reason 4 only told the phone's pickup)
+    assert (result.outcome, result.foreign, result.action_id) == (OriginateOutcome.ANSWERED, True, "crm-1")
     assert answered.agent == "PJSIP/agent1" and answered.agent_channel == "PJSIP/agent1-00000001"
     assert ended.answered and ended.agent == "PJSIP/agent1" and ended.outcome is OriginateOutcome.ANSWERED
-
-
-def test_our_call_back_rings_the_operator_first() -> None:
-    """Our Originate to the operator's phone, Exten = the customer's number."""
-    tracker = CallTracker()
-    tracker.expect_originate(
-        OriginateRequest(action_id="o9", channel_id="cb-1", destination="PJSIP/agent1", exten="79001234567"),
-        at(0),
-    )
-    events = feed(tracker, [_leg("Newchannel", "PJSIP/agent1-00000003", "cb-1", "cb-1", CallerIDNum="1000")])
-    (offered,) = events
-    assert isinstance(offered, CallOffered)
-    assert (offered.direction, offered.caller_number, offered.agent) == (
-        Direction.OUTBOUND,
-        "79001234567",
-        "PJSIP/agent1",
-    )
 
 
 def test_an_attended_transfer_joining_two_calls_ends_the_consultation_call() -> None:

@@ -59,7 +59,7 @@ def test_environment_without_script_is_not_fastagi() -> None:
 
 @pytest.mark.parametrize(
     ("value", "quoted"),
-    [("support", '"support"'), ('a"b', '"a\\"b"'), ("a\\b", '"a\\\\b"'), ("x\ny", '"x y"')],
+    [("support", '"support"'), ('a"b', '"a\\"b"'), ("a\\b", '"a\\\\b"')],
 )
 def test_variable_values_are_quoted(value: str, quoted: str) -> None:
     assert quote(value) == quoted

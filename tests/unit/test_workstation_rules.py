@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cti import events as ev
-from web.throttle import LoginThrottle
 from workstation.cards import card_change
 from workstation.live import LiveCalls
 
@@ -164,15 +163,3 @@ def test_a_failed_originate_still_gets_a_card() -> None:
     )
     change = card_change(result, None)
     assert change is not None and change.open and change.fields["outcome"] == "busy"
-
-
-def test_failed_logins_are_throttled_per_key_and_age_out() -> None:
-    throttle = LoginThrottle(limit=3, window=timedelta(minutes=5))
-    keys = ("user:op1", "ip:10.0.0.1")
-    for i in range(3):
-        assert throttle.retry_after(keys, T0) == 0
-        throttle.failed(keys, T0 + timedelta(seconds=i))
-    assert throttle.retry_after(keys, T0 + timedelta(seconds=10)) == 290
-    assert throttle.retry_after(("user:op2", "ip:10.0.0.1"), T0 + timedelta(seconds=10)) == 290  # same address
-    assert throttle.retry_after(("user:op2", "ip:10.0.0.2"), T0 + timedelta(seconds=10)) == 0
-    assert throttle.retry_after(keys, T0 + timedelta(minutes=6)) == 0

@@ -1,10 +1,16 @@
 // The JSON API: same origin, session cookie, CSRF header on every state change.
+import { has, t } from "./i18n.js";
+
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+/** A failed request. `code` and `params` are what the screen shows (the translation of `error.<code>`);
+ * `message` keeps the server's English text for the console only. */
 export class ApiError extends Error {
-  constructor(message, status) {
+  constructor(message, status, code = null, params = {}) {
     super(message || "");
     this.status = status;
+    this.code = code;
+    this.params = params || {};
   }
 }
 
@@ -31,7 +37,7 @@ async function request(method, path, body) {
     throw new ApiError(null, 401);
   }
   const data = resp.headers.get("Content-Type")?.includes("json") ? await resp.json() : null;
-  if (!resp.ok) throw new ApiError(data?.error || null, resp.status);
+  if (!resp.ok) throw new ApiError(data?.error || null, resp.status, data?.code || null, data?.params);
   return data;
 }
 
@@ -41,11 +47,14 @@ export const api = {
   del: (path) => request("DELETE", path),
 };
 
-/** The user-facing message of an error: the server's text, else a generic one from the strings. */
-export function errorText(err, t) {
+/** The user-facing message of an error: the translation of `error.<code>` with its params; a code the
+ * strings do not know gets the generic message. The server's English text is never shown. */
+export function errorText(err) {
   if (err instanceof ApiError) {
-    if (err.message) return err.message;
-    return err.status === 0 ? t("error.network") : t("error.generic");
+    if (err.status === 0) return t("error.network");
+    if (err.code && has(`error.${err.code}`)) return t(`error.${err.code}`, err.params);
+    if (err.message) console.warn(`untranslated error ${err.code}: ${err.message}`);
+    return t("error.generic");
   }
   console.error(err);
   return t("error.generic");

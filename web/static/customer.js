@@ -44,13 +44,13 @@ async function saveContacts() {
 function timelineText(item) {
   switch (item.kind) {
     case "call":
-      return [item.direction ? t(`call.direction.${item.direction}`) : null,
+      return [item.direction ? label("direction", item.direction) : null,
         item.topic ? label("topic", item.topic) : null, item.result ? label("result", item.result) : null,
         item.talk_seconds != null ? duration(item.talk_seconds) : label("outcome", item.code)];
     case "application":
-      return [label("application.type", item.code), item.status ? label("application.status", item.status) : null];
+      return [label("application.type", item.code), item.status ? label("application_status", item.status) : null];
     case "application_status":
-      return [t("timeline.status_changed", { status: label("application.status", item.status || item.code) })];
+      return [t("timeline.status_changed", { status: label("application_status", item.status || item.code) })];
     case "payment":
       return [money(item.amount_kop), label("payment.method", item.code)];
     case "reading":
@@ -82,7 +82,7 @@ async function loadTimeline() {
   try {
     items = await api.get(`/api/customers/${customerId}/timeline${q}`);
   } catch (err) {
-    toast(errorText(err, t), "error");
+    toast(errorText(err), "error");
     return;
   }
   const list = $("#timeline");
@@ -111,7 +111,7 @@ async function boot() {
   try {
     await loadCustomer();
   } catch (err) {
-    fill($("#customer-summary"), h("p", { class: "msg", dataset: { kind: "error" } }, errorText(err, t)));
+    fill($("#customer-summary"), h("p", { class: "msg", dataset: { kind: "error" } }, errorText(err)));
     return;
   }
   await loadTimeline();

@@ -21,7 +21,8 @@ export function customerSummary(cp) {
     debt > 0 ? h("div", { class: "small debt" }, t("pop.debt"), " ", money(debt)) : null);
 }
 
-/** The full customer view. opts: {onDial(number, button), onAccount(id), offers: bool, cardId(): id, page: bool} */
+/** The full customer view. opts: {onDial(number, button), onAccount(id), offers: bool, page: bool,
+ * isCurrent(interaction): the call on the line now (left out of the history)} */
 export function customerView(cp, opts = {}) {
   const c = cp.customer;
   const accounts = cp.accounts || [];
@@ -52,7 +53,7 @@ export function customerView(cp, opts = {}) {
         h("div", { class: "amount", id: "customer-debt" }, money(debt)))),
     accounts.length ? [accountTabs, accountBox] : h("p", { class: "empty" }, t("customer.no_accounts")),
     h("div", { class: "grid2" }, applicationsView(cp.open_applications || []), opts.offers ? offersView(c.id, opts) : null),
-    opts.page ? null : interactionsView((cp.interactions || []).filter((i) => i.id !== opts.cardId?.()), c.id),
+    opts.page ? null : interactionsView((cp.interactions || []).filter((i) => !opts.isCurrent?.(i)), c.id),
   );
   if (accounts.length) pick(accounts[0]);
   return view;
@@ -104,7 +105,7 @@ function applicationsView(apps) {
       ? h("table", {},
         h("tbody", {}, apps.map((a) => h("tr", {},
           h("td", {}, h("strong", {}, a.number)), h("td", {}, label("application.type", a.type)),
-          h("td", {}, label("application.status", a.status)),
+          h("td", {}, label("application_status", a.status)),
           h("td", { class: "small" }, t("customer.app_dates", { created: date(a.created_at), due: date(a.due_at) }))))))
       : h("p", { class: "empty" }, t("common.none")));
 }
@@ -119,9 +120,9 @@ function interactionsView(items, customerId) {
 }
 
 export function interactionItem(i) {
-  return h("li", {},
+  return h("li", { dataset: { cardId: i.id, callId: i.call_id || "" } },
     h("div", { class: "small muted" },
-      [dateTime(i.offered_at), t(`call.direction.${i.direction}`), queueTitle(i.queue), i.talk_seconds != null ? duration(i.talk_seconds) : label("outcome", i.outcome)]
+      [dateTime(i.offered_at), label("direction", i.direction), queueTitle(i.queue), i.talk_seconds != null ? duration(i.talk_seconds) : label("outcome", i.outcome)]
         .filter(Boolean).join(" · ")),
     h("div", {}, i.topic ? label("topic", i.topic) : t("card.no_topic"), i.result ? ` → ${label("result", i.result)}` : ""),
     i.notes ? h("div", { class: "small notes" }, i.notes) : null);
@@ -139,13 +140,13 @@ function offersView(customerId, opts) {
 function offerItem(o, customerId, opts) {
   const status = h("span", { class: "small muted" });
   const buttons = ["accepted", "declined", "later"].map((response) => {
-    const b = h("button", { type: "button", class: "small" + (response === "accepted" ? " primary" : "") }, t(`offers.${response}`));
+    const b = h("button", { type: "button", class: "small" + (response === "accepted" ? " primary" : "") }, label("offer_response", response));
     b.addEventListener("click", () => act(b, async () => {
       const body = { customer_id: customerId, response };
       const cardId = opts.cardId?.();
       if (cardId) body.card_id = cardId;
       await api.post(`/api/offers/${encodeURIComponent(o.code)}/response`, body);
-      status.textContent = t("offers.recorded", { response: t(`offers.${response}`) });
+      status.textContent = t("offers.recorded", { response: label("offer_response", response) });
       toast(t("offers.saved"));
     }));
     return b;

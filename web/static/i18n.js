@@ -13,6 +13,8 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
+export const has = (key) => key in strings;
+
 /** The label of a code: our own string `<prefix>.<code>` (the interface language) first, else the title
  * the server sent with it, else the code itself. */
 export function label(prefix, item) {
@@ -20,6 +22,7 @@ export function label(prefix, item) {
   const code = typeof item === "object" ? item.code ?? item.name : item;
   const key = `${prefix}.${code}`;
   if (key in strings) return strings[key];
+  if (!(typeof item === "object" && item.title)) console.warn(`no label ${key}`); // tests/browser/test_strings.py
   return (typeof item === "object" && item.title) || String(code ?? "");
 }
 

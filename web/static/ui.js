@@ -19,7 +19,7 @@ export async function act(button, fn) {
   try {
     return await fn();
   } catch (err) {
-    if (err?.status !== 401) toast(errorText(err, t), "error");
+    if (err?.status !== 401) toast(errorText(err), "error");
     return null;
   } finally {
     if (button) delete button.dataset.busy;

@@ -90,7 +90,10 @@ async function boot() {
   const ctx = { sim: root.dataset.sim === "true", role: root.dataset.role };
   for (const p of panels) p.init(ctx);
   document.addEventListener("keydown", onKey);
-  setInterval(() => call.tick(), 1000);
+  setInterval(() => {
+    call.tick();
+    presence.tick();
+  }, 1000);
   connect();
   if (typeof window.io !== "function") {
     // No Socket.IO client: still show the state, and say why it will not update by itself.

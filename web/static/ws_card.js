@@ -1,6 +1,6 @@
 // The right column: the call card (topic, result, notes), the talk script, filing an application,
 // scheduling a follow-up call.
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { $, fill, h, say, setOptions } from "./dom.js";
 import { dateTime, duration, localInputToIso, phone, time, toLocalInput } from "./format.js";
 import { codeOf, label, queueTitle, t } from "./i18n.js";
@@ -10,6 +10,8 @@ import { act, toast } from "./ui.js";
 let els;
 let current = null; // the card in the form
 let dirty = false; // the operator changed the form since it was loaded or saved
+// The customer (and account) chosen while this card was on screen: the card's own, whatever call rings next.
+let bound = { customerId: null, accountId: null };
 const scripts = new Map();
 
 export function init() {
@@ -43,13 +45,26 @@ export function init() {
   for (const tab of document.querySelectorAll(".tabs .tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   on("me", (me) => {
     const opts = (items, prefix) => (items || []).map((x) => ({ value: codeOf(x), label: label(prefix, x) }));
-    setOptions(els.topic, opts(me.topics, "topic"), t("card.choose"));
-    setOptions(els.result, opts(me.results, "result"), t("card.choose"));
+    setOptions(els.topic, opts(me.topics || me.vocabulary?.topic, "topic"), t("card.choose"));
+    setOptions(els.result, opts(me.results || me.vocabulary?.result, "result"), t("card.choose"));
     if (current && !dirty) fillForm(current, true);
   });
   on("card", onCard);
-  on("customer", drawCustomer);
-  on("account", () => drawCustomer(state.customer));
+  on("customer", (cp) => {
+    bind();
+    drawCustomer(cp);
+  });
+  on("account", () => {
+    bind();
+    drawCustomer(state.customer);
+  });
+  // The next call rings (or pops) while this card has unsaved edits: they go to this card, now.
+  on("call", (c) => {
+    if (c && current && c.call_id !== current.call_id) flush();
+  });
+  on("pop", (p) => {
+    if (p && current && p.call_id !== current.call_id) flush();
+  });
   api.get("/api/application-types")
     .then((types) => setOptions(els.appType, types.map((x) => ({ value: x.code, label: label("application.type", x) })), t("card.choose")))
     .catch(() => {});
@@ -77,6 +92,28 @@ export function onCardEvent(c) {
   set({ card: c });
 }
 
+/** The customer on screen belongs to the card in the form only while the pop on screen is this card's call
+ * (or there is no pop: a customer found by search). A new call's pop never rebinds the old card. */
+function bind() {
+  if (!current) return;
+  const pop = state.pop;
+  if (pop && pop.call_id !== current.call_id && pop.card_id !== current.id) return;
+  if (!state.customer) return; // nobody chosen yet: the card keeps the customer the server gave it
+  bound = { customerId: state.customer.customer.id, accountId: state.account ?? null };
+}
+
+/** Save unsaved edits to their own card (its id, its customer) and leave the form clean for the next one. */
+function flush() {
+  if (!current || !dirty) return;
+  const id = current.id;
+  const body = values();
+  dirty = false;
+  say(els.msg, "");
+  api.post(`/api/cards/${encodeURIComponent(id)}`, body)
+    .then(() => toast(t("card.autosaved", { id })))
+    .catch((err) => toast(t("card.autosave_failed", { id, error: errorText(err) }), "error"));
+}
+
 async function onCard(c) {
   if (!c) {
     // /api/me has no card: keep one the operator is still wrapping up, else clear.
@@ -85,22 +122,17 @@ async function onCard(c) {
     if (!current) return drawCard(null);
     return;
   }
-  if (current && c.id !== current.id && dirty) {
-    // A new call arrives while the last card has unsaved changes: keep them.
-    const prev = current;
-    const body = values();
-    api.post(`/api/cards/${prev.id}`, body)
-      .then(() => toast(t("card.autosaved", { id: prev.id })))
-      .catch((err) => toast(t("card.autosave_failed", { id: prev.id, error: err.message || "" }), "error"));
-  }
+  if (current && c.id !== current.id) flush(); // a new call's card: the last one's edits stay with it
   const fresh = !current || c.id !== current.id;
   current = c;
   if (fresh) {
     dirty = false;
+    bound = { customerId: c.customer_id ?? null, accountId: c.account_id ?? null };
+    bind();
     say(els.msg, "");
     say(els.appMsg, "");
     say(els.fuMsg, "");
-    els.fuPhone.value = c.caller_number || "";
+    els.fuPhone.value = cardNumber(c) || "";
     showTab("card");
   }
   drawCard(c);
@@ -123,18 +155,21 @@ function drawCard(c) {
   fill(els.head,
     h("div", { class: "row" },
       h("strong", { id: "card-id" }, t("card.number", { id: c.id })),
-      h("span", { class: "badge", dataset: { state: c.state } }, label("card.state", c.state)),
+      h("span", { class: "badge", dataset: { state: c.state } }, label("call_state", c.state)),
       c.outcome ? h("span", { class: "badge" }, label("outcome", c.outcome)) : null),
     h("div", { class: "small muted" },
-      [t(`call.direction.${c.direction}`), phone(c.caller_number), queueTitle(c.queue, state.me?.queues), dateTime(c.offered_at)].filter(Boolean).join(" · ")),
+      [label("direction", c.direction), phone(cardNumber(c)), queueTitle(c.queue, state.me?.queues), dateTime(c.offered_at)].filter(Boolean).join(" · ")),
     h("div", { class: "small muted" }, t("card.times", { wait, talk }),
       c.wrapped_up_at ? ` · ${t("card.wrapped_at", { time: time(c.wrapped_up_at) })}` : ""));
 }
 
+const cardNumber = (c) => c.customer_number ?? c.caller_number;
+
 function values() {
   const body = { topic: els.topic.value, result: els.result.value, notes: els.notes.value };
-  if (state.customer) body.customer_id = state.customer.customer.id;
-  if (state.customer && state.account) body.account_id = state.account;
+  if (current?.call_id) body.call_id = current.call_id; // the server refuses edits meant for another call's card
+  if (bound.customerId != null) body.customer_id = bound.customerId;
+  if (bound.customerId != null && bound.accountId != null) body.account_id = bound.accountId;
   return body;
 }
 

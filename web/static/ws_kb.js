@@ -1,5 +1,5 @@
 // The knowledge base: full-text search for every operator; writing articles for supervisors and admins.
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { $, fill, h, say, setOptions } from "./dom.js";
 import { codeOf, label, t } from "./i18n.js";
 import { on } from "./store.js";
@@ -45,7 +45,7 @@ async function search(q) {
   try {
     found = await api.get(`/api/kb?q=${encodeURIComponent(q)}`);
   } catch (err) {
-    const text = err.status === 404 ? t("kb.unavailable") : err.message || t("error.generic");
+    const text = err.status === 404 ? t("kb.unavailable") : errorText(err);
     return fill(els.results, h("li", { class: "msg", dataset: { kind: "error" } }, text));
   }
   if (!found.length) return fill(els.results, h("li", { class: "empty" }, t("kb.nothing")));

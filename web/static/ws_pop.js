@@ -1,6 +1,6 @@
 // The centre: the screen pop — who is calling, their accounts, money, readings, applications, history,
 // offers; choosing among several matches; finding, creating and linking a customer for an unknown number.
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { $, fill, h } from "./dom.js";
 import { dial } from "./ws_call.js";
 import { customerSummary, customerView } from "./customer_view.js";
@@ -83,16 +83,26 @@ function draw(cp) {
     shown && !matches.length && !cp && unknownCaller(),
     cp && shown && callerUnknownTo(cp) && linkBar(cp),
     cp && customerView(cp, {
-      onDial: (n, b) => dial(n, b), onAccount: (id) => set({ account: id }), offers: true, cardId: () => state.card?.id,
+      onDial: (n, b) => dial(n, b), onAccount: (id) => set({ account: id }), offers: true, isCurrent, cardId: () => state.card?.id,
     }),
     !shown && !cp && h("p", { class: "empty" }, t("pop.waiting")),
   );
 }
 
+/** The call on the line now (its card may not have reached the page yet): not history. */
+function isCurrent(i) {
+  const ids = [state.card?.id, shown?.card_id].filter((x) => x != null);
+  const calls = [state.call?.call_id, shown?.call_id].filter(Boolean);
+  return ids.includes(i.id) || (i.call_id != null && calls.includes(i.call_id));
+}
+
+/** The pop is of a call I place (a call-back): "we are calling", not "is calling". */
+const outbound = () => state.call?.call_id === shown?.call_id && state.call?.direction === "outbound";
+
 function popHead(matches) {
   return h("div", { class: "pop-head", id: "pop-head" },
-    h("span", { class: "muted" }, t("pop.calling")), " ",
-    h("strong", {}, phone(shown.caller_number)), " ",
+    h("span", { class: "muted" }, t(outbound() ? "pop.calling_out" : "pop.calling")), " ",
+    h("strong", {}, phone(shown.customer_number ?? shown.caller_number)), " ",
     h("span", { class: "badge" }, matches.length ? t("pop.matches", { n: matches.length }) : t("pop.no_match")));
 }
 
@@ -169,7 +179,7 @@ async function search(q) {
   try {
     found = await api.get(`/api/customers/search?q=${encodeURIComponent(q)}`);
   } catch (err) {
-    return fill(els.results, h("p", { class: "msg", dataset: { kind: "error" } }, err.message || t("error.generic")));
+    return fill(els.results, h("p", { class: "msg", dataset: { kind: "error" } }, errorText(err)));
   }
   const close = h("button", { type: "button", class: "small ghost", onclick: () => (els.results.hidden = true) }, "×");
   if (!found.length) return fill(els.results, h("div", { class: "row" }, h("p", { class: "empty" }, t("search.nothing")), close));

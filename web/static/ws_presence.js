@@ -1,6 +1,8 @@
-// The top bar: presence (sign in to queues, pause with a reason, resume, sign out), connection, PBX.
+// The top bar: presence (sign in to queues, pause with a reason, resume, sign out, wrap-up and "ready"),
+// connection, PBX, and logging out (asked first while the phone is in queues).
 import { api } from "./api.js";
 import { $, fill, h, setOptions } from "./dom.js";
+import { duration, secondsBetween } from "./format.js";
 import { codeOf, label, queueTitle, t } from "./i18n.js";
 import { on, set, state } from "./store.js";
 import { act, toast } from "./ui.js";
@@ -9,10 +11,12 @@ let els;
 
 export function init() {
   els = {
-    state: $("#presence-state"), detail: $("#presence-detail"), signinBox: $("#signin-box"),
-    signinForm: $("#signin-form"), signinQueues: $("#signin-queues"), pauseForm: $("#pause-form"),
-    pauseReason: $("#pause-reason"), resume: $("#btn-resume"), signout: $("#btn-signout"),
+    state: $("#presence-state"), detail: $("#presence-detail"), statics: $("#presence-static"),
+    signinBox: $("#signin-box"), signinForm: $("#signin-form"), signinQueues: $("#signin-queues"),
+    pauseForm: $("#pause-form"), pauseReason: $("#pause-reason"), resume: $("#btn-resume"),
+    signout: $("#btn-signout"), wrapup: $("#wrapup-box"), wrapupLeft: $("#wrapup-left"), ready: $("#btn-ready"),
     conn: $("#conn-state"), pbx: $("#pbx-state"),
+    logoutForm: $("#logout-form"), logoutDialog: $("#logout-dialog"), logoutQuestion: $("#logout-question"),
   };
   els.signinForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -26,6 +30,13 @@ export function init() {
   });
   els.resume.addEventListener("click", () => change(els.resume, "/api/presence/resume"));
   els.signout.addEventListener("click", () => change(els.signout, "/api/presence/sign-out"));
+  els.ready.addEventListener("click", () => ready());
+  els.logoutForm.addEventListener("submit", askBeforeLogout);
+  $("#btn-logout-stay").addEventListener("click", () => els.logoutDialog.close());
+  $("#btn-logout-confirm").addEventListener("click", () => {
+    els.logoutDialog.close();
+    els.logoutForm.submit(); // the server takes the phone out of its queues
+  });
   on("me", drawLists);
   on("presence", drawPresence);
   on("connection", drawConnection);
@@ -39,11 +50,17 @@ async function change(button, path, body) {
     els.signinBox.open = false;
     set({ presence });
   }
+  return presence;
 }
 
 function pause() {
   const reason = els.pauseReason.value;
   return change(els.pauseForm.querySelector("button"), "/api/presence/pause", { reason });
+}
+
+/** "Ready": wrap-up is over. A queue that needs the call's result refuses until the card has one. */
+export function ready() {
+  return change(els.ready, "/api/presence/ready");
 }
 
 /** F8: pause with the chosen reason, or resume. */
@@ -55,10 +72,24 @@ export function togglePause() {
   els.signinBox.querySelector("input")?.focus();
 }
 
+const queueNames = (names) => (names || []).map((q) => queueTitle(q, state.me?.queues)).join(", ");
+
+function askBeforeLogout(ev) {
+  const p = state.presence;
+  const queues = [...(p?.queues || []), ...(p?.static_queues || [])];
+  if (!queues.length || p?.state === "signed_out") return; // nothing to lose: log out at once
+  ev.preventDefault();
+  els.logoutQuestion.textContent = t("logout.confirm_in_queues", { queues: queueNames(queues) });
+  els.logoutDialog.showModal();
+}
+
 function drawLists(me) {
-  setOptions(els.pauseReason, (me.pause_reasons || []).map((r) => ({ value: codeOf(r), label: label("pause", r) })));
+  setOptions(els.pauseReason, (me.pause_reasons || []).map((r) => ({ value: codeOf(r), label: label("pause_reason", r) })));
   const mine = new Set(me.presence?.queues?.length ? me.presence.queues : me.user?.queues || []);
-  const offered = (me.queues || []).filter((q) => !me.user?.queues?.length || me.user.queues.includes(q.name));
+  const statics = new Set(me.presence?.static_queues || []);
+  const offered = (me.queues || [])
+    .filter((q) => !me.user?.queues?.length || me.user.queues.includes(q.name))
+    .filter((q) => !statics.has(q.name)); // set in the PBX: not the operator's to choose
   fill(
     els.signinQueues,
     offered.map((q) =>
@@ -71,15 +102,31 @@ function drawLists(me) {
 function drawPresence(p) {
   const s = p?.state || "signed_out";
   els.state.dataset.state = s;
-  els.state.textContent = t(`presence.${s}`);
-  const queues = (p?.queues || []).map((q) => queueTitle(q, state.me?.queues)).join(", ");
+  els.state.textContent = label("presence_state", s);
+  const queues = queueNames(p?.queues);
   els.detail.textContent = s === "paused" && p.paused_reason
-    ? label("pause", p.paused_reason)
+    ? label("pause_reason", p.paused_reason)
     : queues ? t("presence.in_queues", { queues }) : "";
-  els.signinBox.hidden = s !== "signed_out";
+  const statics = queueNames(p?.static_queues);
+  els.statics.textContent = statics ? t("presence.static_queues", { queues: statics }) : "";
+  els.statics.hidden = !statics;
+  // A phone that is only a static member (queues.conf) is "available" without having signed in anywhere.
+  els.signinBox.hidden = s !== "signed_out" && Boolean(p?.queues?.length);
   els.pauseForm.hidden = !(s === "available" || s === "wrap_up" || s === "ringing" || s === "talking");
   els.resume.hidden = s !== "paused";
   els.signout.hidden = s === "signed_out";
+  els.wrapup.hidden = s !== "wrap_up";
+  tick();
+}
+
+/** Once a second: the wrap-up countdown. */
+export function tick() {
+  const p = state.presence;
+  if (p?.state !== "wrap_up") return;
+  const left = p.wrap_up_until ? -secondsBetween(p.wrap_up_until) : null;
+  const parts = [left != null ? t("wrap_up.left", { time: duration(Math.max(0, left)) }) : null,
+    p.wrap_up_requires_result ? t("wrap_up.needs_result") : null];
+  els.wrapupLeft.textContent = parts.filter(Boolean).join(" · ");
 }
 
 function drawConnection(c) {
