@@ -98,7 +98,7 @@ def summary(callers: int, available: int = 0, longest: int = 0, t: float = 40) -
 NINE = [queued(f"c{i}", t=i) for i in range(9)]
 
 
-@pytest.mark.parametrize(
+TABLE = pytest.mark.parametrize(
     ("events", "load"),
     [
         ([], QueueLoad()),
@@ -137,6 +137,9 @@ NINE = [queued(f"c{i}", t=i) for i in range(9)]
         ([agent("PJSIP/1"), summary(0, available=0), agent("PJSIP/2")], QueueLoad(available_agents=2)),
     ],
 )
+
+
+@TABLE
 def test_queue_load_follows_the_calls_and_the_pbx_corrects_it(events: list[object], load: QueueLoad) -> None:
     board: Board = {}
     for event in events:
@@ -156,3 +159,13 @@ async def test_the_live_load_reads_as_a_mapping_of_queue_loads() -> None:
         await live.handle(event)
     assert live["billing"] == QueueLoad(waiting=9, longest_wait_seconds=60)
     assert dict(live) == live.snapshot() == {"billing": QueueLoad(waiting=9, longest_wait_seconds=60)}
+
+
+@TABLE
+async def test_the_live_load_changes_members_in_place_and_reads_as_the_pure_fold(
+    events: list[object], load: QueueLoad
+) -> None:
+    live = LiveQueueLoad(clock=lambda: at(60))
+    for event in events:
+        await live.handle(event)
+    assert live.snapshot().get("billing", QueueLoad()) == load
