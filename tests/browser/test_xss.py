@@ -217,6 +217,10 @@ async def test_stored_markup_is_shown_as_text_and_never_runs(server, browser) ->
         await page.goto(f"{server.url}/customers/{other_id}")
         await expect(page.locator("#customer-name")).to_have_text(OTHER_NAME)
         await watch.nothing_ran("the other customer's page", OTHER_NAME)
+
+        await page.goto(f"{server.url}/password")
+        await expect(page.locator("form").first).to_be_visible()
+        await watch.nothing_ran("the password page", OPERATOR_NAME)
     finally:
         await context.close()
     assert not errors, f"script errors on the pages: {errors}"
