@@ -38,7 +38,17 @@ function connect() {
     set({ connection: "online" });
     resync();
   });
-  socket.on("disconnect", () => set({ connection: "reconnecting" }));
+  socket.on("disconnect", async (reason) => {
+    set({ connection: "reconnecting" });
+    if (reason !== "io server disconnect") return; // the client reconnects by itself
+    // The server ended the link (logout elsewhere, session expired): Socket.IO never retries that.
+    try {
+      await api.get("/api/me");
+    } catch (err) {
+      if (err?.status === 401) return goToLogin();
+    }
+    socket.connect();
+  });
   socket.on("connect_error", async () => {
     set({ connection: "reconnecting" });
     if (socket.active) return; // a transport error: the client retries by itself
@@ -59,6 +69,17 @@ function connect() {
     call.refreshCallbacks();
   });
   socket.on("pbx", (p) => set({ pbx: p }));
+}
+
+// The server ends a session nobody used for CCDESK_SESSION_IDLE_MINUTES (and takes the phone out of its
+// queues). A person working the screen is not idle even when no request is sent: tell it, at most once a
+// minute, on the first key or click after that.
+const KEEPALIVE_EVERY_MS = 60_000;
+let lastKeepalive = Date.now();
+function keepAlive() {
+  if (Date.now() - lastKeepalive < KEEPALIVE_EVERY_MS) return;
+  lastKeepalive = Date.now();
+  api.get("/api/session").catch(() => {}); // a 401 is handled by api.js: to the login page
 }
 
 function isTyping(ev) {
@@ -90,6 +111,9 @@ async function boot() {
   const ctx = { sim: root.dataset.sim === "true", role: root.dataset.role };
   for (const p of panels) p.init(ctx);
   document.addEventListener("keydown", onKey);
+  for (const type of ["keydown", "pointerdown", "wheel"]) {
+    document.addEventListener(type, keepAlive, { passive: true });
+  }
   setInterval(() => {
     call.tick();
     presence.tick();
