@@ -158,6 +158,9 @@ async def test_stored_markup_is_shown_as_text_and_never_runs(server, browser) ->
         await sup_watch.nothing_ran("supervisor: the article in the editor")
         await sup.goto(f"{server.url}/customers/{customer_id}")
         await expect(sup.locator("#customer-name")).to_have_text(NAME)
+        # The timeline arrives after the page: wait for it before looking (a slow machine shows the gap).
+        await expect(sup.locator("#timeline")).to_contain_text(APP_TEXT)
+        await expect(sup.locator("#timeline")).to_contain_text(OLD_NOTES)
         await sup_watch.nothing_ran("supervisor: the customer page", NAME, ADDRESS, APP_TEXT, OLD_NOTES)
         await sup.close()
 
@@ -206,6 +209,7 @@ async def test_stored_markup_is_shown_as_text_and_never_runs(server, browser) ->
         await page.goto(f"{server.url}/customers/{customer_id}")
         await expect(page.locator("#customer-name")).to_have_text(NAME)
         await expect(page.locator("#timeline")).to_contain_text(CARD_NOTES)
+        await expect(page.locator("#timeline")).to_contain_text(APP_TEXT)
         await watch.nothing_ran(
             "the customer page", OPERATOR_NAME, NAME, ADDRESS, EMAIL, REASON, APP_TEXT, OLD_NOTES, CARD_NOTES
         )
