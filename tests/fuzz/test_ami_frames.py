@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,7 +13,7 @@ from cti.events import CallEnded, CallEvent, CallOffered, Event, OriginateResult
 from cti.frames import Frame, FrameParser, encode
 from cti.tracker import CallTracker
 from tests.cti.test_tracker_replay import ALL
-from tests.cti.transcripts import T0, received, transcripts_dir
+from tests.cti.transcripts import T0, received, require_transcripts, transcripts_dir
 
 from .budget import budget
 
@@ -191,20 +192,21 @@ def _transcripts() -> list[str]:
 
 AVAILABLE = _transcripts()
 recorded = st.sampled_from(AVAILABLE or ["-"])
+# The recordings live beside the project (../shared), not in it: without them there is nothing to replay.
+needs_transcripts = pytest.mark.skipif(
+    not AVAILABLE, reason=f"AMI transcripts not available in {transcripts_dir()} (set CCDESK_TRANSCRIPTS_DIR)"
+)
 
 
 def _recorded_frames(name: str) -> list[Frame]:
     return [i.frame for i in received(name) if i.frame is not None]
 
 
+@needs_transcripts
 @FAST
 @given(recorded, st.randoms(use_true_random=False), st.sampled_from(["shuffle", "drop", "swap", "repeat", "truncate"]))
 def test_real_calls_in_the_wrong_order_keep_the_events_in_order(name: str, rnd, how: str) -> None:  # type: ignore[no-untyped-def]
     """Recorded frames shuffled, partly lost, swapped, repeated or cut short of their headers."""
-    if not AVAILABLE:
-        import pytest
-
-        pytest.skip(f"no AMI transcripts in {transcripts_dir()}")
     frames = _recorded_frames(name)
     if how == "shuffle":
         rnd.shuffle(frames)
@@ -242,11 +244,8 @@ def test_garbage_bytes_through_parser_and_tracker(chunks: list[bytes]) -> None:
 
 def test_a_call_heard_again_after_it_ended_is_not_a_new_call() -> None:
     """Was a second CallOffered (and CallEnded) for the same call id: a late leg re-created the ended call."""
-    frames = _recorded_frames("s1-sip-inbound-answered") if "s1-sip-inbound-answered" in AVAILABLE else []
-    if not frames:
-        import pytest
-
-        pytest.skip(f"no AMI transcripts in {transcripts_dir()}")
+    require_transcripts("s1-sip-inbound-answered")
+    frames = _recorded_frames("s1-sip-inbound-answered")
     tracker = CallTracker()
     first = feed_all(tracker, frames)
     again = feed_all_from(tracker, frames, len(frames))
