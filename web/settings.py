@@ -5,13 +5,14 @@ Read once, in the CLI, into a frozen Settings; nothing reads the environment at 
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from cti import values as ami_values
 
 PREFIX = "CCDESK_"
 
@@ -130,10 +131,13 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.ami  # validate the PBX setting early  # noqa: B018
         _check_networks(settings)
-        for name in ("pbx_trunks", "pbx_trunk_contexts"):
+        # The tracker compares channels with these names: the same checks as any value bound for the PBX.
+        for name, check in (("pbx_trunks", ami_values.channel), ("pbx_trunk_contexts", ami_values.name)):
             for item in _names(getattr(settings, name)):
-                if not _NAME.fullmatch(item):
-                    raise ConfigError(f"{PREFIX}{name.upper()}: {item!r} is not a channel or context name")
+                try:
+                    check(name, item)
+                except ValueError as exc:
+                    raise ConfigError(f"{PREFIX}{name.upper()}: {item!r}: {exc}") from None
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
@@ -172,9 +176,6 @@ def _cast(name: str, raw: str, type_: object) -> object:
     except ValueError:
         raise ConfigError(f"{PREFIX}{name.upper()}={raw!r} is not a valid {text}") from None
     return raw
-
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{0,79}")
 
 
 def _names(value: str) -> tuple[str, ...]:
