@@ -16,3 +16,11 @@ async def assign_queues(server: Any, username: str, queues: list[str]) -> None:
     async with server.db.read_session() as s:
         user = (await s.execute(select(User.id, User.queues).where(User.username == username))).one()
     await update_user(server.db, user.id, queues=list(dict.fromkeys([*user.queues, *queues])))
+
+
+async def sign_in_to_every_queue(server: Any, op: Any, username: str) -> list[str]:
+    """Assign the user every queue the server has, then sign their phone in to all of them."""
+    queues = [q["name"] for q in (await op.api("GET", "/api/me"))["queues"]]
+    await assign_queues(server, username, queues)
+    await op.api("POST", "/api/presence/sign-in", {"queues": queues})
+    return queues

@@ -10,7 +10,7 @@ from crm_store.models import AuditEntry
 from tests.serving import wait_for
 
 from .client import Operator, ended_card
-from .queues import assign_queues
+from .queues import assign_queues, sign_in_to_every_queue
 
 pytestmark = pytest.mark.integration
 
@@ -303,9 +303,7 @@ async def test_the_call_carries_the_ivr_path_and_the_routing_reason_to_the_scree
     try:
         await op.login("op1", server.passwords["op1"])
         await op.connect_socket()
-        queues = [q["name"] for q in (await op.api("GET", "/api/me"))["queues"]]
-        await assign_queues(server, "op1", queues)
-        await op.api("POST", "/api/presence/sign-in", {"queues": queues})
+        await sign_in_to_every_queue(server, op, "op1")
         call_id = server.simulator.place_inbound_call(number, via_ivr=True, ivr_digits=["0"])
         pop = await op.next_event("pop", lambda p: p["call_id"] == call_id, timeout=20)
         assert pop["ivr_path"][:3] == ["welcome", "identify", "main:0"] and pop["routing_reason"]

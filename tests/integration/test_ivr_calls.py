@@ -9,7 +9,7 @@ from sqlalchemy import text
 from tests.serving import wait_for
 
 from .client import Operator, ended_card
-from .queues import assign_queues
+from .queues import sign_in_to_every_queue
 
 pytestmark = pytest.mark.integration
 
@@ -47,9 +47,7 @@ async def test_a_caller_who_asks_for_an_operator_pops_with_the_ivr_path(server) 
     try:
         await op.login("op1", server.passwords["op1"])
         await op.connect_socket()
-        queues = [q["name"] for q in (await op.api("GET", "/api/me"))["queues"]]
-        await assign_queues(server, "op1", queues)
-        await op.api("POST", "/api/presence/sign-in", {"queues": queues})
+        await sign_in_to_every_queue(server, op, "op1")
         call_id = server.simulator.place_inbound_call(number, via_ivr=True, ivr_digits=["0"])
         pop = await op.next_event("pop", lambda p: p["call_id"] == call_id, timeout=20)
         assert pop["ivr"]["path"][:3] == ["welcome", "identify", "main:0"]
