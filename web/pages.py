@@ -15,6 +15,9 @@ routes = web.RouteTableDef()
 VENDOR = {
     # Browser libraries from the npm registry (package.json), served locally: the machines have no internet.
     "socket.io.min.js": Path("socket.io-client") / "dist" / "socket.io.min.js",
+    # uPlot draws the wallboard's and the reports' time series: small (~50 KB), no dependencies.
+    "uPlot.iife.min.js": Path("uplot") / "dist" / "uPlot.iife.min.js",
+    "uPlot.min.css": Path("uplot") / "dist" / "uPlot.min.css",
 }
 
 
