@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from .base import utcnow
 from .db import Database
 from .errors import NotFound
 from .models import Customer, Interaction, Phone
-from .records import InteractionRecord
+from .records import InteractionRecord, KeepFirst
 from .vocabulary import CallbackStatus, Direction
 
 # Fields the telephony side may set as a call goes on (never the operator's topic/result/notes).
@@ -252,7 +252,7 @@ _OPEN_DEFAULTS = {
     "customer_id": None,
 }
 _OWNERS = select(Phone.customer_id).where(Phone.e164 == bindparam("e164")).distinct().limit(2)
-_UPDATES: dict[tuple[str, ...], Any] = {}
+_UPDATES: dict[tuple[tuple[str, ...], frozenset[str]], Any] = {}
 
 
 def _open_statement(dialect: str) -> Any:
@@ -267,16 +267,31 @@ def _open_statement(dialect: str) -> Any:
 _OPEN_BY_DIALECT: dict[str, Any] = {}
 
 
-def _update_statement(fields: tuple[str, ...]) -> Any:
-    statement = _UPDATES.get(fields)
+def _update_statement(fields: tuple[str, ...], keep_first: frozenset[str]) -> Any:
+    statement = _UPDATES.get((fields, keep_first))
     if statement is None:
         statement = (
             update(Interaction)
             .where(Interaction.call_id == bindparam("u_call_id"))
-            .values({f: bindparam(f"u_{f}") for f in fields})
+            .values(
+                {
+                    f: func.coalesce(getattr(Interaction, f), bindparam(f"u_{f}"))
+                    if f in keep_first
+                    else bindparam(f"u_{f}")
+                    for f in fields
+                }
+            )
         )
-        _UPDATES[fields] = statement
+        _UPDATES[(fields, keep_first)] = statement
     return statement
+
+
+def _merge(into: dict[str, Any], fields: Mapping[str, Any]) -> None:
+    """One more step of a call in order: a later value wins, but a `KeepFirst` never replaces a value."""
+    for name, value in fields.items():
+        if isinstance(value, KeepFirst) and name in into:
+            continue
+        into[name] = value
 
 
 def apply_call_card_updates_sync(conn: Connection, updates: list[CallCardUpdate]) -> None:
@@ -296,20 +311,22 @@ def apply_call_card_updates_sync(conn: Connection, updates: list[CallCardUpdate]
                 owners = conn.execute(_OWNERS, {"e164": number}).scalars().all()
                 values["customer_id"] = owners[0] if len(owners) == 1 else None
             opens[u.call_id] = {c: values[c] for c in _OPEN_COLUMNS}
-        merged.setdefault(u.call_id, {}).update(u.fields)
+        _merge(merged.setdefault(u.call_id, {}), u.fields)
     if opens:
         dialect = conn.dialect.name
         statement = _OPEN_BY_DIALECT.get(dialect)
         if statement is None:
             statement = _OPEN_BY_DIALECT[dialect] = _open_statement(dialect)
         conn.execute(statement, list(opens.values()))
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    groups: dict[tuple[tuple[str, ...], frozenset[str]], list[dict[str, Any]]] = {}
     for call_id, fields in merged.items():
         if fields:
-            key = tuple(sorted(fields))
-            groups.setdefault(key, []).append({"u_call_id": call_id, **{f"u_{f}": fields[f] for f in key}})
-    for key, params in groups.items():
-        conn.execute(_update_statement(key), params)
+            names = tuple(sorted(fields))
+            keep_first = frozenset(f for f in names if isinstance(fields[f], KeepFirst))
+            values = {f"u_{f}": v.value if isinstance(v, KeepFirst) else v for f, v in fields.items()}
+            groups.setdefault((names, keep_first), []).append({"u_call_id": call_id, **values})
+    for (names, keep_first), params in groups.items():
+        conn.execute(_update_statement(names, keep_first), params)
 
 
 async def apply_call_card_updates(db: Database, updates: list[CallCardUpdate]) -> None:

@@ -179,3 +179,13 @@ class UserRecord(JsonMixin):
     queues: tuple[str, ...]
     language: str
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KeepFirst:
+    """A call-card value stored only where the card has none yet.
+
+    A resync after a restart reconstructs calls already in progress (an answer it did not see, its time
+    guessed from the channel's age): what was stored live, when the answer happened, must win over that."""
+
+    value: Any

@@ -36,6 +36,7 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from .db import Database
 from .models import Interaction
+from .records import KeepFirst
 
 INTERVAL = timedelta(minutes=15)
 SHORT_ABANDON_SECONDS = 5
@@ -113,7 +114,12 @@ class CardFacts:
     called_number: str | None = None
 
     def changed(self, values: Mapping[str, Any]) -> Self:
-        known = {k: v for k, v in values.items() if k in _FACT_FIELDS}
+        """The card after one stored step, as the card writer stores it (a `KeepFirst` fills only a gap)."""
+        known = {
+            k: v.value if isinstance(v, KeepFirst) else v
+            for k, v in values.items()
+            if k in _FACT_FIELDS and not (isinstance(v, KeepFirst) and getattr(self, k) is not None)
+        }
         return self if not known else type(self)(**{**{n: getattr(self, n) for n in _FACT_FIELDS}, **known})
 
 

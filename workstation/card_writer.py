@@ -13,6 +13,7 @@ from datetime import datetime
 
 from crm_store import interactions
 from crm_store.db import Database
+from crm_store.records import KeepFirst
 
 from .cards import CardChange
 from .directory import Directory
@@ -96,7 +97,7 @@ class CardWriter:
                 opened.setdefault("offered_at", self.clock())
             user = agents.get(change.agent_interface) if change.agent_interface else None
             if user is not None:
-                fields["agent_id"] = user.id
+                fields["agent_id"] = KeepFirst(user.id) if change.agent_kept_first else user.id
             updates.append(
                 interactions.CallCardUpdate(
                     call_id=change.call_id, open=opened, fields=fields, identify_caller=change.look_up_caller

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_store.phones import normalize_phone
+from crm_store.records import KeepFirst
 from crm_store.vocabulary import CallbackStatus, CallOutcome, CallState, Direction
 from cti import events as ev
 
@@ -28,6 +29,7 @@ class CardChange:
     open: bool = False  # register the card (idempotent) before applying `fields`
     fields: dict[str, Any] = field(default_factory=dict)
     agent_interface: str | None = None  # resolve to the operator's user id
+    agent_kept_first: bool = False  # that operator only fills a card with no operator yet
     look_up_caller: bool = False  # find the customer by the caller's number
 
 
@@ -73,6 +75,15 @@ def card_change(event: object, call: LiveCall | None, before: LiveCall | None = 
             if event.queue:
                 fields["queue"] = event.queue
             return CardChange(call_id=event.call_id, fields=fields)
+        case ev.CallAnswered(seeded=True):
+            # Found talking by a resync after a restart: its answer time is a guess and its wait unknown, so
+            # they (and who answered, and where) only fill what the card does not hold from the live answer.
+            fields = {"state": CallState.TALKING.value, "answered_at": KeepFirst(event.at)}
+            if event.agent:
+                fields["agent_interface"] = KeepFirst(event.agent)
+            if event.queue:
+                fields["queue"] = KeepFirst(event.queue)
+            return CardChange(call_id=event.call_id, agent_interface=event.agent, agent_kept_first=True, fields=fields)
         case ev.CallAnswered():
             if before is not None and before.transferred_at is not None:
                 return None  # the next operator after a transfer: the card stays the first operator's

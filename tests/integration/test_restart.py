@@ -44,12 +44,15 @@ async def test_a_restart_mid_call_restores_the_call_card_and_presence(tmp_path) 
         await op.next_event("pop", lambda p: p["call_id"] == call_id)
         assert pbx.answer("PJSIP/1001")
         await op.next_event("call", lambda c: c["state"] == "talking")
+        live = await wait_for(lambda: _answered_card(server, call_id))
         await server.stop()  # ccdesk goes away; the PBX and the call stay up
 
         server = await start(settings)
         me = await wait_for(lambda: _me_with_call(op, call_id), timeout=15)
         assert me["presence"]["state"] == "talking" and me["presence"]["queues"] == ["support"]
         assert me["card"]["call_id"] == call_id and me["pop"]["matches"], "card and pop come back"
+        await server.workstation.cards.drain()
+        assert await _answered_card(server, call_id) == live, "the answer seen live stays, not the resync's guess"
         await op.api("POST", f"/api/calls/{call_id}/hangup")
         await wait_for(lambda: call_id not in server.workstation.calls.active)
     finally:
@@ -64,3 +67,14 @@ async def _me_with_call(op: Operator, call_id: str):  # type: ignore[no-untyped-
             return None
         me = await response.json()
     return me if me.get("call") and me["call"]["call_id"] == call_id else None
+
+
+async def _answered_card(server, call_id: str):  # type: ignore[no-untyped-def]
+    """(answered at, wait, operator) as stored on the card, once the answer is stored."""
+    async with server.db.read_session() as s:
+        row = (
+            await s.execute(
+                text("SELECT answered_at, wait_seconds, agent_id FROM interactions WHERE call_id = :c"), {"c": call_id}
+            )
+        ).first()
+    return tuple(row) if row is not None and row[0] is not None else None

@@ -156,3 +156,32 @@ async def test_a_batch_of_card_steps_ends_as_if_applied_one_by_one(db) -> None:
         await interactions.apply_call_card_updates(
             db, [interactions.CallCardUpdate(call_id="b1", fields={"notes": "x"})]
         )
+
+
+async def test_a_kept_first_value_only_fills_what_the_card_does_not_hold(db) -> None:
+    first, guess = T0 + timedelta(seconds=30), T0 + timedelta(seconds=31)
+    keep = interactions.KeepFirst
+    await interactions.apply_call_card_updates(
+        db,
+        [
+            interactions.CallCardUpdate(call_id="k1", open={"offered_at": T0}),
+            interactions.CallCardUpdate(call_id="k1", fields={"answered_at": first, "wait_seconds": 12}),
+            interactions.CallCardUpdate(call_id="k2", open={"offered_at": T0}),
+        ],
+    )
+    # A later batch (a resync after a restart): k1's live answer stays, k2's gap is filled.
+    await interactions.apply_call_card_updates(
+        db,
+        [
+            interactions.CallCardUpdate(call_id="k1", fields={"state": "talking", "answered_at": keep(guess)}),
+            interactions.CallCardUpdate(call_id="k2", fields={"state": "talking", "answered_at": keep(guess)}),
+            # Within one batch, too: a kept-first value after a plain one changes nothing, a plain one after it wins.
+            interactions.CallCardUpdate(call_id="k3", open={"offered_at": T0}, fields={"queue": "support"}),
+            interactions.CallCardUpdate(call_id="k3", fields={"queue": keep("billing"), "answered_at": keep(guess)}),
+            interactions.CallCardUpdate(call_id="k3", fields={"answered_at": first}),
+        ],
+    )
+    k1, k2, k3 = [await interactions.get_call_card(db, call_id=c) for c in ("k1", "k2", "k3")]
+    assert (k1.state, k1.answered_at, k1.wait_seconds) == ("talking", first, 12)
+    assert (k2.state, k2.answered_at) == ("talking", guess)
+    assert (k3.queue, k3.answered_at) == ("support", first)
