@@ -20,6 +20,7 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import re
 import resource
 import sys
 import time
@@ -34,6 +35,7 @@ from cti.frames import FrameParser
 from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 from cti.tracker import CallTracker
 
+CALL_IDS = re.compile(rb"(?m)^(?:Dest)?(?:Uniqueid|Linkedid): [^\r]+")
 END = b"Event: BenchEnd\r\nPrivilege: system,all\r\n\r\n"
 
 
@@ -135,12 +137,16 @@ def serve(blob: bytes, repeat: int, port_q: multiprocessing.Queue[int]) -> None:
                 elif action == "ping":
                     writer.write(f"Response: Success\r\nActionID: {aid}\r\nPing: Pong\r\n\r\n".encode())
                     go = aid == "go"
-        for _ in range(repeat):
-            writer.write(blob)
+        for replay in rounds:
+            writer.write(replay)
             await writer.drain()
         writer.write(END)
         await writer.drain()
         writer.close()
+
+    # Each round renames its call ids, so every served call is a new one to the tracker (it rightly ignores
+    # events of a call it has seen end); built before listening, so the blast measures only the client.
+    rounds = [blob] + [CALL_IDS.sub(lambda m, r=r: m.group(0) + b"-%d" % r, blob) for r in range(1, repeat)]
 
     async def main() -> None:
         server = await asyncio.start_server(handle, "127.0.0.1", 0)
