@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import random
@@ -48,6 +49,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc): what each side costs per call, which a busy
+    machine does not change as it changes latencies."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -158,6 +166,10 @@ async def _clients(base: str, tokens: list[str], pipe: Connection) -> None:
             batch = [Client(base, token, received) for token in tokens[i : i + 25]]
             await asyncio.gather(*(c.start() for c in batch))
             clients.extend(batch)
+        # Browsers run on other machines: this process must not add the collector's pauses over 2000
+        # clients' objects to the measured latency.
+        gc.collect()
+        gc.freeze()
         pipe.send(("ready", len(clients)))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, pipe.recv)  # "stop"
@@ -184,6 +196,7 @@ async def main() -> None:
     accounts, numbers = await operators_with_sessions(url, operators)
     (_sup, sup_token) = accounts.pop()
     server_side: dict = {}  # type: ignore[type-arg]
+    cpu_used = {"server": float("nan"), "pbx": float("nan"), "clients": float("nan")}
 
     written: dict[str, float] = {}
     sim = PbxSimulator(
@@ -250,8 +263,16 @@ async def main() -> None:
             flush=True,
         )
         await asyncio.sleep(1.0)
+        gc.collect()  # the same for the PBX simulator in this process (Asterisk runs elsewhere)
+        gc.freeze()
         rng = random.Random(5)
         total = int(rate * seconds)
+        assert clients.pid is not None
+        cpu_before = {
+            "server": cpu_seconds(server.pid),
+            "pbx": cpu_seconds(os.getpid()),
+            "clients": cpu_seconds(clients.pid),
+        }
         started = time.perf_counter()
         for n in range(total):
             sim.place_inbound_call(rng.choice(numbers), queue="support")
@@ -259,6 +280,11 @@ async def main() -> None:
             if delay > 0:
                 await asyncio.sleep(delay)
         await asyncio.sleep(3.0)  # the last pops in flight
+        cpu_used = {
+            "server": cpu_seconds(server.pid) - cpu_before["server"],
+            "pbx": cpu_seconds(os.getpid()) - cpu_before["pbx"],
+            "clients": cpu_seconds(clients.pid) - cpu_before["clients"],
+        }
         parent_end.send("stop")
         _done, received, complete = await asyncio.get_running_loop().run_in_executor(None, parent_end.recv)
         async with (
@@ -298,6 +324,11 @@ async def main() -> None:
             f"p99 {server_side['p99_ms']:.1f} ms over {server_side['count']} pops"
         )
     print(
+        "CPU per call (ms): "
+        + "  ".join(f"{side} {cpu_used[side] * 1000 / max(total, 1):.2f}" for side in ("server", "pbx", "clients"))
+        + f"  (machine: {os.cpu_count()} cores; the load is {sum(cpu_used.values()) / (seconds + 3.0):.2f} cores)"
+    )
+    print(
         f"the pop query alone: p50 {percentile(alone, 50):.2f} ms  p99 {percentile(alone, 99):.2f} ms; "
         f"end-to-end / query-alone p50 ratio {p50 / max(percentile(alone, 50), 1e-9):.1f}"
     )
@@ -307,7 +338,8 @@ async def main() -> None:
     print(
         f"pop_p50_ms={p50:.1f} pop_p99_ms={p99:.1f} calls_per_s={rate:g} operators={operators} "
         f"customers={customers} pops={len(latencies)} lost={lost} "
-        f"server_p50_ms={server_side.get('p50_ms') or float('nan'):.1f} server_p99_ms={server_side.get('p99_ms') or float('nan'):.1f}"
+        f"server_p50_ms={server_side.get('p50_ms') or float('nan'):.1f} server_p99_ms={server_side.get('p99_ms') or float('nan'):.1f} "
+        f"server_cpu_ms_per_call={cpu_used['server'] * 1000 / max(total, 1):.2f}"
     )
 
 

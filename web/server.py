@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -11,6 +10,7 @@ import sys
 from aiohttp import web
 
 from .app import create_app
+from .heap import keep_heap_frozen
 from .settings import Settings
 
 log = logging.getLogger("ccdesk.server")
@@ -25,7 +25,6 @@ SHUTDOWN_GRACE_S = 2.0
 # Whatever hangs (a PBX, a database, a client), the process stops within this: a supervisor's SIGTERM must
 # not have to become a SIGKILL. Normal shutdown takes well under a second.
 SHUTDOWN_LIMIT_S = 10.0
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 async def serve(settings: Settings) -> None:
@@ -35,12 +34,7 @@ async def serve(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    # Objects made at start-up live as long as the process: keep them out of the cyclic collector's
-    # scans, and collect young objects less often. Full collections over the whole heap were the
-    # longest pauses in the screen-pop latency tail (bench/screen_pop.py).
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    heap = asyncio.create_task(keep_heap_frozen())  # short collector pauses (web/heap.py)
     log.info(
         "workstation on http://%s:%s (PBX: %s)",
         settings.host,
@@ -55,6 +49,8 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         log.info("shutting down")
+        heap.cancel()
+        await asyncio.gather(heap, return_exceptions=True)
         try:
             await asyncio.wait_for(runner.cleanup(), SHUTDOWN_LIMIT_S)
         except TimeoutError:
