@@ -51,7 +51,7 @@ CALL_FIELDS = frozenset(
 WRAP_UP_FIELDS = frozenset({"topic", "result", "notes", "customer_id", "account_id", "callback_status"})
 
 
-def _insert(db: Database):  # type: ignore[no-untyped-def]
+def _insert(db: Database) -> Any:
     return (sqlite.insert if db.is_sqlite else postgresql.insert)(Interaction)
 
 

@@ -42,6 +42,7 @@ def _russian_validity() -> tuple[re.Pattern[str], re.Pattern[str]]:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("RU")
     assert metadata is not None
     general = metadata.general_desc
+    assert general is not None and general.national_number_pattern is not None
     parts = []
     for name in _TYPE_DESCS:
         desc = getattr(metadata, name)

@@ -12,9 +12,9 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Dialect, Select, Table, bindparam, func, select, union
+from sqlalchemy import Connection, Dialect, FromClause, Select, bindparam, func, select, union
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from . import rows, vocabulary
@@ -53,7 +53,7 @@ def _json_ids(column: Any) -> Any:
     return column.in_(select(func.json_each(bindparam("ids")).table_valued("value").c.value))
 
 
-def _latest_per(ids_in: IdsIn, table: Table, key: str, order: str, n: int) -> Select:  # type: ignore[type-arg]
+def _latest_per(ids_in: IdsIn, table: FromClause, key: str, order: str, n: int) -> Select[Any]:
     """The newest `n` rows of `table` for each id in :ids, newest first (a window function, one statement)."""
     ranked = (
         select(
@@ -68,7 +68,7 @@ def _latest_per(ids_in: IdsIn, table: Table, key: str, order: str, n: int) -> Se
     return select(ranked).where(ranked.c.rn <= n).order_by(ranked.c[key], ranked.c.rn)
 
 
-def _statements(ids_in: IdsIn) -> dict[str, Select]:  # type: ignore[type-arg]
+def _statements(ids_in: IdsIn) -> dict[str, Select[Any]]:
     """Every statement of a pop, by name; :ids is the customers' (or accounts') ids."""
     return {
         "by_number": select(
@@ -106,12 +106,12 @@ class _SqliteStatement:
 
     __slots__ = ("defaults", "names", "order", "processors", "sql")
 
-    def __init__(self, stmt: Select, dialect: Dialect) -> None:  # type: ignore[type-arg]
+    def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
         self.sql = str(compiled)
         self.order = tuple(compiled.positiontup or ())
         self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items()}
-        self.names = tuple(c.key for c in stmt.selected_columns)
+        self.names = tuple(str(c.key) for c in stmt.selected_columns)
         processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns]
         self.processors = tuple(processors) if any(processors) else None
 
@@ -151,7 +151,7 @@ def sqlite_fetcher(conn: Connection) -> Fetch:
 
 def generic_fetcher(conn: Connection) -> Fetch:
     def fetch(name: str, params: dict[str, Any]) -> Iterable[Mapping[str, Any]]:
-        return conn.execute(_GENERIC[name], params).mappings()
+        return cast(Iterable[Mapping[str, Any]], conn.execute(_GENERIC[name], params).mappings())
 
     return fetch
 
@@ -160,8 +160,8 @@ def _fetcher(conn: Connection) -> Fetch:
     return sqlite_fetcher(conn) if conn.dialect.name == "sqlite" else generic_fetcher(conn)
 
 
-def _group(items: Iterable, key: str) -> dict[int, list]:  # type: ignore[type-arg]
-    grouped: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
+def _group(items: Iterable[Mapping[str, Any]], key: str) -> dict[int, list[Mapping[str, Any]]]:
+    grouped: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for item in items:
         grouped[item[key]].append(item)
     return grouped
@@ -181,7 +181,7 @@ def load_customers_sync(
     ids = list(ids)
     fetch = fetch or _fetcher(conn)
 
-    def q(name: str, key: str, **params: Any) -> dict[int, list]:  # type: ignore[type-arg]
+    def q(name: str, key: str, **params: Any) -> dict[int, list[Mapping[str, Any]]]:
         return _group(fetch(name, {"ids": params.pop("ids", ids), **params}), key)
 
     customers = {r["id"]: r for r in fetch("customers", {"ids": ids})}

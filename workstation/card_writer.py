@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from crm_store import interactions
 from crm_store.db import Database
@@ -87,7 +88,7 @@ class CardWriter:
         updates = []
         for change in changes:
             fields = dict(change.fields)
-            opened = None
+            opened: dict[str, Any] | None = None
             if change.open:
                 opened = {
                     k: fields.pop(k)

@@ -14,14 +14,14 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Account, Customer, Phone
 
-_ACCOUNTS, _CUSTOMERS, _PHONES = Account.__table__, Customer.__table__, Phone.__table__
+_ACCOUNTS, _CUSTOMERS, _PHONES = (cast(Table, m.__table__) for m in (Account, Customer, Phone))
 
 ACCOUNT_COLUMNS = (
     "id",
@@ -112,7 +112,7 @@ class CoreTables:
 
     async def phones_by_e164(self, phones: Sequence[str]) -> list[tuple[str, int]]:
         p = _PHONES.c
-        return await self._select_in([p.e164, p.customer_id], p.e164, phones)  # type: ignore[return-value]
+        return await self._select_in([p.e164, p.customer_id], p.e164, phones)
 
     async def customers_by_id(self, ids: Sequence[int]) -> list[tuple[Any, ...]]:
         c = _CUSTOMERS.c
@@ -120,7 +120,7 @@ class CoreTables:
 
     async def phones_of_customers(self, ids: Sequence[int]) -> list[tuple[int, str]]:
         p = _PHONES.c
-        return await self._select_in([p.customer_id, p.e164], p.customer_id, ids)  # type: ignore[return-value]
+        return await self._select_in([p.customer_id, p.e164], p.customer_id, ids)
 
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         """Primary keys for `count` new rows, so one executemany inserts them and we know their ids.
