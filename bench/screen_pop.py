@@ -136,12 +136,20 @@ class Client:
         page = await (await self.http.get("/")).text()
         csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
         assert csrf, "not signed in"
-        await self.sio.connect(
-            self.base,
-            headers={"Cookie": f"ccdesk_session={self.token}"},
-            namespaces=["/operator"],
-            transports=["websocket"],
-        )
+        for attempt in range(3):  # 2000 handshakes at once can time out on a busy machine: try again
+            try:
+                await self.sio.connect(
+                    self.base,
+                    headers={"Cookie": f"ccdesk_session={self.token}"},
+                    namespaces=["/operator"],
+                    transports=["websocket"],
+                    wait_timeout=10,
+                )
+                break
+            except socketio.exceptions.ConnectionError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(1.0)
         async with self.http.post(
             "/api/presence/sign-in", json={"queues": ["support"]}, headers={"X-CSRF-Token": csrf.group(1)}
         ) as response:

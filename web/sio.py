@@ -17,6 +17,7 @@ from workstation.tasks import TaskKeeper
 from .auth import load_session
 from .session_end import session_room
 from .settings import Settings
+from .sio_rooms import IndexedManager, IndexedRedisManager
 
 log = logging.getLogger(__name__)
 SUPERVISOR_ROLES = ("supervisor", "admin")
@@ -32,7 +33,7 @@ class TextPacket(socketio.packet.Packet):
 
 
 def create_sio(settings: Settings) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    manager = IndexedRedisManager(settings.redis_url) if settings.redis_url else IndexedManager()
     sio = socketio.AsyncServer(
         async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False, serializer=TextPacket
     )
