@@ -18,6 +18,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from .frames import Frame, FrameParser
+from .tracker import unread_frame
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class BridgeProtocol(AMIProtocol):  # type: ignore[misc]
 
     def connection_made(self, transport):  # type: ignore[no-untyped-def]
         super().connection_made(transport)
-        self.parser = FrameParser()
+        self.parser = FrameParser(skip=unread_frame)  # the tracker is the only reader of events
         self.malformed = 0
 
     def data_received(self, data: bytes) -> None:

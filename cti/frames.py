@@ -9,7 +9,7 @@ bridge (tens of thousands of frames a second).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 BANNER_PREFIX = b"Asterisk Call Manager/"
 # A message still unterminated past this size is dropped up to its blank line: a broken
@@ -83,10 +83,30 @@ class FrameParser:
     Asterisk sends and is about twice as fast.
     """
 
-    __slots__ = ("_buf", "_discarding", "_lenient", "_want_banner", "banner", "max_frame", "oversized", "skipped")
+    __slots__ = (
+        "_buf",
+        "_discarding",
+        "_lenient",
+        "_want_banner",
+        "banner",
+        "max_frame",
+        "oversized",
+        "skip",
+        "skipped",
+        "unread",
+    )
 
-    def __init__(self, *, expect_banner: bool = True, lenient: bool = False, max_frame: int = MAX_FRAME) -> None:
+    def __init__(
+        self,
+        *,
+        expect_banner: bool = True,
+        lenient: bool = False,
+        max_frame: int = MAX_FRAME,
+        skip: Callable[[bytes], bool] | None = None,
+    ) -> None:
         self._buf = b""
+        self.skip = skip  # raw messages the reader has no use for, dropped before they are parsed
+        self.unread = 0  # messages so dropped
         self._lenient = lenient
         self._want_banner = expect_banner
         self._discarding = False
@@ -127,7 +147,11 @@ class FrameParser:
             self._buf = self._buf[-(len(sep) - 1) :]
         frames: list[Frame] = []
         append = frames.append
+        skip = self.skip
         for raw in blocks:
+            if skip is not None and skip(raw):
+                self.unread += 1
+                continue
             if not raw.strip():
                 continue
             frame = _fast_parse(raw) if not self._lenient else parse_block(raw.decode("utf-8", "replace"))

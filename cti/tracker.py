@@ -41,6 +41,24 @@ _MEMBER_EVENTS = (
 )
 
 
+_VARSET = b"Event: VarSet\r\n"
+_VARIABLE = b"\r\nVariable: "
+_READ_VARIABLES = frozenset(name.encode() for name in channels.READ_VARIABLES)
+
+
+def unread_frame(raw: bytes) -> bool:
+    """A raw AMI message the tracker would not read: a VarSet of a variable it ignores. They are three
+    quarters of the traffic, so the reader drops them before parsing (FrameParser's `skip`)."""
+    if not raw.startswith(_VARSET):
+        return False
+    start = raw.find(_VARIABLE)
+    if start < 0:
+        return True
+    start += len(_VARIABLE)
+    end = raw.find(b"\r\n", start)
+    return raw[start : end if end >= 0 else len(raw)] not in _READ_VARIABLES
+
+
 def _handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {
         # channels

@@ -74,21 +74,31 @@ def _ivr(t: CallTable, f: Frame, at: datetime, out: list[Event], script: str) ->
 
 
 def varset(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
-    # Three quarters of the traffic: one key test and out.
-    variable = f.get("Variable")
-    if variable == QUEUESTATUS:
-        call = t.call_of(f)
-        if call is None or call.pending_abandon is None:
-            return
-        value = f.get("Value", "")
-        reason = (
-            AbandonReason.TIMEOUT
-            if value == "TIMEOUT"
-            else (AbandonReason.CALLER_HANGUP if value in ("", "CONTINUE") else AbandonReason.OTHER)
-        )
-        t.abandon(call, at, out, reason)
-    elif variable == MIXMONITOR_FILENAME:
-        monitoring.recording_file(t, f)
+    # Three quarters of the traffic, nearly all of it skipped unparsed (READ_VARIABLES, cti/frames.py).
+    read = READ_VARIABLES.get(f.get("Variable", ""))
+    if read is not None:
+        read(t, f, at, out)
+
+
+def _queuestatus(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
+    call = t.call_of(f)
+    if call is None or call.pending_abandon is None:
+        return
+    value = f.get("Value", "")
+    reason = (
+        AbandonReason.TIMEOUT
+        if value == "TIMEOUT"
+        else (AbandonReason.CALLER_HANGUP if value in ("", "CONTINUE") else AbandonReason.OTHER)
+    )
+    t.abandon(call, at, out, reason)
+
+
+def _recording_file(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
+    monitoring.recording_file(t, f)
+
+
+# The channel variables the tracker reads; a VarSet of any other is skipped before it is parsed.
+READ_VARIABLES = {QUEUESTATUS: _queuestatus, MIXMONITOR_FILENAME: _recording_file}
 
 
 def dialbegin(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:

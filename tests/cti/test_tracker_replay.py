@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from cti.calls import OriginateRequest
@@ -31,7 +33,7 @@ from cti.events import (
     SpyStopped,
     TransferKind,
 )
-from cti.tracker import CallTracker
+from cti.tracker import CallTracker, unread_frame
 
 from .transcripts import items
 
@@ -69,12 +71,14 @@ ALL = [
 ORIGINATING = ("04", "s3", "s10", "s11")
 
 
-def replay(name: str, *, own_originates: bool = False) -> tuple[CallTracker, list[Event]]:
+def replay(
+    name: str, *, own_originates: bool = False, skip: Callable[[bytes], bool] | None = None
+) -> tuple[CallTracker, list[Event]]:
     """Feed every received frame; with ``own_originates`` the Originates the
     recorder sent are announced first, as the bridge does for its own."""
     tracker = CallTracker()
     events: list[Event] = []
-    for item in items(name):
+    for item in items(name, skip=skip):
         if item.direction == "note" and "EOF" in item.note:
             tracker.connection_lost(item.at)
         if item.frame is None:
@@ -388,3 +392,22 @@ def test_s8_back_to_back_calls_during_wrap_up_are_two_right_cards() -> None:
     rung_again = of(second, AgentRinging)[-1]
     # the second caller waited for agent3's wrap-up (wrapuptime 5) after the first call ended
     assert 4.9 < (rung_again.at - of(first, CallEnded)[0].at).total_seconds() < 5.2
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["ours", "foreign"])
+@pytest.mark.parametrize("name", ALL)
+def test_frames_the_reader_skips_unparsed_change_no_event(name: str, own: bool) -> None:
+    """The bridge drops VarSets of variables the tracker ignores before parsing them (unread_frame)."""
+    own = own and name.startswith(ORIGINATING)
+    assert replay(name, own_originates=own, skip=unread_frame)[1] == replay(name, own_originates=own)[1]
+
+
+def test_the_variables_the_tracker_reads_are_never_skipped() -> None:
+    queuestatus = (
+        b"Event: VarSet\r\nPrivilege: dialplan,all\r\nChannel: PJSIP/x\r\nVariable: QUEUESTATUS\r\nValue: TIMEOUT"
+    )
+    other = b"Event: VarSet\r\nPrivilege: dialplan,all\r\nChannel: PJSIP/x\r\nVariable: QUEUESTATUSX\r\nValue: 1"
+    assert not unread_frame(queuestatus)
+    assert unread_frame(other)
+    assert not unread_frame(b"Event: Hangup\r\nVariable: nothing")
+    assert not unread_frame(b"Event: VarSet\r\nValue: 1\r\nVariable: MIXMONITOR_FILENAME"), "the last line too"

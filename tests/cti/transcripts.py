@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,8 +48,9 @@ class Item:
     note: str = ""
 
 
-def items(name: str) -> list[Item]:
-    """Every message of a transcript, in order; a fresh parser per connection."""
+def items(name: str, *, skip: Callable[[bytes], bool] | None = None) -> list[Item]:
+    """Every message of a transcript, in order; a fresh parser per connection (`skip`: as the bridge's
+    reader drops received messages before parsing them)."""
     parsers: dict[str, FrameParser] = {}
     out: list[Item] = []
     for line in transcript(name).read_text().splitlines():
@@ -62,7 +64,11 @@ def items(name: str) -> list[Item]:
             continue
         key = f"{stream}/{direction}"
         if key not in parsers:
-            parsers[key] = FrameParser(expect_banner=direction == "recv", lenient=direction == "send")
+            parsers[key] = FrameParser(
+                expect_banner=direction == "recv",
+                lenient=direction == "send",
+                skip=skip if direction == "recv" else None,
+            )
         for frame in parsers[key].feed(rec["data"].encode()):
             out.append(Item(at, stream, direction, frame))
     return out
