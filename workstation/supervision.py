@@ -169,7 +169,15 @@ class SupervisionService:
                 return
         elif isinstance(event, ev.CallEnded | ev.CallAbandoned | ev.CallAnswered):
             self.priorities.pop(event.call_id, None)
-            return
+            if isinstance(event, ev.CallAnswered):
+                return
+            # ChanSpyStop comes after the spied call's Hangup, and the tracker drops what follows a call's end:
+            # the call's end is the end of every spy on it.
+            gone = [channel for channel, s in self.spies.items() if s.call_id == event.call_id]
+            if not gone:
+                return
+            for channel in gone:
+                del self.spies[channel]
         else:
             return
         await self.notifier.to_supervisors("spies", [s.to_json() for s in self.spies.values()])
