@@ -170,7 +170,7 @@ async def test_listening_rings_the_supervisors_phone_which_answered_spies_on_the
 async def test_taking_over_a_waiting_call_rings_the_supervisors_phone_and_the_caller_leaves_the_queue(
     floor: Any,
 ) -> None:
-    server, op, sup = floor
+    server, _op, sup = floor
     await sup.api("POST", "/api/supervision/agents/pause", {"interface": OP1, "reason": "break"})
     call_id = server.simulator.place_inbound_call("79161112233", queue="support", patience=600, talk_time=600)
     await wait_for(lambda: _waiting(server, "support") == [call_id])
@@ -189,7 +189,7 @@ async def test_taking_over_a_waiting_call_rings_the_supervisors_phone_and_the_ca
 
 
 async def test_a_higher_priority_moves_a_waiting_caller_ahead_of_the_others(floor: Any) -> None:
-    server, op, sup = floor
+    server, _op, sup = floor
     await sup.api("POST", "/api/supervision/agents/pause", {"interface": OP1, "reason": "break"})
     first = server.simulator.place_inbound_call("79161112233", queue="support", patience=600)
     await wait_for(lambda: _waiting(server, "support") == [first])
@@ -221,7 +221,7 @@ ACTIONS = [
 
 
 async def test_an_operator_is_refused_every_supervisor_action_and_nothing_changes(floor: Any) -> None:
-    server, op, sup = floor
+    server, op, _sup = floor
     before = server.simulator.snapshot()
     for method, path, body in ACTIONS:
         async with op.http.request(method, path, json=body, headers={"X-CSRF-Token": op.csrf}) as response:

@@ -103,7 +103,7 @@ function agentActions(agent, board, actions) {
 export function renderAgents(tbody, board, actions) {
   fill(tbody, board.agents.map((agent) => h("tr", { dataset: { interface: agent.interface, state: agent.state } },
     h("td", {}, agent.name || agent.interface.split("/").pop(), agent.user ? null : h("span", { class: "muted small" }, ` (${t("sv.bot")})`),
-      h("div", { class: "muted small" }, agent.interface)),
+      h("div", { class: "muted small" }, `${t("ws.extension")} ${agent.interface.split("/").pop()}`)),
     h("td", { class: "sv-state" }, stateCell(agent)),
     h("td", {}, queuesCell(agent, board.queues)),
     h("td", {}, callCell(agent, board.queues)),
