@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from crm_store.db import open_database
 from crm_store.desk_phones import add_phone
 from crm_store.models import AuditEntry
+from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 
 from ..serving import Running, prepare_database, settings_for_test, start, wait_for
 from .client import Operator
@@ -292,3 +294,56 @@ async def _not_waiting_on_board(sup: Operator, queue: str) -> bool:
 
 async def _count_on_board(sup: Operator, queue: str, count: int) -> bool:
     return len(await _waiting_on_board(sup, queue)) == count
+
+
+async def test_a_static_member_cannot_be_moved_out_of_its_queue_and_the_supervisor_is_told_so(
+    prepared: Path, tmp_path: Path
+) -> None:
+    # A PBX of its own, as a real Asterisk whose queues.conf lists op1's phone as a member of billing.
+    pbx = PbxSimulator(
+        SimConfig(
+            port=0,
+            username="ami",
+            secret="ami-secret",
+            answer_wait=0.05,
+            queues=(
+                QueueConfig(name="support"),
+                QueueConfig(name="billing", members=(MemberConfig(interface=OP1, name="OP1", bot=False),)),
+                QueueConfig(name="vip"),
+            ),
+        )
+    )
+    await pbx.start()
+    shutil.copy(prepared, tmp_path / "ccdesk.db")
+    settings = settings_for_test(tmp_path, f"sqlite:///{tmp_path / 'ccdesk.db'}")
+    server = await start(replace(settings, pbx=f"ami://ami:ami-secret@127.0.0.1:{pbx.port}"))
+    op, sup = Operator(server.url), Operator(server.url)
+    try:
+        await op.login("op1", server.passwords["op1"])
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        await sup.login("sup", server.passwords["sup"])
+        agent = await wait_for(lambda: _static_agent(sup))
+        assert (agent["queues"], agent["static_queues"]) == (["support"], ["billing"])
+        before = pbx.snapshot()
+
+        body = {"interface": OP1, "from": "billing", "to": "vip"}
+        refused = await sup.api("POST", "/api/supervision/agents/move", body, expect=400)
+        assert (refused["code"], refused["params"]) == ("member_static", {"queue": "billing"})
+        assert pbx.snapshot() == before, "nothing was sent"
+
+        # The dynamic membership moves as usual; the static one stays.
+        await sup.api("POST", "/api/supervision/agents/move", {"interface": OP1, "from": "support", "to": "vip"})
+        members = pbx.snapshot()["queues"]
+        assert OP1 in members["vip"]["members"] and OP1 in members["billing"]["members"]
+        assert OP1 not in members["support"]["members"]
+    finally:
+        await op.close()
+        await sup.close()
+        await server.stop()
+        await pbx.stop()
+
+
+async def _static_agent(sup: Operator) -> dict[str, Any] | None:
+    board = await sup.api("GET", "/api/supervision")
+    agent: dict[str, Any] | None = next((a for a in board["agents"] if a["interface"] == OP1), None)
+    return agent if agent and agent["static_queues"] and agent["queues"] else None
