@@ -30,7 +30,8 @@ async def supervision_ctx(app: web.Application) -> AsyncIterator[None]:
     event stream. In simulator mode a supervisor's desk phone becomes one of the simulator's endpoints."""
     workstation = app[keys.WORKSTATION]
     simulator = app[keys.SIMULATOR]
-    answer_delay = app[keys.SETTINGS].sim_answer_delay
+    settings = app[keys.SETTINGS]
+    answer_delay = settings.sim_answer_delay
 
     def prepare_phone(interface: str) -> None:
         if simulator is not None:
@@ -43,6 +44,8 @@ async def supervision_ctx(app: web.Application) -> AsyncIterator[None]:
         notifier=app[keys.NOTIFIER],
         execute=app[keys.CONTROL].execute,
         queues=app[keys.RULES].queues,
+        phones_context=settings.pbx_phones_context,
+        spy_modes=settings.supervisor_spy_modes,
         prepare_phone=prepare_phone,
     )
     app[keys.SUPERVISION] = service

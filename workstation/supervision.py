@@ -51,9 +51,10 @@ def spy_options(mode: SpyMode) -> str:
     return _SPY_OPTIONS[mode]
 
 
-def agent_actions(p: pr.Presence, *, operator: bool) -> tuple[str, ...]:
+def agent_actions(p: pr.Presence, *, operator: bool, spy_modes: tuple[str, ...] = SPY_MODES) -> tuple[str, ...]:
     """What a supervisor may do to this phone now. `operator`: a ccdesk user sits at it (a phone nobody signs
-    in at — a simulated bot, a static member — can be listened to but not managed)."""
+    in at — a simulated bot, a static member — can be listened to but not managed); `spy_modes`: the ways of
+    joining a call this PBX allows (CCDESK_SPY_MODES)."""
     actions: list[str] = []
     if operator and p.signed_in:
         hand_paused = p.paused and p.paused_reason not in (None, pr.AFTER_CALL_WORK, pr.SIGNED_OUT)
@@ -65,7 +66,7 @@ def agent_actions(p: pr.Presence, *, operator: bool) -> tuple[str, ...]:
             actions.append(MOVE)
         actions.append(LOG_OUT)
     if p.call_state == "talking":
-        actions += SPY_MODES
+        actions += [m for m in SPY_MODES if m in spy_modes]
     return tuple(actions)
 
 
@@ -140,6 +141,7 @@ class SupervisionService:
         execute: Control,
         queues: Mapping[str, str],
         phones_context: str = "agents",
+        spy_modes: tuple[str, ...] = SPY_MODES,
         prepare_phone: Callable[[str], None] = lambda _interface: None,
     ) -> None:
         self.db = db
@@ -150,6 +152,7 @@ class SupervisionService:
         self.execute = execute
         self.queues = queues  # name → title, from the routing rules
         self.phones_context = phones_context  # [agents]: EXT rings the desk phone PJSIP/EXT
+        self.spy_modes = tuple(m for m in SPY_MODES if m in spy_modes)  # what this PBX allows, in their order
         self.prepare_phone = prepare_phone  # the simulator learns of a desk phone (a real PBX has its endpoints)
         self.priorities: dict[str, int] = {}  # by call id: what a supervisor set (Asterisk tells no one)
         self.spies: dict[str, Spying] = {}  # by the spy's channel
@@ -200,7 +203,7 @@ class SupervisionService:
                     **p.to_json(),
                     "call": _call_json(call) if call else None,
                     "spied_by": spied.get(interface, []),
-                    "actions": list(agent_actions(p, operator=user is not None)),
+                    "actions": list(agent_actions(p, operator=user is not None, spy_modes=self.spy_modes)),
                 }
             )
         waiting: dict[str, list[dict[str, Any]]] = {name: [] for name in self.queues}
@@ -214,7 +217,7 @@ class SupervisionService:
             "agents": agents,
             "queues": [{"name": n, "title": t, "waiting": waiting[n]} for n, t in self.queues.items()],
             "pause_reasons": list(PAUSE_REASONS),
-            "spy_modes": list(SPY_MODES),
+            "spy_modes": list(self.spy_modes),
             "max_priority": cc.MAX_PRIORITY,
         }
 
@@ -269,8 +272,10 @@ class SupervisionService:
         self._supervisor(by)
         if mode not in SPY_MODES:
             raise WorkstationError(f"unknown spy mode {mode!r}", code="unknown_spy_mode")
+        if mode not in self.spy_modes:
+            raise WorkstationError(f"{mode} is not allowed on this PBX", code="spy_mode_disabled")
         p = self.presence.presence.get(interface)
-        if p is None or SpyMode(mode) not in agent_actions(p, operator=False):
+        if p is None or mode not in agent_actions(p, operator=False):
             raise WorkstationError(f"no call is being talked on {interface}", code="no_call_to_spy")
         phone = await self.phone_of(by, extension)
         if phone == interface:

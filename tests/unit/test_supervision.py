@@ -178,3 +178,9 @@ def test_a_priority_is_a_whole_number_in_range(value: object, ok: bool) -> None:
 
 def test_a_supervisor_pauses_for_a_persons_reason_never_for_after_call_work() -> None:
     assert "after_call_work" not in sv.PAUSE_REASONS and set(sv.PAUSE_REASONS) == {"break", "lunch", "training"}
+
+
+def test_only_the_spy_modes_the_pbx_allows_are_offered() -> None:
+    talking = presence(queues=("support",), call_state="talking", call_id="c1")
+    assert sv.agent_actions(talking, operator=False, spy_modes=("listen",)) == ("listen",)
+    assert sv.agent_actions(talking, operator=False, spy_modes=()) == ()
