@@ -191,10 +191,15 @@ class SupervisionService:
         for s in self.spies.values():
             if s.spied_agent:
                 spied.setdefault(s.spied_agent, []).append(s.spy)
+        on_phone = {  # one walk over the calls, not one per operator
+            c.agent: c
+            for c in self.calls.active.values()
+            if c.agent and c.state in (CallState.RINGING, CallState.DIALING, CallState.TALKING)
+        }
         agents = []
         for interface, p in sorted(self.presence.presence.items()):
             user = self.directory.by_interface(interface)
-            call = self.calls.for_agent(interface)
+            call = on_phone.get(interface)
             agents.append(
                 {
                     "interface": interface,

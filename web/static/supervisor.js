@@ -7,6 +7,7 @@ import { renderAgents, renderWaiting, tick } from "./supervisor_view.js";
 import { act, toast } from "./ui.js";
 
 const PHONE_KEY = "ccdesk.supervisor.phone";
+const GATHER_MS = 250;
 let board = null;
 let shown = "";
 let fetching = null;
@@ -28,6 +29,8 @@ async function refresh() {
         if (err?.status === 401) return;
         await new Promise((r) => setTimeout(r, 1000)); // the server is restarting: the socket will say when
       }
+      // A busy floor sends many events a second: gather them for a moment, one request for all of them.
+      if (again) await new Promise((r) => setTimeout(r, GATHER_MS));
     } while (again);
   })();
   try {
