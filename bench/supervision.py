@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crm_store.records import UserRecord
 from workstation import presence as pr
 from workstation.live import LiveCall, LiveCalls
-from workstation.supervision import SupervisionService
+from workstation.supervision import FloorCall, SupervisionService
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 QUEUES = {f"q{i}": f"Queue {i}" for i in range(6)}
@@ -81,7 +81,7 @@ def floor(operators: int, calls: int) -> SupervisionService:
     async def execute(command: object) -> None:  # never called: the board sends nothing
         raise AssertionError(command)
 
-    return SupervisionService(
+    service = SupervisionService(
         db=None,  # type: ignore[arg-type]
         presence=presence_service,
         calls=live,
@@ -89,6 +89,16 @@ def floor(operators: int, calls: int) -> SupervisionService:
         execute=execute,
         queues=QUEUES,
     )
+    for call in live.active.values():
+        service.floor[call.call_id] = FloorCall(
+            call_id=call.call_id,
+            number=call.customer_number,
+            state=call.state,
+            since=call.offered_at,
+            queue=call.queue,
+            agent=call.agent,
+        )
+    return service
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -127,6 +127,70 @@ class Spying:
         }
 
 
+SHOWN = ("queued", "ringing", "talking")  # what the page shows of a call: waiting in a queue, or on a phone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FloorCall:
+    """A call as the supervisor's page shows it, folded from the CTI events by this service itself, so that
+    what it pushes and what its board says come from one fold (the workstation's own fold runs on another
+    subscriber of the stream, and may be a step behind or ahead)."""
+
+    call_id: str
+    number: str | None
+    state: str  # offered (not shown yet) | queued | ringing (a member rings, still waiting) | talking
+    since: datetime  # waiting since, talking since
+    queue: str | None = None
+    agent: str | None = None  # the phone talking on it
+    priority: int | None = None  # what a supervisor set (the PBX tells no one)
+
+    @property
+    def shown(self) -> bool:
+        return self.state in SHOWN
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in ("queued", "ringing")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "customer_number": self.number,
+            "state": self.state,
+            "since": self.since.isoformat(),
+            "queue": self.queue,
+            "agent": self.agent,
+            "priority": self.priority,
+            "actions": [TAKE_OVER, PRIORITY] if self.waiting else [],
+        }
+
+
+def floor_step(call: FloorCall | None, event: object) -> FloorCall | None:
+    """One CTI event into the call's picture; None: the call is over (or was never one to show)."""
+    match event:
+        case ev.CallOffered():
+            return call or FloorCall(call_id=event.call_id, number=event.caller_number, state="offered", since=event.at)
+        case ev.CallQueued():
+            number = (call.number if call else None) or event.caller_number
+            return FloorCall(call_id=event.call_id, number=number, state="queued", since=event.at, queue=event.queue)
+        case ev.AgentRinging() if call is not None and call.state == "queued":
+            if event.queue is None:  # out of the queue, ringing a phone directly (taken over): no longer waiting
+                return replace(call, state="offered", queue=None, priority=None)
+            return replace(call, state="ringing")
+        case ev.AgentRingNoAnswer() if call is not None and call.state == "ringing":
+            return replace(call, state="queued")
+        case ev.CallAnswered() if event.agent:
+            base = call or FloorCall(call_id=event.call_id, number=None, state="talking", since=event.at)
+            return replace(base, state="talking", since=event.at, agent=event.agent, queue=event.queue or base.queue)
+        case ev.CallTransferred() if call is not None:
+            if event.to_agent:
+                return replace(call, state="talking", agent=event.to_agent)
+            return replace(call, state="offered", agent=None, priority=None)  # on its way to another queue
+        case ev.CallAbandoned() | ev.CallEnded():
+            return None
+    return call
+
+
 # ------------------------------------------------------------------ the service
 
 
@@ -154,11 +218,30 @@ class SupervisionService:
         self.phones_context = phones_context  # [agents]: EXT rings the desk phone PJSIP/EXT
         self.spy_modes = tuple(m for m in SPY_MODES if m in spy_modes)  # what this PBX allows, in their order
         self.prepare_phone = prepare_phone  # the simulator learns of a desk phone (a real PBX has its endpoints)
-        self.priorities: dict[str, int] = {}  # by call id: what a supervisor set (Asterisk tells no one)
+        self.floor: dict[str, FloorCall] = {}  # by call id: every call not over (floor_step)
         self.spies: dict[str, Spying] = {}  # by the spy's channel
 
     # ------------------------------------------------------------------ CTI events in
     async def handle(self, event: object) -> None:
+        """One CTI event, in the order the PBX sent it: the floor's calls, and who listens to which."""
+        call_id = getattr(event, "call_id", None)
+        if isinstance(call_id, str):
+            before = self.floor.get(call_id)
+            after = floor_step(before, event)
+            if after is None:
+                self.floor.pop(call_id, None)
+            else:
+                self.floor[call_id] = after
+            await self._tell(before, after, call_id)
+        await self._follow_spies(event)
+
+    async def _tell(self, before: FloorCall | None, after: FloorCall | None, call_id: str) -> None:
+        if after == before or not ((before and before.shown) or (after and after.shown)):
+            return
+        shown = after.to_json() if after is not None and after.shown else {"call_id": call_id, "gone": True}
+        await self.notifier.to_supervisors("floor_call", shown)
+
+    async def _follow_spies(self, event: object) -> None:
         if isinstance(event, ev.SpyStarted):
             self.spies[event.spy_channel] = Spying(
                 spy=event.spy,
@@ -170,10 +253,7 @@ class SupervisionService:
         elif isinstance(event, ev.SpyStopped):
             if self.spies.pop(event.spy_channel, None) is None:
                 return
-        elif isinstance(event, ev.CallEnded | ev.CallAbandoned | ev.CallAnswered):
-            self.priorities.pop(event.call_id, None)
-            if isinstance(event, ev.CallAnswered):
-                return
+        elif isinstance(event, ev.CallEnded | ev.CallAbandoned):
             # ChanSpyStop comes after the spied call's Hangup, and the tracker drops what follows a call's end:
             # the call's end is the end of every spy on it.
             gone = [channel for channel, s in self.spies.items() if s.call_id == event.call_id]
@@ -191,36 +271,24 @@ class SupervisionService:
         for s in self.spies.values():
             if s.spied_agent:
                 spied.setdefault(s.spied_agent, []).append(s.spy)
-        on_phone = {  # one walk over the calls, not one per operator
-            c.agent: c
-            for c in self.calls.active.values()
-            if c.agent and c.state in (CallState.RINGING, CallState.DIALING, CallState.TALKING)
-        }
         agents = []
         for interface, p in sorted(self.presence.presence.items()):
             user = self.directory.by_interface(interface)
-            call = on_phone.get(interface)
             agents.append(
                 {
                     "interface": interface,
                     "user": user.username if user else None,
                     "name": (user.full_name or user.username) if user else None,
                     **p.to_json(),
-                    "call": _call_json(call) if call else None,
                     "spied_by": spied.get(interface, []),
                     "actions": list(agent_actions(p, operator=user is not None, spy_modes=self.spy_modes)),
                 }
             )
-        waiting: dict[str, list[dict[str, Any]]] = {name: [] for name in self.queues}
-        for call in sorted(self.calls.active.values(), key=lambda c: c.offered_at):
-            if call.state in WAITING and call.queue in waiting and not call.answered_at:
-                priority = self.priorities.get(call.call_id)
-                waiting[call.queue].append(
-                    {**_call_json(call), "priority": priority, "actions": list(call_actions(call))}
-                )
         return {
             "agents": agents,
-            "queues": [{"name": n, "title": t, "waiting": waiting[n]} for n, t in self.queues.items()],
+            "calls": [c.to_json() for c in self.floor.values() if c.shown],
+            "spies": [s.to_json() for s in self.spies.values()],
+            "queues": [{"name": n, "title": t} for n, t in self.queues.items()],
             "pause_reasons": list(PAUSE_REASONS),
             "spy_modes": list(self.spy_modes),
             "max_priority": cc.MAX_PRIORITY,
@@ -326,9 +394,11 @@ class SupervisionService:
         call = self._waiting(call_id)
         assert call.queue is not None and call.customer_channel is not None  # _waiting checked them
         await self._run(cc.ChangeCallerPriority(queue=call.queue, channel=call.customer_channel, priority=value))
-        self.priorities[call_id] = value
         await audit(self.db, by.id, "supervisor.priority", "call", call_id, {"queue": call.queue, "priority": value})
-        await self.notifier.to_supervisors("priority", {"call_id": call_id, "priority": value})
+        before = self.floor.get(call_id)
+        if before is not None:
+            self.floor[call_id] = replace(before, priority=value)
+            await self._tell(before, self.floor[call_id], call_id)
 
     # ------------------------------------------------------------------ checks
     @staticmethod
@@ -389,18 +459,6 @@ class SupervisionService:
 
     async def _audit(self, by: UserRecord, action: str, user: UserRecord, details: dict[str, Any]) -> None:
         await audit(self.db, by.id, action, "user", user.id, details)
-
-
-def _call_json(call: LiveCall) -> dict[str, Any]:
-    return {
-        "call_id": call.call_id,
-        "state": call.state,
-        "direction": call.direction,
-        "queue": call.queue,
-        "customer_number": call.customer_number,
-        "offered_at": call.offered_at.isoformat(),
-        "answered_at": call.answered_at.isoformat() if call.answered_at else None,
-    }
 
 
 def _caller_name(name: str) -> str:

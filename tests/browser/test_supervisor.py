@@ -46,14 +46,20 @@ async def test_a_supervisor_pauses_an_operator_sees_it_take_effect_and_listens_t
         assert (presence["state"], presence["paused_reason"]) == ("paused", "lunch")
         assert server.simulator.snapshot()["queues"]["support"]["members"][OP1]["paused"]
 
-        await row.locator('[data-action="unpause"]').click()
-        await expect(row).to_have_attribute("data-state", "available")
-
-        # A call the operator answers: the supervisor listens on their desk phone 1009.
+        # A call comes while the only operator is paused: the page shows it waiting, pushed, nobody clicked.
         call_id = server.simulator.place_inbound_call("79161234567", queue="support", patience=600, talk_time=600)
+        waiting = page.locator(f'#sv-queues [data-queue="support"] tr[data-call-id="{call_id}"]')
+        await expect(waiting).to_contain_text("79161234567")
+        await expect(waiting.locator('[data-action="take_over"]')).to_be_visible()
+
+        await row.locator('[data-action="unpause"]').click()
         await wait_for(lambda: OP1 in server.simulator.snapshot()["ringing"])
+        await expect(row).to_have_attribute("data-state", "ringing")
+        # The operator answers: the call leaves the waiting list; the supervisor listens on their desk phone 1009.
         server.simulator.answer(OP1)
         await expect(row).to_have_attribute("data-state", "talking")
+        await expect(waiting).to_have_count(0)
+        await expect(row).to_contain_text("79161234567")
         await page.fill("#sv-phone", "1009")
         await row.locator('[data-action="listen"]').click()
         await expect(page.locator(".toast").last).to_contain_text("1009")

@@ -54,7 +54,7 @@ async def floor(prepared: Path, tmp_path: Path) -> AsyncIterator[tuple[Running, 
         assert (await sup.login("sup", server.passwords["sup"])).status == 302
         await sup.connect_socket("/supervisor")
         assert sup.sio is not None
-        for name in ("spies", "priority"):  # the supervisor's own events, beside "agent" and "call"
+        for name in ("spies", "floor_call"):  # the supervisor's own events, beside "agent" and "call"
             sup.sio.on(name, sup._recorder(name), namespace="/supervisor")
         yield server, op, sup
     finally:
@@ -146,7 +146,9 @@ async def test_listening_rings_the_supervisors_phone_which_answered_spies_on_the
     server, op, sup = floor
     call_id = await _talking(server, op)
     agent = await _agent(sup)
-    assert {"listen", "whisper", "barge"} <= set(agent["actions"]) and agent["call"]["call_id"] == call_id
+    assert {"listen", "whisper", "barge"} <= set(agent["actions"])
+    board = await sup.api("GET", "/api/supervision")
+    assert [(c["call_id"], c["state"], c["agent"]) for c in board["calls"]] == [(call_id, "talking", OP1)]
 
     answer = await sup.api(
         "POST", "/api/supervision/agents/spy", {"interface": OP1, "mode": "listen", "phone": SUP_PHONE}
@@ -186,6 +188,8 @@ async def test_taking_over_a_waiting_call_rings_the_supervisors_phone_and_the_ca
     [leg] = await wait_for(lambda: [c for c in _channels_of(server, f"PJSIP/{SUP_PHONE}") if c["state"] == 6])
     assert leg["call_id"] == call_id, "the supervisor talks to the caller, on the caller's call"
     assert await wait_for(lambda: _not_waiting_on_board(sup, "support"))
+    pushed = [d for e, d in sup.events if e == "floor_call" and d["call_id"] == call_id]
+    assert [d.get("state", "gone") for d in pushed][:3] == ["queued", "gone", "talking"], "left the queue, taken"
     [entry] = await _audited(server, "supervisor.take_over")
     assert (entry["queue"], entry["phone"]) == ("support", f"PJSIP/{SUP_PHONE}")
 
@@ -201,7 +205,7 @@ async def test_a_higher_priority_moves_a_waiting_caller_ahead_of_the_others(floo
 
     await sup.api("POST", f"/api/supervision/calls/{second}/priority", {"priority": 5})
     assert _waiting(server, "support") == [second, first]
-    await sup.next_event("priority", lambda p: p == {"call_id": second, "priority": 5})
+    await sup.next_event("floor_call", lambda c: c["call_id"] == second and c["priority"] == 5)
     rows = await _waiting_on_board(sup, "support")
     assert {r["call_id"]: r["priority"] for r in rows} == {first: None, second: 5}
     [entry] = await _audited(server, "supervisor.priority")
@@ -284,8 +288,7 @@ async def test_forged_values_are_refused_with_a_clear_error_and_nothing_reaches_
 
 async def _waiting_on_board(sup: Operator, queue: str) -> list[dict[str, Any]]:
     board = await sup.api("GET", "/api/supervision")
-    rows: list[dict[str, Any]] = next(q for q in board["queues"] if q["name"] == queue)["waiting"]
-    return rows
+    return [c for c in board["calls"] if c["queue"] == queue and c["state"] in ("queued", "ringing")]
 
 
 async def _not_waiting_on_board(sup: Operator, queue: str) -> bool:

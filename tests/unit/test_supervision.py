@@ -184,3 +184,101 @@ def test_only_the_spy_modes_the_pbx_allows_are_offered() -> None:
     talking = presence(queues=("support",), call_state="talking", call_id="c1")
     assert sv.agent_actions(talking, operator=False, spy_modes=("listen",)) == ("listen",)
     assert sv.agent_actions(talking, operator=False, spy_modes=()) == ()
+
+
+def _events() -> dict[str, object]:
+    from cti import events as ev
+
+    at = T0
+    return {
+        "offered": ev.CallOffered(
+            call_id="c1",
+            at=at,
+            direction=ev.Direction.INBOUND,
+            caller_number="79161234567",
+            caller_name=None,
+            dialed_number="88005550100",
+            channel="PJSIP/trunk-00000001",
+        ),
+        "queued": ev.CallQueued(call_id="c1", at=at, queue="support", position=1, caller_number="79161234567"),
+        "ringing": ev.AgentRinging(
+            call_id="c1",
+            at=at,
+            queue="support",
+            agent=ME,
+            agent_name="OP1",
+            agent_channel="PJSIP/1001-00000002",
+            caller_number=None,
+            caller_name=None,
+        ),
+        "taken": ev.AgentRinging(
+            call_id="c1",
+            at=at,
+            queue=None,
+            agent="PJSIP/1009",
+            agent_name=None,
+            agent_channel="PJSIP/1009-00000003",
+            caller_number=None,
+            caller_name=None,
+        ),
+        "no_answer": ev.AgentRingNoAnswer(
+            call_id="c1", at=at, queue="support", agent=ME, agent_name=None, ring_seconds=15
+        ),
+        "answered": ev.CallAnswered(
+            call_id="c1", at=at, queue="support", agent=ME, agent_name=None, agent_channel="x", wait_seconds=3
+        ),
+        "ended": ev.CallEnded(
+            call_id="c1",
+            at=at,
+            direction=ev.Direction.INBOUND,
+            answered=True,
+            queue="support",
+            agent=ME,
+            talk_seconds=1,
+            duration_seconds=2,
+            cause=16,
+            cause_text=None,
+            ended_by="caller",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "story, shown",
+    [
+        (("offered",), []),  # not in a queue yet: nothing to show
+        (("offered", "queued"), [("queued", "support", None)]),
+        (("offered", "queued", "ringing"), [("queued", "support", None), ("ringing", "support", None)]),
+        (
+            ("offered", "queued", "ringing", "no_answer"),
+            [("queued", "support", None), ("ringing", "support", None), ("queued", "support", None)],
+        ),
+        (
+            ("offered", "queued", "ringing", "answered"),
+            [("queued", "support", None), ("ringing", "support", None), ("talking", "support", ME)],
+        ),
+        (("offered", "queued", "taken"), [("queued", "support", None), ("gone", None, None)]),  # out of the queue
+        (
+            ("offered", "queued", "ringing", "answered", "ended"),
+            [
+                ("queued", "support", None),
+                ("ringing", "support", None),
+                ("talking", "support", ME),
+                ("gone", None, None),
+            ],
+        ),
+    ],
+)
+def test_the_floor_follows_a_call_from_the_queue_to_a_phone(
+    story: tuple[str, ...], shown: list[tuple[object, ...]]
+) -> None:
+    events = _events()
+    call: sv.FloorCall | None = None
+    seen: list[tuple[object, ...]] = []
+    for name in story:
+        before, call = call, sv.floor_step(call, events[name])
+        if call != before and ((before and before.shown) or (call and call.shown)):
+            seen.append((call.state, call.queue, call.agent) if call and call.shown else ("gone", None, None))
+    assert seen == shown
+    if call is not None and call.waiting:
+        assert call.to_json()["actions"] == ["take_over", "priority"] and call.number == "79161234567"

@@ -1,37 +1,42 @@
-// The supervisor's page: the board from /api/supervision, fetched again when the server pushes an event on the
-// /supervisor namespace (never on a timer), and the actions on operators and waiting calls.
+// The supervisor's page: the board from /api/supervision, kept live by what the server pushes on the /supervisor
+// namespace (never fetched on a timer), and the actions on operators and waiting calls.
 import { api, goToLogin } from "./api.js";
 import { $, say } from "./dom.js";
 import { label, loadStrings, t } from "./i18n.js";
-import { renderAgents, renderWaiting, tick } from "./supervisor_view.js";
+import { agentActions, renderAgents, renderWaiting, tick } from "./supervisor_view.js";
 import { act, toast } from "./ui.js";
 
 const PHONE_KEY = "ccdesk.supervisor.phone";
-const GATHER_MS = 250;
-let board = null;
+
+// What the server said last: the board (GET /api/supervision) after each (re)connect and action, then kept
+// by the events the /supervisor namespace pushes — never fetched on a timer.
+let meta = null; // queues, pause reasons, spy modes, max priority
+const agents = new Map(); // interface → the operator's phone as the "agent" events tell it
+const calls = new Map(); // call id → a call waiting or talking ("floor_call" events)
+let spies = [];
 let shown = "";
 let fetching = null;
-let again = false;
+let drawing = false;
 
-/** One board request at a time; events arriving meanwhile ask for one more, not one each. */
 async function refresh() {
-  if (fetching) {
-    again = true;
-    return fetching;
-  }
+  if (fetching) return fetching;
   fetching = (async () => {
-    do {
-      again = false;
+    for (;;) {
       try {
-        board = await api.get("/api/supervision");
-        render();
+        const board = await api.get("/api/supervision");
+        meta = board;
+        agents.clear();
+        for (const a of board.agents) agents.set(a.interface, a);
+        calls.clear();
+        for (const c of board.calls) calls.set(c.call_id, c);
+        spies = board.spies;
+        draw();
+        return;
       } catch (err) {
         if (err?.status === 401) return;
-        await new Promise((r) => setTimeout(r, 1000)); // the server is restarting: the socket will say when
+        await new Promise((r) => setTimeout(r, 1000)); // the server is restarting
       }
-      // A busy floor sends many events a second: gather them for a moment, one request for all of them.
-      if (again) await new Promise((r) => setTimeout(r, GATHER_MS));
-    } while (again);
+    }
   })();
   try {
     await fetching;
@@ -40,8 +45,52 @@ async function refresh() {
   }
 }
 
+function onAgent(data) {
+  const known = agents.get(data.interface);
+  if (!known) return refresh(); // a phone not seen before: its operator's name comes with the board
+  agents.set(data.interface, { ...known, ...data, fresh: true });
+  draw();
+}
+
+function onCall(data) {
+  if (data.gone) calls.delete(data.call_id);
+  else calls.set(data.call_id, data);
+  draw();
+}
+
+/** Many events arrive together on a busy floor: one drawing for all of them. */
+function draw() {
+  if (drawing || !meta) return;
+  drawing = true;
+  requestAnimationFrame(() => {
+    drawing = false;
+    render();
+  });
+}
+
+function view() {
+  const onPhone = new Map();
+  const waiting = new Map();
+  for (const c of calls.values()) {
+    if (c.state === "talking" && c.agent) onPhone.set(c.agent, c);
+    else if (c.queue) (waiting.get(c.queue) || waiting.set(c.queue, []).get(c.queue)).push(c);
+  }
+  // As the PBX serves them: a higher priority first, then who waits longest.
+  for (const list of waiting.values()) list.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0) || a.since.localeCompare(b.since));
+  const spiedBy = new Map();
+  for (const s of spies) if (s.spied_agent) spiedBy.set(s.spied_agent, [...(spiedBy.get(s.spied_agent) || []), s.spy]);
+  const rows = [...agents.values()].map((a) => {
+    const call = onPhone.get(a.interface) || null;
+    const talking = a.state === "talking" || call !== null;
+    const actions = a.fresh ? agentActions(a, meta.spy_modes, talking) : a.actions;
+    return { ...a, call, actions, spied_by: spiedBy.get(a.interface) || [] };
+  });
+  return { ...meta, agents: rows, waiting };
+}
+
 function render() {
-  const text = JSON.stringify(board);
+  const board = view();
+  const text = JSON.stringify({ ...board, waiting: [...board.waiting] });
   if (text === shown) return; // nothing changed: leave the controls as the supervisor has them
   shown = text;
   renderAgents($("#sv-agents tbody"), board, actions);
@@ -156,7 +205,12 @@ function connect() {
     }
     setTimeout(() => socket.connect(), 2000);
   });
-  for (const event of ["agent", "call", "spies", "priority"]) socket.on(event, () => refresh());
+  socket.on("agent", onAgent);
+  socket.on("floor_call", onCall);
+  socket.on("spies", (list) => {
+    spies = list;
+    draw();
+  });
 }
 
 async function boot() {

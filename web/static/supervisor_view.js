@@ -51,7 +51,23 @@ function callCell(agent, queues) {
   ];
 }
 
-function agentActions(agent, board, actions) {
+/** The rule of workstation/supervision.py `agent_actions`, for a state an "agent" event pushed (the board the
+ * server sends carries its own answer; the server checks again on every action). */
+export function agentActions(agent, spyModes, talking) {
+  const actions = [];
+  const signedIn = agent.queues.length > 0 || (agent.static_queues.length > 0 && agent.paused_reason !== "signed_out");
+  if (agent.user && signedIn) {
+    const handPaused = agent.paused && !["after_call_work", "signed_out", null, undefined].includes(agent.paused_reason);
+    if (!handPaused) actions.push("pause");
+    if (agent.paused || agent.state === "wrap_up") actions.push("unpause");
+    if (agent.queues.length) actions.push("move");
+    actions.push("log_out");
+  }
+  if (talking) actions.push(...spyModes);
+  return actions;
+}
+
+function actionControls(agent, board, actions) {
   const can = new Set(agent.actions);
   const controls = [];
   const key = agent.interface;
@@ -107,7 +123,7 @@ export function renderAgents(tbody, board, actions) {
     h("td", { class: "sv-state" }, stateCell(agent)),
     h("td", {}, queuesCell(agent, board.queues)),
     h("td", {}, callCell(agent, board.queues)),
-    h("td", { class: "sv-actions" }, agentActions(agent, board, actions)),
+    h("td", { class: "sv-actions" }, actionControls(agent, board, actions)),
   )));
 }
 
@@ -132,14 +148,14 @@ function waitingRow(call, board, actions) {
   }
   return h("tr", { dataset: { callId: call.call_id } },
     h("td", {}, call.customer_number || t("sv.unknown_number")),
-    h("td", {}, h("span", { class: "badge", dataset: { state: call.state } }, label("call_state", call.state)), " ", since(call.offered_at)),
+    h("td", {}, h("span", { class: "badge", dataset: { state: call.state } }, label("call_state", call.state)), " ", since(call.since)),
     h("td", {}, call.priority == null ? "—" : String(call.priority)),
     h("td", { class: "sv-actions" }, controls),
   );
 }
 
 export function renderWaiting(box, board, actions) {
-  fill(box, board.queues.map((q) => h("div", { class: "sv-queue", dataset: { queue: q.name } },
+  fill(box, board.queues.map((q) => ({ ...q, waiting: board.waiting.get(q.name) || [] })).map((q) => h("div", { class: "sv-queue", dataset: { queue: q.name } },
     h("h3", {}, queueTitle(q.name, board.queues), " ", h("span", { class: "badge", dataset: { state: q.waiting.length ? "queued" : "" } },
       t("sv.waiting_count", { n: q.waiting.length }))),
     q.waiting.length
