@@ -280,14 +280,11 @@ class QueueRun:
 
     def _redirected(self) -> str:
         """A Redirect while the caller waits (or a member rings): the phones stop ringing and the caller leaves
-        the queue for wherever it was sent. No QueueCallerAbandon: nobody hung up (the caller was taken)."""
-        pbx, call = self.pbx, self.call
-        for iface, ag in list(call.ringing.items()):
-            for _ in range(2):  # as for every ringing member the caller leaves (gotcha 7)
-                pbx.emit("DialEnd", "call,all", call.caller.block() + ag.block("Dest") + [("DialStatus", "CANCEL")])
-            self._stop_ringing(iface, ag, 0)
-        pbx.chan_event("MusicOnHoldStop", "call,all", call.caller)
-        self._leave()
+        the queue for wherever it was sent. app_queue counts that as an abandon: the async goto interrupts its
+        wait like a hangup (res < 0, not handled → record_abandoned, queue_log ABANDON), so QueueCallerAbandon
+        comes before QueueCallerLeave, as for a caller who hung up."""
+        self._give_up(hung_up=False)
+        self.pbx.chan_event("MusicOnHoldStop", "call,all", self.call.caller)
         return "moved"
 
     def _give_up(self, *, hung_up: bool) -> None:

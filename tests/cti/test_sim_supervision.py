@@ -1,6 +1,7 @@
 """The simulator honours what a supervisor sends, over TCP through the AMI client and call control:
 QueueChangePriorityCaller moves a waiting caller up its queue, a Redirect of a waiting caller to
-<extension>@agents rings that desk phone (the caller leaves the queue, not abandoning it), and ChanSpy on an
+<extension>@agents rings that desk phone (app_queue reports an abandon; the tracker knows the caller was taken,
+not lost), and ChanSpy on an
 operator's very channel with option E ends when the spied call does."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from cti import AmiClient, CallControl, Redirect, Spy
 from cti.control import ChangeCallerPriority
-from cti.events import AgentRinging, CallAbandoned, CallAnswered, CallQueued, PbxResynced, SpyStarted
+from cti.events import AgentRinging, CallAbandoned, CallAnswered, CallEnded, CallQueued, PbxResynced, SpyStarted
 from cti.sim import PbxSimulator, QueueConfig
 
 from .conftest import connect, fast_config
@@ -123,7 +124,13 @@ async def test_a_waiting_caller_redirected_to_a_desk_phone_leaves_the_queue_and_
     assert waiting(quiet) == []
     assert [e.agent for e in rec.of(AgentRinging, call_id=call_id)] == [PHONE]
     assert rec.of(CallAnswered, call_id=call_id)[0].agent == PHONE
+    # The caller hangs up after talking to the supervisor: an answered call, never an abandoned one (app_queue
+    # sent QueueCallerAbandon when the Redirect took the caller out of Queue()).
+    assert quiet.hangup_caller(call_id)
+    await rec.wait(lambda: rec.of(CallEnded, call_id=call_id))
     assert rec.of(CallAbandoned, call_id=call_id) == [], "taken over, not abandoned"
+    ended = rec.of(CallEnded, call_id=call_id)[0]
+    assert (ended.answered, ended.agent) == (True, PHONE)
 
 
 async def test_chanspy_on_the_operators_very_channel_ends_with_the_spied_call(
