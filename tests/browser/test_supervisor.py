@@ -1,6 +1,7 @@
 """A supervisor's main flow on /supervisor: sees an operator in the queues, pauses them with a reason and sees
 it take effect (on the page, for the operator, in the PBX), lifts the pause, listens to the operator's call on
-their own desk phone (the simulator plays ChanSpy) and logs the operator out after confirming — all in Russian."""
+their own desk phone (the simulator plays ChanSpy), logs the operator out and takes a waiting call over, each
+after confirming — all in Russian."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from crm_store.desk_phones import add_phone
 from tests.integration.client import Operator
 from tests.serving import wait_for
 
-from .conftest import RU
+from .conftest import RU, shown_phone
 from .ui import assert_screen_is_russian, log_in
 
 pytestmark = pytest.mark.browser
@@ -49,7 +50,7 @@ async def test_a_supervisor_pauses_an_operator_sees_it_take_effect_and_listens_t
         # A call comes while the only operator is paused: the page shows it waiting, pushed, nobody clicked.
         call_id = server.simulator.place_inbound_call("79161234567", queue="support", patience=600, talk_time=600)
         waiting = page.locator(f'#sv-queues [data-queue="support"] tr[data-call-id="{call_id}"]')
-        await expect(waiting).to_contain_text("79161234567")
+        await expect(waiting).to_contain_text(shown_phone("79161234567"))
         await expect(waiting.locator('[data-action="take_over"]')).to_be_visible()
 
         await row.locator('[data-action="unpause"]').click()
@@ -59,7 +60,7 @@ async def test_a_supervisor_pauses_an_operator_sees_it_take_effect_and_listens_t
         server.simulator.answer(OP1)
         await expect(row).to_have_attribute("data-state", "talking")
         await expect(waiting).to_have_count(0)
-        await expect(row).to_contain_text("79161234567")
+        await expect(row).to_contain_text(shown_phone("79161234567"))
         await page.fill("#sv-phone", "1009")
         await row.locator('[data-action="listen"]').click()
         await expect(page.locator(".toast").last).to_contain_text("1009")
@@ -81,5 +82,16 @@ async def test_a_supervisor_pauses_an_operator_sees_it_take_effect_and_listens_t
         await expect(row).to_have_attribute("data-state", "signed_out")
         assert OP1 not in server.simulator.snapshot()["queues"]["support"]["members"]
         assert (await op.api("GET", "/api/me"))["presence"]["state"] == "signed_out"
+
+        # Nobody is left in the queue: the supervisor takes the next caller on their own phone, after confirming.
+        taken = server.simulator.place_inbound_call("79162223344", queue="support", patience=600, talk_time=600)
+        waiting = page.locator(f'#sv-queues [data-queue="support"] tr[data-call-id="{taken}"]')
+        await waiting.locator('[data-action="take_over"]').click()
+        await expect(page.locator("#sv-confirm-question")).to_contain_text("1009")
+        await page.click("#sv-confirm-yes")
+        await expect(waiting).to_have_count(0)
+        await wait_for(lambda: "PJSIP/1009" in server.simulator.snapshot()["ringing"])
+        assert server.simulator.snapshot()["queues"]["support"]["waiting"] == []
+        await assert_screen_is_russian(page, "a call taken over")
     finally:
         await op.close()

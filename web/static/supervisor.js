@@ -1,6 +1,7 @@
 // The supervisor's page: the board from /api/supervision, kept live by what the server pushes on the /supervisor
 // namespace (never fetched on a timer), and the actions on operators and waiting calls.
 import { api, goToLogin } from "./api.js";
+import { phone as shownNumber } from "./format.js";
 import { $, say } from "./dom.js";
 import { label, loadStrings, t } from "./i18n.js";
 import { agentActions, renderAgents, renderWaiting, tick } from "./supervisor_view.js";
@@ -157,7 +158,7 @@ const actions = {
   async takeOver(button, call) {
     const phone = myPhone();
     if (!phone) return;
-    const number = call.customer_number || t("sv.unknown_number");
+    const number = call.customer_number ? shownNumber(call.customer_number) : t("sv.unknown_number");
     if (!(await confirmed(t("sv.confirm.take_over", { number, phone })))) return;
     await run(button, `/api/supervision/calls/${encodeURIComponent(call.call_id)}/take-over`, { phone },
       t("sv.done.take_over", { phone }));

@@ -1,6 +1,7 @@
 // The supervisor's tables: operators with what may be done to each, and the calls waiting in each queue.
 // Data always goes in as text (dom.js); the buttons call `actions` (supervisor.js), which talks to the server.
 import { h, fill } from "./dom.js";
+import { phone } from "./format.js";
 import { label, queueTitle, t } from "./i18n.js";
 
 // What a supervisor picked in a row's selects, kept across re-renders (a re-render follows every event).
@@ -45,7 +46,7 @@ function callCell(agent, queues) {
   const call = agent.call;
   if (!call) return "";
   return [
-    call.customer_number || t("sv.unknown_number"),
+    call.customer_number ? phone(call.customer_number) : t("sv.unknown_number"),
     call.queue ? h("span", { class: "muted small" }, ` · ${queueTitle(call.queue, queues)}`) : null,
     agent.spied_by.length ? h("span", { class: "badge", dataset: { state: "spied" } }, t("sv.spied")) : null,
   ];
@@ -123,7 +124,7 @@ export function renderAgents(tbody, board, actions) {
     h("td", { class: "sv-state" }, stateCell(agent)),
     h("td", {}, queuesCell(agent, board.queues)),
     h("td", {}, callCell(agent, board.queues)),
-    h("td", { class: "sv-actions" }, actionControls(agent, board, actions)),
+    h("td", {}, h("div", { class: "sv-actions" }, actionControls(agent, board, actions))),
   )));
 }
 
@@ -147,10 +148,10 @@ function waitingRow(call, board, actions) {
     }, t("sv.action.priority"))));
   }
   return h("tr", { dataset: { callId: call.call_id } },
-    h("td", {}, call.customer_number || t("sv.unknown_number")),
+    h("td", {}, call.customer_number ? phone(call.customer_number) : t("sv.unknown_number")),
     h("td", {}, h("span", { class: "badge", dataset: { state: call.state } }, label("call_state", call.state)), " ", since(call.since)),
     h("td", {}, call.priority == null ? "—" : String(call.priority)),
-    h("td", { class: "sv-actions" }, controls),
+    h("td", {}, h("div", { class: "sv-actions" }, controls)),
   );
 }
 
