@@ -350,3 +350,31 @@ async def _static_agent(sup: Operator) -> dict[str, Any] | None:
     board = await sup.api("GET", "/api/supervision")
     agent: dict[str, Any] | None = next((a for a in board["agents"] if a["interface"] == OP1), None)
     return agent if agent and agent["static_queues"] and agent["queues"] else None
+
+
+async def test_a_pbx_that_allows_only_listening_is_never_asked_to_whisper_or_barge(
+    prepared: Path, tmp_path: Path
+) -> None:
+    shutil.copy(prepared, tmp_path / "ccdesk.db")
+    settings = settings_for_test(tmp_path, f"sqlite:///{tmp_path / 'ccdesk.db'}", spy_modes="listen")
+    server = await start(settings)
+    op, sup = Operator(server.url), Operator(server.url)
+    try:
+        await op.login("op1", server.passwords["op1"])
+        await op.connect_socket()
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        await sup.login("sup", server.passwords["sup"])
+        await _talking(server, op)
+        board = await sup.api("GET", "/api/supervision")
+        assert board["spy_modes"] == ["listen"]
+        assert [m for m in (await _agent(sup))["actions"] if m in ("listen", "whisper", "barge")] == ["listen"]
+        before = server.simulator.snapshot()
+        for mode in ("whisper", "barge"):
+            body = {"interface": OP1, "mode": mode, "phone": SUP_PHONE}
+            refused = await sup.api("POST", "/api/supervision/agents/spy", body, expect=400)
+            assert refused["code"] == "spy_mode_disabled"
+        assert server.simulator.snapshot()["channels"] == before["channels"]
+    finally:
+        await op.close()
+        await sup.close()
+        await server.stop()
