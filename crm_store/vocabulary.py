@@ -144,6 +144,14 @@ class TransferKind(enum.StrEnum):
     ATTENDED = "attended"
 
 
+class SpyMode(enum.StrEnum):
+    """How a supervisor joins an operator's call (ChanSpy on the supervisor's phone)."""
+
+    LISTEN = "listen"  # hears both, heard by nobody
+    WHISPER = "whisper"  # heard by the operator only
+    BARGE = "barge"  # heard by both
+
+
 # label family -> enum; the family is the prefix of every label key ("topic.balance").
 FAMILIES: dict[str, type[enum.StrEnum]] = {
     "topic": Topic,
@@ -160,6 +168,7 @@ FAMILIES: dict[str, type[enum.StrEnum]] = {
     "not_dialable": NotDialable,
     "transfer_kind": TransferKind,
     "offer_response": OfferResponse,
+    "spy_mode": SpyMode,
 }
 _FAMILY_OF = {enum_: family for family, enum_ in FAMILIES.items()}
 

@@ -29,6 +29,7 @@ from . import (
     api,
     api_content,
     api_presence,
+    api_supervision,
     api_supervisor,
     auth,
     headers,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
     app.cleanup_ctx.append(session_end.sweep_ctx)  # sockets of idle or expired sessions are disconnected
+    app.cleanup_ctx.append(api_supervision.supervision_ctx)  # the supervisor's actions, on the workstation
     app.add_routes(status.routes)
     app.add_routes(auth.routes)
     app.add_routes(password_change.routes)
@@ -95,6 +97,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
+    app.add_routes(api_supervision.routes)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

@@ -23,6 +23,7 @@ from workstation.offers import OfferBook
 from workstation.queue_load import LiveQueueLoad
 from workstation.scripts import ScriptBook
 from workstation.service import Workstation
+from workstation.supervision import SupervisionService
 from workstation.wallboard import WallboardStats
 
 from .settings import Settings
@@ -54,3 +55,4 @@ WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)
+SUPERVISION = web.AppKey("supervision", SupervisionService)  # the supervisor's actions (api_supervision.py)

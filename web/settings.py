@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from crm_store.vocabulary import SpyMode, codes
 from cti import values as ami_values
 
 PREFIX = "CCDESK_"
@@ -80,6 +81,10 @@ class Settings:
     # Which channels are the outside world: a call is outbound or inbound by its trunk leg (cti/topology.py).
     pbx_trunks: str = "PJSIP/trunk"  # endpoint prefixes of the provider trunks, comma-separated
     pbx_trunk_contexts: str = "customers"  # dialplan contexts whose Local channels stand for a trunk
+    # The supervisor's actions: the context where EXT rings the desk phone PJSIP/EXT (a taken-over call is
+    # redirected there), and the ChanSpy modes this PBX allows (listen, whisper, barge).
+    pbx_phones_context: str = "agents"
+    spy_modes: str = "listen,whisper,barge"
 
     @property
     def trunks(self) -> tuple[str, ...]:
@@ -88,6 +93,10 @@ class Settings:
     @property
     def trunk_contexts(self) -> tuple[str, ...]:
         return _names(self.pbx_trunk_contexts)
+
+    @property
+    def supervisor_spy_modes(self) -> tuple[str, ...]:
+        return _names(self.spy_modes)
 
     # The books: None = the file shipped in the package (routing/, ivr/, workstation/).
     routing_rules: Path | None = None
@@ -138,6 +147,13 @@ class Settings:
                     check(name, item)
                 except ValueError as exc:
                     raise ConfigError(f"{PREFIX}{name.upper()}: {item!r}: {exc}") from None
+        try:
+            ami_values.name("pbx_phones_context", settings.pbx_phones_context)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}PBX_PHONES_CONTEXT: {exc}") from None
+        unknown = [m for m in settings.supervisor_spy_modes if m not in codes(SpyMode)]
+        if unknown:
+            raise ConfigError(f"{PREFIX}SPY_MODES: {', '.join(unknown)}: not one of {', '.join(codes(SpyMode))}")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")

@@ -119,6 +119,10 @@ def dialbegin(t: CallTable, f: Frame, at: datetime, out: list[Event]) -> None:
     t.offer(call, at, out, fallback=Direction.INBOUND)  # a phone dialling a phone: the caller is the first
     if call.silent or dest in call.ringing or call.in_queue:
         return  # queue members are announced by AgentCalled
+    if call.pending_abandon is not None and f.get("Uniqueid") == (call.customer or call.origin):
+        # The caller dials a phone after Queue() with no hangup and no QUEUESTATUS: a Redirect took them out of
+        # the queue (a supervisor's take-over). app_queue counts that as an abandon; the caller did not abandon.
+        call.pending_abandon = None
     agent = interface_of(dest_name)
     call.ringing[dest] = Ringing(agent, None, None, at)
     if agent not in call.rung:

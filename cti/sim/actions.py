@@ -16,6 +16,7 @@ from .channel import SimChannel
 from .outbound import OriginateSpec, originate, parse_callerid
 from .safety import has_control
 from .state import Member, Phone
+from .supervision import queue_change_priority_caller
 
 if TYPE_CHECKING:
     from .server import AmiSession, Request
@@ -536,4 +537,5 @@ HANDLERS: dict[str, Handler] = {
     "playdtmf": play_dtmf,
     "mixmonitor": mix_monitor,
     "stopmixmonitor": stop_mix_monitor,
+    "queuechangeprioritycaller": queue_change_priority_caller,
 }

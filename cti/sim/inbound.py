@@ -16,6 +16,7 @@ from .agi import run_agi
 from .call import SimCall
 from .queueing import QueueRun, qos
 from .state import Pbx
+from .supervision import dial_phone, phone_of
 
 
 async def inbound_call(
@@ -68,6 +69,9 @@ async def run_queues(pbx: Pbx, call: SimCall, queue: str | None, priority: int) 
         # Redirect / BlindTransfer: the caller runs <context>,<exten>,1.
         caller.context = sig.data.get("context", caller.context)
         caller.exten = sig.data.get("exten", caller.exten)
+        phone = phone_of(pbx, caller.context, caller.exten)
+        if phone is not None:  # taken over: the caller dials the desk phone it was sent to ([agents])
+            return await dial_phone(pbx, call, phone)
         queue = pbx.queue_for(caller.exten)
         priority = 1
 

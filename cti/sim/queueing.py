@@ -12,6 +12,7 @@ from .call import Signal, SimCall
 from .channel import SimChannel
 from .state import Member, Pbx, Queue
 
+MOVES = ("redirect",)  # signals that take a waiting caller out of Queue() into other dialplan
 CID_PRES = ("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")
 _QOS = (
     (
@@ -146,6 +147,8 @@ class QueueRun:
                     return self._timeout(), None
                 if sig.kind == "caller_hangup":
                     return self._abandon(), None
+                if sig.kind in MOVES:
+                    return self._redirected(), sig
                 continue  # "poke": something changed in the queue
             ring_end = min(now + q.config.ring_timeout, limit)
             agent = self._ring(member)
@@ -155,6 +158,8 @@ class QueueRun:
                 return await self._connect(member, agent, ring_start)
             if sig is not None and sig.kind == "caller_hangup":
                 return self._abandon(), None
+            if sig is not None and sig.kind in MOVES:
+                return self._redirected(), sig
             self._ring_no_answer(member, agent, ring_start)
             if time.monotonic() >= limit - 1e-3:
                 if patience is not None and patience <= deadline:
@@ -163,6 +168,8 @@ class QueueRun:
             retry_end = min(time.monotonic() + q.config.retry, limit)
             while True:
                 sig = await call.next_signal(retry_end - time.monotonic())
+                if sig is not None and sig.kind in MOVES:
+                    return self._redirected(), sig
                 if sig is None or sig.kind == "caller_hangup":
                     break
             if sig is not None:
@@ -171,7 +178,7 @@ class QueueRun:
     async def _wait_ring(self, agent: SimChannel, until: float) -> Signal | None:
         while True:
             sig = await self.call.next_signal(until - time.monotonic())
-            if sig is None or sig.kind in ("caller_hangup",):
+            if sig is None or sig.kind in ("caller_hangup", *MOVES):
                 return sig
             if sig.kind == "answered" and sig.data.get("uniqueid") == agent.uniqueid:
                 return sig
@@ -270,6 +277,15 @@ class QueueRun:
         pbx.varset(caller, "QUEUEPOSITION", str(position))
         for c in q.waiting:
             c.signal("poke")
+
+    def _redirected(self) -> str:
+        """A Redirect while the caller waits (or a member rings): the phones stop ringing and the caller leaves
+        the queue for wherever it was sent. app_queue counts that as an abandon: the async goto interrupts its
+        wait like a hangup (res < 0, not handled → record_abandoned, queue_log ABANDON), so QueueCallerAbandon
+        comes before QueueCallerLeave, as for a caller who hung up."""
+        self._give_up(hung_up=False)
+        self.pbx.chan_event("MusicOnHoldStop", "call,all", self.call.caller)
+        return "moved"
 
     def _give_up(self, *, hung_up: bool) -> None:
         """Shared tail of abandon and timeout: QueueCallerAbandon is sent for both (03c)."""

@@ -187,6 +187,13 @@ class PbxSimulator:
         phone = self.pbx.phones.setdefault(interface, Phone(interface, delay))
         phone.auto_answer = delay
 
+    def ensure_phone(self, interface: str, *, auto_answer: float | None = None) -> None:
+        """Make a desk phone that is no queue member (a supervisor's) known to the PBX, as its PJSIP endpoint
+        would be; a phone the PBX knows already keeps its settings."""
+        checked("interface", interface)
+        if interface not in self.pbx.phones:
+            self.pbx.phones[interface] = Phone(interface, auto_answer)
+
     def set_outbound_outcome(self, number: str, outcome: str | None) -> None:
         """Force what happens when ``number`` is dialed (answered/busy/no_answer/
         congestion/failed); None returns to the configured ratios."""

@@ -12,8 +12,11 @@ POLL = 0.1  # how often a spyer without a spyee looks again (ChanSpy scans chann
 
 
 def _spyee(pbx: Pbx, prefix: str, spyer: SimChannel) -> SimChannel | None:
+    """A bridged channel of the interface (``PJSIP/agent1``) or the very channel (``PJSIP/agent1-0000000a``):
+    ChanSpy's argument is a prefix of channel names, and a whole channel name is a prefix of itself."""
     for ch in pbx.channels.values():
-        if ch is not spyer and ch.state == 6 and ch.name.startswith(prefix + "-") and ch.bridge_id:
+        named = ch.name == prefix or ch.name.startswith(prefix + "-")
+        if ch is not spyer and ch.state == 6 and named and ch.bridge_id:
             return ch
     return None
 
@@ -26,7 +29,8 @@ async def chanspy(pbx: Pbx, call: SimCall, data: str) -> None:
     """ChanSpy(<prefix>,<options>) until the supervisor hangs up; options (q, w, B…)
     change what is heard, not the events."""
     spyer = call.caller
-    prefix = data.split(",", 1)[0].strip()
+    prefix, _, options = (part.strip() for part in data.partition(","))
+    leave_with_spyee = "E" in options  # E: ChanSpy ends when the spied channel hangs up
     phone = pbx.phones.get(spyer.device)
     if phone is not None:
         phone.busy = phone.in_call = True
@@ -36,6 +40,8 @@ async def chanspy(pbx: Pbx, call: SimCall, data: str) -> None:
             if spyee is not None and (spyee.hungup or not spyee.bridge_id):
                 _spy_event(pbx, "ChanSpyStop", spyer, spyee)
                 spyee = None
+                if leave_with_spyee:
+                    break
             if spyee is None and prefix:
                 spyee = _spyee(pbx, prefix, spyer)
                 if spyee is not None:

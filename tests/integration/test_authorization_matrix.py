@@ -107,6 +107,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/ivr/stats"): Rule(SUPERVISING),
     ("GET", "/api/supervisor/live"): Rule(SUPERVISING),
     ("GET", "/api/supervisor/metrics"): Rule(SUPERVISING),
+    ("GET", "/supervisor"): Rule(SUPERVISING),
+    ("GET", "/api/supervision"): Rule(SUPERVISING),
+    ("POST", "/api/supervision/agents/pause"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/agents/unpause"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/agents/log-out"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/agents/move"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/agents/spy"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/calls/{call_id}/take-over"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/calls/{call_id}/priority"): Rule(SUPERVISING, body={}),
+    ("POST", "/api/supervision/sim/answer"): Rule(SUPERVISING, body={}),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.

@@ -39,3 +39,14 @@ def test_the_trunks_that_tell_inbound_from_outbound_come_from_the_environment() 
     assert settings.trunks == ("PJSIP/rostelecom", "SIP/mts")
     with pytest.raises(ConfigError, match="CCDESK_PBX_TRUNKS"):
         Settings.from_env({"CCDESK_PBX_TRUNKS": "PJSIP/trunk\r\nAction: Command"})
+
+
+def test_the_supervisors_phones_context_and_spy_modes_come_from_the_environment() -> None:
+    default = Settings.from_env({})
+    assert (default.pbx_phones_context, default.supervisor_spy_modes) == ("agents", ("listen", "whisper", "barge"))
+    settings = Settings.from_env({"CCDESK_PBX_PHONES_CONTEXT": "desks", "CCDESK_SPY_MODES": "listen, whisper"})
+    assert (settings.pbx_phones_context, settings.supervisor_spy_modes) == ("desks", ("listen", "whisper"))
+    with pytest.raises(ConfigError, match="CCDESK_SPY_MODES: shout"):
+        Settings.from_env({"CCDESK_SPY_MODES": "listen,shout"})
+    with pytest.raises(ConfigError, match="CCDESK_PBX_PHONES_CONTEXT"):
+        Settings.from_env({"CCDESK_PBX_PHONES_CONTEXT": "agents\r\nAction: Command"})
