@@ -28,6 +28,7 @@ async def create_user(
     queues: list[str] | None = None,
     skills: list[str] | None = None,
     by_user_id: int | None = None,
+    department: str | None = None,
 ) -> int:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
@@ -43,6 +44,7 @@ async def create_user(
                 extension=extension,
                 queues=list(queues or []),
                 skills=list(skills or []),
+                department=department or None,
             )
             s.add(user)
             await s.flush()

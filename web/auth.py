@@ -35,7 +35,9 @@ COOKIE = "ccdesk_session"
 PRELOGIN_COOKIE = "ccdesk_login"
 SESSION_LIFETIME = timedelta(hours=12)
 # Without a session: the login itself, static files and a liveness probe that tells nothing more than "up".
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+PUBLIC_PATHS = frozenset(
+    {"/login", "/healthz", "/favicon.ico", "/apply", "/apply/status"}
+)  # /apply: web/public_apply.py
 PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = web.RequestKey("session", SessionInfo)

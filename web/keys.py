@@ -19,12 +19,15 @@ from cti.sim import PbxSimulator
 from cti.stream import EventStream
 from ivr import IvrServer, Menu
 from routing import RuleSet
+from workstation.application_types import ApplicationTypes
+from workstation.applications_work import ApplicationWork
 from workstation.offers import OfferBook
 from workstation.queue_load import LiveQueueLoad
 from workstation.scripts import ScriptBook
 from workstation.service import Workstation
 from workstation.wallboard import WallboardStats
 
+from .public_apply_limit import ApplyLimit
 from .settings import Settings
 from .throttle import LoginThrottle
 
@@ -54,3 +57,8 @@ WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)
+# electronic applications (web/api_applications.py, web/public_apply.py)
+APPLICATION_TYPES = web.AppKey("application_types", ApplicationTypes)
+APPLICATION_WORK = web.AppKey("application_work", ApplicationWork)
+APPLY_LIMIT = web.AppKey("apply_limit", ApplyLimit)
+APPLY_SECRET = web.AppKey("apply_secret", bytes)  # signs the public form's CSRF tokens
