@@ -82,7 +82,7 @@ class ApplicationType:
             "code": self.code,
             "title": self.title,
             "department": self.department,
-            "sla_working_hours": self.sla_hours,
+            "sla_hours": self.sla_hours,  # working hours
             "channels": list(self.channels),
             "fields": [f.to_json() for f in self.fields],
             "attachments": {"min": self.attachments.min, "max": self.attachments.max, "hint": self.attachments.hint},
