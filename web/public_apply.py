@@ -19,6 +19,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import unquote
 
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
@@ -116,7 +117,8 @@ def _render(request: web.Request, template: str, context: dict[str, Any], status
 
 
 def _clean_name(raw: str) -> str:
-    name = PurePosixPath(raw.replace("\\", "/")).name
+    """For display only (the file is kept in the database under an id): the last part of the name."""
+    name = PurePosixPath(unquote(raw).replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable())
     return name[-200:] or "file"
 
