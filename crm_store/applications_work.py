@@ -311,3 +311,16 @@ async def primary_phone(db: Database, customer_id: int) -> str | None:
     )
     async with db.read_session() as s:
         return await s.scalar(stmt)
+
+
+async def finish_follow_up(db: Database, task_id: int, queues: Sequence[str] | None, user_id: int) -> bool:
+    """The follow-up call was made: off the list. False when it is not an open follow-up of these queues."""
+    async with db.write_session() as s, s.begin():
+        stmt = update(Task).where(Task.id == task_id, Task.kind == "follow_up", Task.status == "open")
+        if queues is not None:
+            stmt = stmt.where(Task.queue.in_(list(queues)))
+        result = await s.execute(stmt.values(status="done", assigned_to=user_id))
+        done = getattr(result, "rowcount", 0)  # an UPDATE's result is a cursor result
+        if done:
+            await record_audit(s, user_id, "task.done", "task", task_id, {})
+        return bool(done)

@@ -18,6 +18,7 @@ from crm_store import applications_work, users
 from crm_store.records import ApplicationRecord
 from crm_store.vocabulary import Role
 from workstation.applications_work import ApplicationWork, ListQuery, StatusRequest
+from workstation.errors import NotFoundError
 
 from . import keys
 from .api_fields import body, int_field, path_id, text_field
@@ -166,6 +167,16 @@ async def follow_ups(request: web.Request) -> web.Response:
     return web.json_response(
         [{**f, "due_at": f["due_at"].isoformat()} for f in found],
     )
+
+
+@routes.post("/api/follow-ups/{task_id}/done")
+async def follow_up_done(request: web.Request) -> web.Response:
+    user = user_of(request)
+    ws = request.app[keys.WORKSTATION]
+    queues = None if user.role in (Role.SUPERVISOR, Role.ADMIN) else list(ws.queues_of(user))
+    if not await applications_work.finish_follow_up(request.app[keys.DB], path_id(request, "task_id"), queues, user.id):
+        raise NotFoundError("no such follow-up call", code="follow_up_not_found")
+    return web.json_response({"ok": True})
 
 
 # ------------------------------------------------------------------ wiring
