@@ -116,6 +116,7 @@ async def take(request: web.Request) -> web.Response:
 
 @routes.post("/api/work/{application_id}/assign")
 async def assign(request: web.Request) -> web.Response:
+    _work(request).require_worker(user_of(request))  # who is asking, before what is asked
     data = await body(request)
     record = await _work(request).assign(
         user_of(request), path_id(request, "application_id"), int_field(data, "user_id")
@@ -125,6 +126,7 @@ async def assign(request: web.Request) -> web.Response:
 
 @routes.post("/api/work/{application_id}/status")
 async def change_status(request: web.Request) -> web.Response:
+    _work(request).require_worker(user_of(request))  # who is asking, before what is asked
     data = await body(request)
     follow_up_at = None
     raw_at = text_field(data, "follow_up_at", limit=64)
@@ -147,6 +149,7 @@ async def change_status(request: web.Request) -> web.Response:
 
 @routes.post("/api/work/{application_id}/department")
 async def reassign(request: web.Request) -> web.Response:
+    _work(request).require_worker(user_of(request))  # who is asking, before what is asked
     data = await body(request)
     record = await _work(request).reassign(
         user_of(request),

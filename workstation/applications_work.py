@@ -66,7 +66,7 @@ class ApplicationWork:
         self.announce = announce
 
     # ------------------------------------------------------------------ reading
-    def _require_worker(self, user: UserRecord) -> Worker:
+    def require_worker(self, user: UserRecord) -> Worker:
         if user.role not in WORKING_ROLES:
             raise ForbiddenError("applications are worked by departments", code="not_a_department_user")
         worker = worker_of(user)
@@ -75,7 +75,7 @@ class ApplicationWork:
         return worker
 
     async def work_list(self, user: UserRecord, query: ListQuery) -> list[dict[str, Any]]:
-        worker = self._require_worker(user)
+        worker = self.require_worker(user)
         if worker.role == Role.DEPARTMENT:
             departments: list[str] | None = [worker.department or ""]
         else:
@@ -94,7 +94,7 @@ class ApplicationWork:
         return [self._item_json(i, now) for i in items]
 
     async def _load(self, user: UserRecord, application_id: int) -> WorkItem:
-        worker = self._require_worker(user)
+        worker = self.require_worker(user)
         try:
             item = await applications_work.work_item(self.db, application_id)
         except NotFound:

@@ -39,3 +39,18 @@ def test_the_trunks_that_tell_inbound_from_outbound_come_from_the_environment() 
     assert settings.trunks == ("PJSIP/rostelecom", "SIP/mts")
     with pytest.raises(ConfigError, match="CCDESK_PBX_TRUNKS"):
         Settings.from_env({"CCDESK_PBX_TRUNKS": "PJSIP/trunk\r\nAction: Command"})
+
+
+def test_application_settings_come_from_the_environment_and_are_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "CCDESK_APPLICATION_TYPES": "/etc/ccdesk/types.toml",
+            "CCDESK_APPLICATION_ESCALATE_HOURS": "8",
+            "CCDESK_APPLY_PER_ACCOUNT_PER_HOUR": "3",
+        }
+    )
+    assert settings.application_types == Path("/etc/ccdesk/types.toml")
+    assert (settings.application_escalate_hours, settings.apply_per_account_per_hour) == (8, 3)
+    assert Settings.from_env({}).apply_per_address_per_hour == 20
+    with pytest.raises(ConfigError, match="CCDESK_APPLY_PER_ADDRESS_PER_HOUR=-1"):
+        Settings.from_env({"CCDESK_APPLY_PER_ADDRESS_PER_HOUR": "-1"})

@@ -106,7 +106,7 @@ function drawDetail(a) {
       h("label", {}, t("work.assign_to"), " ", assignSelect),
       h("button", { type: "button", onclick: (ev) => assignSelect.value && run(ev.currentTarget, `/api/work/${a.id}/assign`, { user_id: Number(assignSelect.value) }, msg, t("work.assigned")) }, t("work.assign"))),
     closed ? null : h("div", { class: "actions" }, comment,
-      h("label", {}, followUp, " ", t("work.follow_up")),
+      h("label", { class: "check" }, followUp, " ", t("work.follow_up")),
       h("div", { class: "buttons" }, statusButtons)),
     closed ? null : h("div", { class: "actions" },
       h("label", {}, t("work.reassign"), " ", depSelect),
