@@ -34,6 +34,8 @@ async def create_user(
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     if not username.strip():
         raise ValueError("a user needs a name")
+    if role == Role.DEPARTMENT and not department:
+        raise ValueError("a department user needs a department")
     try:
         async with db.write_session() as s, s.begin():
             user = User(

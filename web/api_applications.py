@@ -233,13 +233,19 @@ async def applications_ctx(app: web.Application) -> AsyncIterator[None]:
             await checker
 
 
+async def escalate_and_tell(app: web.Application, work: ApplicationWork) -> list[dict[str, Any]]:
+    """Escalate what crossed the threshold since the last check; the supervisors' screens hear it at once."""
+    escalated = await work.escalate_due()
+    if escalated:
+        log.info("%d applications escalated to supervisors", len(escalated))
+        await app[keys.NOTIFIER].to_supervisors("escalations", {"applications": escalated})
+    return escalated
+
+
 async def _escalate_periodically(app: web.Application, work: ApplicationWork) -> None:
     while True:
         try:
-            escalated = await work.escalate_due()
-            if escalated:
-                log.info("%d applications escalated to supervisors", len(escalated))
-                await app[keys.NOTIFIER].to_supervisors("escalations", {"applications": escalated})
+            await escalate_and_tell(app, work)
         except Exception:  # a database hiccup: try again at the next check
             log.exception("escalation check failed")
         await asyncio.sleep(ESCALATION_CHECK_S)

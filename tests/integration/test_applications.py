@@ -11,6 +11,8 @@ from sqlalchemy import select, text, update
 
 from crm_store.models import Application, ApplicationStatusChange, AuditEntry, Task
 from crm_store.users import create_user
+from web import keys
+from web.api_applications import escalate_and_tell
 from web.passwords import hash_password
 
 from .client import Operator
@@ -161,8 +163,12 @@ async def test_reassigning_moves_it_out_of_reach_and_overdue_ones_are_escalated(
         item = next(a for a in await met1.api("GET", "/api/work?overdue=1") if a["id"] == app_id)
         assert item["overdue"] and item["escalated"]
         await met1.api("GET", "/api/work/escalations", expect=403)
-        marked = await server.app[__import__("web.keys").keys.APPLICATION_WORK].escalate_due()
+        await sup.connect_socket("/supervisor")
+        marked = await escalate_and_tell(server.app, server.app[keys.APPLICATION_WORK])
         assert app_id in [a["id"] for a in marked]
+        told = await sup.next_event("escalations", lambda e: app_id in [a["id"] for a in e["applications"]])
+        assert next(a for a in told["applications"] if a["id"] == app_id)["department_queue"] == "dept_metering"
+        assert await escalate_and_tell(server.app, server.app[keys.APPLICATION_WORK]) == []  # told once
         async with server.db.read_session() as s:
             assert (await s.get(Application, app_id)).escalated_at is not None
             changes = list(

@@ -142,6 +142,17 @@ async function main() {
   const fromHash = Number(location.hash.slice(1));
   if (fromHash) open(fromHash);
   setInterval(load, REFRESH_MS);
+  if (supervising()) listenForEscalations();
+}
+
+// Supervisors hear at once when an application crosses the escalation threshold.
+function listenForEscalations() {
+  if (typeof window.io !== "function") return;
+  const socket = window.io("/supervisor", { transports: ["websocket", "polling"] });
+  socket.on("escalations", (msg) => {
+    toast(t("work.escalated_now", { count: msg.applications.length }), "error");
+    load();
+  });
 }
 
 main();
