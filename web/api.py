@@ -254,6 +254,14 @@ def _applications(request: web.Request) -> ApplicationService:
     )
 
 
+def _form_fields(data: dict[str, Any]) -> dict[str, str]:
+    """The type's form fields as text (the filing validates them against the type)."""
+    raw = data.get("fields") or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise bad_request("fields must be an object of texts", "invalid_fields")
+    return {str(k)[:64]: storable(str(v), str(k)[:64])[:2000] for k, v in raw.items()}
+
+
 @routes.post("/api/applications")
 async def file_application(request: web.Request) -> web.Response:
     data = await body(request)
@@ -263,6 +271,7 @@ async def file_application(request: web.Request) -> web.Response:
         customer_id=int_field(data, "customer_id"),
         account_id=int_field(data, "account_id"),
         card_id=int_field(data, "card_id"),
+        fields=_form_fields(data),
     )
     await check_references(
         request, customer_id=filing.customer_id, account_id=filing.account_id, card_id=filing.card_id

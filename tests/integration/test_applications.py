@@ -63,6 +63,21 @@ async def test_a_department_works_its_own_applications_through_the_workflow(serv
             expect=201,
         )
         assert filed["department_queue"] == "dept_billing" and filed["number"].isdigit() and filed["due_at"]
+        # The type's fields, typed: a wrong one is refused naming the field, a right one is kept.
+        bad = await op.api(
+            "POST",
+            "/api/applications",
+            {"type": "meter_dispute", "customer_id": customer_id, "fields": {"reading": "abc"}},
+            expect=400,
+        )
+        assert bad["code"] == "invalid_fields" and bad["params"]["fields"] == {"reading": "not_a_number"}
+        dispute = await op.api(
+            "POST",
+            "/api/applications",
+            {"type": "meter_dispute", "customer_id": customer_id, "fields": {"reading": "42"}},
+            expect=201,
+        )
+        assert dispute["fields"] == {"reading": "42"} and dispute["department_queue"] == "dept_metering"
         app_id = filed["id"]
         # Who sees it: its department and supervisors; not another department, not operators.
         assert app_id in [a["id"] for a in await acc1.api("GET", "/api/work")]
@@ -127,8 +142,11 @@ async def test_a_department_works_its_own_applications_through_the_workflow(serv
         op2 = await _login(server, "op2")  # support only
         try:
             assert task.id not in [f["id"] for f in await op2.api("GET", "/api/follow-ups")]
+            await op2.api("POST", f"/api/follow-ups/{task.id}/done", expect=404)
         finally:
             await op2.close()
+        await op.api("POST", f"/api/follow-ups/{task.id}/done")  # called: off the list
+        assert task.id not in [f["id"] for f in await op.api("GET", "/api/follow-ups")]
     finally:
         for client in (op, acc1, acc2, met1, sup):
             await client.close()

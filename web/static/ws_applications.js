@@ -11,11 +11,39 @@ import { act, toast } from "./ui.js";
 import { dial } from "./ws_call.js";
 
 let els;
+let types = [];
 
 export function init() {
-  els = { quick: $("#application-quick"), receipt: $("#application-receipt"), followups: $("#followups-list") };
-  api.get("/api/application-types").then(drawQuick).catch(() => {});
+  els = {
+    quick: $("#application-quick"), receipt: $("#application-receipt"), followups: $("#followups-list"),
+    type: $("#application-type"), fields: $("#application-fields"),
+  };
+  api.get("/api/application-types").then((list) => {
+    types = list;
+    drawQuick(list);
+  }).catch(() => {});
+  els.type.addEventListener("change", drawFields);
   refreshFollowUps();
+}
+
+/** The chosen type's own fields under the type (optional for the operator: the text can say it all). */
+function drawFields() {
+  const ty = types.find((x) => x.code === els.type.value);
+  fill(els.fields, (ty?.fields || []).map((f) => h("label", {}, f.label, " ",
+    f.kind === "choice"
+      ? h("select", { dataset: { field: f.name } }, h("option", { value: "" }, ""), f.options.map((o) => h("option", { value: o }, o)))
+      : h("input", {
+        dataset: { field: f.name }, maxlength: f.max_length,
+        type: f.kind === "date" ? "date" : f.kind === "email" ? "email" : f.kind === "phone" ? "tel" : "text",
+        inputmode: f.kind === "integer" || f.kind === "decimal" ? "decimal" : null,
+      }))));
+}
+
+/** What the operator typed into the chosen type's fields (the card's form sends it with the filing). */
+export function fieldValues() {
+  const values = {};
+  for (const el of els.fields.querySelectorAll("[data-field]")) if (el.value.trim()) values[el.dataset.field] = el.value.trim();
+  return values;
 }
 
 function drawQuick(types) {
