@@ -28,9 +28,11 @@ from .models import (
     User,
 )
 from .records import ApplicationRecord
-from .vocabulary import CLOSED_APPLICATION_STATUSES
+from .vocabulary import CLOSED_APPLICATION_STATUSES, ApplicationStatus
 
 CLOSED = tuple(s.value for s in CLOSED_APPLICATION_STATUSES)
+# "Open" as a list, not "not closed": the (department, status, due) index is read range by range.
+OPEN = tuple(s.value for s in ApplicationStatus if s not in CLOSED_APPLICATION_STATUSES)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,14 +114,14 @@ async def work_list(db: Database, f: WorkFilter) -> list[WorkItem]:
     stmt = _work_query()
     if f.departments is not None:
         stmt = stmt.where(Application.department_queue.in_(list(f.departments)))
-    stmt = stmt.where(Application.status == f.status) if f.status else stmt.where(Application.status.notin_(CLOSED))
+    stmt = stmt.where(Application.status == f.status) if f.status else stmt.where(Application.status.in_(OPEN))
     if f.type:
         stmt = stmt.where(Application.type == f.type)
     if f.assigned_to is not None:
         stmt = stmt.where(Application.assigned_to == f.assigned_to)
     if f.due_before is not None:
         stmt = stmt.where(Application.due_at < f.due_before)
-    stmt = stmt.order_by(Application.due_at.is_(None), Application.due_at, Application.id).limit(f.limit)
+    stmt = stmt.order_by(Application.due_at.asc().nulls_last(), Application.id).limit(f.limit)
     async with db.read_session() as s:
         return [_item(r) for r in (await s.execute(stmt)).mappings()]
 
@@ -258,7 +260,7 @@ async def due_for_escalation(db: Database, cutoff: datetime) -> list[WorkItem]:
     """Open applications due before `cutoff` (now minus the threshold) not escalated yet."""
     stmt = (
         _work_query()
-        .where(Application.status.notin_(CLOSED), Application.due_at <= cutoff, Application.escalated_at.is_(None))
+        .where(Application.status.in_(OPEN), Application.due_at <= cutoff, Application.escalated_at.is_(None))
         .order_by(Application.due_at)
         .limit(500)
     )

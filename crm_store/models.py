@@ -194,7 +194,12 @@ class Application(Base):
     """An electronic application (request) filed by a customer through any channel."""
 
     __tablename__ = "applications"
-    __table_args__ = (Index("ix_applications_customer_status", "customer_id", "status"),)
+    __table_args__ = (
+        Index("ix_applications_customer_status", "customer_id", "status"),
+        # The department's work list and the escalation check: open ones of a department by due time.
+        Index("ix_applications_department_status_due", "department_queue", "status", "due_at"),
+        Index("ix_applications_status_due", "status", "due_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(64))

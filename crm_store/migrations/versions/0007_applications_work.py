@@ -28,6 +28,10 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             batch_op.f("fk_applications_assigned_to_users"), "users", ["assigned_to"], ["id"], ondelete="SET NULL"
         )
+        batch_op.create_index(
+            "ix_applications_department_status_due", ["department_queue", "status", "due_at"], unique=False
+        )
+        batch_op.create_index("ix_applications_status_due", ["status", "due_at"], unique=False)
     with op.batch_alter_table("application_status_history", schema=None) as batch_op:
         batch_op.add_column(sa.Column("department_queue", sa.String(length=64), nullable=True))
     with op.batch_alter_table("tasks", schema=None) as batch_op:
@@ -62,6 +66,8 @@ def downgrade() -> None:
     with op.batch_alter_table("application_status_history", schema=None) as batch_op:
         batch_op.drop_column("department_queue")
     with op.batch_alter_table("applications", schema=None) as batch_op:
+        batch_op.drop_index("ix_applications_status_due")
+        batch_op.drop_index("ix_applications_department_status_due")
         batch_op.drop_constraint(batch_op.f("fk_applications_assigned_to_users"), type_="foreignkey")
         batch_op.drop_column("escalated_at")
         batch_op.drop_column("assigned_to")
