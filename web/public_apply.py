@@ -41,6 +41,7 @@ COOKIE = "ccdesk_apply"
 TEXT_PART_LIMIT = 20_000  # bytes of one text field of the form
 TEXT_LIMIT = 5000
 MAX_PARTS = 60
+MAX_FILES = 20  # past the type's own limit only to say "too many" rather than fail to read
 MAGIC = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -233,7 +234,7 @@ async def apply_submit(request: web.Request) -> web.Response:
     types = request.app[keys.APPLICATION_TYPES]
     values: dict[str, str] = {}
     try:
-        fields, files = await read_form(request, types.max_bytes, max_files=20)
+        fields, files = await read_form(request, types.max_bytes, max_files=MAX_FILES)
         values = {k: v for k, v in fields.items() if k != "csrf_token" and len(v) <= TEXT_LIMIT}
         _check_csrf(request, fields)
         type_code = _text(fields, "type", 64)
@@ -267,13 +268,40 @@ async def apply_submit(request: web.Request) -> web.Response:
     except FormProblem as problem:
         return _problem(request, "apply.html", problem, values)
     await request.app[keys.APPLICATION_WORK].announce_record(filed.application)
+    # Post/redirect/get: reloading the receipt must not file the application again. The link is signed, so
+    # only whoever filed it sees the receipt.
+    number = filed.application.number
+    sig = _sign(request.app[keys.APPLY_SECRET], f"receipt:{number}")
+    raise web.HTTPSeeOther(f"/apply/receipt?number={number}&sig={sig}")
+
+
+@routes.get("/apply/receipt")
+async def receipt(request: web.Request) -> web.Response:
+    number = request.query.get("number", "")[:32]
+    sig = request.query.get("sig", "")[:64]
+    found: ApplicationRecord | None = None
+    if number and hmac.compare_digest(sig, _sign(request.app[keys.APPLY_SECRET], f"receipt:{number}")):
+        try:
+            found = await applications.get_application(request.app[keys.DB], number=number)
+        except NotFound:
+            found = None
+    if found is None:
+        raise web.HTTPNotFound(text="no such receipt")
+    types = request.app[keys.APPLICATION_TYPES]
+    app_type = types.get(found.type)
     zone = types.calendar.timezone
-    when = {
-        "filed_at": filed.application.created_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
-        "due": filed.application.due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M") if filed.application.due_at else "",
-    }
     return _render(
-        request, "apply_done.html", {"receipt": filed.to_json(), "account": account.number, **when}, status=201
+        request,
+        "apply_done.html",
+        {
+            "receipt": {
+                **found.to_json(),
+                "type_title": app_type.title if app_type else found.type,
+                "department_title": request.app[keys.RULES].departments.get(found.department_queue or "", ""),
+            },
+            "filed_at": found.created_at.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            "due": found.due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M") if found.due_at else "",
+        },
     )
 
 

@@ -127,6 +127,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # The public application form: no session, its own CSRF token (a JSON body is not a form: 400).
     ("GET", "/apply"): Rule(EVERYONE),
     ("POST", "/apply"): Rule(EVERYONE, public=True, body={}),
+    ("GET", "/apply/receipt"): Rule(EVERYONE, public=True, query="?number=1&sig=x"),
     ("GET", "/apply/status"): Rule(EVERYONE),
     ("POST", "/apply/status"): Rule(EVERYONE, public=True, body={}),
 }
