@@ -85,3 +85,49 @@ async def test_filed_from_the_card_resolved_by_the_department_and_seen_by_the_cu
         await expect(visitor.locator("#status-result")).to_contain_text("Перерасчёт выполнен")
     finally:
         await customer.close()
+
+
+async def test_what_a_customer_sends_is_shown_as_text_on_the_work_list(server: Any, browser: Any, page: Any) -> None:
+    """Markup in the public form's text, fields and file name stays text on the receipt and on /work."""
+    from .test_xss import IMG, SCRIPT, SVG, Watch
+
+    await create_user(
+        server.db,
+        username="met1",
+        role="department",
+        password_hash=hash_password("met1-password"),
+        full_name="Учётчик",
+        department="dept_metering",
+    )
+    number, customer_id, _name = await known_caller(server.db)
+    async with server.db.read_session() as s:
+        account = (
+            await s.execute(
+                text("SELECT number FROM accounts WHERE customer_id = :c ORDER BY id LIMIT 1"), {"c": customer_id}
+            )
+        ).scalar()
+    watch = Watch(page)
+    await page.goto(f"{server.url}/apply")
+    await page.fill("#apply-account", account)
+    await page.fill("#apply-contact", number)
+    await page.select_option("#apply-type", "meter_dispute")
+    await page.fill("[name='meter_dispute.meter_number']", SVG)
+    await page.fill("#apply-text", f"Текст {SCRIPT} {IMG}")
+    await page.set_input_files(
+        "[data-type=meter_dispute] input[type=file]",
+        files=[{"name": f"фото {IMG}.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}],
+    )
+    await page.click("#apply-submit")
+    await expect(page.locator("#receipt-number")).to_be_visible()
+    app_number = await page.locator("#receipt-number").inner_text()
+    await watch.nothing_ran("the receipt")
+
+    await page.context.clear_cookies()
+    await page.goto(f"{server.url}/work")
+    await page.fill("#username", "met1")
+    await page.fill("#password", "met1-password")
+    await page.click("form.login-form button[type=submit]")
+    await page.locator("#work-rows tr", has_text=app_number).click()
+    await expect(page.locator("#work-detail .attachments")).to_be_visible()
+    await watch.nothing_ran("the application on /work", SVG, f"Текст {SCRIPT} {IMG}", f"фото {IMG}.png")
+    await expect(page.locator("#work-detail")).to_contain_text(RU["work.channel.web"])
