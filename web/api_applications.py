@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 WORKING = (Role.DEPARTMENT.value, Role.SUPERVISOR.value, Role.ADMIN.value)
 ESCALATION_CHECK_S = 60.0
+ESCALATIONS_SENT = 50
 
 
 def _work(request: web.Request) -> ApplicationWork:
@@ -238,7 +239,10 @@ async def escalate_and_tell(app: web.Application, work: ApplicationWork) -> list
     escalated = await work.escalate_due()
     if escalated:
         log.info("%d applications escalated to supervisors", len(escalated))
-        await app[keys.NOTIFIER].to_supervisors("escalations", {"applications": escalated})
+        # The count, and the first few: the screens reload their list (the first check after an upgrade may
+        # find hundreds of old overdue applications).
+        notice = {"count": len(escalated), "applications": escalated[:ESCALATIONS_SENT]}
+        await app[keys.NOTIFIER].to_supervisors("escalations", notice)
     return escalated
 
 

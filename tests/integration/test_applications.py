@@ -185,6 +185,7 @@ async def test_reassigning_moves_it_out_of_reach_and_overdue_ones_are_escalated(
         marked = await escalate_and_tell(server.app, server.app[keys.APPLICATION_WORK])
         assert app_id in [a["id"] for a in marked]
         told = await sup.next_event("escalations", lambda e: app_id in [a["id"] for a in e["applications"]])
+        assert told["count"] == len(marked)
         assert next(a for a in told["applications"] if a["id"] == app_id)["department_queue"] == "dept_metering"
         assert await escalate_and_tell(server.app, server.app[keys.APPLICATION_WORK]) == []  # told once
         async with server.db.read_session() as s:

@@ -150,7 +150,7 @@ function listenForEscalations() {
   if (typeof window.io !== "function") return;
   const socket = window.io("/supervisor", { transports: ["websocket", "polling"] });
   socket.on("escalations", (msg) => {
-    toast(t("work.escalated_now", { count: msg.applications.length }), "error");
+    toast(t("work.escalated_now", { count: msg.count }), "error");
     load();
   });
 }
