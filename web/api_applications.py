@@ -25,6 +25,7 @@ from .api_fields import body, int_field, path_id, text_field
 from .auth import require_role, user_of
 from .errors import bad_request
 from .pages import page_context
+from .sio import department_room
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -213,8 +214,12 @@ async def applications_ctx(app: web.Application) -> AsyncIterator[None]:
     """The work service, and a kept task that escalates overdue applications to the supervisors."""
     settings = app[keys.SETTINGS]
 
-    async def announce(record: ApplicationRecord) -> None:
+    async def announce(record: ApplicationRecord, departments: tuple[str, ...]) -> None:
         await announce_to_screens(app, record)
+        for department in departments:  # the department's work lists reload
+            await app[keys.SIO].emit(
+                "work", {"department": department}, room=department_room(department), namespace="/operator"
+            )
 
     work = ApplicationWork(
         db=app[keys.DB],

@@ -22,7 +22,7 @@ from .application_types import ApplicationTypes
 from .applications_flow import WORKING_ROLES, Worker, allowed, can_work, is_escalated, is_overdue, next_statuses
 from .errors import ForbiddenError, NotFoundError, WorkstationError
 
-Announce = Callable[[ApplicationRecord], Awaitable[None]]
+Announce = Callable[[ApplicationRecord, tuple[str, ...]], Awaitable[None]]  # the record, departments to tell
 COMMENT_LIMIT = 2000
 
 
@@ -234,7 +234,7 @@ class ApplicationWork:
             comment=comment.strip()[:COMMENT_LIMIT],
             action="application.reassign",
         )
-        return await self._apply(user, change)
+        return await self._apply(user, change, previous_department=app.department_queue)
 
     async def schedule_follow_up(self, user: UserRecord, app: ApplicationRecord, at: datetime | None) -> int:
         """A follow-up call in the call-back list of the type's operators' queue."""
@@ -254,15 +254,19 @@ class ApplicationWork:
             queue=queue,
         )
 
-    async def _apply(self, user: UserRecord, change: Change) -> ApplicationRecord:
+    async def _apply(
+        self, user: UserRecord, change: Change, previous_department: str | None = None
+    ) -> ApplicationRecord:
         record = await applications_work.apply_change(self.db, change, user_id=user.id, now=self.clock())
-        await self.announce_record(record)
+        await self.announce_record(record, previous_department)
         return record
 
-    async def announce_record(self, record: ApplicationRecord) -> None:
-        """Filed or changed: the screens showing its customer are told (by whatever channel it came)."""
+    async def announce_record(self, record: ApplicationRecord, previous_department: str | None = None) -> None:
+        """Filed or changed: the screens showing its customer, and its department's work lists (the one it
+        left too), are told — by whatever channel it came."""
         if self.announce is not None:
-            await self.announce(record)
+            departments = tuple(d for d in (record.department_queue, previous_department) if d)
+            await self.announce(record, departments)
 
     # ------------------------------------------------------------------ escalation
     async def escalations(self, user: UserRecord) -> list[dict[str, Any]]:

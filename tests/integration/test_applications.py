@@ -161,10 +161,12 @@ async def test_reassigning_moves_it_out_of_reach_and_overdue_ones_are_escalated(
             "POST", "/api/applications", {"type": "info_request", "customer_id": customer_id}, expect=201
         )
         app_id = filed["id"]
+        await met1.connect_socket()  # the department's room: its work list hears of what arrives
         moved = await acc1.api(
             "POST", f"/api/work/{app_id}/department", {"department": "dept_metering", "comment": "Это про счётчик"}
         )
         assert moved["department_queue"] == "dept_metering"
+        assert (await met1.next_event("work"))["department"] == "dept_metering"
         await acc1.api("GET", f"/api/work/{app_id}", expect=404)
         assert (await met1.api("GET", f"/api/work/{app_id}"))["history"][-1]["department"] == "dept_metering"
         bad = await met1.api("POST", f"/api/work/{app_id}/department", {"department": "nowhere"}, expect=400)

@@ -143,6 +143,21 @@ async function main() {
   if (fromHash) open(fromHash);
   setInterval(load, REFRESH_MS);
   if (supervising()) listenForEscalations();
+  else listenForChanges();
+}
+
+// Department staff: an application of their department filed, changed or moved by anyone — the list
+// reloads (at most once a second, however many arrive together).
+function listenForChanges() {
+  if (typeof window.io !== "function") return;
+  const socket = window.io("/operator", { transports: ["websocket", "polling"] });
+  let pending = null;
+  socket.on("work", () => {
+    pending ??= setTimeout(() => {
+      pending = null;
+      load();
+    }, 1000);
+  });
 }
 
 // Supervisors hear at once when an application crosses the escalation threshold.
