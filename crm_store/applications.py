@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
@@ -12,11 +14,18 @@ from .audit import record_audit
 from .base import utcnow
 from .db import Database
 from .errors import NotFound
-from .models import Application, ApplicationInteraction, ApplicationStatusChange, Task
+from .models import Application, ApplicationAttachment, ApplicationInteraction, ApplicationStatusChange, Task
 from .records import ApplicationRecord
 from .vocabulary import CLOSED_APPLICATION_STATUSES, ApplicationStatus, codes
 
 STATUSES = codes(ApplicationStatus)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewAttachment:
+    filename: str  # as the sender named it: shown, never used as a path
+    content_type: str
+    data: bytes
 
 
 def application_number(year: int, application_id: int) -> str:
@@ -36,10 +45,14 @@ async def file_application(
     due_at: datetime | None = None,
     interaction_id: int | None = None,
     user_id: int | None = None,
+    fields: dict[str, str] | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    now: datetime | None = None,
 ) -> ApplicationRecord:
-    now = utcnow()
+    now = now or utcnow()
     async with db.write_session() as s, s.begin():
         app = Application(
+            fields=dict(fields or {}),
             number=uuid4().hex[:16],
             type=type,
             text=text,
@@ -62,7 +75,25 @@ async def file_application(
         )
         if interaction_id is not None:
             s.add(ApplicationInteraction(application_id=app.id, interaction_id=interaction_id))
-        await record_audit(s, user_id, "application.file", "application", app.id, {"type": type, "channel": channel})
+        for a in attachments:
+            s.add(
+                ApplicationAttachment(
+                    application_id=app.id,
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    size=len(a.data),
+                    data=a.data,
+                    created_at=now,
+                )
+            )
+        await record_audit(
+            s,
+            user_id,
+            "application.file",
+            "application",
+            app.id,
+            {"type": type, "channel": channel, "department": department_queue, "attachments": len(attachments)},
+        )
         app_id = app.id
     return await get_application(db, application_id=app_id)
 
@@ -113,9 +144,11 @@ async def create_task(
     assigned_to: int | None = None,
     notes: str = "",
     user_id: int | None = None,
+    queue: str | None = None,
 ) -> int:
     async with db.write_session() as s, s.begin():
         task = Task(
+            queue=queue,
             kind=kind,
             due_at=due_at,
             customer_id=customer_id,
@@ -140,4 +173,13 @@ async def open_tasks(db: Database, *, assigned_to: int | None = None, limit: int
         return [dict(r) for r in (await s.execute(stmt)).mappings()]
 
 
-__all__ = ["STATUSES", "NotFound", "change_status", "create_task", "file_application", "get_application", "open_tasks"]
+__all__ = [
+    "STATUSES",
+    "NewAttachment",
+    "NotFound",
+    "change_status",
+    "create_task",
+    "file_application",
+    "get_application",
+    "open_tasks",
+]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -48,6 +49,7 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="ru")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    department: Mapped[str | None] = mapped_column(String(64))  # a department user's department queue
 
 
 class Customer(Base):
@@ -192,7 +194,12 @@ class Application(Base):
     """An electronic application (request) filed by a customer through any channel."""
 
     __tablename__ = "applications"
-    __table_args__ = (Index("ix_applications_customer_status", "customer_id", "status"),)
+    __table_args__ = (
+        Index("ix_applications_customer_status", "customer_id", "status"),
+        # The department's work list and the escalation check: open ones of a department by due time.
+        Index("ix_applications_department_status_due", "department_queue", "status", "due_at"),
+        Index("ix_applications_status_due", "status", "due_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     type: Mapped[str] = mapped_column(String(64))
@@ -206,6 +213,9 @@ class Application(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # the type's form fields, validated
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when supervisors were told
 
 
 class ApplicationStatusChange(Base):
@@ -216,6 +226,20 @@ class ApplicationStatusChange(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     comment: Mapped[str] = mapped_column(Text, default="")
+    department_queue: Mapped[str | None] = mapped_column(String(64))  # set when the change moved it there
+
+
+class ApplicationAttachment(Base):
+    """A file sent with an application, kept in the database: no path on disk a sender could choose."""
+
+    __tablename__ = "application_attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))  # as sent, for display only
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ApplicationInteraction(Base):
@@ -245,6 +269,7 @@ class Task(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    queue: Mapped[str | None] = mapped_column(String(64))  # whose call-back list shows it (operators' queue)
 
 
 class Campaign(Base):

@@ -105,6 +105,9 @@ class ApplicationRecord(JsonMixin):
     created_at: datetime
     due_at: datetime | None
     closed_at: datetime | None
+    fields: dict[str, str] = field(default_factory=dict)  # the type's form fields
+    assigned_to: int | None = None
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,6 +182,7 @@ class UserRecord(JsonMixin):
     queues: tuple[str, ...]
     language: str
     active: bool
+    department: str | None = None  # a department user's department queue
 
 
 @dataclass(frozen=True, slots=True)

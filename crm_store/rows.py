@@ -85,6 +85,9 @@ def application(r: Row) -> ApplicationRecord:
         created_at=r["created_at"],
         due_at=r["due_at"],
         closed_at=r["closed_at"],
+        fields=dict(r.get("fields") or {}),
+        assigned_to=r.get("assigned_to"),
+        escalated_at=r.get("escalated_at"),
     )
 
 
@@ -124,4 +127,5 @@ def user(r: Row) -> UserRecord:
         queues=tuple(r["queues"] or ()),
         language=r["language"],
         active=bool(r["active"]),
+        department=r.get("department"),
     )

@@ -28,11 +28,14 @@ async def create_user(
     queues: list[str] | None = None,
     skills: list[str] | None = None,
     by_user_id: int | None = None,
+    department: str | None = None,
 ) -> int:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     if not username.strip():
         raise ValueError("a user needs a name")
+    if role == Role.DEPARTMENT and not department:
+        raise ValueError("a department user needs a department")
     try:
         async with db.write_session() as s, s.begin():
             user = User(
@@ -43,6 +46,7 @@ async def create_user(
                 extension=extension,
                 queues=list(queues or []),
                 skills=list(skills or []),
+                department=department or None,
             )
             s.add(user)
             await s.flush()

@@ -106,6 +106,7 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    DEPARTMENT = "department"  # back-office staff working their department's applications
 
 
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})

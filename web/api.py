@@ -241,12 +241,25 @@ async def edit_contacts(request: web.Request) -> web.Response:
 
 @routes.get("/api/application-types")
 async def application_types(request: web.Request) -> web.Response:
-    types = request.app[keys.RULES].application_types.values()
-    return web.json_response([{"code": t.name, "title": t.title, "sla_hours": t.sla_hours} for t in types])
+    types = request.app[keys.APPLICATION_TYPES].for_channel("phone")
+    return web.json_response([t.to_json() for t in types])
 
 
 def _applications(request: web.Request) -> ApplicationService:
-    return ApplicationService(db=request.app[keys.DB], rules=request.app[keys.RULES], clock=request.app[keys.CLOCK])
+    return ApplicationService(
+        db=request.app[keys.DB],
+        rules=request.app[keys.RULES],
+        clock=request.app[keys.CLOCK],
+        types=request.app[keys.APPLICATION_TYPES],
+    )
+
+
+def _form_fields(data: dict[str, Any]) -> dict[str, str]:
+    """The type's form fields as text (the filing validates them against the type)."""
+    raw = data.get("fields") or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise bad_request("fields must be an object of texts", "invalid_fields")
+    return {str(k)[:64]: storable(str(v), str(k)[:64])[:2000] for k, v in raw.items()}
 
 
 @routes.post("/api/applications")
@@ -254,15 +267,17 @@ async def file_application(request: web.Request) -> web.Response:
     data = await body(request)
     filing = Filing(
         type=text_field(data, "type", required=True, column=Application.type) or "",
-        text=text_field(data, "text", required=True, limit=10_000) or "",
+        text=text_field(data, "text", limit=10_000) or "",
         customer_id=int_field(data, "customer_id"),
         account_id=int_field(data, "account_id"),
         card_id=int_field(data, "card_id"),
+        fields=_form_fields(data),
     )
     await check_references(
         request, customer_id=filing.customer_id, account_id=filing.account_id, card_id=filing.card_id
     )
     filed = await _applications(request).file(user_of(request), filing)
+    await request.app[keys.APPLICATION_WORK].announce_record(filed.application)
     return web.json_response(filed.to_json(), status=201)
 
 

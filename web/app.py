@@ -9,6 +9,7 @@ tear-down runs the other way round. Every background task is cancelled and await
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +23,13 @@ from crm_store.knowledge import ensure_default_articles
 from crm_store.migrate import require_current_schema
 from ivr import load_menu
 from routing import load_rules
+from workstation.application_types import load_application_types
 from workstation.offers import load_offers
 from workstation.scripts import load_scripts
 
 from . import (
     api,
+    api_applications,
     api_content,
     api_presence,
     api_supervision,
@@ -36,11 +39,13 @@ from . import (
     keys,
     pages,
     password_change,
+    public_apply,
     session_end,
     status,
 )
 from .errors import error_middleware
 from .i18n import load_strings, translator
+from .public_apply_limit import ApplyLimit
 from .settings import Settings
 from .sio import close_sockets, create_sio, notifier_ctx
 from .telephony import TELEPHONY_CONTEXTS
@@ -78,6 +83,14 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app[keys.MENU] = load_menu(settings.ivr_menu)
     app[keys.OFFERS] = load_offers(settings.offers)
     app[keys.SCRIPTS] = load_scripts(settings.scripts)
+    app[keys.APPLICATION_TYPES] = load_application_types(
+        settings.application_types, departments=app[keys.RULES].departments
+    )
+    app[keys.APPLY_LIMIT] = ApplyLimit(
+        per_address=settings.apply_per_address_per_hour, per_account=settings.apply_per_account_per_hour
+    )
+    # Signs the public form's CSRF tokens: the server's key, else one for this process's lifetime.
+    app[keys.APPLY_SECRET] = (settings.secret_key or secrets.token_hex(32)).encode()
     sio = create_sio(settings)
     sio.attach(app)
     app[keys.SIO] = sio
@@ -87,6 +100,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
+    app.cleanup_ctx.append(api_applications.applications_ctx)  # after the workstation: it tells its screens
     app.cleanup_ctx.append(session_end.sweep_ctx)  # sockets of idle or expired sessions are disconnected
     app.cleanup_ctx.append(api_supervision.supervision_ctx)  # the supervisor's actions, on the workstation
     app.add_routes(status.routes)
@@ -98,6 +112,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
     app.add_routes(api_supervision.routes)
+    app.add_routes(api_applications.routes)
+    app.add_routes(public_apply.routes)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

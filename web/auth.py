@@ -34,8 +34,9 @@ from .throttle import Attempt
 COOKIE = "ccdesk_session"
 PRELOGIN_COOKIE = "ccdesk_login"
 SESSION_LIFETIME = timedelta(hours=12)
-# Without a session: the login itself, static files and a liveness probe that tells nothing more than "up".
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+# Without a session: the login itself, static files and a liveness probe that tells nothing more than "up";
+# the customers' public application form (web/public_apply.py: its own CSRF token and rate limits).
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico", "/apply", "/apply/status", "/apply/receipt"})
 PUBLIC_PREFIXES = ("/static/",)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SESSION_KEY = web.RequestKey("session", SessionInfo)

@@ -87,11 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     add = user_sub.add_parser("add", help="create a user")
     _add_db(add)
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
+    add.add_argument("--role", required=True, choices=("operator", "supervisor", "admin", "department"))
     _add_password_source(add)
     add.add_argument("--full-name", default="")
     add.add_argument("--extension", help="the operator's phone extension (e.g. 1001)")
     add.add_argument("--queues", default="", help="comma-separated queues the operator works")
+    add.add_argument("--department", help="a department user's department queue (e.g. dept_billing)")
 
     passwd = user_sub.add_parser("password", help="set a user's password (their sessions end)")
     _add_db(passwd)
@@ -253,6 +254,7 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
             full_name=args.full_name,
             extension=args.extension,
             queues=queues,
+            department=args.department,
         )
         print(f"user {args.name} ({args.role}) created with id {user_id}")
         return 0

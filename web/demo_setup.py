@@ -19,6 +19,11 @@ DEMO_USERS = (
     ("supervisor", "supervisor", "Елена Смирнова", None, tuple(CALL_QUEUES)),
     ("admin", "admin", "Администратор", None, ()),
 )
+# Back-office staff working their department's applications (/work): username, full name, department.
+DEMO_DEPARTMENT_USERS = (
+    ("billing_clerk", "Ольга Кузнецова", "dept_billing"),
+    ("metering_clerk", "Павел Зайцев", "dept_metering"),
+)
 
 
 async def create_demo_users(db: Database, logins_file: Path) -> list[tuple[str, str, str]]:
@@ -39,6 +44,19 @@ async def create_demo_users(db: Database, logins_file: Path) -> list[tuple[str, 
             queues=list(queues),
         )
         created.append((username, role, password))
+    for username, full_name, department in DEMO_DEPARTMENT_USERS:
+        if username in existing:
+            continue
+        password = secrets.token_urlsafe(9)
+        await users.create_user(
+            db,
+            username=username,
+            role="department",
+            password_hash=await hash_password_async(password),
+            full_name=full_name,
+            department=department,
+        )
+        created.append((username, "department", password))
     if created:
         logins_file.parent.mkdir(parents=True, exist_ok=True)
         with logins_file.open("a", encoding="utf-8") as fh:

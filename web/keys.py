@@ -19,6 +19,8 @@ from cti.sim import PbxSimulator
 from cti.stream import EventStream
 from ivr import IvrServer, Menu
 from routing import RuleSet
+from workstation.application_types import ApplicationTypes
+from workstation.applications_work import ApplicationWork
 from workstation.offers import OfferBook
 from workstation.queue_load import LiveQueueLoad
 from workstation.scripts import ScriptBook
@@ -26,6 +28,7 @@ from workstation.service import Workstation
 from workstation.supervision import SupervisionService
 from workstation.wallboard import WallboardStats
 
+from .public_apply_limit import ApplyLimit
 from .settings import Settings
 from .throttle import LoginThrottle
 
@@ -56,3 +59,8 @@ QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)
 SUPERVISION = web.AppKey("supervision", SupervisionService)  # the supervisor's actions (api_supervision.py)
+# electronic applications (web/api_applications.py, web/public_apply.py)
+APPLICATION_TYPES = web.AppKey("application_types", ApplicationTypes)
+APPLICATION_WORK = web.AppKey("application_work", ApplicationWork)
+APPLY_LIMIT = web.AppKey("apply_limit", ApplyLimit)
+APPLY_SECRET = web.AppKey("apply_secret", bytes)  # signs the public form's CSRF tokens

@@ -103,6 +103,12 @@ class Settings:
     ivr_menu: Path | None = None
     offers: Path | None = None
     scripts: Path | None = None
+    application_types: Path | None = None  # None: workstation/application_types.toml
+    # Electronic applications: escalated to supervisors this many hours past their due time; the public
+    # form (/apply) takes this many tries an hour from one address and for one account number.
+    application_escalate_hours: int = 4
+    apply_per_address_per_hour: int = 20
+    apply_per_account_per_hour: int = 5
 
     @property
     def ami(self) -> AmiTarget | None:
@@ -154,6 +160,9 @@ class Settings:
         unknown = [m for m in settings.supervisor_spy_modes if m not in codes(SpyMode)]
         if unknown:
             raise ConfigError(f"{PREFIX}SPY_MODES: {', '.join(unknown)}: not one of {', '.join(codes(SpyMode))}")
+        for name in ("application_escalate_hours", "apply_per_address_per_hour", "apply_per_account_per_hour"):
+            if not 0 <= getattr(settings, name) <= 10_000:
+                raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} must be 0-10000")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")

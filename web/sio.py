@@ -56,6 +56,12 @@ class _Authenticated(socketio.AsyncNamespace):
         await self.enter_room(sid, f"user:{info.user.id}")
         await self.enter_room(sid, session_room(info.session_id))  # logout and expiry disconnect it (session_end)
         await self.enter_room(sid, "everyone")
+        if info.user.department:  # department staff: their work list hears of its changes (api_applications)
+            await self.enter_room(sid, department_room(info.user.department))
+
+
+def department_room(department: str) -> str:
+    return f"department:{department}"
 
 
 class OperatorNamespace(_Authenticated):

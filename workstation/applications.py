@@ -1,18 +1,19 @@
-"""Applications and follow-up tasks filed from a call: the routing rules choose the department queue and
-the due time (the type's SLA); the account must be the customer's."""
+"""Applications and follow-up tasks filed from a call (workstation.applications_filing does the filing for
+every channel); the account must be the customer's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from crm_store import applications
 from crm_store.db import Database
-from crm_store.pop import load_customers
-from crm_store.records import ApplicationRecord, UserRecord
+from crm_store.records import UserRecord
 
+from .application_types import ApplicationTypes
+from .applications_filing import FiledApplication, file_application
 from .errors import WorkstationError
 
 TASK_KINDS = ("follow_up", "callback")
@@ -25,15 +26,7 @@ class Filing:
     customer_id: int | None = None
     account_id: int | None = None
     card_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Filed:
-    application: ApplicationRecord
-    routing_reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.application.to_json(), "routing_reason": self.routing_reason}
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,42 +40,32 @@ class TaskRequest:
 
 
 class ApplicationService:
-    def __init__(self, *, db: Database, rules: Any, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, *, db: Database, rules: Any, clock: Callable[[], datetime], types: ApplicationTypes | None = None
+    ) -> None:
         self.db = db
+        self.types = types
         self.rules = rules  # routing.RoutingRules: application types, their SLA, the department rules
         self.clock = clock
 
-    async def file(self, user: UserRecord, filing: Filing) -> Filed:
-        types = self.rules.application_types
-        if filing.type not in types:
-            raise WorkstationError(
-                f"unknown application type {filing.type!r}", code="unknown_application_type", type=filing.type
-            )
-        region, account_id = "", filing.account_id
-        if filing.customer_id is not None:
-            pops = await load_customers(self.db, [filing.customer_id])
-            if not pops:
-                raise WorkstationError("no such customer", code="customer_not_found", customer_id=filing.customer_id)
-            accounts = pops[0].accounts
-            account = next((a for a in accounts if a.id == account_id), accounts[0] if accounts else None)
-            if account_id is not None and (account is None or account.id != account_id):
-                raise WorkstationError("the account does not belong to the customer", code="account_not_customers")
-            region = account.region if account else ""
-            account_id = account.id if account else None
-        decision = self.rules.route_application(filing.type, region)
-        record = await applications.file_application(
+    async def file(self, user: UserRecord, filing: Filing) -> FiledApplication:
+        """From the call card: the customer and account on screen, the card linked."""
+        if self.types is None:
+            raise WorkstationError("application types are not loaded", code="unknown_application_type")
+        return await file_application(
             self.db,
-            type=filing.type,
-            text=filing.text,
+            types=self.types,
+            rules=self.rules,
             channel="phone",
+            type_code=filing.type,
+            now=self.clock(),
+            text=filing.text,
+            fields=filing.fields,
             customer_id=filing.customer_id,
-            account_id=account_id,
-            department_queue=decision.queue,
-            due_at=self.clock() + timedelta(hours=types[filing.type].sla_hours),
-            interaction_id=filing.card_id,
+            account_id=filing.account_id,
+            card_id=filing.card_id,
             user_id=user.id,
         )
-        return Filed(application=record, routing_reason=decision.reason)
 
     async def create_task(self, user: UserRecord, request: TaskRequest) -> int:
         if request.kind not in TASK_KINDS:

@@ -39,7 +39,18 @@ class Operator:
 
     async def connect_socket(self, namespace: str = "/operator") -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
-        for name in ("presence", "call", "pop", "card", "callbacks", "pbx", "agent"):
+        for name in (
+            "presence",
+            "call",
+            "pop",
+            "card",
+            "callbacks",
+            "pbx",
+            "agent",
+            "applications",
+            "escalations",
+            "work",
+        ):
             self.sio.on(name, self._recorder(name), namespace=namespace)
         cookies = "; ".join(f"{c.key}={c.value}" for c in self.http.cookie_jar)
         await self.sio.connect(

@@ -117,6 +117,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/supervision/calls/{call_id}/take-over"): Rule(SUPERVISING, body={}),
     ("POST", "/api/supervision/calls/{call_id}/priority"): Rule(SUPERVISING, body={}),
     ("POST", "/api/supervision/sim/answer"): Rule(SUPERVISING, body={}),
+    # Applications: the department's work list (department users are tried in tests/integration/test_applications.py)
+    ("GET", "/work"): Rule(SUPERVISING),
+    ("GET", "/api/work"): Rule(SUPERVISING),
+    ("GET", "/api/work/escalations"): Rule(SUPERVISING),
+    ("GET", "/api/work/{application_id}"): Rule(SUPERVISING, path={"application_id": "1"}),
+    ("GET", "/api/work/{application_id}/attachments/{attachment_id}"): Rule(
+        SUPERVISING, path={"application_id": "1", "attachment_id": "999999"}
+    ),
+    ("GET", "/api/work/{application_id}/assignees"): Rule(SUPERVISING, path={"application_id": "1"}),
+    ("POST", "/api/work/{application_id}/take"): Rule(SUPERVISING, body={}, path={"application_id": "1"}),
+    ("POST", "/api/work/{application_id}/assign"): Rule(
+        SUPERVISING, body={"user_id": "x"}, path={"application_id": "1"}
+    ),
+    ("POST", "/api/work/{application_id}/status"): Rule(SUPERVISING, body={}, path={"application_id": "1"}),
+    ("POST", "/api/work/{application_id}/department"): Rule(SUPERVISING, body={}, path={"application_id": "1"}),
+    ("GET", "/api/follow-ups"): Rule(SIGNED_IN),
+    ("POST", "/api/follow-ups/{task_id}/done"): Rule(SIGNED_IN, body={}, path={"task_id": "999999"}),
+    # The public application form: no session, its own CSRF token (a JSON body is not a form: 400).
+    ("GET", "/apply"): Rule(EVERYONE),
+    ("POST", "/apply"): Rule(EVERYONE, public=True, body={}),
+    ("GET", "/apply/receipt"): Rule(EVERYONE, public=True, query="?number=1&sig=x"),
+    ("GET", "/apply/status"): Rule(EVERYONE),
+    ("POST", "/apply/status"): Rule(EVERYONE, public=True, body={}),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.

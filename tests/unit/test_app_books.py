@@ -11,6 +11,7 @@ import pytest
 from web import keys
 from web.app import create_app
 from web.settings import Settings
+from workstation.application_types import ApplicationTypesError
 from workstation.offers import OfferRulesError
 from workstation.scripts import ScriptError
 
@@ -43,6 +44,7 @@ def test_configured_offers_and_scripts_are_the_ones_served(tmp_path: Path) -> No
     [
         ("CCDESK_OFFERS", "workstation", "offers.toml", OfferRulesError),
         ("CCDESK_SCRIPTS", "workstation", "scripts.toml", ScriptError),
+        ("CCDESK_APPLICATION_TYPES", "workstation", "application_types.toml", ApplicationTypesError),
     ],
 )
 def test_a_broken_book_stops_the_start_naming_file_and_line(
@@ -52,3 +54,13 @@ def test_a_broken_book_stops_the_start_naming_file_and_line(
     path.write_text(path.read_text(encoding="utf-8") + "\n[broken\n", encoding="utf-8")
     with pytest.raises(error, match=rf"{name}:\d+: not valid TOML"):
         create_app(_settings(tmp_path, {variable: str(path)}))
+
+
+def test_application_types_must_name_departments_of_the_routing_rules(tmp_path: Path) -> None:
+    path = _copy(
+        tmp_path, "workstation", "application_types.toml", ('department = "dept_field"', 'department = "dept_x"')
+    )
+    with pytest.raises(
+        ApplicationTypesError, match=r"application_types.toml:\d+: type 'reconnection': unknown department"
+    ):
+        create_app(_settings(tmp_path, {"CCDESK_APPLICATION_TYPES": str(path)}))

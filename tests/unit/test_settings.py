@@ -50,3 +50,18 @@ def test_the_supervisors_phones_context_and_spy_modes_come_from_the_environment(
         Settings.from_env({"CCDESK_SPY_MODES": "listen,shout"})
     with pytest.raises(ConfigError, match="CCDESK_PBX_PHONES_CONTEXT"):
         Settings.from_env({"CCDESK_PBX_PHONES_CONTEXT": "agents\r\nAction: Command"})
+
+
+def test_application_settings_come_from_the_environment_and_are_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "CCDESK_APPLICATION_TYPES": "/etc/ccdesk/types.toml",
+            "CCDESK_APPLICATION_ESCALATE_HOURS": "8",
+            "CCDESK_APPLY_PER_ACCOUNT_PER_HOUR": "3",
+        }
+    )
+    assert settings.application_types == Path("/etc/ccdesk/types.toml")
+    assert (settings.application_escalate_hours, settings.apply_per_account_per_hour) == (8, 3)
+    assert Settings.from_env({}).apply_per_address_per_hour == 20
+    with pytest.raises(ConfigError, match="CCDESK_APPLY_PER_ADDRESS_PER_HOUR=-1"):
+        Settings.from_env({"CCDESK_APPLY_PER_ADDRESS_PER_HOUR": "-1"})

@@ -7,8 +7,9 @@ import * as call from "./ws_call.js";
 import * as pop from "./ws_pop.js";
 import * as card from "./ws_card.js";
 import * as kb from "./ws_kb.js";
+import * as applications from "./ws_applications.js";
 
-const panels = [presence, call, pop, card, kb];
+const panels = [presence, call, pop, card, kb, applications];
 
 /** Everything the server knows about me now; the page never trusts that it saw every event. */
 async function resync() {
@@ -67,7 +68,9 @@ function connect() {
   socket.on("callbacks", (cb) => {
     set({ callbacks: cb });
     call.refreshCallbacks();
+    applications.refreshFollowUps();
   });
+  socket.on("applications", (a) => applications.onApplications(a));
   socket.on("pbx", (p) => set({ pbx: p }));
 }
 

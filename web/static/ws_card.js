@@ -6,6 +6,7 @@ import { dateTime, duration, localInputToIso, phone, time, toLocalInput } from "
 import { codeOf, label, queueTitle, t } from "./i18n.js";
 import { on, set, state } from "./store.js";
 import { act, toast } from "./ui.js";
+import { drawReceipt, fieldValues } from "./ws_applications.js";
 
 let els;
 let current = null; // the card in the form
@@ -229,9 +230,11 @@ function fileApplication() {
   const body = { type: els.appType.value, text: els.appText.value.trim(), customer_id: cp.customer.id };
   if (els.appAccount.value) body.account_id = Number(els.appAccount.value);
   if (current) body.card_id = current.id;
+  body.fields = fieldValues();
   return act($("#btn-application"), async () => {
     const app = await api.post("/api/applications", body);
     els.appText.value = "";
+    drawReceipt(app);
     say(els.appMsg, t("application.filed", {
       number: app.number, queue: label("department", app.department_queue), due: dateTime(app.due_at),
     }), "ok");
