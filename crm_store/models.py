@@ -377,7 +377,6 @@ class OfferResponse(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
 
-
 # ------------------------------------------------------------------ applications by e-mail (migration 0008)
 
 
@@ -431,9 +430,7 @@ class OutboxMessage(Base):
     to_addr: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("applications.id", ondelete="SET NULL"), index=True
-    )
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("stored_name", name=op.f("uq_application_attachments_stored_name")),
     )
     with op.batch_alter_table("application_attachments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_application_attachments_application_id"), ["application_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_application_attachments_application_id"), ["application_id"], unique=False)
     op.create_table(
         "mail_messages",
         sa.Column("id", ID, nullable=False),
