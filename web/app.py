@@ -33,6 +33,7 @@ from . import (
     auth,
     headers,
     keys,
+    mail_pages,
     pages,
     password_change,
     session_end,
@@ -40,6 +41,7 @@ from . import (
 )
 from .errors import error_middleware
 from .i18n import load_strings, translator
+from .mail_ctx import mail_ctx
 from .settings import Settings
 from .sio import close_sockets, create_sio, notifier_ctx
 from .telephony import TELEPHONY_CONTEXTS
@@ -87,6 +89,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
     app.cleanup_ctx.append(session_end.sweep_ctx)  # sockets of idle or expired sessions are disconnected
+    app.cleanup_ctx.append(mail_ctx)  # applications by e-mail: SMTP listener, IMAP reader, outbox (when configured)
     app.add_routes(status.routes)
     app.add_routes(auth.routes)
     app.add_routes(password_change.routes)
@@ -95,6 +98,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
+    app.add_routes(mail_pages.routes)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

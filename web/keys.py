@@ -29,6 +29,7 @@ from .settings import Settings
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
+    from .mail_ctx import MailChannel  # noqa: F401  (named in the AppKey below)
     from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
 
 # configuration, set by create_app
@@ -54,3 +55,4 @@ WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)
+MAIL = web.AppKey["MailChannel | None"]("mail")  # the mail channel (web/mail_ctx.py); None when off

@@ -75,12 +75,15 @@ class MailIntake:
         self.desk = desk
         self.on_reply = on_reply  # wakes the outbox sender
 
-    async def take(self, raw: bytes, *, source: str, key: str | None = None) -> Taken:
-        """Store what this message says; raises only when the store itself fails (then nothing was taken)."""
+    async def take(self, raw: bytes, *, source: str, fallback_key: str | None = None) -> Taken:
+        """Store what this message says; raises only when the store itself fails (then nothing was taken).
+
+        A message is known by its Message-ID, else by `fallback_key` (the mailbox's id for it), else by its hash.
+        """
         parsed = read_message(raw)
         if isinstance(parsed, Unreadable):
-            return await self._quarantine(raw, source=source, key=key, reason=parsed.reason)
-        key = key or (f"msgid:{parsed.message_id}" if parsed.message_id else "sha256:" + _digest(raw))
+            return await self._quarantine(raw, source=source, key=fallback_key, reason=parsed.reason)
+        key = f"msgid:{parsed.message_id}" if parsed.message_id else fallback_key or "sha256:" + _digest(raw)
         if await mail.message_known(self.db, key):
             log.info("mail: %s already taken, skipped", key)
             return Taken(outcome=DUPLICATE)
