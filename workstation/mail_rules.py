@@ -61,7 +61,7 @@ def read_message(raw: bytes) -> MailIn | Unreadable:
             Attachment(
                 filename=part.get_filename() or "",
                 content_type=part.get_content_type(),
-                data=part.get_payload(decode=True) or b"",
+                data=_payload(part),
             )
             for part in msg.iter_attachments()
             if isinstance(part, EmailMessage) and not part.is_multipart()
@@ -73,6 +73,11 @@ def read_message(raw: bytes) -> MailIn | Unreadable:
     if not subject and not body.strip() and not attachments:
         return Unreadable(reason="nothing in it: no subject, text or attachment")
     return MailIn(sender=sender, subject=subject, body=body.strip(), message_id=message_id, attachments=attachments)
+
+
+def _payload(part: EmailMessage) -> bytes:
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
 
 
 def _strip_html(html: str) -> str:
