@@ -22,11 +22,11 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from crm_store import mail
 from crm_store.base import utcnow
-from workstation.attachments import AttachmentPolicy, AttachmentStore
-from workstation.filing import Filer, StoreFiler
+from workstation.attachments import AttachmentPolicy
 from workstation.mail_intake import FILED, MailDesk, MailIntake
 
 from . import keys
+from .filing import application_filer, attachment_store
 from .mail_config import MailConfig, mail_config
 from .mail_imap import ImapReader
 
@@ -71,15 +71,12 @@ class MailChannel:
     reader: ImapReader | None = None
 
 
-def build_intake(app: web.Application, config: MailConfig, wake: asyncio.Event, filer: Filer | None) -> MailIntake:
-    db = app[keys.DB]
-    store = AttachmentStore(db=db, directory=app[keys.SETTINGS].var_dir / "attachments")
-    rules = app[keys.RULES]
+def build_intake(app: web.Application, config: MailConfig, wake: asyncio.Event) -> MailIntake:
     return MailIntake(
-        db=db,
-        filer=filer or StoreFiler(db=db, rules=rules, clock=app[keys.CLOCK], attachments=store),
-        attachments=store,
-        rules=rules,
+        db=app[keys.DB],
+        filer=application_filer(app),
+        attachments=attachment_store(app),
+        rules=app[keys.RULES],
         desk=MailDesk(
             default_type=config.default_type,
             policy=AttachmentPolicy(max_bytes=config.attachment_max_bytes),
@@ -95,7 +92,7 @@ async def mail_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     wake = asyncio.Event()
-    channel = MailChannel(config=config, intake=build_intake(app, config, wake, None), wake_sender=wake)
+    channel = MailChannel(config=config, intake=build_intake(app, config, wake), wake_sender=wake)
     app[keys.MAIL] = channel
     server: asyncio.Server | None = None
     tasks: list[asyncio.Task[None]] = []
