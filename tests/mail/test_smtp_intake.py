@@ -5,18 +5,22 @@ kept (given/when/then against the real app; what is asserted is what is stored o
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import logging
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.smtp import SMTP
 from sqlalchemy import func, select
 
 from crm_store import mail
 from crm_store.models import Application, MailMessage
 from tests.integration.client import Operator
-from tests.serving import Running
+from tests.serving import Running, prepare_database, settings_for_test, start, wait_for
 from web import keys
 
 from .conftest import DESK, a_customer_with_email
@@ -147,3 +151,44 @@ async def test_an_unreadable_message_is_kept_whole_and_logged(
     # the listener is still serving: the next message is filed
     await asyncio.to_thread(send, mail_server, message("x@example.ru", "Жалоба", "после мусора"))
     assert len(await applications_by_email(mail_server)) == 1
+
+
+class Sink:
+    """A relay standing in for the company's SMTP server: keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.messages.append(envelope.original_content)
+        return "250 OK"
+
+
+async def test_with_a_relay_configured_the_receipt_goes_out_over_smtp(tmp_path: Path) -> None:
+    sink = Sink()
+    relay = await asyncio.get_running_loop().create_server(lambda: SMTP(sink, hostname="relay"), "127.0.0.1", 0)
+    port = relay.sockets[0].getsockname()[1]
+    url = await prepare_database(tmp_path / "ccdesk.db", customers=10)
+    running = await start(
+        settings_for_test(
+            tmp_path,
+            url,
+            mail_address=DESK,
+            mail_smtp_listen="127.0.0.1:0",
+            mail_smtp_relay=f"smtp://127.0.0.1:{port}",
+        )
+    )
+    try:
+        await asyncio.to_thread(send, running, message("client@example.ru", "Вопрос", "Когда?"))
+
+        async def sent_replies() -> list[mail.OutboxRecord]:
+            return [r for r in await mail.outbox(running.db) if r.sent_at is not None]
+
+        [reply] = await wait_for(sent_replies, timeout=10)
+        [sent] = [email.message_from_bytes(m, policy=email.policy.default) for m in sink.messages]
+        assert (sent["To"], sent["From"], sent["Subject"]) == ("client@example.ru", DESK, reply.subject)
+        assert reply.subject.split()[1] in sent.get_content() and reply.error == ""
+    finally:
+        await running.stop()
+        relay.close()
+        await relay.wait_closed()
