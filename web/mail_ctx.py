@@ -22,6 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from crm_store import mail
 from crm_store.base import utcnow
+from crm_store.db import Database
 from workstation.attachments import AttachmentPolicy
 from workstation.mail_intake import FILED, MailDesk, MailIntake
 
@@ -137,8 +138,21 @@ async def send_replies(app: web.Application, channel: MailChannel) -> None:
     loop = asyncio.get_running_loop()
     while True:
         channel.wake_sender.clear()
-        failed = False
-        for reply in await mail.unsent_replies(db):
+        try:
+            failed = await _send_queued(db, channel, host, port, loop)
+        except Exception:  # the store failed: the replies stay queued
+            log.exception("mail: sending queued replies failed")
+            failed = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(channel.wake_sender.wait(), RELAY_RETRY_S if failed else None)
+
+
+async def _send_queued(
+    db: Database, channel: MailChannel, host: str, port: int, loop: asyncio.AbstractEventLoop
+) -> bool:
+    """Send every queued reply in order; True when the relay refused one (the rest wait for the retry)."""
+    while batch := await mail.unsent_replies(db):
+        for reply in batch:
             message = EmailMessage()
             message["From"] = channel.config.address
             message["To"] = reply.to_addr
@@ -150,11 +164,9 @@ async def send_replies(app: web.Application, channel: MailChannel) -> None:
             except (OSError, smtplib.SMTPException) as exc:
                 log.warning("mail: relay %s:%s refused the reply %s: %s", host, port, reply.id, exc)
                 await mail.mark_reply(db, reply.id, sent_at=None, error=str(exc))
-                failed = True
-                break
+                return True
             await mail.mark_reply(db, reply.id, sent_at=utcnow())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(channel.wake_sender.wait(), RELAY_RETRY_S if failed else None)
+    return False
 
 
 def _send(host: str, port: int, message: EmailMessage) -> None:

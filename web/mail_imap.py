@@ -1,7 +1,8 @@
 """Reading the desk's mailbox over IMAP (aioimaplib): every new message is handed to the intake, then marked
 \\Seen, then its UID remembered. Nothing is lost or filed twice across restarts:
 
-* the reader goes on after the last UID it stored (per mailbox and UIDVALIDITY, in `mailbox_state`);
+* the reader goes on after the last UID it stored (per mailbox and UIDVALIDITY, in `mailbox_state`), even
+  past messages someone opened meanwhile; on its first look at a mailbox it takes the unseen ones;
 * a message is marked seen only after the intake stored it; when storing fails, nothing moves and the same
   message is tried on the next poll;
 * the intake itself skips a message whose key (Message-ID, else UIDVALIDITY:UID) it already took, so a
@@ -56,10 +57,12 @@ class ImapReader:
                 stored = await self.poll_once()
                 if stored:
                     log.info("mail: %d message(s) taken from %s", stored, self.target.name)
-            except (OSError, TimeoutError, ImapError, aioimaplib.Abort) as exc:
+            except (OSError, TimeoutError, ImapError, aioimaplib.Abort) as exc:  # the server or the network
                 log.warning(
                     "mail: reading %s failed, trying again in %.0f s: %s", self.target.name, self.poll_seconds, exc
                 )
+            except Exception:  # the store failed: nothing was marked seen, the same mail is tried next poll
+                log.exception("mail: taking mail from %s failed; trying again next poll", self.target.name)
             self.polls += 1
             await asyncio.sleep(self.poll_seconds)
 
@@ -73,8 +76,13 @@ class ImapReader:
             selected = _ok(await client.select(self.target.mailbox), "select")
             validity = _uid_validity(selected.lines)
             state = await mail.mailbox_state(self.db, self.target.name)
-            last = state[1] if state is not None and state[0] == validity else 0
-            found = _ok(await client.uid_search(f"UID {last + 1}:*", "UNSEEN"), "search")
+            if state is not None and state[0] == validity:
+                # every message after the last one stored, even one a person already opened in a mail client
+                last, criteria = state[1], (f"UID {state[1] + 1}:*",)
+            else:
+                # the first look at this mailbox (or it was rebuilt): what nobody has read yet
+                last, criteria = 0, ("UNSEEN",)
+            found = _ok(await client.uid_search(*criteria), "search")
             uids = sorted(u for u in _numbers(found.lines[:-1]) if u > last)
             for uid in uids:
                 raw = await self._fetch(client, uid)

@@ -39,10 +39,10 @@ class Mailbox:
         await client.login(self.parts.username, self.parts.password)
         return client
 
-    async def deliver(self, raw: bytes) -> None:
+    async def deliver(self, raw: bytes, *, flags: str | None = None) -> None:
         client = await self._client()
         try:
-            assert (await client.append(raw, mailbox="INBOX")).result == "OK"
+            assert (await client.append(raw, mailbox="INBOX", flags=flags)).result == "OK"
         finally:
             await client.logout()
 
@@ -121,5 +121,8 @@ async def test_a_delivered_message_is_filed_once_even_after_the_reader_restarts(
         assert len(await filed(running, "Первое письмо в ящик")) == 1
         assert len(await filed(running, "Письмо в перерыве")) == 1
         assert len(await mail.outbox(running.db)) == 2
+        # and a message someone opened in a mail client before the reader saw it is not skipped
+        await mailbox.deliver(letter("Уже прочитанное письмо", "<third@example.ru>"), flags="(\\Seen)")
+        await wait_for(lambda: filed(running, "Уже прочитанное письмо"))
     finally:
         await running.stop()
