@@ -53,6 +53,7 @@ async def run(count: int) -> None:
         try:
             port = app.app[keys.MAIL].smtp_port  # type: ignore[union-attr]
             assert port is not None
+            pairs: list[str] = []
             for senders in (1, 4):
                 batches = [[message(i) for i in range(s, count, senders)] for s in range(senders)]
                 t0 = time.perf_counter()
@@ -64,6 +65,8 @@ async def run(count: int) -> None:
                     f"{senders} sender(s): {count} e-mails with a 50 KB PDF in {wall:.1f} s = {count / wall:.0f}/s; "
                     f"per message p50 {statistics.median(took) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
                 )
+                pairs += [f"mail_per_s_{senders}={count / wall:.1f}", f"mail_p95_ms_{senders}={p95 * 1000:.0f}"]
+            print(" ".join(pairs))
         finally:
             await app.stop()
 
