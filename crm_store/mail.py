@@ -216,16 +216,14 @@ async def outbox(db: Database, *, limit: int = 200) -> list[OutboxRecord]:
 # ------------------------------------------------------------------ attachments and comments
 
 
-async def add_attachment(
-    db: Database, *, application_id: int, filename: str, content_type: str, size: int, stored_name: str
-) -> int:
+async def add_attachment(db: Database, *, application_id: int, filename: str, content_type: str, data: bytes) -> int:
     async with db.write_session() as s, s.begin():
         row = ApplicationAttachment(
             application_id=application_id,
             filename=filename[:200],
             content_type=content_type[:100],
-            size=size,
-            stored_name=stored_name,
+            size=len(data),
+            data=data,
             created_at=utcnow(),
         )
         s.add(row)
@@ -234,6 +232,7 @@ async def add_attachment(
 
 
 async def attachments_of(db: Database, application_id: int) -> list[dict[str, object]]:
+    """The attachments of an application, with their bytes (`data`)."""
     stmt = (
         select(ApplicationAttachment.__table__)
         .where(ApplicationAttachment.application_id == application_id)

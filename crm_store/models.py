@@ -381,16 +381,16 @@ class OfferResponse(Base):
 
 
 class ApplicationAttachment(Base):
-    """A file that came with an application; the bytes are on disk under a name we chose (`stored_name`),
-    never under the sender's: `filename` is only shown."""
+    """A file sent with an application, kept in the database: no path on disk a sender could choose.
+    (The same definition as the applications work's migration 0007: keep one of the two at merge.)"""
 
     __tablename__ = "application_attachments"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))  # as sent (made safe), for display only
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -14,7 +14,7 @@ from . import keys
 
 
 def attachment_store(app: web.Application) -> AttachmentStore:
-    return AttachmentStore(db=app[keys.DB], directory=app[keys.SETTINGS].var_dir / "attachments")
+    return AttachmentStore(db=app[keys.DB])
 
 
 def application_filer(app: web.Application) -> StoreFiler:

@@ -4,8 +4,6 @@ again by the caller's status request — behind the IVR over FastAGI as well as 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -25,13 +23,13 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-async def store(db: Database, tmp_path: Path) -> StoreBackend:
+async def store(db: Database) -> StoreBackend:
     await seed(db)
     filer = StoreFiler(
         db=db,
         rules=default_rules(),
         clock=lambda: NOW,
-        attachments=AttachmentStore(db=db, directory=tmp_path / "attachments"),
+        attachments=AttachmentStore(db=db),
     )
     return StoreBackend(db, filer=filer)
 

@@ -70,12 +70,9 @@ async def test_a_customers_mail_becomes_an_application_with_its_attachment_and_a
     assert (app.customer_id, app.type, app.status) == (customer_id, "meter_dispute", "new")
     assert app.department_queue == "dept_metering"
     assert "Прошу проверить начисление." in app.text and "run.exe" in app.text
-    # and the PDF is on disk under a name the server chose, shown under the sender's name without its path
+    # and the PDF is kept with it, shown under the sender's name without its path
     [attachment] = await mail.attachments_of(mail_server.db, app.id)
-    assert attachment["filename"] == "скан акта.pdf"
-    assert attachment["size"] == len(PDF)
-    stored = Path(mail_server.settings.var_dir) / "attachments" / str(attachment["stored_name"])
-    assert stored.read_bytes() == PDF
+    assert (attachment["filename"], attachment["size"], attachment["data"]) == ("скан акта.pdf", len(PDF), PDF)
     # and the customer's receipt waits in the outbox with the number
     [reply] = await mail.outbox(mail_server.db)
     assert reply.to_addr == address.lower() and reply.subject == f"Заявка {app.number} принята"

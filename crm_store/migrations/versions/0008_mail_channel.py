@@ -19,6 +19,8 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # application_attachments is defined exactly as in the applications work's migration (0007): when both
+    # are merged, keep that one and drop this create_table (and its drop in downgrade).
     op.create_table(
         "application_attachments",
         sa.Column("id", ID, nullable=False),
@@ -26,7 +28,7 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("stored_name", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["application_id"],
@@ -35,7 +37,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_application_attachments")),
-        sa.UniqueConstraint("stored_name", name=op.f("uq_application_attachments_stored_name")),
     )
     with op.batch_alter_table("application_attachments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_application_attachments_application_id"), ["application_id"], unique=False)
