@@ -101,7 +101,7 @@ class Settings:
     mail_imap_url: str = ""  # imaps://USER:PASSWORD@HOST:PORT/MAILBOX (or imap:// on loopback) to read
     mail_imap_poll_seconds: float = 30.0
     mail_smtp_relay: str = ""  # smtp://HOST:PORT for replies; empty: replies stay in the outbox (UI)
-    mail_default_type: str = "information_request"  # the type when no subject word names one
+    mail_default_type: str = "info_request"  # the type when no subject word names one
     mail_attachment_max_bytes: int = 10 * 1024 * 1024
     mail_message_max_bytes: int = 25 * 1024 * 1024  # the SMTP listener refuses bigger messages (552)
 

@@ -113,7 +113,7 @@ async def test_an_unknown_sender_gets_an_application_flagged_and_the_same_messag
     await asyncio.to_thread(send, mail_server, msg)
     await asyncio.to_thread(send, mail_server, msg)  # a sending server retrying after a lost reply
     [app] = await applications_by_email(mail_server)
-    assert app.customer_id is None and app.type == "information_request"
+    assert app.customer_id is None and app.type == "info_request"
     assert "Отправитель не найден" in app.text
     [taken] = await mail.recent_messages(mail_server.db)
     assert taken.unmatched and taken.outcome == "filed"

@@ -19,7 +19,7 @@ from workstation.mail_rules import (
     type_for,
 )
 
-TYPES = ["meter_dispute", "complaint", "information_request"]
+TYPES = ["meter_dispute", "complaint", "info_request"]
 
 
 def raw(**headers: str) -> bytes:
@@ -91,12 +91,12 @@ def test_account_candidates_come_from_the_subject_first_and_are_bounded() -> Non
     [
         ("Неверные ПОКАЗАНИЯ", "meter_dispute"),
         ("Жалоба на обслуживание", "complaint"),
-        ("Рассрочка", "information_request"),  # payment_plan is not among TYPES: the default
-        ("Вопрос", "information_request"),
+        ("Рассрочка", "info_request"),  # payment_plan is not among TYPES: the default
+        ("Вопрос", "info_request"),
     ],
 )
 def test_the_type_comes_from_a_subject_word_known_to_the_rules(subject: str, expected: str) -> None:
-    assert type_for(subject, TYPES, "information_request", DEFAULT_KEYWORDS) == expected
+    assert type_for(subject, TYPES, "info_request", DEFAULT_KEYWORDS) == expected
 
 
 @pytest.mark.parametrize(
