@@ -7,7 +7,7 @@ DEMO_CUSTOMERS ?= 5000
 # apt-get needs root; use sudo when we are not root and it exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test check-lint check-format check-types check-tests install install-test browser-libs chromium postgresql \
+.PHONY: run test check-lint check-format check-types check-tests install install-test browser-libs chromium postgresql dovecot \
 	bench-quick clean
 
 $(BIN)/python:
@@ -24,7 +24,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed browser-libs
-install-test: $(VENV)/.installed-test browser-libs chromium postgresql
+install-test: $(VENV)/.installed-test browser-libs chromium postgresql dovecot
 
 # Browser libraries (the Socket.IO client) come from the npm registry and are served by aiohttp.
 node_modules/.installed: package.json package-lock.json
@@ -40,6 +40,10 @@ chromium:
 # The store tests marked `postgres` also run on a throwaway server started by this script (Debian's package).
 postgresql:
 	@scripts/pg-test-server install
+
+# The mail tests read a throwaway IMAP mailbox served by this script (Debian's dovecot on loopback).
+dovecot:
+	@scripts/imap-test-server install
 
 run: install
 	$(BIN)/ccdesk db upgrade

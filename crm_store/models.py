@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -398,6 +399,51 @@ class OfferResponse(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+# ------------------------------------------------------------------ applications by e-mail (migration 0008)
+
+
+class MailMessage(Base):
+    """Every message the mail channel took in, once (`key` is unique: Message-ID or IMAP UIDVALIDITY:UID), and
+    what became of it. A message that could not be read keeps its raw bytes here for a person to look at."""
+
+    __tablename__ = "mail_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    source: Mapped[str] = mapped_column(String(16))  # smtp | imap
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))  # filed | comment | quarantined
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"))
+    unmatched: Mapped[bool] = mapped_column(Boolean, default=False)  # filed with no customer found
+    error: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # kept only when quarantined
+
+
+class MailboxState(Base):
+    """The last IMAP UID stored per mailbox and UIDVALIDITY: a restarted reader goes on after it."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uid_validity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OutboxMessage(Base):
+    """A reply to a customer (the receipt with the application's number). `sent_at` is set once an SMTP relay
+    took it; with no relay configured the outbox is where it stays, visible to supervisors."""
+
+    __tablename__ = "mail_outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    to_addr: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
 
 
 lengths.install(Base)  # an over-long text is a clear error on SQLite and PostgreSQL alike

@@ -13,6 +13,7 @@ from crm_store.phones import normalize_phone
 
 from .commands import (
     AccountLookedUp,
+    ApplicationFiled,
     ApplicationLoaded,
     BalanceLoaded,
     CallbackRequested,
@@ -20,6 +21,7 @@ from .commands import (
     Command,
     DigitsEntered,
     Event,
+    FileApplication,
     GetDigits,
     LastPaymentLoaded,
     LastReadingLoaded,
@@ -37,11 +39,12 @@ from .commands import (
     RequestCallback,
     RouteCall,
     SayDate,
+    SayDigits,
     SayNumber,
     SetVariable,
     StoreReading,
 )
-from .menu import APPLICATION_STATUSES, Menu, Node
+from .menu import APPLICATION_STATUSES, NUMBER_PROMPT, Menu, Node
 from .readings import LOWER, reading_problem
 from .state import (
     VAR_PRIORITY,
@@ -344,7 +347,7 @@ def _request_callback(node: Node, state: IvrState, phone: str) -> Result:
         account_id=account.account_id if account else None,
         topic=node.topic,
     )
-    return replace(state, stage="create"), (request,)
+    return replace(state, stage="create", callback_phone=phone), (request,)
 
 
 def enter_callback(menu: Menu, node: Node, state: IvrState) -> Result:
@@ -367,8 +370,49 @@ def on_callback(menu: Menu, node: Node, state: IvrState, event: Event) -> Result
     if isinstance(event, CallbackRequested):
         state = mark_served(state, "callback")
         booked = (Progress(path_length=len(state.path)), Play(prompt="callback-registered"))
+        if node.application_type:  # the request is also an application, whose number the caller hears
+            new_state, commands = _file(node, state, state.callback_phone)
+            return new_state, (*booked, *commands)
         return goto(menu, state, node.next or menu.fallback, booked)
+    if isinstance(event, ApplicationFiled) and state.stage == "file":
+        return _filed(menu, node, state, event, ())
     return None
+
+
+def _file(node: Node, state: IvrState, phone: str | None) -> Result:
+    account = state.account
+    request = FileApplication(
+        type=node.application_type,
+        customer_id=state.customer_id,
+        account_id=account.account_id if account else None,
+        phone=phone,
+        text=node.topic,
+    )
+    return replace(state, stage="file"), (request,)
+
+
+def _filed(menu: Menu, node: Node, state: IvrState, event: ApplicationFiled, said: tuple[Command, ...]) -> Result:
+    number = event.application.number
+    state = mark_served(state, f"filed:{node.application_type}:{number}")
+    told = (
+        Progress(path_length=len(state.path)),
+        *said,
+        Play(prompt=NUMBER_PROMPT),
+        SayDigits(digits=number),
+    )
+    return goto(menu, state, node.next or menu.fallback, told)
+
+
+def enter_file_application(menu: Menu, node: Node, state: IvrState) -> Result:
+    if state.account is None:
+        return goto(menu, state, node.no_account or menu.fallback)
+    return _file(node, state, state.caller)
+
+
+def on_file_application(menu: Menu, node: Node, state: IvrState, event: Event) -> Result | None:
+    if not isinstance(event, ApplicationFiled) or state.stage != "file":
+        return None
+    return _filed(menu, node, state, event, (Play(prompt=node.prompt or "application-filed"),))
 
 
 def enter_transfer(menu: Menu, node: Node, state: IvrState) -> Result:
@@ -415,6 +459,7 @@ ENTER: dict[str, Callable[[Menu, Node, IvrState], Result]] = {
     "submit_meter_reading": enter_reading,
     "application_status": enter_application,
     "callback_request": enter_callback,
+    "file_application": enter_file_application,
     "transfer": enter_transfer,
     "hangup": enter_hangup,
 }
@@ -428,6 +473,7 @@ HANDLERS: dict[str, Handler] = {
     "submit_meter_reading": on_reading,
     "application_status": on_application,
     "callback_request": on_callback,
+    "file_application": on_file_application,
     "transfer": on_transfer,
     "hangup": _no_events,
 }

@@ -17,11 +17,27 @@ from .values import (
     ApplicationInfo,
     Balance,
     CallbackInfo,
+    FiledApplication,
     IvrSessionRecord,
     PaymentInfo,
     ReadingInfo,
     ReadingVerdict,
 )
+
+
+class ApplicationFiler(Protocol):
+    """The applications' filing service (workstation's), as the store backend uses it: it routes the
+    application to its department and gives it a number."""
+
+    async def file(
+        self,
+        *,
+        customer_id: int | None,
+        account_id: int | None,
+        type: str,
+        text: str,
+        channel: str,
+    ) -> tuple[int, str]: ...
 
 
 class IvrBackend(Protocol):
@@ -62,6 +78,19 @@ class IvrBackend(Protocol):
         at: datetime,
     ) -> CallbackInfo:
         """Create a call-back task for the operators."""
+
+    async def file_application(
+        self,
+        *,
+        call_id: str,
+        type: str,
+        customer_id: int | None,
+        account_id: int | None,
+        phone: str | None,
+        text: str,
+        at: datetime,
+    ) -> FiledApplication:
+        """File an application (channel ivr) linked to this call; its number is said to the caller."""
 
     async def record_session(self, record: IvrSessionRecord) -> None:
         """Write the IVR session onto the call card (created if the CTI side has not yet)."""

@@ -19,6 +19,7 @@ from .values import (
     ApplicationInfo,
     Balance,
     CallbackInfo,
+    FiledApplication,
     PaymentInfo,
     ReadingInfo,
     ReadingVerdict,
@@ -140,6 +141,17 @@ class RequestCallback:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FileApplication:
+    """File an application of `type` for the caller (channel ivr); the edge adds the call and the clock."""
+
+    type: str
+    customer_id: int | None
+    account_id: int | None
+    phone: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteCall:
     """Ask routing for a queue; the edge adds the clock and the live queue load."""
 
@@ -169,6 +181,7 @@ Command = (
     | StoreReading
     | LoadApplication
     | RequestCallback
+    | FileApplication
     | RouteCall
 )
 
@@ -239,6 +252,11 @@ class CallbackRequested:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ApplicationFiled:
+    application: FiledApplication
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallRouted:
     decision: RoutingDecision
 
@@ -263,6 +281,7 @@ Event = (
     | ReadingStored
     | ApplicationLoaded
     | CallbackRequested
+    | ApplicationFiled
     | CallRouted
     | RequestFailed
 )

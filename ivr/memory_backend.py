@@ -16,6 +16,7 @@ from .values import (
     ApplicationInfo,
     Balance,
     CallbackInfo,
+    FiledApplication,
     IvrSessionRecord,
     PaymentInfo,
     ReadingInfo,
@@ -43,6 +44,17 @@ class StoredCallback:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredApplication:
+    number: str
+    call_id: str
+    type: str
+    customer_id: int | None
+    account_id: int | None
+    phone: str | None
+    text: str
+
+
 @dataclass(slots=True)
 class MemoryBackend:
     accounts: list[AccountInfo] = field(default_factory=list)
@@ -52,6 +64,7 @@ class MemoryBackend:
     applications: dict[str, ApplicationInfo] = field(default_factory=dict)
     stored_readings: list[StoredReading] = field(default_factory=list)
     callbacks: list[StoredCallback] = field(default_factory=list)
+    filed: list[StoredApplication] = field(default_factory=list)
     sessions: list[IvrSessionRecord] = field(default_factory=list)
 
     def _account(self, account_id: int) -> AccountInfo:
@@ -117,6 +130,32 @@ class MemoryBackend:
         )
         self.callbacks.append(task)
         return CallbackInfo(task_id=task.task_id, due_at=at)
+
+    async def file_application(
+        self,
+        *,
+        call_id: str,
+        type: str,
+        customer_id: int | None,
+        account_id: int | None,
+        phone: str | None,
+        text: str,
+        at: datetime,
+    ) -> FiledApplication:
+        number = f"{at.year % 100:02d}{len(self.filed) + 1:07d}"
+        self.filed.append(
+            StoredApplication(
+                number=number,
+                call_id=call_id,
+                type=type,
+                customer_id=customer_id,
+                account_id=account_id,
+                phone=phone,
+                text=text,
+            )
+        )
+        self.applications[number] = ApplicationInfo(number=number, status="new", type=type)
+        return FiledApplication(application_id=len(self.filed), number=number)
 
     async def record_session(self, record: IvrSessionRecord) -> None:
         self.sessions = [s for s in self.sessions if s.call_id != record.call_id] + [record]

@@ -16,7 +16,7 @@ A menu file (TOML, see default_menu.toml) has three parts:
     [nodes.<id>]                # one table per node; `action` says what it does
     action = "menu"             # menu | play | identify_by_number | ask_account | say_balance |
                                 # say_last_payment | submit_meter_reading | application_status |
-                                # callback_request | transfer | hangup
+                                # callback_request | file_application | transfer | hangup
     ...                         # the keys of that action (ACTIONS below)
 
     [prompts.ru]                # prompt name -> text (what the simulator "plays"; real Asterisk
@@ -44,6 +44,7 @@ DTMF_KEYS = frozenset("0123456789*#")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 _PROMPT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_/-]{0,79}$")  # a sound file name, no spaces
 APPLICATION_STATUSES = ("new", "in_progress", "waiting_customer", "resolved", "rejected")
+NUMBER_PROMPT = "application-number-is"  # said before the number of an application the IVR filed
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +104,14 @@ ACTIONS: Mapping[str, ActionSpec] = {
     ),
     "callback_request": ActionSpec(
         frozenset({"next"}),
-        _ASK | {"topic", "prompt"},
+        _ASK | {"topic", "prompt", "application_type"},
         ("enter-phone", "invalid-phone", "callback-registered"),
+    ),
+    "file_application": ActionSpec(
+        frozenset({"application_type", "next"}),
+        frozenset({"no_account", "topic", "prompt"}),
+        ("application-filed", "application-number-is"),
+        needs_account=True,
     ),
     "transfer": ActionSpec(frozenset(), frozenset({"choice", "prompt"}), ("transferring",)),
     "hangup": ActionSpec(frozenset(), frozenset({"prompt"}), ("goodbye",)),
@@ -146,6 +153,9 @@ class Node:
     max_increase: int = 10_000
     choice: str = ""  # transfer: the IVR choice routing sees
     topic: str = ""  # callback: what the operator is to call back about
+    # file_application (and optionally callback_request): the type of the application filed, whose number
+    # the caller then hears; a type of the routing rules' [application_types]
+    application_type: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -304,6 +314,10 @@ class _Loader:
             fields["choice"] = self.text(raw, "choice", node_id) or node_id
         if action == "callback_request":
             fields["topic"] = self.text(raw, "topic", node_id) or "callback"
+        if action in ("callback_request", "file_application"):
+            fields["application_type"] = self.text(raw, "application_type", node_id) or ""
+        if action == "file_application":
+            fields["topic"] = self.text(raw, "topic", node_id) or fields["application_type"]
         return Node(**fields)
 
     def choices(self, raw: Any, node_id: str) -> dict[str, str]:
@@ -335,6 +349,8 @@ class _Loader:
                 needed = list(ACTIONS[node.action].prompts)
                 if node.prompt is not None:
                     needed.append(node.prompt)
+                if node.application_type:
+                    needed.append(NUMBER_PROMPT)
                 for name in needed:
                     if name not in table:
                         raise self.fail(f"prompt {name!r} has no text in [prompts.{language}]", node.id)

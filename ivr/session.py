@@ -24,6 +24,7 @@ from .backend import IvrBackend
 from .commands import (
     AccountLookedUp,
     Answer,
+    ApplicationFiled,
     ApplicationLoaded,
     BalanceLoaded,
     CallbackRequested,
@@ -32,6 +33,7 @@ from .commands import (
     Command,
     DigitsEntered,
     Event,
+    FileApplication,
     Finish,
     GetDigits,
     Hangup,
@@ -237,6 +239,17 @@ class IvrSession:
                     at=self.clock(),
                 )
                 wrap = lambda r: CallbackRequested(callback=r)
+            case FileApplication(type=app_type, customer_id=cid, account_id=aid, phone=phone, text=text):
+                call = b.file_application(
+                    call_id=self.call_id,
+                    type=app_type,
+                    customer_id=cid,
+                    account_id=aid,
+                    phone=phone,
+                    text=text,
+                    at=self.clock(),
+                )
+                wrap = lambda r: ApplicationFiled(application=r)
             case _:
                 raise FlowError(f"unknown command {command!r}")
         what = type(command).__name__

@@ -34,6 +34,7 @@ class IvrState:
     path: tuple[str, ...] = ()
     previous_reading: int | None = None
     reading: int | None = None  # entered, waiting for confirmation / storage
+    callback_phone: str | None = None  # the number a call-back was booked for (caller ID or typed)
     decision: RoutingDecision | None = None
     outcome: str | None = None  # set when the session is over
     hung_up: bool = False

@@ -23,6 +23,7 @@ from crm_store.interactions import open_call_card, update_call_card
 from crm_store.models import (
     Account,
     Application,
+    ApplicationInteraction,
     ContactPerson,
     Customer,
     Interaction,
@@ -33,6 +34,7 @@ from crm_store.models import (
 )
 from routing import RoutingDecision
 
+from .backend import ApplicationFiler
 from .errors import BackendError
 from .readings import reading_problem
 from .values import (
@@ -43,6 +45,7 @@ from .values import (
     ApplicationInfo,
     Balance,
     CallbackInfo,
+    FiledApplication,
     IvrSessionRecord,
     PaymentInfo,
     ReadingInfo,
@@ -65,9 +68,10 @@ IDENTIFIED_LIMIT = 64  # Interaction.ivr_identified
 
 
 class StoreBackend:
-    def __init__(self, db: Database, *, timezone: str = "Europe/Moscow") -> None:
+    def __init__(self, db: Database, *, timezone: str = "Europe/Moscow", filer: ApplicationFiler | None = None) -> None:
         self.db = db
         self.tz = ZoneInfo(timezone)
+        self.filer = filer  # files applications (call-back requests, disputes); None: the IVR files none
 
     def _local_date(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
@@ -207,6 +211,38 @@ class StoreBackend:
                 {"kind": "callback", "channel": "ivr", "account_id": account_id},
             )
             return CallbackInfo(task_id=task.id, due_at=at)
+
+    async def file_application(
+        self,
+        *,
+        call_id: str,
+        type: str,
+        customer_id: int | None,
+        account_id: int | None,
+        phone: str | None,
+        text: str,
+        at: datetime,
+    ) -> FiledApplication:
+        """File through the filing service, then link the application to this call's card (created if the
+        CTI side has not yet), so the operator who takes the call sees it."""
+        if self.filer is None:
+            raise BackendError("no application filing service is configured for the IVR")
+        body = f"{text}\nТелефон для связи: {phone}" if phone else text
+        app_id, number = await self.filer.file(
+            customer_id=customer_id, account_id=account_id, type=type, text=body, channel="ivr"
+        )
+        async with self.db.write_session() as s, s.begin():
+            card_id = await open_call_card(
+                self.db,
+                call_id=call_id,
+                offered_at=at,
+                caller_number=phone,
+                customer_id=customer_id,
+                state="ivr",
+                session=s,
+            )
+            s.add(ApplicationInteraction(application_id=app_id, interaction_id=card_id))
+        return FiledApplication(application_id=app_id, number=number)
 
     async def record_session(self, record: IvrSessionRecord) -> None:
         """Write the IVR part of the call card, creating the card if the CTI side has not yet."""

@@ -77,6 +77,14 @@ class ApplicationInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FiledApplication:
+    """An application the IVR filed: its number is said to the caller digit by digit."""
+
+    application_id: int
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackInfo:
     task_id: int
     due_at: datetime

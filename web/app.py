@@ -37,6 +37,7 @@ from . import (
     auth,
     headers,
     keys,
+    mail_pages,
     pages,
     password_change,
     public_apply,
@@ -45,6 +46,7 @@ from . import (
 )
 from .errors import error_middleware
 from .i18n import load_strings, translator
+from .mail_ctx import mail_ctx
 from .public_apply_limit import ApplyLimit
 from .settings import Settings
 from .sio import close_sockets, create_sio, notifier_ctx
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.cleanup_ctx.append(api_applications.applications_ctx)  # after the workstation: it tells its screens
     app.cleanup_ctx.append(session_end.sweep_ctx)  # sockets of idle or expired sessions are disconnected
     app.cleanup_ctx.append(api_supervision.supervision_ctx)  # the supervisor's actions, on the workstation
+    app.cleanup_ctx.append(mail_ctx)  # applications by e-mail: SMTP listener, IMAP reader, outbox (when configured)
     app.add_routes(status.routes)
     app.add_routes(auth.routes)
     app.add_routes(password_change.routes)
@@ -114,6 +117,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_supervision.routes)
     app.add_routes(api_applications.routes)
     app.add_routes(public_apply.routes)
+    app.add_routes(mail_pages.routes)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

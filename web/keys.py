@@ -33,6 +33,7 @@ from .settings import Settings
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
+    from .mail_ctx import MailChannel  # noqa: F401  (named in the AppKey below)
     from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
 
 # configuration, set by create_app
@@ -64,3 +65,4 @@ APPLICATION_TYPES = web.AppKey("application_types", ApplicationTypes)
 APPLICATION_WORK = web.AppKey("application_work", ApplicationWork)
 APPLY_LIMIT = web.AppKey("apply_limit", ApplyLimit)
 APPLY_SECRET = web.AppKey("apply_secret", bytes)  # signs the public form's CSRF tokens
+MAIL = web.AppKey["MailChannel | None"]("mail")  # the mail channel (web/mail_ctx.py); None when off

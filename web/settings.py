@@ -110,6 +110,16 @@ class Settings:
     apply_per_address_per_hour: int = 20
     apply_per_account_per_hour: int = 5
 
+    # Applications by e-mail (web/mail_config.py checks these): off while mail_address is empty.
+    mail_address: str = ""  # the desk's address: mail to it becomes an application
+    mail_smtp_listen: str = ""  # HOST:PORT of the built-in SMTP listener (loopback only; port 0 = any free)
+    mail_imap_url: str = ""  # imaps://USER:PASSWORD@HOST:PORT/MAILBOX (or imap:// on loopback) to read
+    mail_imap_poll_seconds: float = 30.0
+    mail_smtp_relay: str = ""  # smtp://HOST:PORT for replies; empty: replies stay in the outbox (UI)
+    mail_default_type: str = "info_request"  # the type when no subject word names one
+    mail_attachment_max_bytes: int = 10 * 1024 * 1024
+    mail_message_max_bytes: int = 25 * 1024 * 1024  # the SMTP listener refuses bigger messages (552)
+
     @property
     def ami(self) -> AmiTarget | None:
         target = parse_pbx(self.pbx)
@@ -163,6 +173,7 @@ class Settings:
         for name in ("application_escalate_hours", "apply_per_address_per_hour", "apply_per_account_per_hour"):
             if not 0 <= getattr(settings, name) <= 10_000:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} must be 0-10000")
+        _check_mail(settings)
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
@@ -215,3 +226,12 @@ def _check_networks(settings: Settings) -> None:
             parse_networks(getattr(settings, name))
         except ValueError as exc:
             raise ConfigError(f"{PREFIX}{name.upper()}: {exc}") from None
+
+
+def _check_mail(settings: Settings) -> None:
+    from .mail_config import mail_config
+
+    try:
+        mail_config(settings)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

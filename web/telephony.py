@@ -32,6 +32,7 @@ from workstation.service import Workstation
 from workstation.wallboard_store import rebuilt_from_cards
 
 from . import keys
+from .filing import application_filer
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
     load = app[keys.QUEUE_LOAD]
     ivr = IvrServer(
         menu=app[keys.MENU],
-        backend=StoreBackend(app[keys.DB]),
+        backend=StoreBackend(app[keys.DB], filer=application_filer(app)),
         rules=app[keys.RULES],
         host=settings.agi_host,
         port=settings.agi_port,

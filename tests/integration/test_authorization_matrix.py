@@ -105,6 +105,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/offers"): Rule(SIGNED_IN),
     ("POST", "/api/offers/{code}/response"): Rule(SIGNED_IN, body={}, path={"code": "none"}),
     ("GET", "/api/ivr/stats"): Rule(SUPERVISING),
+    ("GET", "/mail"): Rule(SUPERVISING),  # the mail desk: outbox and messages taken in
     ("GET", "/api/supervisor/live"): Rule(SUPERVISING),
     ("GET", "/api/supervisor/metrics"): Rule(SUPERVISING),
     ("GET", "/supervisor"): Rule(SUPERVISING),

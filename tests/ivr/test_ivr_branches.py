@@ -154,7 +154,7 @@ async def test_silence_is_retried_then_handed_to_operator(server: IvrServer, bac
 
 
 async def test_invalid_choice_is_retried(server: IvrServer) -> None:
-    log = await call(server.port, caller_id=KNOWN, keys=["7", "1", "9"])
+    log = await call(server.port, caller_id=KNOWN, keys=["8", "1", "9"])
     assert log.played("invalid-input") == 1 and log.played("balance-is") == 1
 
 

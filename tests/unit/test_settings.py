@@ -65,3 +65,46 @@ def test_application_settings_come_from_the_environment_and_are_checked() -> Non
     assert Settings.from_env({}).apply_per_address_per_hour == 20
     with pytest.raises(ConfigError, match="CCDESK_APPLY_PER_ADDRESS_PER_HOUR=-1"):
         Settings.from_env({"CCDESK_APPLY_PER_ADDRESS_PER_HOUR": "-1"})
+
+
+def test_the_mail_channel_is_off_until_the_desks_address_is_set_and_its_settings_are_checked() -> None:
+    from web.mail_config import mail_config
+
+    assert mail_config(Settings.from_env({})) is None
+    settings = Settings.from_env(
+        {
+            "CCDESK_MAIL_ADDRESS": "Zayavki@Example.RU",
+            "CCDESK_MAIL_SMTP_LISTEN": "127.0.0.1:2525",
+            "CCDESK_MAIL_IMAP_URL": "imaps://desk:s%40cret@mail.example.ru/Входящие",
+            "CCDESK_MAIL_SMTP_RELAY": "smtp://relay.example.ru:587",
+        }
+    )
+    config = mail_config(settings)
+    assert config is not None
+    assert (config.address, config.listen, config.relay) == (
+        "zayavki@example.ru",
+        ("127.0.0.1", 2525),
+        ("relay.example.ru", 587),
+    )
+    assert config.imap is not None and (config.imap.port, config.imap.password, config.imap.mailbox) == (
+        993,
+        "s@cret",
+        "Входящие",
+    )
+    assert "s%40cret" not in repr(settings) and "s@cret" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"CCDESK_MAIL_SMTP_LISTEN": "127.0.0.1:2525"}, "CCDESK_MAIL_ADDRESS is needed"),
+        ({"CCDESK_MAIL_ADDRESS": "desk"}, "not an e-mail address"),
+        ({"CCDESK_MAIL_ADDRESS": "d@x.ru", "CCDESK_MAIL_SMTP_LISTEN": "0.0.0.0:25"}, "loopback only"),
+        ({"CCDESK_MAIL_ADDRESS": "d@x.ru", "CCDESK_MAIL_IMAP_URL": "imap://u:p@mail.x.ru/INBOX"}, "use imaps://"),
+        ({"CCDESK_MAIL_ADDRESS": "d@x.ru", "CCDESK_MAIL_SMTP_RELAY": "relay:25"}, "smtp://HOST:PORT"),
+        ({"CCDESK_MAIL_ADDRESS": "d@x.ru", "CCDESK_MAIL_MESSAGE_MAX_BYTES": "0"}, "MESSAGE_MAX_BYTES"),
+    ],
+)
+def test_a_mail_setting_that_cannot_work_is_refused_by_name(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(environ)
