@@ -37,6 +37,7 @@ from . import (
     password_change,
     session_end,
     status,
+    wallboard_page,
 )
 from .errors import error_middleware
 from .i18n import load_strings, translator
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
+    wallboard_page.setup(app)  # /wallboard and its Socket.IO request for the full picture
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app
