@@ -102,7 +102,7 @@ function setWall(on) {
   if (on) url.searchParams.set("screen", "wall");
   else url.searchParams.delete("screen");
   window.history.replaceState(null, "", url);
-  charts.resize();
+  charts.reset(pic);
 }
 
 async function boot() {
