@@ -203,13 +203,17 @@ async def wallboard_ctx(app: web.Application) -> AsyncIterator[None]:
     pusher = wallboard_pusher(app, board)
     app[keys.WALLBOARD_PUSHER] = pusher
     subscription = app[keys.STREAM].subscribe("wallboard", pusher.handle)
-    days = asyncio.create_task(turn_days(pusher), name="wallboard midnight")
+    tasks = [
+        asyncio.create_task(pusher.run(), name="wallboard pushes"),
+        asyncio.create_task(turn_days(pusher), name="wallboard midnight"),
+    ]
     try:
         yield
     finally:
-        days.cancel()
-        await asyncio.gather(days, return_exceptions=True)
         await subscription.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:

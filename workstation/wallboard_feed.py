@@ -1,13 +1,16 @@
 """What the wallboard page is sent (pure): the full picture on (re)connect, then only what each event changed.
 
-Every payload carries `seq`, one more for each push, and the full picture carries the `seq` of the last push
-it already includes: a page applies only changes past its picture's `seq`, and asks for the full picture
-again when one is missing (Socket.IO emits can be lost, e.g. across a reconnect or a Redis outage). Every
-payload carries the server's `now`, so that the page ticks the longest wait and the time in state from the
-server's clock, not its own.
+Figures are absolute values (not increments): applying a change twice does no harm, and the changes of
+several events merge into one push (`merge`: the newer figure of each queue, operator and interval wins),
+which is how the pusher keeps a burst of events from becoming a burst of emits.
 
-Figures are absolute values (not increments), so applying a change twice does no harm. A queue carries its
-title and its targets (routing rules, `[queues]`), from which the page colours its figures.
+Every push carries `seq`, one more for each push (`sequenced`, when it is sent), and the full picture
+carries the `seq` of the last push sent: a page applies only pushes past its picture's `seq`, and asks for
+the full picture again when one is missing (Socket.IO emits can be lost, e.g. across a reconnect or a Redis
+outage). A push not sent yet when the full picture is taken is already in it, and applying it again changes
+nothing. Every payload carries the server's `now`, so that the page ticks the longest wait and the time in
+state from the server's clock, not its own. A queue carries its title and its targets (routing rules,
+`[queues]`), from which the page colours its figures.
 
 Campaigns come from the dialer (`set_campaigns`); the wallboard invents none: no campaign, no section.
 """
@@ -68,19 +71,22 @@ class WallboardFeed:
 
     # -------------------------------------------------------------- pushes
     def apply(self, event: object, now: datetime) -> dict[str, Any] | None:
-        """Fold `event` in: the change to push, or None when it changed no figure."""
+        """Fold `event` in: the change to push (not sequenced yet), or None when it changed no figure."""
         return self.changes(self.board.apply(event), now)
 
     def tick(self, now: datetime) -> dict[str, Any] | None:
         """The clock passed midnight without an event: the new (empty) day to push, else None."""
         return self.changes(self.board.tick(now), now)
 
+    def sequenced(self, change: dict[str, Any]) -> dict[str, Any]:
+        """`change` as it is sent: with the next `seq`."""
+        self.seq += 1
+        return {**change, "seq": self.seq}
+
     def changes(self, changes: Changes, now: datetime) -> dict[str, Any] | None:
         if not changes:
             return None
-        self.seq += 1
-        payload = {
-            "seq": self.seq,
+        payload: dict[str, Any] = {
             "now": now.isoformat(),
             "new_day": changes.new_day,
             "queues": [self.queue(q) for q in changes.queues],
@@ -95,8 +101,7 @@ class WallboardFeed:
     def set_campaigns(self, campaigns: Iterable[CampaignFigures], now: datetime) -> dict[str, Any]:
         """The dialer's figures changed: the campaigns to push (all of them; there are few)."""
         self.campaigns = tuple(campaigns)
-        self.seq += 1
-        return {"seq": self.seq, "now": now.isoformat(), "campaigns": [c.to_json() for c in self.campaigns]}
+        return {"now": now.isoformat(), "campaigns": [c.to_json() for c in self.campaigns]}
 
     # -------------------------------------------------------------- the full picture
     def full(self, now: datetime) -> dict[str, Any]:
@@ -138,3 +143,21 @@ class WallboardFeed:
 
     def interval(self, figures: IntervalFigures) -> dict[str, Any]:
         return figures.to_json()
+
+
+_KEYS = {"queues": ("queue",), "operators": ("interface",), "intervals": ("queue", "index")}
+
+
+def merge(older: dict[str, Any] | None, newer: dict[str, Any]) -> dict[str, Any]:
+    """Two unsent changes as one: for each figure the newer wins; a new day in either makes it a new day (its
+    payload holds every figure, and what came after it overwrites them)."""
+    if older is None:
+        return newer
+    merged: dict[str, Any] = {**older, **newer}
+    merged["new_day"] = bool(older.get("new_day") or newer.get("new_day"))
+    for name, key in _KEYS.items():
+        if name in older or name in newer:
+            by_key = {tuple(f[k] for k in key): f for f in older.get(name, [])}
+            by_key.update({tuple(f[k] for k in key): f for f in newer.get(name, [])})
+            merged[name] = list(by_key.values())
+    return merged

@@ -16,7 +16,9 @@ import socketio
 
 from crm_store.users import create_user
 from tests.serving import Running, prepare_database, settings_for_test, start, wait_for
+from web import keys
 from web.passwords import hash_password
+from workstation.wallboard_feed import CampaignFigures
 
 from .client import Operator, ended_card
 
@@ -40,8 +42,7 @@ class Supervisor(Operator):
 
     async def connect_wallboard(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
-        for name in ("wallboard:changes", "wallboard:campaigns"):
-            self.sio.on(name, self._recorder(name), namespace="/supervisor")
+        self.sio.on("wallboard:changes", self._recorder("wallboard:changes"), namespace="/supervisor")
         cookies = "; ".join(f"{c.key}={c.value}" for c in self.http.cookie_jar)
         await self.sio.connect(
             self.base_url, headers={"Cookie": cookies}, namespaces=["/supervisor"], transports=["websocket"]
@@ -94,6 +95,21 @@ async def test_a_supervisor_gets_the_full_picture_then_the_changes_of_a_call(cen
         assert (queue_of(again, "support") or {})["answered"] == 1
         assert again["seq"] >= seqs[-1]
         assert any(i["queue"] == "support" and i["offered"] == 1 for i in again["intervals"])
+    finally:
+        await sup.close()
+
+
+async def test_the_dialers_campaigns_reach_the_wallboard_when_it_sends_them(center: Running) -> None:
+    sup = Supervisor(center.url)
+    try:
+        await sup.login("sup", center.passwords["sup"])
+        await sup.connect_wallboard()
+        assert (await sup.full_picture())["campaigns"] == []
+        figures = CampaignFigures(name="debt-dec", dialled=5, total=10, reached=3, abandon_pct=2.0, cap_pct=3.0)
+        await center.app[keys.WALLBOARD_PUSHER].push_campaigns([figures])
+        pushed = await sup.next_event("wallboard:changes", lambda c: "campaigns" in c)
+        assert pushed["campaigns"] == [figures.to_json()]
+        assert (await sup.full_picture())["campaigns"] == [figures.to_json()]
     finally:
         await sup.close()
 

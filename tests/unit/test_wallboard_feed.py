@@ -14,7 +14,7 @@ from cti import events as ev
 from routing import QueueTargets
 from tests.unit.test_wallboard import T0, Q, abandoned, answered, at, member, offered, queued, ringing
 from workstation.wallboard import WallboardStats
-from workstation.wallboard_feed import CampaignFigures, WallboardFeed, abandoned_pct
+from workstation.wallboard_feed import CampaignFigures, WallboardFeed, abandoned_pct, merge
 
 AGENT = "PJSIP/1001"
 SALES_TARGETS = QueueTargets(service_level_seconds=30, longest_wait_seconds=(10.0, 20.0))
@@ -46,17 +46,23 @@ def test_the_full_picture_lists_the_rules_queues_in_order_before_any_call() -> N
     json.dumps(full)  # what Socket.IO sends
 
 
+def sent(f: WallboardFeed, event: object, t: float) -> dict[str, Any] | None:
+    """The push of one event, sequenced as the pusher sends it."""
+    change = f.apply(event, at(t))
+    return f.sequenced(change) if change is not None else None
+
+
 def test_each_change_is_pushed_with_one_more_seq_and_absolute_figures() -> None:
     f = feed()
-    pushes = [f.apply(e, at(t)) for e, t in ((offered("c1", 0), 0), (queued("c1", 1), 1))]
+    pushes = [sent(f, e, t) for e, t in ((offered("c1", 0), 0), (queued("c1", 1), 1))]
     waiting = pushes[-1]
     assert waiting is not None
     sales = queue_of(waiting, Q)
     assert sales["waiting"] == 1 and sales["waiting_since"] == at(1).isoformat() and sales["offered"] == 1
-    ring = f.apply(ringing("c1", 3, AGENT), at(3))
+    ring = sent(f, ringing("c1", 3, AGENT), 3)
     assert ring is not None and ring["operators"][0]["state"] == "ringing"
     assert ring["operators"][0]["name"] == "Анна Петрова"  # the directory's name, not the PBX's
-    took = f.apply(answered("c1", 4, AGENT, wait=3.0), at(4))
+    took = sent(f, answered("c1", 4, AGENT, wait=3.0), 4)
     assert took is not None
     assert queue_of(took, Q)["answered"] == 1 and queue_of(took, Q)["waiting"] == 0
     assert [i["index"] for i in took["intervals"]] == [st.interval_index(f.board.day_start, at(0))]  # type: ignore[arg-type]
@@ -95,8 +101,10 @@ def test_the_first_event_of_a_new_day_pushes_every_queue_at_zero() -> None:
 def test_campaigns_are_shown_as_the_dialer_sends_them_and_only_then() -> None:
     f = feed()
     assert f.full(T0)["campaigns"] == []
-    push = f.set_campaigns(
-        [CampaignFigures(name="debt-dec", dialled=120, total=400, reached=70, abandon_pct=1.5, cap_pct=3.0)], T0
+    push = f.sequenced(
+        f.set_campaigns(
+            [CampaignFigures(name="debt-dec", dialled=120, total=400, reached=70, abandon_pct=1.5, cap_pct=3.0)], T0
+        )
     )
     assert push["seq"] == 1
     assert push["campaigns"] == [
@@ -122,3 +130,33 @@ def test_the_abandon_rate_leaves_short_abandons_out(
 ) -> None:
     counts = st.Counts(offered=offered_, abandoned=abandoned_, short_abandoned=short)
     assert abandoned_pct(counts) == expected
+
+
+def test_the_changes_of_a_burst_merge_into_one_push_where_the_newest_figure_wins() -> None:
+    f = feed()
+    merged: dict[str, Any] | None = None
+    events = [offered("c1", 0), queued("c1", 1), offered("c2", 2), queued("c2", 2), ringing("c1", 3, AGENT)]
+    for n, event in enumerate(events):
+        change = f.apply(event, at(n))
+        if change is not None:
+            merged = merge(merged, change)
+    assert merged is not None
+    assert [q["queue"] for q in merged["queues"]] == [Q]  # one figure a queue, the newest
+    assert queue_of(merged, Q)["waiting"] == 2 and queue_of(merged, Q)["offered"] == 2
+    assert [o["state"] for o in merged["operators"]] == ["ringing"]
+    assert len(merged["intervals"]) == 1 and merged["intervals"][0]["offered"] == 2
+    assert merged["new_day"] is False and "seq" not in merged
+    assert f.sequenced(merged)["seq"] == 1  # one push, one seq: the page sees no gap
+
+
+def test_a_new_day_in_a_burst_keeps_the_merged_push_a_new_day() -> None:
+    f = feed()
+    f.apply(offered("c1", 0), at(0))
+    day = f.apply(member(AGENT, 86_400.0), at(86_400.0))
+    f.apply(offered("c9", 86_401.0), at(86_401.0))
+    after = f.apply(queued("c9", 86_401.0), at(86_401.0))
+    campaigns = f.set_campaigns([], at(86_402.0))
+    merged = merge(merge(day, after), campaigns)  # type: ignore[arg-type]
+    assert merged["new_day"] is True and merged["campaigns"] == []
+    assert queue_of(merged, Q)["offered"] == 1 and queue_of(merged, "support")["offered"] == 0
+    assert merged["now"] == at(86_402.0).isoformat()

@@ -89,7 +89,6 @@ function connect() {
     }, () => setTimeout(() => socket.connect(), 2000));
   });
   socket.on("wallboard:changes", onPushed);
-  socket.on("wallboard:campaigns", onPushed);
 }
 
 /** Large-screen mode for a wall display: big type, no chrome. Kept in the URL (?screen=wall). */

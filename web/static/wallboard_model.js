@@ -39,7 +39,7 @@ export function applyFull(pic, full) {
   return "ok";
 }
 
-/** One push (`wallboard:changes` or `wallboard:campaigns`). "gap": one was missed, ask for the full picture. */
+/** One push (`wallboard:changes`: figures and/or campaigns). "gap": one was missed, ask for the full picture. */
 export function onPush(pic, push) {
   if (pic.seq == null) {
     pic.pending.push(push);
@@ -55,7 +55,6 @@ export function onPush(pic, push) {
   if (push.campaigns) {
     pic.campaigns = push.campaigns;
     pic.dirty.campaigns = true;
-    return "ok";
   }
   if (push.new_day) {
     pic.queues.clear();
