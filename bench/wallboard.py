@@ -132,8 +132,11 @@ async def supervisor_sessions(url: str, count: int) -> list[str]:
 class Supervisor:
     """One supervisor's wallboard page: the full picture on connect, then the pushes, stamped on arrival."""
 
-    def __init__(self, base: str, token: str) -> None:
+    def __init__(self, base: str, token: str, deflate: bool = True) -> None:
         self.base, self.token = base, token
+        # As the wallboard page: `?deflate=0`, no per-message compression (web/sio.py); --deflate measures the
+        # pushes compressed for each client, as any other Socket.IO page gets them.
+        self.query = "" if deflate else "?deflate=0"
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("wallboard:changes", self.on_changes, namespace="/supervisor")
         self.ringing: dict[tuple[str, str], float] = {}  # (phone, ringing since) -> arrival
@@ -155,7 +158,7 @@ class Supervisor:
 
     async def start(self) -> None:
         await self.sio.connect(
-            self.base,
+            self.base + self.query,
             headers={"Cookie": f"ccdesk_session={self.token}"},
             namespaces=["/supervisor"],
             transports=["websocket"],
@@ -165,15 +168,15 @@ class Supervisor:
         self.seq = full["seq"]
 
 
-def run_supervisors(base: str, tokens: list[str], pipe: Connection) -> None:
-    asyncio.run(_supervisors(base, tokens, pipe))
+def run_supervisors(base: str, tokens: list[str], pipe: Connection, deflate: bool) -> None:
+    asyncio.run(_supervisors(base, tokens, pipe, deflate))
 
 
-async def _supervisors(base: str, tokens: list[str], pipe: Connection) -> None:
+async def _supervisors(base: str, tokens: list[str], pipe: Connection, deflate: bool) -> None:
     clients: list[Supervisor] = []
     try:
         for i in range(0, len(tokens), 10):
-            batch = [Supervisor(base, token) for token in tokens[i : i + 10]]
+            batch = [Supervisor(base, token, deflate) for token in tokens[i : i + 10]]
             await asyncio.gather(*(c.start() for c in batch))
             clients.extend(batch)
         pipe.send(("ready", len(clients)))
@@ -194,7 +197,7 @@ async def _supervisors(base: str, tokens: list[str], pipe: Connection) -> None:
             await c.sio.disconnect()
 
 
-async def freshness(seconds: float, supervisors: int, calls_per_s: float) -> dict[str, float]:
+async def freshness(seconds: float, supervisors: int, calls_per_s: float, deflate: bool) -> dict[str, float]:
     OUT.mkdir(exist_ok=True)
     tmp = tempfile.TemporaryDirectory()
     url = f"sqlite:///{tmp.name}/freshness.db"
@@ -228,6 +231,10 @@ async def freshness(seconds: float, supervisors: int, calls_per_s: float) -> dic
     )
     await sim.start()
     sim.pbx.sinks.append(stamp)
+    # The operators here are the simulator's: no after-call work between their calls (the shipped rules give
+    # the support queue 30 s, which would leave most of them paused and the callers waiting).
+    rules = Path(tmp.name) / "rules.toml"
+    rules.write_text('[queues]\nsupport = "Общие вопросы"\n\n[default]\nqueue = "support"\nreason = "bench"\n')
     http_port = free_port()
     env = {
         **os.environ,
@@ -236,6 +243,7 @@ async def freshness(seconds: float, supervisors: int, calls_per_s: float) -> dic
         "CCDESK_AGI_PORT": str(free_port()),
         "CCDESK_PBX": f"ami://bench:bench-secret@127.0.0.1:{sim.port}",
         "CCDESK_VAR_DIR": str(Path(tmp.name) / "var"),
+        "CCDESK_ROUTING_RULES": str(rules),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "serve"],
@@ -251,7 +259,9 @@ async def freshness(seconds: float, supervisors: int, calls_per_s: float) -> dic
         parent_end, child_end = spawn.Pipe()
         pipes.append(parent_end)
         clients.append(
-            spawn.Process(target=run_supervisors, args=(base, tokens[i : i + PER_PROCESS], child_end), daemon=True)
+            spawn.Process(
+                target=run_supervisors, args=(base, tokens[i : i + PER_PROCESS], child_end, deflate), daemon=True
+            )
         )
     loop = asyncio.get_running_loop()
 
@@ -371,9 +381,12 @@ async def main() -> None:
     parser.add_argument("--supervisors", type=int, default=50)
     parser.add_argument("--seconds", type=float, help="of measured traffic (60; 12 with --quick)")
     parser.add_argument("--calls-per-second", type=float, default=CALLS_PER_S)
+    parser.add_argument("--deflate", action="store_true", help="pushes compressed per client (not as the page asks)")
     args = parser.parse_args()
     days, calls = (5, 400) if args.quick else (30, 3_000)
-    fresh = await freshness(args.seconds or (12.0 if args.quick else 60.0), args.supervisors, args.calls_per_second)
+    fresh = await freshness(
+        args.seconds or (12.0 if args.quick else 60.0), args.supervisors, args.calls_per_second, args.deflate
+    )
 
     board = WallboardStats(tz=MOSCOW, service_levels=SERVICE_LEVELS)
     count = 0

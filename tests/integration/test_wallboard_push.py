@@ -171,3 +171,15 @@ async def test_sign_in_sends_each_role_home_and_the_operator_screen_sends_others
 async def test_a_page_asked_for_before_signing_in_still_wins_over_the_home(center: Running) -> None:
     _status, where = await sign_in(center.url, "sup", center.passwords["sup"], next_url="/customers/1")
     assert where.split()[0] == "/customers/1"
+
+
+@pytest.mark.parametrize(("query", "compressed"), [("", True), ("&deflate=0", False)])
+async def test_the_wallboard_socket_asks_for_uncompressed_pushes(center: Running, query: str, compressed: bool) -> None:
+    """Browsers offer permessage-deflate; the wallboard's `deflate=0` turns it down (web/sio.py says why)."""
+    sup = Supervisor(center.url)
+    try:
+        await sup.login("sup", center.passwords["sup"])
+        async with sup.http.ws_connect(f"/socket.io/?EIO=4&transport=websocket{query}", compress=15) as ws:
+            assert (ws.compress != 0) is compressed
+    finally:
+        await sup.close()

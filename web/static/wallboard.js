@@ -63,7 +63,8 @@ function connect() {
     $("#conn-state").textContent = t("conn.no_client");
     return;
   }
-  socket = window.io("/supervisor", { transports: ["websocket", "polling"] });
+  // deflate=0: no per-message compression of the pushes (web/sio.py says why).
+  socket = window.io("/supervisor", { transports: ["websocket", "polling"], query: { deflate: "0" } });
   socket.on("connect", () => {
     setConnection("online");
     pic.seq = null; // changes that arrive before the answer wait for it
@@ -91,6 +92,20 @@ function connect() {
   socket.on("wallboard:changes", onPushed);
 }
 
+// The server ends a session nobody used for CCDESK_SESSION_IDLE_MINUTES; the pushes are no requests. A person
+// at the board keeps it alive by using it (at most once a minute); a wall display nobody touches does so by
+// itself while in large-screen mode (it still ends after the session's 12 hours, or on logout).
+const KEEPALIVE_EVERY_MS = 60_000;
+const WALL_KEEPALIVE_MS = 5 * 60_000;
+let lastKeepalive = Date.now();
+function keepAlive(force = false) {
+  if (!force && Date.now() - lastKeepalive < KEEPALIVE_EVERY_MS) return;
+  lastKeepalive = Date.now();
+  fetch("/api/session", { headers: { Accept: "application/json" } }).then((r) => {
+    if (r.status === 401) goToLogin();
+  }, () => {});
+}
+
 /** Large-screen mode for a wall display: big type, no chrome. Kept in the URL (?screen=wall). */
 function setWall(on) {
   document.body.classList.toggle("wb-wall", on);
@@ -115,6 +130,12 @@ async function boot() {
   });
   $("#wb-chart-queue").addEventListener("change", () => charts.renderCharts(pic));
   setInterval(() => view.tick(pic), 1000);
+  for (const type of ["keydown", "pointerdown", "wheel"]) {
+    document.addEventListener(type, () => keepAlive(), { passive: true });
+  }
+  setInterval(() => {
+    if (document.body.classList.contains("wb-wall")) keepAlive(true);
+  }, WALL_KEEPALIVE_MS);
   connect();
 }
 
