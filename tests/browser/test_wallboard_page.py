@@ -1,5 +1,6 @@
 """A supervisor signs in and lands on the wallboard; a call from the simulator changes a queue's figures
-on the screen by itself (pushed, no reload); the large-screen mode toggles on and off."""
+on the screen by itself (pushed, no reload); a campaign the dialer sends appears; the large-screen mode toggles
+on and off."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from playwright.async_api import expect
 
 from tests.serving import Running, prepare_database, settings_for_test, start
+from web import keys
+from workstation.wallboard_feed import CampaignFigures
 
 from .conftest import RU
 from .ui import raw_codes_in, vocabulary_codes
@@ -46,6 +49,16 @@ async def test_a_supervisor_lands_on_the_wallboard_and_sees_a_call_counted(cente
     await expect(page.locator("#wb-campaigns-box")).to_be_hidden()  # no dialer campaign: no section
     # The board itself (the header names the user, whose name here is the Latin "SUP"): no code, no English.
     assert raw_codes_in(await page.inner_text("#wb"), vocabulary_codes()) == []
+
+    # The dialer's campaigns appear when it sends some, coloured against its abandon cap.
+    figures = CampaignFigures(
+        name="debt-dec", title="Долги декабря", dialled=5, total=10, reached=3, abandon_pct=3.5, cap_pct=3.0
+    )
+    await center.app[keys.WALLBOARD_PUSHER].push_campaigns([figures])
+    campaign = page.locator('#wb-campaigns tr[data-campaign="debt-dec"]')
+    await expect(campaign.locator("td").first).to_have_text("Долги декабря")
+    await expect(campaign.locator("td").nth(1)).to_contain_text("5 / 10")
+    await expect(campaign.locator("[data-grade]")).to_have_attribute("data-grade", "alert")
 
     await page.click("#wb-wall-toggle")
     await expect(page.locator("body")).to_have_class("wb-page wb-wall")
