@@ -7,13 +7,15 @@ the rebuild from the stored cards of a busy day.
     python bench/wallboard.py --quick    # freshness for 12 s; 5 days of ~400 calls
 
 Freshness: `ccdesk serve` runs in its own process (one event loop, as in production), connected over AMI (real
-TCP) to a PBX simulator running here, which places inbound calls to a queue of simulated operators; the
-supervisors' Socket.IO clients run in a third process (real browsers are on other machines). The simulator
-stamps the moment it writes each AgentCalled frame; a client stamps the moment the wallboard change saying
-that operator is ringing arrives (same machine, same clock). Each ringing is paired with the AgentCalled frame
-written last for that phone before the server read it (the state's `since`). "Events" are the CTI events
-that changed a figure: the pushes each supervisor received per second; the AMI frames written per second
-are printed too.
+TCP) to a PBX simulator running here, which places inbound calls to a queue of 100 simulated operators
+(12.5 calls/s, no after-call work); the supervisors' Socket.IO clients run in processes of their own, 10 in
+each (real browsers are on other machines), and connect as the page does (`?deflate=0`; `--deflate` for
+compressed pushes). The simulator stamps the moment it writes each AgentCalled frame; a client stamps the
+moment the wallboard change saying that operator is ringing arrives (same machine, same clock). Each ringing
+is paired with the AgentCalled frame written last for that phone before the server read it (the state's
+`since`, which also splits the time into PBX -> server and the rest). "Events" are the CTI events the
+server's wallboard folded per second (each push says how many it carries); the pushes per second and the
+AMI frames written per second are printed too.
 
 The days are those of the wallboard's tests (tests/unit/wallboard_day.py), shifted day after day. The last
 line printed is ``name=value`` pairs.
