@@ -10,15 +10,27 @@ from .rules import (
     route_application,
     route_call,
 )
-from .values import INDIVIDUAL, NO_WRAP_UP, ORGANISATION, CallFacts, QueueLoad, RoutingDecision, WrapUp
+from .values import (
+    DEFAULT_TARGETS,
+    INDIVIDUAL,
+    NO_WRAP_UP,
+    ORGANISATION,
+    CallFacts,
+    QueueLoad,
+    QueueTargets,
+    RoutingDecision,
+    WrapUp,
+)
 
 __all__ = [
+    "DEFAULT_TARGETS",
     "INDIVIDUAL",
     "NO_WRAP_UP",
     "ORGANISATION",
     "ApplicationType",
     "CallFacts",
     "QueueLoad",
+    "QueueTargets",
     "RoutingDecision",
     "RoutingError",
     "RuleSet",

@@ -14,6 +14,13 @@ File layout (see default_rules.toml for a full example):
                                                # wrap_up_seconds: the PBX offers the operator no call that
                                                # long after a call ends (0..3600, default 0 = none);
                                                # require_result: the card needs a result before the next call
+    [queues.vip]                               # the same as a table of its own, with the wallboard's targets
+    title = "VIP"
+    service_level_seconds = 15                 # answered within this wait counts for the service level (20)
+    service_level_pct = [90, 85]               # [warn, alert]: amber below 90 %, red below 85 % ([85, 80])
+    longest_wait_seconds = [20, 40]            # amber from 20 s of the longest wait, red from 40 s ([30, 60])
+    abandoned_pct = [3, 6]                     # abandoned calls, % of offered ([5, 10])
+    waiting_calls = [2, 4]                     # callers waiting now ([3, 6])
 
     [default]                                  # when no call rule matches
     queue = "support"
@@ -56,7 +63,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .book import Book, load_book
 from .conditions import CallConditions, parse_call_conditions
 from .errors import RuleSetError
-from .values import NO_WRAP_UP, CallFacts, RoutingDecision, WrapUp
+from .values import DEFAULT_TARGETS, NO_WRAP_UP, CallFacts, QueueTargets, RoutingDecision, WrapUp
 
 DEFAULT_RULE_ID = "default"
 DEFAULT_FILE = "default_rules.toml"
@@ -64,7 +71,10 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # Asterisk queue names stay simple
 _RULE_KEYS = frozenset({"id", "queue", "priority", "reason", "when"})
 _APP_WHEN_KEYS = frozenset({"type", "region"})
-_QUEUE_KEYS = frozenset({"title", "wrap_up_seconds", "require_result"})
+_TARGET_PAIRS = ("service_level_pct", "longest_wait_seconds", "abandoned_pct", "waiting_calls")
+_TARGET_KEYS = frozenset({"service_level_seconds", *_TARGET_PAIRS})
+_QUEUE_KEYS = frozenset({"title", "wrap_up_seconds", "require_result"}) | _TARGET_KEYS
+MAX_SERVICE_LEVEL_S = 3600
 MAX_WRAP_UP_S = 3600
 _TOP_KEYS = frozenset(
     {
@@ -126,6 +136,16 @@ class RuleSet:
     application_rules: tuple[ApplicationRule, ...]
     application_default: RoutingDecision
     wrap_up: Mapping[str, WrapUp] = field(default_factory=dict)  # call queue name -> after-call work
+    targets: Mapping[str, QueueTargets] = field(default_factory=dict)  # call queue name -> wallboard targets
+
+    def targets_for(self, queue: str | None) -> QueueTargets:
+        """The wallboard's targets of a queue (the defaults for a queue that sets none, or an unknown one)."""
+        return self.targets.get(queue or "", DEFAULT_TARGETS)
+
+    @property
+    def service_levels(self) -> dict[str, int]:
+        """Queue -> service-level threshold in seconds, for the queues that set their own."""
+        return {q: t.service_level_seconds for q, t in self.targets.items()}
 
     def wrap_up_for(self, queue: str | None) -> WrapUp:
         """The after-call work of a queue; none for a call that came through no queue (or an unknown one)."""
@@ -217,7 +237,7 @@ class _Loader:
             timezone = None
         if timezone is None:
             raise self.fail(f"unknown timezone {tz_name!r}")
-        queues, wrap_up = self.queues(data.get("queues"))
+        queues, wrap_up, targets = self.queues(data.get("queues"))
         departments = self.names("departments", data.get("departments"), required=False)
         types = self.app_types(data.get("application_types", {}))
         qset = frozenset(queues)
@@ -241,21 +261,60 @@ class _Loader:
             application_rules=app_rules,
             application_default=app_default,
             wrap_up=wrap_up,
+            targets=targets,
         )
 
-    def queues(self, table: Any) -> tuple[dict[str, str], dict[str, WrapUp]]:
-        """[queues]: name = title, or name = { title, wrap_up_seconds, require_result }."""
+    def queues(self, table: Any) -> tuple[dict[str, str], dict[str, WrapUp], dict[str, QueueTargets]]:
+        """[queues]: name = title, or name = { title, wrap_up_seconds, require_result, wallboard targets }."""
         if not isinstance(table, Mapping) or not table:
             raise self.fail("[queues] must be a non-empty table of name = title")
         titles: dict[str, str] = {}
         wrap_up: dict[str, WrapUp] = {}
+        targets: dict[str, QueueTargets] = {}
         for name, spec in table.items():
             if isinstance(spec, Mapping):
                 titles[name] = spec.get("title", name)
                 wrap_up[name] = self.queue_wrap_up(name, spec)
+                if _TARGET_KEYS & set(spec):
+                    targets[name] = self.queue_targets(name, spec)
             else:
                 titles[name] = spec
-        return self.names("queues", titles), wrap_up
+        return self.names("queues", titles), wrap_up, targets
+
+    def queue_targets(self, name: str, spec: Mapping[str, Any]) -> QueueTargets:
+        """The wallboard's targets of one queue: each key optional, the rest from the defaults."""
+
+        def fail(message: str, key: str) -> RuleSetError:
+            # The key's own line in a [queues.<name>] table, else the queue's line in [queues].
+            text = self.book.text if self.book is not None else ""
+            table, at = (f"queues.{name}", key) if _line_of(text, f"queues.{name}", key) else ("queues", name)
+            return self.fail_at(table, at, f"[queues] {name}: {message}")
+
+        values: dict[str, Any] = {}
+        if "service_level_seconds" in spec:
+            seconds = spec["service_level_seconds"]
+            if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_SERVICE_LEVEL_S:
+                raise fail(
+                    f"service_level_seconds must be an integer 1..{MAX_SERVICE_LEVEL_S}, got {seconds!r}",
+                    "service_level_seconds",
+                )
+            values["service_level_seconds"] = seconds
+        for key in _TARGET_PAIRS:
+            if key not in spec:
+                continue
+            pair = spec[key]
+            numbers = isinstance(pair, list) and len(pair) == 2
+            numbers = numbers and all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in pair)
+            if not numbers:
+                raise fail(f"{key} must be [warn, alert], two numbers from 0, got {pair!r}", key)
+            warn, alert = float(pair[0]), float(pair[1])
+            lower_is_worse = key == "service_level_pct"
+            if lower_is_worse and not (alert <= warn <= 100):
+                raise fail(f"{key} is [warn, alert] in % with alert <= warn <= 100, got {pair!r}", key)
+            if not lower_is_worse and alert < warn:
+                raise fail(f"{key} is [warn, alert] with warn <= alert, got {pair!r}", key)
+            values[key] = (warn, alert)
+        return QueueTargets(**values)
 
     def queue_wrap_up(self, name: str, spec: Mapping[str, Any]) -> WrapUp:
         def fail(message: str) -> RuleSetError:

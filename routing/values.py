@@ -67,3 +67,30 @@ class RoutingDecision:
     priority: int
     reason: str
     rule_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueTargets:
+    """What the wallboard counts as good for one queue, and where it colours a figure.
+
+    `service_level_seconds`: a call answered within this wait counts for the service level. Each pair is
+    (warn, alert): the figure turns amber at `warn` and red at `alert`. Waits and abandons are worse when
+    higher (warn ≤ alert); the service level is worse when lower (warn ≥ alert, in percent)."""
+
+    service_level_seconds: int = 20
+    service_level_pct: tuple[float, float] = (85.0, 80.0)
+    longest_wait_seconds: tuple[float, float] = (30.0, 60.0)
+    abandoned_pct: tuple[float, float] = (5.0, 10.0)
+    waiting_calls: tuple[float, float] = (3.0, 6.0)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "service_level_seconds": self.service_level_seconds,
+            "service_level_pct": list(self.service_level_pct),
+            "longest_wait_seconds": list(self.longest_wait_seconds),
+            "abandoned_pct": list(self.abandoned_pct),
+            "waiting_calls": list(self.waiting_calls),
+        }
+
+
+DEFAULT_TARGETS = QueueTargets()

@@ -43,6 +43,7 @@ from . import (
     public_apply,
     session_end,
     status,
+    wallboard_page,
 )
 from .errors import error_middleware
 from .i18n import load_strings, translator
@@ -118,6 +119,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_applications.routes)
     app.add_routes(public_apply.routes)
     app.add_routes(mail_pages.routes)
+    wallboard_page.setup(app)  # /wallboard and its Socket.IO request for the full picture
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

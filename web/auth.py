@@ -126,6 +126,16 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+# Where each role starts its day after signing in. Supervisors and admins cannot use the operator's screen
+# (its controls act on their own phone, which they have not), so "/" sends them here too (pages.py).
+HOMES = {"operator": "/", "supervisor": "/wallboard", "admin": "/admin", "department": "/work"}
+
+
+def home_of(role: str) -> str:
+    """The page a user of `role` lands on; the operator's screen for a role without a home of its own."""
+    return HOMES.get(role, "/")
+
+
 def safe_next(value: str) -> str:
     """`value` when it is a path of this site, else "/": the login must not be an open redirect.
 
@@ -195,7 +205,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
-    response = web.HTTPFound(next_url)
+    # A page asked for before signing in (next=) wins; a plain sign-in goes to the role's home.
+    response = web.HTTPFound(next_url if next_url != "/" else home_of(user.role))
     # No max-age: the cookie dies with the browser; the server ends the session after SESSION_LIFETIME or
     # CCDESK_SESSION_IDLE_MINUTES without a request, whichever comes first.
     response.set_cookie(COOKIE, token, **_cookie_kwargs(request))  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from .throttle import LoginThrottle
 if TYPE_CHECKING:
     from .mail_ctx import MailChannel  # noqa: F401  (named in the AppKey below)
     from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
+    from .wallboard_page import WallboardPusher  # noqa: F401  (named in the AppKey below)
 
 # configuration, set by create_app
 SETTINGS = web.AppKey("settings", Settings)
@@ -58,6 +59,7 @@ STREAM = web.AppKey[EventStream[Event]]("stream")
 WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
+WALLBOARD_PUSHER = web.AppKey["WallboardPusher"]("wallboard_pusher")  # pushes its changes to supervisors
 IVR = web.AppKey("ivr", IvrServer)
 SUPERVISION = web.AppKey("supervision", SupervisionService)  # the supervisor's actions (api_supervision.py)
 # electronic applications (web/api_applications.py, web/public_apply.py)

@@ -9,7 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from . import keys
-from .auth import session_of
+from .auth import home_of, session_of
 
 routes = web.RouteTableDef()
 VENDOR = {
@@ -35,6 +35,9 @@ def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
 
 @routes.get("/")
 async def workstation_page(request: web.Request) -> web.Response:
+    home = home_of(session_of(request).user.role)
+    if home != "/":  # a supervisor or admin: the operator's controls are not for them
+        raise web.HTTPFound(home)
     return aiohttp_jinja2.render_template("workstation.html", request, page_context(request))
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from engineio.async_drivers import aiohttp as eio_aiohttp  # type: ignore[import-untyped]
 
 from workstation.tasks import TaskKeeper
 
@@ -39,7 +40,28 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
     )
     sio.register_namespace(OperatorNamespace("/operator"))
     sio.register_namespace(SupervisorNamespace("/supervisor"))
+    sio.eio._async["websocket"] = WebSocketMaybeUncompressed  # engine.io's own, see below
     return sio
+
+
+class WebSocketMaybeUncompressed(eio_aiohttp.WebSocket):
+    """engine.io's aiohttp websocket; without permessage-deflate when the page asks for it (`?deflate=0` on
+    the Socket.IO URL: the wallboard does).
+
+    Browsers always offer deflate, and aiohttp then compresses every message for every socket on the event
+    loop. The wallboard sends the same small push to every supervisor many times a second: with 50 of them
+    that compression was most of the push's cost (bench/wallboard.py: p50 freshness 94 ms with it, 16 ms
+    without, on the same loaded machine). On a LAN the bytes saved are worth less than that."""
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request: web.Request = environ["aiohttp.request"]
+        if request.query.get("deflate") != "0":
+            return await super().__call__(environ)
+        self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
+        await self._sock.prepare(request)
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
 
 
 class _Authenticated(socketio.AsyncNamespace):

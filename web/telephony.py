@@ -34,6 +34,7 @@ from workstation.wallboard_store import rebuilt_from_cards
 from . import keys
 from .filing import application_filer
 from .settings import Settings
+from .wallboard_page import turn_days, wallboard_pusher
 
 log = logging.getLogger(__name__)
 
@@ -193,14 +194,27 @@ async def queue_load_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def wallboard_ctx(app: web.Application) -> AsyncIterator[None]:
     """The wallboard's figures (workstation/wallboard.py): today's rebuilt from the call cards, then kept live from
-    the stream, subscribed before the PBX link starts so that no event falls between the two."""
-    board = await rebuilt_from_cards(app[keys.DB], app[keys.CLOCK]())
+    the stream, subscribed before the PBX link starts so that no event falls between the two. Its subscriber
+    pushes what each event changed to the supervisors' pages (web/wallboard_page.py)."""
+    rules = app[keys.RULES]
+    board = await rebuilt_from_cards(
+        app[keys.DB], app[keys.CLOCK](), tz=rules.timezone, service_levels=rules.service_levels
+    )
     app[keys.WALLBOARD] = board
-    subscription = app[keys.STREAM].subscribe("wallboard", board.handle)
+    pusher = wallboard_pusher(app, board)
+    app[keys.WALLBOARD_PUSHER] = pusher
+    subscription = app[keys.STREAM].subscribe("wallboard", pusher.handle)
+    tasks = [
+        asyncio.create_task(pusher.run(), name="wallboard pushes"),
+        asyncio.create_task(turn_days(pusher), name="wallboard midnight"),
+    ]
     try:
         yield
     finally:
         await subscription.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -31,8 +31,11 @@ class Operator:
             allow_redirects=False,
         )
         if response.status == 302:
-            page = await (await self.http.get("/")).text()
+            page = await (await self.http.get("/")).text()  # the role's home (supervisors: the wallboard)
             meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+            if meta is None:  # a home page not built in this tree: any page of a signed-in user has it
+                page = await (await self.http.get("/password")).text()
+                meta = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
             assert meta, "the workstation page has no csrf-token meta"
             self.csrf = meta.group(1)
         return response

@@ -141,11 +141,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/apply/receipt"): Rule(EVERYONE, public=True, query="?number=1&sig=x"),
     ("GET", "/apply/status"): Rule(EVERYONE),
     ("POST", "/apply/status"): Rule(EVERYONE, public=True, body={}),
+    ("GET", "/wallboard"): Rule(SUPERVISING),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.
 NAMESPACES: dict[str, frozenset[str]] = {"/operator": SIGNED_IN, "/supervisor": SUPERVISING}
-SOCKET_EVENTS: dict[tuple[str, str], frozenset[str]] = {}  # the browsers only listen today: no event handlers
+SOCKET_EVENTS: dict[tuple[str, str], frozenset[str]] = {
+    # The wallboard asks for its full picture; only who may join /supervisor can send it (NAMESPACES).
+    ("/supervisor", "wallboard:full"): SUPERVISING,
+}
 
 ACCOUNTS = {OP: "op1", OTHER: "op2", SUP: "sup", ADMIN: "admin"}
 
