@@ -26,6 +26,7 @@ from workstation.offers import load_offers
 from workstation.scripts import load_scripts
 
 from . import (
+    admin,
     api,
     api_content,
     api_presence,
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(t=app[keys.TRANSLATE], lang="ru")
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(admin.BOOKS_CTX)  # uploaded books replace the files' before anything reads them
     app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
     app.cleanup_ctx.append(session_end.sweep_ctx)  # sockets of idle or expired sessions are disconnected
@@ -95,6 +97,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
+    admin.install(app)  # the admin console: its routes and its background imports
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

@@ -29,6 +29,8 @@ from .settings import Settings
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
+    from .admin_books import BookInForce
+    from .admin_imports import ImportJobs  # noqa: F401  (named in the AppKey below)
     from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
 
 # configuration, set by create_app
@@ -54,3 +56,6 @@ WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)
+# the admin console (web/admin_books.py, web/admin_imports.py)
+BOOKS_IN_FORCE = web.AppKey[dict[str, "BookInForce"]]("books_in_force")  # which version of each book is used
+IMPORTS = web.AppKey["ImportJobs"]("imports")  # uploaded imports running in the background

@@ -8,6 +8,7 @@ seconds: rows.py parses, store.py holds what is known of the database, sql.py ru
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..spreadsheet import shorten, write_csv
 from ..text import search_key
 from . import rows as R
 from .headers import map_header, parse_column_map
+from .progress import ImportProgress, ProgressListener
 from .sql import Changes, Tables, tables_for
 from .store import Acct, Cust, Store
 from .tables import read_table
@@ -234,22 +236,51 @@ class _Writes:
 
 
 async def import_file(
-    db: Database, kind: str, path: Path, *, columns: list[str] | None = None, user_id: int | None = None
+    db: Database,
+    kind: str,
+    path: Path,
+    *,
+    columns: list[str] | None = None,
+    user_id: int | None = None,
+    progress: ProgressListener | None = None,
 ) -> ImportSummary:
     """Import `path` as `kind` ("customers" or "debts"); raises ImportFailed (nothing changed) for a non-table.
+    `progress` hears how far it has come after every chunk, and once more at the end (done).
 
     Leaves the interpreter's settings alone (it may run inside the server): the command line's `ccdesk
     import` is what pauses the cyclic GC and shortens the switch interval for a big file (web/tuning.py)."""
-    return await _import(db, kind, path, columns=columns, user_id=user_id)
+    return await _import(db, kind, path, columns=columns, user_id=user_id, progress=progress)
 
 
 async def _import(
-    db: Database, kind: str, path: Path, *, columns: list[str] | None, user_id: int | None
+    db: Database,
+    kind: str,
+    path: Path,
+    *,
+    columns: list[str] | None,
+    user_id: int | None,
+    progress: ProgressListener | None = None,
 ) -> ImportSummary:
     if kind not in _KINDS:
         raise ImportFailed(f"unknown import kind {kind!r}: customers or debts")
     spec = _KINDS[kind]
-    table = read_table(path)
+    started = time.monotonic()
+    # In a thread: a CSV is read and decoded whole, seconds for a big file, which must not stall the
+    # event loop of a server that is popping callers meanwhile.
+    table = await asyncio.to_thread(read_table, path)
+
+    def report(done: bool = False) -> None:
+        if progress is not None:
+            progress(
+                ImportProgress(
+                    rows=summary.rows,
+                    expected=table.expected_rows,
+                    rejected=len(summary.errors),
+                    elapsed_s=time.monotonic() - started,
+                    done=done,
+                )
+            )
+
     column_map = map_header(table.header, parse_column_map(columns), spec.required)
     positions = tuple(column_map.get(f, -1) for f in spec.fields)
     parse, apply = spec.parse, spec.apply
@@ -271,6 +302,7 @@ async def _import(
                         counts[outcome] += 1
                 summary.rows += len(chunk)
                 writes.hold(await store.changes())
+                report()
         summary.inserted, summary.updated, summary.skipped = counts["inserted"], counts["updated"], counts["skipped"]
         summary.rejected = len(summary.errors)
         if summary.rows == 0:
@@ -283,6 +315,7 @@ async def _import(
             path.name,
             {k: getattr(summary, k) for k in ("rows", "inserted", "updated", "skipped", "rejected")},
         )
+    report(done=True)
     return summary
 
 

@@ -31,6 +31,7 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (1-based row number in the file, cells)
     description: str
+    expected_rows: int | None = None  # an estimate for progress (line count; the sheet's dimension)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -111,7 +112,11 @@ def read_csv(path: Path) -> Table:
     if len(header) > MAX_COLUMNS and "".join(header[MAX_COLUMNS:]).strip():
         raise ImportFailed(f"{path.name}: the header has {len(header)} columns (at most {MAX_COLUMNS})")
     return Table(
-        header=header, rows=_bounded_rows(path, rows()), description=f"CSV, {encoding}, delimiter {delimiter!r}"
+        header=header,
+        rows=_bounded_rows(path, rows()),
+        description=f"CSV, {encoding}, delimiter {delimiter!r}",
+        # Lines, not records (a quoted cell may hold a newline): an estimate, which is all progress needs.
+        expected_rows=max(0, text.count("\n") - (0 if text.endswith("\n") else -1) - 1),
     )
 
 
@@ -187,7 +192,13 @@ def read_xlsx(path: Path) -> Table:
     if len(header) > MAX_COLUMNS and "".join(header[MAX_COLUMNS:]).strip():
         workbook.close()
         raise ImportFailed(f"{path.name}: the header has {len(header)} columns (at most {MAX_COLUMNS})")
-    return Table(header=header, rows=_bounded_rows(path, rows()), description=f"Excel sheet {sheet.title!r}")
+    max_row = sheet.max_row  # from the sheet's <dimension>, when the writer put one there
+    return Table(
+        header=header,
+        rows=_bounded_rows(path, rows()),
+        description=f"Excel sheet {sheet.title!r}",
+        expected_rows=max(0, max_row - header_row) if isinstance(max_row, int) else None,
+    )
 
 
 def read_table(path: Path) -> Table:
