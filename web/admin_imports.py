@@ -147,7 +147,9 @@ class ImportJobs:
             job.progress = p
 
         try:
-            job.summary = await import_file(db, job.kind, path, user_id=user_id, progress=progress)
+            job.summary = await import_file(
+                db, job.kind, path, user_id=user_id, progress=progress, commit_each_chunk=True
+            )
             if job.summary.errors:
                 await asyncio.to_thread(write_error_report, job.summary, job.report)
             job.state = "done"
