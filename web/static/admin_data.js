@@ -82,7 +82,9 @@ function jobView(job) {
       rows: num.format(s.rows), inserted: num.format(s.inserted), updated: num.format(s.updated),
       skipped: num.format(s.skipped), rejected: num.format(s.rejected),
     })) : null,
-    job.error ? h("p", { class: "msg", dataset: { kind: "error" } }, t("admin.imports.failed", { detail: job.error })) : null,
+    job.error ? h("p", { class: "msg", dataset: { kind: "error" } }, p.rows
+      ? t("admin.imports.failed_partial", { detail: job.error, rows: num.format(p.rows) }) // chunks are committed as done
+      : t("admin.imports.failed", { detail: job.error })) : null,
     job.errors?.length ? h("ul", { class: "small import-errors" }, job.errors.map((e) =>
       h("li", {}, t("admin.imports.row_error", { row: e.row, column: e.column, value: e.value, reason: e.reason })))) : null,
     job.has_report ? h("a", { href: `/api/admin/imports/${job.id}/errors.csv`, download: "", class: "btn" }, t("admin.imports.report")) : null,
