@@ -94,7 +94,7 @@ async function saveUser(ev) {
       notify(t("admin.user.created", { name }));
     }
     resetUserForm();
-    await loadUsers();
+    await Promise.all([loadUsers(), loadPhones()]); // a user's extension becomes their registered phone
   } catch (err) {
     failed(err);
   }
@@ -168,6 +168,7 @@ async function main() {
   $("#user-form").addEventListener("submit", saveUser);
   $("#user-cancel").addEventListener("click", resetUserForm);
   $("#phone-form").addEventListener("submit", addPhone);
+  $('[data-tab="phones"]').addEventListener("click", () => loadPhones().catch(failed));
   initBooks();
   initImports();
   initAudit();
