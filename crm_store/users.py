@@ -52,7 +52,7 @@ async def create_user(
             await record_audit(s, by_user_id, "user.create", "user", user.id, {"username": username, "role": role})
             return user.id
     except IntegrityError as exc:
-        raise Conflict(f"user {username!r} already exists") from exc
+        raise Conflict(f"user {username!r} already exists", code="user_exists", username=username) from exc
 
 
 async def set_password_hash(db: Database, username: str, password_hash: str, by_user_id: int | None = None) -> None:
@@ -90,10 +90,6 @@ async def list_users(db: Database) -> list[UserRecord]:
 class UserRuleError(Conflict):
     """A change to users that would leave the center without a way in: the last active admin disabled or
     demoted, an admin disabling themselves. `code` is what the console shows (error.<code>)."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 async def _other_active_admins(s: AsyncSession, user_id: int) -> int:

@@ -10,7 +10,6 @@ from aiohttp import web
 from crm_store import desk_phones, users
 from crm_store.errors import Conflict
 from crm_store.records import UserRecord
-from crm_store.users import UserRuleError
 from crm_store.vocabulary import Role, codes
 from workstation.errors import WorkstationError
 
@@ -90,14 +89,12 @@ def _user_id(request: web.Request) -> int:
 
 
 async def _rules_kept(call: Any) -> Any:
-    """The store's refusals with a code the console translates: a user rule by its own code, a clash
-    (the name taken, the phone someone else's) with the store's message as its detail."""
+    """The store's refusals (a user rule, the name taken, the phone someone else's) as a 409 with the code
+    and params the console translates."""
     try:
         return await call
-    except UserRuleError as exc:
-        raise AdminRefused(str(exc), code=exc.code) from None
     except Conflict as exc:
-        raise AdminRefused(str(exc), code="admin_conflict", detail=str(exc)) from None
+        raise AdminRefused(str(exc), code=exc.code, **exc.params) from None
 
 
 @routes.get("/api/admin/users")

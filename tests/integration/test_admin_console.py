@@ -73,6 +73,11 @@ async def test_admin_creates_an_operator_who_signs_in_and_the_change_is_audited(
             201,
         )
         assert created["queues"] == ["support"] and created["skills"] == ["english", "vip"]
+        again = {"username": "ivanova", "role": "operator", "password": "Lunnaya-Sonata-14"}
+        assert (await admin.api("POST", "/api/admin/users", again, 409))["code"] == "user_exists"
+        taken = {"username": "petrov", "role": "operator", "password": "Lunnaya-Sonata-14", "extension": "1001"}
+        refused = await admin.api("POST", "/api/admin/users", taken, 409)
+        assert (refused["code"], refused["params"]) == ("phone_taken", {"extension": "1001", "owner": "op1"})
         assert {"extension": "1010", "owner": "ivanova", "label": ""} in await admin.api("GET", "/api/admin/phones")
         assert (await newbie.login("ivanova", "Lunnaya-Sonata-14")).status == 302
         await newbie.api("GET", "/api/me")
