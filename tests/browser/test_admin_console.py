@@ -82,7 +82,7 @@ async def test_an_admin_imports_customers_and_sees_the_progress_and_the_bad_row(
     await expect(job.locator(".badge")).to_have_text(RU["admin.imports.state.done"])
     await expect(job.locator(".import-summary")).to_contain_text("30")
     await expect(job.locator(".import-errors li")).to_have_count(1)
-    await expect(job.locator(".import-errors li")).to_contain_text("строка 6")
+    await expect(job.locator(".import-errors li")).to_contain_text("строка 6, ФИО")
     async with page.expect_download() as download:
         await job.locator("a[download]").click()
     assert (await download.value).suggested_filename == "clients.csv.errors.csv"

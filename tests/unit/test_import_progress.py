@@ -48,3 +48,16 @@ def test_the_terminal_line_and_the_json_say_the_same() -> None:
         "left_s": 3.9,
         "done": False,
     }
+
+
+def test_every_column_an_import_can_reject_has_a_label_in_the_console() -> None:
+    import json
+    from pathlib import Path
+
+    from crm_store.importer.rows import CUSTOMER_FIELDS, DEBT_FIELDS
+
+    root = Path(__file__).resolve().parents[2] / "web" / "static" / "i18n"
+    for lang in ("ru", "en"):
+        strings = json.loads((root / f"{lang}.json").read_text(encoding="utf-8"))
+        fields = set(CUSTOMER_FIELDS) | set(DEBT_FIELDS)
+        assert sorted(f for f in fields if f"admin.imports.column.{f}" not in strings) == [], lang

@@ -2,7 +2,7 @@
 // and audit log (search, paged).
 import { api, ApiError, errorText, goToLogin } from "./api.js";
 import { $, fill, h, say } from "./dom.js";
-import { locale, t } from "./i18n.js";
+import { label, locale, t } from "./i18n.js";
 import { dateTime, duration } from "./format.js";
 import { failed } from "./admin.js";
 
@@ -86,7 +86,9 @@ function jobView(job) {
       ? t("admin.imports.failed_partial", { detail: job.error, rows: num.format(p.rows) }) // chunks are committed as done
       : t("admin.imports.failed", { detail: job.error })) : null,
     job.errors?.length ? h("ul", { class: "small import-errors" }, job.errors.map((e) =>
-      h("li", {}, t("admin.imports.row_error", { row: e.row, column: e.column, value: e.value, reason: e.reason })))) : null,
+      h("li", {}, t("admin.imports.row_error", {
+        row: e.row, column: label("admin.imports.column", e.column), value: e.value, reason: e.reason,
+      })))) : null,
     job.has_report ? h("a", { href: `/api/admin/imports/${job.id}/errors.csv`, download: "", class: "btn" }, t("admin.imports.report")) : null,
   );
 }
