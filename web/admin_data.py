@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 
@@ -112,9 +113,11 @@ async def import_errors(request: web.Request) -> web.StreamResponse:
     if job.state != "done" or not job.report.exists():
         raise WorkstationError("this import has no error report", code="not_found")
     name = f"{job.filename}.errors.csv"
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    # Headers are Latin-1: a Cyrillic file name goes in the RFC 6266 `filename*` form, with a plain fallback.
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return web.FileResponse(
-        job.report,
-        headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"'},
+        job.report, headers={"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": disposition}
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -82,6 +83,7 @@ class ImportJob:
 
 def safe_name(name: str) -> str:
     """The uploaded file's own name, reduced to a harmless one (it names the file in messages and paths)."""
+    name = unquote(name)  # some clients (aiohttp's) send a non-ASCII name percent-encoded
     base = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).strip("._")[:100]
     return base or "upload.csv"
 

@@ -182,7 +182,7 @@ async def test_an_import_runs_in_the_background_and_reports_its_broken_row(serve
         rows = ["ФИО;Лицевой счёт;Телефон"]
         rows += [f"Клиент Номер {i};77{i:08d};+7 916 {i:07d}" for i in range(1, 41)]
         rows.insert(7, ";7700000777;+7 916 0000777")  # no name: rejected
-        job = await _upload(admin, "customers", "clients.csv", "\n".join(rows).encode("utf-8"))
+        job = await _upload(admin, "customers", "клиенты.csv", "\n".join(rows).encode("utf-8"))
 
         async def finished() -> dict | None:
             state = await admin.api("GET", f"/api/admin/imports/{job['id']}")
@@ -195,6 +195,7 @@ async def test_an_import_runs_in_the_background_and_reports_its_broken_row(serve
         assert state["errors"][0]["row"] == 8 and state["errors"][0]["column"] == "full_name"
         async with admin.http.get(f"/api/admin/imports/{job['id']}/errors.csv") as report:
             assert report.status == 200
+            assert "filename*=UTF-8''%D0%BA" in report.headers["Content-Disposition"]  # клиенты.csv.errors.csv
             text = (await report.read()).decode("utf-8-sig")
         assert text.splitlines()[1].startswith("8;full_name")
         audit = await admin.api("GET", "/api/admin/audit?action=import.")
