@@ -31,7 +31,7 @@ class BookVersionRecord(JsonMixin):
     uploaded_by: str | None
 
 
-async def save_version(db: Database, kind: str, source: str, text: str, *, by_user_id: int | None) -> int:
+async def save_version(db: Database, kind: str, source: str, text: str, *, by_user_id: int | None) -> BookVersionRecord:
     """Store an (already validated) version; it is the one in force from now on. Audited with its size."""
     if kind not in KINDS:
         raise ValueError(f"unknown book {kind!r}: one of {', '.join(KINDS)}")
@@ -44,7 +44,8 @@ async def save_version(db: Database, kind: str, source: str, text: str, *, by_us
         await record_audit(
             s, by_user_id, "book.upload", "book", kind, {"version": row.id, "source": source[:200], "chars": len(text)}
         )
-        return row.id
+        username = await s.scalar(select(User.username).where(User.id == by_user_id)) if by_user_id else None
+        return _record(row, username)
 
 
 async def newest_versions(db: Database) -> dict[str, tuple[BookVersionRecord, str]]:

@@ -153,12 +153,11 @@ def install(app: web.Application, kind: str, book: Any) -> None:
 async def upload(app: web.Application, kind: str, text: str, source: str, *, by_user_id: int) -> BookInForce:
     """Validate, store and put in force a new version; the old one stays in force when it does not load."""
     book = parse(kind, text, source)
-    version_id = await book_versions.save_version(app[keys.DB], kind, source, text, by_user_id=by_user_id)
+    version = await book_versions.save_version(app[keys.DB], kind, source, text, by_user_id=by_user_id)
     install(app, kind, book)
-    version = next(v for v in await book_versions.list_versions(app[keys.DB], kind, 1) if v.id == version_id)
     in_force = BookInForce(kind=kind, source=source, text=text, version=version)
     app[keys.BOOKS_IN_FORCE][kind] = in_force
-    log.info("book %s replaced by upload %s (version %s)", kind, source, version_id)
+    log.info("book %s replaced by upload %s (version %s)", kind, source, version.id)
     return in_force
 
 

@@ -156,7 +156,8 @@ async def test_a_broken_rules_file_is_refused_naming_the_line_and_a_good_one_rou
         assert route_call(server.app[keys.IVR].rules, vip).queue == "vip"
 
         good = text.replace('queue = "vip"', 'queue = "billing"', 1)
-        await admin.api("POST", "/api/admin/books/rules", {"name": "rules-v2.toml", "text": good}, 201)
+        created = await admin.api("POST", "/api/admin/books/rules", {"name": "rules-v2.toml", "text": good}, 201)
+        assert created["origin"] == "upload" and created["version"]["uploaded_by"] == "boss"
         assert route_call(server.app[keys.IVR].rules, vip).queue == "billing"  # the IVR's next call
         assert route_call(server.app[keys.RULES], vip).queue == "billing"
         shown = await admin.api("GET", "/api/admin/books/rules")
