@@ -139,7 +139,7 @@ async def audit(request: web.Request) -> web.Response:
     since, until = _day(q.get("since", ""), "since"), _day(q.get("until", ""), "until")
     customer = q.get("customer", "").strip()
     before = q.get("before", "").strip()
-    if (customer and not customer.isdigit()) or (before and not before.isdigit()):
+    if any(v and not (v.isascii() and v.isdigit() and len(v) <= 18) for v in (customer, before)):
         raise WorkstationError("customer and before are numbers", code="invalid_value")
     entries = await search_audit(
         request.app[keys.DB],

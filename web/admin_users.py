@@ -137,7 +137,7 @@ async def create_user(request: web.Request) -> web.Response:
     return web.json_response((await users.get_user(request.app[keys.DB], user_id)).to_json(), status=201)
 
 
-@routes.post("/api/admin/users/{user_id:\\d+}")
+@routes.post("/api/admin/users/{user_id:\\d{1,18}}")
 async def edit_user(request: web.Request) -> web.Response:
     admin = require_admin(request)
     data = await body(request)
@@ -156,7 +156,7 @@ async def edit_user(request: web.Request) -> web.Response:
     return web.json_response(user.to_json())
 
 
-@routes.post("/api/admin/users/{user_id:\\d+}/disable")
+@routes.post("/api/admin/users/{user_id:\\d{1,18}}/disable")
 async def disable_user(request: web.Request) -> web.Response:
     """The user is out at once: sessions revoked, sockets dropped, phone out of its queues."""
     admin = require_admin(request)
@@ -165,14 +165,14 @@ async def disable_user(request: web.Request) -> web.Response:
     return web.json_response({**user.to_json(), "sessions_ended": len(ended)})
 
 
-@routes.post("/api/admin/users/{user_id:\\d+}/enable")
+@routes.post("/api/admin/users/{user_id:\\d{1,18}}/enable")
 async def enable_user(request: web.Request) -> web.Response:
     admin = require_admin(request)
     user = await accounts.enable(request.app[keys.DB], _user_id(request), by_user_id=admin.id)
     return web.json_response(user.to_json())
 
 
-@routes.post("/api/admin/users/{user_id:\\d+}/password")
+@routes.post("/api/admin/users/{user_id:\\d{1,18}}/password")
 async def reset_password(request: web.Request) -> web.Response:
     admin = require_admin(request)
     password = (await body(request)).get("password")

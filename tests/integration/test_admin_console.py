@@ -90,6 +90,11 @@ async def test_admin_creates_an_operator_who_signs_in_and_the_change_is_audited(
         assert edited["full_name"] == "Иванова М. П." and edited["queues"] == ["billing"]
         audit = await admin.api("GET", "/api/admin/audit?user=boss&action=user.")
         assert [e["action"] for e in audit["entries"]] == ["user.update", "user.create"]
+        for bad in ("customer=1e3", "before=99999999999999999999999", "since=yesterday"):
+            assert (await admin.api("GET", f"/api/admin/audit?{bad}", expect=400))["code"] == "invalid_value"
+        huge = "/api/admin/users/99999999999999999999999"
+        async with admin.http.post(huge, json={}, headers={"X-CSRF-Token": admin.csrf}) as response:
+            assert response.status == 404  # no such route, rather than an id SQLite cannot hold (a 500)
     finally:
         await admin.close()
         await newbie.close()
