@@ -5,7 +5,8 @@ Where a version lives: the configured file (CCDESK_ROUTING_RULES …) or the one
 the base; a version uploaded in the console is stored in the database (crm_store.book_versions), never
 written over a file of the installed package. At start-up (books_ctx, right after the database opens and
 before anything reads a book) the newest stored version of each kind replaces the file's, so an upload
-survives a restart and every worker of a scaled-out server starts with the same one.
+survives a restart and every worker of a scaled-out server starts with the same one; a running worker
+takes up a version another worker stored within FOLLOW_EVERY seconds (follow_uploads, a kept task).
 
 An upload is validated by the book's own loader first (errors name the line); only a book that loads is
 stored and put in force, without a restart: the app state the handlers read per request is replaced, and
@@ -17,10 +18,11 @@ learns it at the next start (a real Asterisk has its own queues.conf).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ from . import keys
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+FOLLOW_EVERY = 30.0  # seconds: how soon the other workers of a scaled-out server take up an upload
 BOOK_ERRORS = (RuleSetError, MenuError, OfferRulesError, ScriptError)
 
 
@@ -100,6 +103,7 @@ class BookInForce:
     source: str  # the file's path or the uploaded file's name
     text: str
     version: BookVersionRecord | None  # None: the configured (or shipped) file
+    skipped_version: int | None = None  # a newer stored version that does not load (a later release's checks)
 
     def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -164,25 +168,53 @@ async def upload(app: web.Application, kind: str, text: str, source: str, *, by_
 async def books_ctx(app: web.Application) -> AsyncIterator[None]:
     """The newest uploaded version of each book replaces the configured file's, before anything reads it.
     A stored version that no longer loads (a later release validates more) is skipped with an error in
-    the log: the file's version stays in force, and the console shows which one is."""
+    the log: the file's version stays in force, and the console shows which one is. Then, every
+    FOLLOW_EVERY seconds, a kept task takes up what another worker of a scaled-out server stored."""
     settings = app[keys.SETTINGS]
     in_force: dict[str, BookInForce] = {}
-    stored = await book_versions.newest_versions(app[keys.DB])
     for name, spec in KINDS.items():
         source, text = file_text(spec, settings)
         in_force[name] = BookInForce(kind=name, source=source, text=text, version=None)
-        if name not in stored:
+    app[keys.BOOKS_IN_FORCE] = in_force
+    await follow_uploads(app)
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(FOLLOW_EVERY)
+            try:
+                await follow_uploads(app)
+            except Exception:
+                log.exception("checking for uploaded books failed; trying again in %s s", FOLLOW_EVERY)
+
+    task = asyncio.create_task(loop(), name="follow uploaded books")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def follow_uploads(app: web.Application) -> list[str]:
+    """Put in force each book whose newest stored version is not the one in force (stored by another
+    worker, or found at start-up); returns the kinds replaced."""
+    in_force = app[keys.BOOKS_IN_FORCE]
+    replaced = []
+    for name, (version, text) in (await book_versions.newest_versions(app[keys.DB])).items():
+        current = in_force[name].version
+        if current is not None and current.id >= version.id:
             continue
-        version, stored_text = stored[name]
+        if in_force[name].skipped_version == version.id:
+            continue
         try:
-            book = parse(name, stored_text, version.source)
+            book = parse(name, text, version.source)
         except BookRejected as exc:
-            log.error("uploaded %s version %s no longer loads, using %s: %s", name, version.id, source, exc)
+            in_force[name] = replace(in_force[name], skipped_version=version.id)  # logged once, not every check
+            log.error(
+                "uploaded %s version %s does not load, keeping %s: %s", name, version.id, in_force[name].source, exc
+            )
             continue
         install(app, name, book)
-        in_force[name] = BookInForce(kind=name, source=version.source, text=stored_text, version=version)
-    app[keys.BOOKS_IN_FORCE] = in_force
-    yield
+        in_force[name] = BookInForce(kind=name, source=version.source, text=text, version=version)
+        replaced.append(name)
+    return replaced
 
 
 def safe_source(name: str) -> str:

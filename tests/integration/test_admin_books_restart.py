@@ -1,5 +1,6 @@
 """Given an uploaded book, when the server restarts, then the uploaded version is still in force (it lives
-in the database, not in the package); a stored version that no longer loads leaves the file's in force."""
+in the database, not in the package); a stored version that no longer loads leaves the file's in force; a
+running worker takes up what another worker stored."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from crm_store import book_versions
 from routing import CallFacts, route_call
 from tests.serving import prepare_database, settings_for_test, start
-from web import keys
+from web import admin_books, keys
 
 from .admin_client import admin_of
 
@@ -47,3 +48,18 @@ async def test_an_uploaded_book_survives_a_restart_and_a_broken_stored_one_falls
         assert server.app[keys.BOOKS_IN_FORCE]["rules"].version is None
     finally:
         await server.stop()
+
+
+async def test_a_running_worker_takes_up_a_version_another_worker_stored(server) -> None:
+    text = resources.files("routing").joinpath("default_rules.toml").read_text(encoding="utf-8")
+    good = text.replace('queue = "vip"', 'queue = "billing"', 1)
+    await book_versions.save_version(server.db, "rules", "from-worker-2.toml", good, by_user_id=None)
+    assert await admin_books.follow_uploads(server.app) == ["rules"]  # what the kept task does every 30 s
+    assert route_call(server.app[keys.RULES], VIP).queue == "billing"
+    assert route_call(server.app[keys.IVR].rules, VIP).queue == "billing"
+    assert await admin_books.follow_uploads(server.app) == []  # nothing new
+
+    await book_versions.save_version(server.db, "rules", "broken.toml", "queues = 1\n", by_user_id=None)
+    assert await admin_books.follow_uploads(server.app) == []
+    assert route_call(server.app[keys.RULES], VIP).queue == "billing"  # the good one stays in force
+    assert server.app[keys.BOOKS_IN_FORCE]["rules"].source == "from-worker-2.toml"
