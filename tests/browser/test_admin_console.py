@@ -67,6 +67,21 @@ async def test_an_operator_the_admin_creates_takes_a_call_until_the_admin_disabl
         await context.close()
 
 
+async def test_an_admin_resets_a_password_in_a_dialog_that_keeps_the_rules(server, page) -> None:
+    await _admin_signs_in(server, page)
+    row = page.locator("#users-body tr[data-user=op1]")
+    await row.get_by_role("button", name=RU["admin.user.reset_password"]).click()
+    await expect(page.locator("#password-dialog")).to_be_visible()
+    await page.fill("#password-new", "qwerty123")
+    await page.click("#password-save")
+    await expect(page.locator("#password-msg")).to_have_text(RU["error.password_common"])
+    await page.fill("#password-new", "Zelyonye-Holmy-9")
+    await page.click("#password-save")
+    await expect(page.locator("#password-dialog")).to_be_hidden()
+    await expect(page.locator("#admin-msg")).to_have_text(RU["admin.user.password_done"].format(name="op1"))
+    assert await page.locator("#password-new").get_attribute("type") == "password"
+
+
 async def test_an_admin_imports_customers_and_sees_the_progress_and_the_bad_row(server, page) -> None:
     await _admin_signs_in(server, page)
     await page.click("[data-tab=imports]")

@@ -111,14 +111,26 @@ async function setActive(u, active) {
   }
 }
 
-async function resetPassword(u) {
-  const password = prompt(t("admin.user.new_password", { name: u.username }));
-  if (!password) return;
+let passwordFor = null;
+
+function resetPassword(u) {
+  // A dialog with a password field, not prompt(): the new password is never shown on the screen.
+  passwordFor = u;
+  $("#password-title").textContent = t("admin.user.new_password", { name: u.username });
+  $("#password-form").reset();
+  say($("#password-msg"), "");
+  $("#password-dialog").showModal();
+}
+
+async function savePassword(ev) {
+  ev.preventDefault();
+  const u = passwordFor;
   try {
-    await api.post(`/api/admin/users/${u.id}/password`, { password });
+    await api.post(`/api/admin/users/${u.id}/password`, { password: $("#password-new").value });
+    $("#password-dialog").close();
     notify(t("admin.user.password_done", { name: u.username }));
   } catch (err) {
-    failed(err);
+    say($("#password-msg"), errorText(err), "error");
   }
 }
 
@@ -167,6 +179,8 @@ async function main() {
   for (const b of $$(".admin-tabs [data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("#user-form").addEventListener("submit", saveUser);
   $("#user-cancel").addEventListener("click", resetUserForm);
+  $("#password-form").addEventListener("submit", savePassword);
+  $("#password-cancel").addEventListener("click", () => $("#password-dialog").close());
   $("#phone-form").addEventListener("submit", addPhone);
   $('[data-tab="phones"]').addEventListener("click", () => loadPhones().catch(failed));
   initBooks();
