@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
+from crm_store.db import Database
 from crm_store.errors import StoreError
 from crm_store.importer import ImportSummary, import_file
 from crm_store.importer.progress import ImportProgress
@@ -139,10 +140,10 @@ class ImportJobs:
         self.jobs[job_id] = job
         return job
 
-    def start(self, job: ImportJob, db: Any, user_id: int) -> None:
+    def start(self, job: ImportJob, db: Database, user_id: int) -> None:
         job.task = asyncio.create_task(self._run(job, db, user_id), name=f"import {job.id}")
 
-    async def _run(self, job: ImportJob, db: Any, user_id: int) -> None:
+    async def _run(self, job: ImportJob, db: Database, user_id: int) -> None:
         path = job.folder / job.filename
 
         def progress(p: ImportProgress) -> None:
