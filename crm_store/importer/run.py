@@ -274,8 +274,8 @@ async def _import(
         raise ImportFailed(f"unknown import kind {kind!r}: customers or debts")
     spec = _KINDS[kind]
     started = time.monotonic()
-    # In a thread: a CSV is read and decoded whole, seconds for a big file, which must not stall the
-    # event loop of a server that is popping callers meanwhile.
+    # In a thread: opening a CSV scans all of it once (is it UTF-8, how many lines), seconds for a big file,
+    # which must not stall the event loop of a server that is popping callers meanwhile.
     table = await asyncio.to_thread(read_table, path)
 
     def report(done: bool = False) -> None:
