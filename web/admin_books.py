@@ -34,6 +34,7 @@ from crm_store.book_versions import BookVersionRecord
 from ivr.errors import MenuError
 from ivr.menu import DEFAULT_FILE as MENU_FILE
 from ivr.menu import menu_from_text
+from routing.book import read_book
 from routing.errors import RuleSetError
 from routing.rules import DEFAULT_FILE as RULES_FILE
 from routing.rules import rules_from_text
@@ -58,14 +59,10 @@ class BookRejected(WorkstationError):
 
 
 def _offers(text: str, source: str) -> Any:
-    from routing.book import read_book
-
     return parse_offers(read_book(text, source, OfferRulesError).data, source=source, text=text)
 
 
 def _scripts(text: str, source: str) -> Any:
-    from routing.book import read_book
-
     return parse_scripts(read_book(text, source, ScriptError).data, source=source, text=text)
 
 
