@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import utcnow
 from .db import Database
-from .models import AuditEntry
+from .models import AuditEntry, User
 
 
 async def record_audit(
@@ -68,3 +68,52 @@ async def audit_many(
             AuditEntry(at=at, user_id=user_id, action=action, entity=entity, entity_id=str(entity_id), details=details)
             for at, user_id, action, entity, entity_id, details in entries
         )
+
+
+AUDIT_PAGE = 50
+
+
+async def search_audit(
+    db: Database,
+    *,
+    username: str | None = None,
+    customer_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = AUDIT_PAGE,
+) -> list[dict[str, Any]]:
+    """The admin console's search, newest first: by who did it (user name), the customer it was about,
+    the action (a prefix: "user." finds every user change) and a period [since, until). Paged by keyset
+    (`before_id`: the last id of the previous page), so page 100 costs what page 1 does."""
+    query = (
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.action,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            AuditEntry.details,
+            User.username,
+        )
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(max(1, min(limit, 500)))
+    )
+    if username:
+        query = query.where(User.username == username)
+    if customer_id is not None:
+        query = query.where(AuditEntry.entity == "customer", AuditEntry.entity_id == str(customer_id))
+    if action:
+        escaped = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditEntry.action.like(escaped + "%", escape="\\"))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    async with db.read_session() as s:
+        result = await s.execute(query)
+        return [dict(r._mapping) for r in result]

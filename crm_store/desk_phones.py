@@ -81,7 +81,9 @@ async def add_phone(
             await s.flush()
             await record_audit(s, by_user_id, "phone.add", "desk_phone", extension, {"owner": owner, "label": label})
     except IntegrityError as exc:
-        raise Conflict(f"extension {extension} is already registered") from exc
+        raise Conflict(
+            f"extension {extension} is already registered", code="phone_registered", extension=extension
+        ) from exc
     return DeskPhoneRecord(extension=extension, label=label, owner=owner)
 
 
@@ -115,4 +117,9 @@ async def claim_phone(s: AsyncSession, extension: str, user_id: int, username: s
         return
     if phone.user_id is not None and phone.user_id != user_id:
         other = await s.scalar(select(User.username).where(User.id == phone.user_id))
-        raise Conflict(f"extension {extension} is {other}'s phone; choose another for {username}")
+        raise Conflict(
+            f"extension {extension} is {other}'s phone; choose another for {username}",
+            code="phone_taken",
+            extension=extension,
+            owner=other,
+        )

@@ -10,7 +10,15 @@ class NotFound(StoreError):
 
 
 class Conflict(StoreError):
-    """The change would break a uniqueness rule (a duplicate number, account, user)."""
+    """The change would break a uniqueness rule (a duplicate number, account, user).
+
+    `code` and `params` say which, for a screen to explain it in its own language (error.<code>); the
+    message stays for logs and the command line."""
+
+    def __init__(self, message: str, *, code: str = "conflict", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ImportFailed(StoreError):

@@ -332,7 +332,10 @@ class DoNotCall(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_user", "user_id", "at"),  # the admin console searches by user and period
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -447,3 +450,18 @@ class OutboxMessage(Base):
 
 
 lengths.install(Base)  # an over-long text is a clear error on SQLite and PostgreSQL alike
+
+
+class BookVersion(Base):
+    """A version of one of the four books (routing rules, IVR menu, offers, talk scripts) an admin uploaded
+    in the console. The newest of a kind is in force, also after a restart; the configured file is the
+    fallback. Old versions stay: they are the history of who changed the rules and when."""
+
+    __tablename__ = "book_versions"
+    __table_args__ = (Index("ix_book_versions_kind", "kind", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # rules | menu | offers | scripts
+    source: Mapped[str] = mapped_column(String(200))  # the uploaded file's name, as errors name it
+    text: Mapped[str] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

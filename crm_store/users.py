@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import rows
 from .audit import record_audit
@@ -55,7 +56,7 @@ async def create_user(
             await record_audit(s, by_user_id, "user.create", "user", user.id, {"username": username, "role": role})
             return user.id
     except IntegrityError as exc:
-        raise Conflict(f"user {username!r} already exists") from exc
+        raise Conflict(f"user {username!r} already exists", code="user_exists", username=username) from exc
 
 
 async def set_password_hash(db: Database, username: str, password_hash: str, by_user_id: int | None = None) -> None:
@@ -90,28 +91,107 @@ async def list_users(db: Database) -> list[UserRecord]:
         return [rows.user(r) for r in result.mappings()]
 
 
+class UserRuleError(Conflict):
+    """A change to users that would leave the center without a way in: the last active admin disabled or
+    demoted, an admin disabling themselves. `code` is what the console shows (error.<code>)."""
+
+
+async def _other_active_admins(s: AsyncSession, user_id: int) -> int:
+    count = await s.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user_id)
+    )
+    return int(count or 0)
+
+
 async def update_user(
     db: Database,
     user_id: int,
     *,
     extension: str | None = None,
     queues: list[str] | None = None,
+    full_name: str | None = None,
+    role: str | None = None,
+    skills: list[str] | None = None,
     by_user_id: int | None = None,
 ) -> UserRecord:
+    """Change what is given (None: unchanged; extension "": none). Demoting the last active admin is refused;
+    a new extension becomes the user's registered phone, as at creation."""
+    if role is not None and role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     async with db.write_session() as s, s.begin():
         user = await s.get(User, user_id)
         if user is None:
             raise NotFound(f"user {user_id} does not exist")
         changes: dict[str, object] = {}
-        if extension is not None and extension != user.extension:
-            changes["extension"] = [user.extension, extension]
-            user.extension = extension
+        if extension is not None and (extension or None) != user.extension:
+            if extension:
+                await claim_phone(s, extension, user.id, user.username)
+            changes["extension"] = [user.extension, extension or None]
+            user.extension = extension or None
         if queues is not None and list(queues) != list(user.queues):
             changes["queues"] = [list(user.queues), list(queues)]
             user.queues = list(queues)
+        if skills is not None and list(skills) != list(user.skills):
+            changes["skills"] = [list(user.skills), list(skills)]
+            user.skills = list(skills)
+        if full_name is not None and full_name != user.full_name:
+            changes["full_name"] = [user.full_name, full_name]
+            user.full_name = full_name
+        if role is not None and role != user.role:
+            if user.role == Role.ADMIN.value and user.active and not await _other_active_admins(s, user_id):
+                raise UserRuleError("the last active admin cannot get another role", code="last_admin")
+            changes["role"] = [user.role, role]
+            user.role = role
         if changes:
             await record_audit(s, by_user_id, "user.update", "user", user_id, changes)
     return await get_user(db, user_id)
+
+
+async def set_active(db: Database, user_id: int, active: bool, *, by_user_id: int | None = None) -> UserRecord:
+    """Disable or enable a user. A disabled user cannot sign in, and no session of theirs is honoured from
+    the next request (sessions.session_for checks `active`); the caller revokes them and drops their sockets.
+    Nobody disables themselves, and the last active admin stays."""
+    async with db.write_session() as s, s.begin():
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        if user.active == active:
+            return _record(user)
+        if not active:
+            if user_id == by_user_id:
+                raise UserRuleError("you cannot disable yourself", code="self_disable")
+            if user.role == Role.ADMIN.value and not await _other_active_admins(s, user_id):
+                raise UserRuleError("the last active admin cannot be disabled", code="last_admin")
+        user.active = active
+        await record_audit(s, by_user_id, "user.enable" if active else "user.disable", "user", user_id)
+        return _record(user)
+
+
+async def set_password_hash_by_id(db: Database, user_id: int, password_hash: str, by_user_id: int | None) -> str:
+    """Set a user's password (an admin's reset); returns the user name."""
+    async with db.write_session() as s, s.begin():
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        user.password_hash = password_hash
+        await record_audit(s, by_user_id, "user.password_reset", "user", user.id)
+        return user.username
+
+
+def _record(user: User) -> UserRecord:
+    return UserRecord(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        extension=user.extension,
+        skills=tuple(user.skills or ()),
+        queues=tuple(user.queues or ()),
+        language=user.language,
+        active=bool(user.active),
+    )
 
 
 async def find_by_extension(db: Database, extensions: list[str]) -> UserRecord | None:

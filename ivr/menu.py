@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routing.book import Book, load_book
+from routing.book import Book, load_book, read_book
 
 from .errors import MenuError
 
@@ -182,6 +182,12 @@ def load_menu(path: str | Path | None = None) -> Menu:
     """Read and validate a menu file (the shipped default_menu.toml when `path` is None); every problem is a
     MenuError naming the file, the node and its line."""
     book = load_book(path, package="ivr", default=DEFAULT_FILE, error=MenuError)
+    return _Loader(book.source, book).load(book.data)
+
+
+def menu_from_text(text: str, source: str) -> Menu:
+    """Validate a menu file's text (an upload in the admin console); errors name `source` and the line."""
+    book = read_book(text, source, MenuError)
     return _Loader(book.source, book).load(book.data)
 
 

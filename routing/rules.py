@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .book import Book, load_book
+from .book import Book, load_book, read_book
 from .conditions import CallConditions, parse_call_conditions
 from .errors import RuleSetError
 from .values import DEFAULT_TARGETS, NO_WRAP_UP, CallFacts, QueueTargets, RoutingDecision, WrapUp
@@ -182,6 +182,12 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     """Read and validate a TOML rule file (the shipped default_rules.toml when `path` is None); every
     problem is a RuleSetError naming the file, the rule and its line."""
     book = load_book(path, package="routing", default=DEFAULT_FILE, error=RuleSetError)
+    return _Loader(book.source, book).load(book.data)
+
+
+def rules_from_text(text: str, source: str) -> RuleSet:
+    """Validate a rule file's text (an upload in the admin console); errors name `source` and the line."""
+    book = read_book(text, source, RuleSetError)
     return _Loader(book.source, book).load(book.data)
 
 

@@ -35,6 +35,7 @@ def test_upgrade_demo_data_import_and_user_add(tmp_path: Path) -> None:
     imported = ccdesk(tmp_path, "import", "customers", str(csv), "--errors", str(tmp_path / "err.csv"))
     assert imported.returncode == 0, imported.stderr
     assert "1 inserted" in imported.stdout and "1 rejected" in imported.stdout
+    assert "2 of ~2 rows (100.0 %)" in imported.stderr  # the progress line, as the admin console shows it
     assert "not a valid phone number" in (tmp_path / "err.csv").read_text(encoding="utf-8-sig")
 
     added = ccdesk(

@@ -28,6 +28,7 @@ from workstation.offers import load_offers
 from workstation.scripts import load_scripts
 
 from . import (
+    admin,
     api,
     api_applications,
     api_content,
@@ -101,6 +102,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals.update(t=app[keys.TRANSLATE], lang="ru")
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(admin.BOOKS_CTX)  # uploaded books replace the files' before anything reads them
     app.cleanup_ctx.append(notifier_ctx)
     app.cleanup_ctx.extend(TELEPHONY_CONTEXTS)
     app.cleanup_ctx.append(api_applications.applications_ctx)  # after the workstation: it tells its screens
@@ -120,6 +122,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(public_apply.routes)
     app.add_routes(mail_pages.routes)
     wallboard_page.setup(app)  # /wallboard and its Socket.IO request for the full picture
+    admin.install(app)  # the admin console: its routes and its background imports
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from crm_store.db import Database, open_database
 from crm_store.errors import ImportFailed, StoreError
+from crm_store.importer.progress import ImportProgress
 
 from . import log_privacy
 from .settings import ConfigError, Settings, mask_url
@@ -197,7 +198,7 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(db: Database) -> int:
         with batch_tuning():  # this process does nothing else meanwhile
-            summary = await import_file(db, args.kind, args.file, columns=args.columns)
+            summary = await import_file(db, args.kind, args.file, columns=args.columns, progress=_progress_printer())
         print(f"{summary.source}: {summary.line()}")
         if summary.errors:
             report = args.errors or args.file.with_name(args.file.name + ".errors.csv")
@@ -208,6 +209,19 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return await _with_db(settings, run)
+
+
+def _progress_printer() -> Callable[[ImportProgress], None]:
+    """The import's progress on one terminal line, rewritten in place (a line per update when not a tty)."""
+    tty = sys.stderr.isatty()
+
+    def show(p: ImportProgress) -> None:
+        if tty:
+            print(f"\r  {p.line()}\x1b[K", end="\n" if p.done else "", file=sys.stderr, flush=True)
+        else:
+            print(f"  {p.line()}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _new_password(args: argparse.Namespace) -> str:
@@ -238,19 +252,17 @@ async def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         return await _cmd_user_password(args, settings)
     if args.user_command == "logout":
         return await _cmd_user_logout(args, settings)
-    from crm_store.users import create_user
+    from .accounts import add_user
 
-    from .passwords import hash_password_async
-
-    password_hash = await hash_password_async(_new_password(args))
+    password = _new_password(args)
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
 
     async def run(db: Database) -> int:
-        user_id = await create_user(
+        user_id = await add_user(  # the admin console's own path: one set of rules for both
             db,
             username=args.name,
             role=args.role,
-            password_hash=password_hash,
+            password=password,
             full_name=args.full_name,
             extension=args.extension,
             queues=queues,

@@ -33,6 +33,8 @@ from .settings import Settings
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
+    from .admin_books import BookInForce
+    from .admin_imports import ImportJobs  # noqa: F401  (named in the AppKey below)
     from .mail_ctx import MailChannel  # noqa: F401  (named in the AppKey below)
     from .sio import SocketNotifier  # noqa: F401  (named in the AppKey below)
     from .wallboard_page import WallboardPusher  # noqa: F401  (named in the AppKey below)
@@ -68,3 +70,6 @@ APPLICATION_WORK = web.AppKey("application_work", ApplicationWork)
 APPLY_LIMIT = web.AppKey("apply_limit", ApplyLimit)
 APPLY_SECRET = web.AppKey("apply_secret", bytes)  # signs the public form's CSRF tokens
 MAIL = web.AppKey["MailChannel | None"]("mail")  # the mail channel (web/mail_ctx.py); None when off
+# the admin console (web/admin_books.py, web/admin_imports.py)
+BOOKS_IN_FORCE = web.AppKey[dict[str, "BookInForce"]]("books_in_force")  # which version of each book is used
+IMPORTS = web.AppKey["ImportJobs"]("imports")  # uploaded imports running in the background

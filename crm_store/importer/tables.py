@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TextIO
 
 from charset_normalizer import from_bytes
 
@@ -17,13 +18,17 @@ from ..spreadsheet import shorten
 from .rows import MAX_CELL_CHARS
 
 DELIMITERS = ",;\t|"
-# Limits that keep one file from taking the server's memory: a 1 MB .xlsx can unpack to gigabytes (one
-# huge shared string took 3.8 GB), and a CSV is decoded whole. A million customers fit well within them.
+# Limits that keep one file from taking the server's memory or time: a 1 MB .xlsx can unpack to gigabytes
+# (one huge shared string took 3.8 GB); a CSV is streamed, never held whole, but its size bounds how long it
+# takes. A million customers fit well within them.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_XLSX_UNPACKED_BYTES = 512 * 1024 * 1024  # the workbook's parts once unzipped, all together
 MAX_ROWS = 2_000_000
 MAX_COLUMNS = 200
 MB = 1024 * 1024
+READ_BYTES = MB  # the bytes are scanned a megabyte at a time
+SNIFF_BYTES = 200_000  # what the encoding is guessed from, when the file is not UTF-8
+HEAD_CHARS = 1_000_000  # the start of the text: the binary check and the delimiter's sniffing read it
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +36,43 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (1-based row number in the file, cells)
     description: str
+    expected_rows: int | None = None  # an estimate for progress (line count; the sheet's dimension)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig",):
+def _scan(path: Path) -> tuple[bool, int, bool]:
+    """One pass over the file's bytes, a megabyte at a time: whether all of it is UTF-8 (a BOM allowed), how
+    many lines it has (for progress), and whether it is blank (only whitespace)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, lines, blank, last = True, 0, True, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(READ_BYTES):
+            lines += chunk.count(b"\n")
+            blank = blank and not chunk.strip()
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            last = chunk
+    if utf8:
         try:
-            return data.decode(encoding), "utf-8"
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            pass
-    best = from_bytes(data[:200_000], cp_isolation=["cp1251", "koi8_r", "cp866", "utf_16", "latin_1"]).best()
+            utf8 = False
+    return utf8, lines + (1 if last and not last.endswith(b"\n") else 0), blank
+
+
+def _encoding(path: Path, utf8: bool) -> tuple[str, str, str]:
+    """(codec, error handling, the name to show): UTF-8 when all of the file is; else the best guess from
+    its first 200 KB, with undecodable bytes replaced."""
+    if utf8:
+        return "utf-8-sig", "strict", "utf-8"
+    with path.open("rb") as fh:
+        sample = fh.read(SNIFF_BYTES)
+    best = from_bytes(sample, cp_isolation=["cp1251", "koi8_r", "cp866", "utf_16", "latin_1"]).best()
     if best is None:
         raise ImportFailed("the file is not text in any known encoding (CSV) nor an .xlsx workbook")
-    return data.decode(best.encoding, errors="replace"), best.encoding
+    return best.encoding, "replace", best.encoding
 
 
 def _looks_binary(text: str) -> bool:
@@ -68,16 +98,23 @@ def _check_size(path: Path) -> None:
 
 
 def read_csv(path: Path) -> Table:
+    """The file is read as a stream, never whole: it may be hundreds of megabytes inside a running server."""
     _check_size(path)
-    data = path.read_bytes()
-    if not data.strip():
+    utf8, lines, blank = _scan(path)
+    if blank:
         raise ImportFailed(f"{path.name} is empty")
-    text, encoding = _decode(data)
-    if not text.strip():  # a byte-order mark and blank lines
-        raise ImportFailed(f"{path.name} is empty")
-    if _looks_binary(text):
+    codec, errors, encoding = _encoding(path, utf8)
+
+    def open_text() -> TextIO:
+        return path.open(encoding=codec, errors=errors, newline="")
+
+    with open_text() as fh:
+        head = fh.read(HEAD_CHARS)
+        if not head.strip() and not any(block.strip() for block in iter(lambda: fh.read(HEAD_CHARS), "")):
+            raise ImportFailed(f"{path.name} is empty")  # a byte-order mark and blank lines
+    if _looks_binary(head):
         raise ImportFailed(f"{path.name} is not a text table (binary content)")
-    first_lines = "\n".join(text.splitlines()[:20])
+    first_lines = "\n".join(head.splitlines()[:20])
     try:
         dialect = csv.Sniffer().sniff(first_lines, delimiters=DELIMITERS)
         delimiter = dialect.delimiter
@@ -88,30 +125,38 @@ def read_csv(path: Path) -> Table:
             raise ImportFailed(
                 f"{path.name} is not a table: no column delimiter ({', '.join(repr(d) for d in DELIMITERS)}) found"
             ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFailed(f"{path.name} has no header row") from None
-    except csv.Error as exc:
-        raise ImportFailed(f"{path.name}: cannot read the header: {shorten(str(exc), 200)}") from None
+    with open_text() as fh:
+        try:
+            header = next(csv.reader(fh, delimiter=delimiter))
+        except StopIteration:
+            raise ImportFailed(f"{path.name} has no header row") from None
+        except csv.Error as exc:
+            raise ImportFailed(f"{path.name}: cannot read the header: {shorten(str(exc), 200)}") from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        # The file is opened when the rows are first asked for and closed when they end (or are abandoned).
         number = 1
-        try:
-            for number, row in enumerate(reader, start=2):
-                if "".join(row).strip():  # some cell is not blank (as any(cell.strip() ...), a third of the cost)
-                    yield number, row
-        except csv.Error as exc:  # a cell over the csv module's 128 KiB, a NUL byte: not a table we can read
-            raise ImportFailed(
-                f"{path.name}: row {number + 1} cannot be read: {shorten(str(exc), 200)} "
-                f"(a cell may hold at most {MAX_CELL_CHARS} characters); nothing was imported"
-            ) from None
+        with open_text() as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            try:
+                next(reader)  # the header, read above
+                for number, row in enumerate(reader, start=2):
+                    if "".join(row).strip():  # some cell is not blank (as any(cell.strip() ...), a third of the cost)
+                        yield number, row
+            except csv.Error as exc:  # a cell over the csv module's 128 KiB, a NUL byte: not a table we can read
+                raise ImportFailed(
+                    f"{path.name}: row {number + 1} cannot be read: {shorten(str(exc), 200)} "
+                    f"(a cell may hold at most {MAX_CELL_CHARS} characters); nothing was imported"
+                ) from None
 
     if len(header) > MAX_COLUMNS and "".join(header[MAX_COLUMNS:]).strip():
         raise ImportFailed(f"{path.name}: the header has {len(header)} columns (at most {MAX_COLUMNS})")
     return Table(
-        header=header, rows=_bounded_rows(path, rows()), description=f"CSV, {encoding}, delimiter {delimiter!r}"
+        header=header,
+        rows=_bounded_rows(path, rows()),
+        description=f"CSV, {encoding}, delimiter {delimiter!r}",
+        # Lines, not records (a quoted cell may hold a newline): an estimate, which is all progress needs.
+        expected_rows=max(0, lines - 1),
     )
 
 
@@ -187,7 +232,13 @@ def read_xlsx(path: Path) -> Table:
     if len(header) > MAX_COLUMNS and "".join(header[MAX_COLUMNS:]).strip():
         workbook.close()
         raise ImportFailed(f"{path.name}: the header has {len(header)} columns (at most {MAX_COLUMNS})")
-    return Table(header=header, rows=_bounded_rows(path, rows()), description=f"Excel sheet {sheet.title!r}")
+    max_row = sheet.max_row  # from the sheet's <dimension>, when the writer put one there
+    return Table(
+        header=header,
+        rows=_bounded_rows(path, rows()),
+        description=f"Excel sheet {sheet.title!r}",
+        expected_rows=max(0, max_row - header_row) if isinstance(max_row, int) else None,
+    )
 
 
 def read_table(path: Path) -> Table:

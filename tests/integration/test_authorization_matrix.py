@@ -36,6 +36,7 @@ ANON, OP, OTHER, SUP, ADMIN = "anonymous", "operator", "other operator", "superv
 EVERYONE = frozenset({ANON, OP, OTHER, SUP, ADMIN})
 SIGNED_IN = frozenset({OP, OTHER, SUP, ADMIN})
 SUPERVISING = frozenset({SUP, ADMIN})
+ADMINS = frozenset({ADMIN})
 OWN = "own"  # the resource is op1's: op2 is refused, supervisors and admins are not
 
 
@@ -142,6 +143,25 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/apply/status"): Rule(EVERYONE),
     ("POST", "/apply/status"): Rule(EVERYONE, public=True, body={}),
     ("GET", "/wallboard"): Rule(SUPERVISING),
+    # the admin console (web/admin*.py): admins only; ids that do not exist, so nobody is changed
+    ("GET", "/admin"): Rule(ADMINS),
+    ("GET", "/api/admin/users"): Rule(ADMINS),
+    ("POST", "/api/admin/users"): Rule(ADMINS, body={}),
+    ("POST", "/api/admin/users/{user_id}"): Rule(ADMINS, body={}, path={"user_id": "999999"}),
+    ("POST", "/api/admin/users/{user_id}/disable"): Rule(ADMINS, body={}, path={"user_id": "999999"}),
+    ("POST", "/api/admin/users/{user_id}/enable"): Rule(ADMINS, body={}, path={"user_id": "999999"}),
+    ("POST", "/api/admin/users/{user_id}/password"): Rule(ADMINS, body={}, path={"user_id": "999999"}),
+    ("GET", "/api/admin/phones"): Rule(ADMINS),
+    ("POST", "/api/admin/phones"): Rule(ADMINS, body={}),
+    ("DELETE", "/api/admin/phones/{extension}"): Rule(ADMINS, path={"extension": "nosuch"}),
+    ("GET", "/api/admin/books"): Rule(ADMINS),
+    ("GET", "/api/admin/books/{kind}"): Rule(ADMINS, path={"kind": "rules"}),
+    ("POST", "/api/admin/books/{kind}"): Rule(ADMINS, body={}, path={"kind": "rules"}),
+    ("GET", "/api/admin/imports"): Rule(ADMINS),
+    ("POST", "/api/admin/imports"): Rule(ADMINS, body={}),
+    ("GET", "/api/admin/imports/{job_id}"): Rule(ADMINS, path={"job_id": "0" * 16}),
+    ("GET", "/api/admin/imports/{job_id}/errors.csv"): Rule(ADMINS, path={"job_id": "0" * 16}),
+    ("GET", "/api/admin/audit"): Rule(ADMINS),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.

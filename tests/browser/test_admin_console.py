@@ -1,0 +1,103 @@
+"""An admin in the console: creates an operator with a phone and queues, who signs in and takes a call, then
+disables them and their screen ends; and uploads a customers file whose progress reaches 100 % with its bad
+row in the report."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.integration.admin_client import ADMIN
+from tests.serving import wait_for
+from web.accounts import add_user
+
+from .conftest import RU, VIEWPORT, known_caller
+from .ui import log_in, sign_in_to
+
+pytestmark = pytest.mark.browser
+
+
+async def _admin_signs_in(server, page: Page) -> None:  # type: ignore[no-untyped-def]
+    await add_user(server.db, username=ADMIN[0], role="admin", password=ADMIN[1], full_name="Главный")
+    await page.goto(f"{server.url}/login?next=/admin")
+    await page.fill("#username", ADMIN[0])
+    await page.fill("#password", ADMIN[1])
+    await page.click("form.login-form button[type=submit]")
+    await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    await expect(page.locator("#users-body tr[data-user=op1]")).to_be_visible()
+
+
+async def test_an_operator_the_admin_creates_takes_a_call_until_the_admin_disables_them(server, page, browser) -> None:
+    await _admin_signs_in(server, page)
+    await page.fill("#user-username", "ivanova")
+    await page.fill("#user-full-name", "Иванова Мария")
+    await page.select_option("#user-role", "operator")
+    await page.fill("#user-extension", "1010")
+    await page.fill("#user-password", "Lunnaya-Sonata-14")
+    await page.check("#user-queues input[value=support]")
+    await page.click("#user-save")
+    await expect(page.locator("#admin-msg")).to_have_text(RU["admin.user.created"].format(name="ivanova"))
+    row = page.locator("#users-body tr[data-user=ivanova]")
+    await expect(row).to_contain_text("Иванова Мария")
+    await expect(row).to_contain_text(RU["role.operator"])
+    await page.click("[data-tab=phones]")
+    await expect(page.locator("#phones-body tr[data-phone='1010']")).to_contain_text("ivanova")
+
+    context = await browser.new_context(viewport=VIEWPORT, locale="ru-RU")
+    try:
+        operator = await context.new_page()
+        await log_in(operator, server.url, "ivanova", "Lunnaya-Sonata-14")
+        await sign_in_to(operator, ["support"])
+        number, _customer_id, name = await known_caller(server.db)
+        server.simulator.place_inbound_call(number, queue="support")
+        await expect(operator.locator("#call-state")).to_have_attribute("data-state", "ringing")
+        await operator.keyboard.press("F2")  # answer (simulator mode)
+        await expect(operator.locator("#call-state")).to_have_attribute("data-state", "talking")
+        await expect(operator.locator("body")).to_contain_text(name)
+
+        await page.click("[data-tab=users]")
+        page.once("dialog", lambda dialog: dialog.accept())  # "Disable ivanova? Their sessions end at once."
+        await row.get_by_role("button", name=RU["admin.user.disable"]).click()
+        await expect(page.locator("#admin-msg")).to_have_text(RU["admin.user.disabled_done"].format(name="ivanova"))
+        await expect(row).to_contain_text(RU["admin.user.disabled"])
+        await operator.wait_for_url("**/login**", timeout=15_000)  # the open screen ends
+        members = lambda: server.simulator.snapshot()["queues"]["support"]["members"]  # noqa: E731
+        await wait_for(lambda: "PJSIP/1010" not in members())  # and the phone left the queue
+    finally:
+        await context.close()
+
+
+async def test_an_admin_resets_a_password_in_a_dialog_that_keeps_the_rules(server, page) -> None:
+    await _admin_signs_in(server, page)
+    row = page.locator("#users-body tr[data-user=op1]")
+    await row.get_by_role("button", name=RU["admin.user.reset_password"]).click()
+    await expect(page.locator("#password-dialog")).to_be_visible()
+    await page.fill("#password-new", "qwerty123")
+    await page.click("#password-save")
+    await expect(page.locator("#password-msg")).to_have_text(RU["error.password_common"])
+    await page.fill("#password-new", "Zelyonye-Holmy-9")
+    await page.click("#password-save")
+    await expect(page.locator("#password-dialog")).to_be_hidden()
+    await expect(page.locator("#admin-msg")).to_have_text(RU["admin.user.password_done"].format(name="op1"))
+    assert await page.locator("#password-new").get_attribute("type") == "password"
+
+
+async def test_an_admin_imports_customers_and_sees_the_progress_and_the_bad_row(server, page) -> None:
+    await _admin_signs_in(server, page)
+    await page.click("[data-tab=imports]")
+    lines = ["ФИО;Лицевой счёт;Телефон", *(f"Клиент Номер {i};88{i:08d};+7 916 5{i:06d}" for i in range(1, 31))]
+    lines.insert(5, ";8800000999;+7 916 5000999")  # no name: rejected
+    await page.set_input_files(
+        "#import-file",
+        files=[{"name": "clients.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode("utf-8")}],
+    )
+    await page.click("#import-start")
+    job = page.locator(".import-job").first
+    await expect(job.locator(".import-percent")).to_have_text("100 %", timeout=15_000)
+    await expect(job.locator(".badge")).to_have_text(RU["admin.imports.state.done"])
+    await expect(job.locator(".import-summary")).to_contain_text("30")
+    await expect(job.locator(".import-errors li")).to_have_count(1)
+    await expect(job.locator(".import-errors li")).to_contain_text("строка 6, ФИО")
+    async with page.expect_download() as download:
+        await job.locator("a[download]").click()
+    assert (await download.value).suggested_filename == "clients.csv.errors.csv"

@@ -1,0 +1,221 @@
+"""The four books — routing rules, IVR menu, offers, talk scripts — as the admin console shows and replaces
+them.
+
+Where a version lives: the configured file (CCDESK_ROUTING_RULES …) or the one shipped in the package is
+the base; a version uploaded in the console is stored in the database (crm_store.book_versions), never
+written over a file of the installed package. At start-up (books_ctx, right after the database opens and
+before anything reads a book) the newest stored version of each kind replaces the file's, so an upload
+survives a restart and every worker of a scaled-out server starts with the same one; a running worker
+takes up a version another worker stored within FOLLOW_EVERY seconds (follow_uploads, a kept task).
+
+An upload is validated by the book's own loader first (errors name the line); only a book that loads is
+stored and put in force, without a restart: the app state the handlers read per request is replaced, and
+so are the references the long-lived services took at start-up — the IVR server's rules and menu (each
+new call's session takes them) and presence's after-call-work policy (the rules' wrap_up_for). The
+simulator's queues are fixed at its start: a queue new in the rules is routed to, but the simulator only
+learns it at the next start (a real Asterisk has its own queues.conf).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from crm_store import book_versions
+from crm_store.book_versions import BookVersionRecord
+from ivr.errors import MenuError
+from ivr.menu import DEFAULT_FILE as MENU_FILE
+from ivr.menu import menu_from_text
+from routing.book import read_book
+from routing.errors import RuleSetError
+from routing.rules import DEFAULT_FILE as RULES_FILE
+from routing.rules import rules_from_text
+from workstation.errors import WorkstationError
+from workstation.offers import DEFAULT_FILE as OFFERS_FILE
+from workstation.offers import OfferRulesError, parse_offers
+from workstation.scripts import DEFAULT_FILE as SCRIPTS_FILE
+from workstation.scripts import ScriptError, parse_scripts
+
+from . import keys
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+FOLLOW_EVERY = 30.0  # seconds: how soon the other workers of a scaled-out server take up an upload
+BOOK_ERRORS = (RuleSetError, MenuError, OfferRulesError, ScriptError)
+
+
+class BookRejected(WorkstationError):
+    """An uploaded book the loader refuses; `detail` is the loader's message (file, item and line)."""
+
+    status = 422
+
+
+def _offers(text: str, source: str) -> Any:
+    return parse_offers(read_book(text, source, OfferRulesError).data, source=source, text=text)
+
+
+def _scripts(text: str, source: str) -> Any:
+    return parse_scripts(read_book(text, source, ScriptError).data, source=source, text=text)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookKind:
+    kind: str
+    setting: Callable[[Settings], Path | None]
+    package: str
+    default: str
+    parse: Callable[[str, str], Any]  # (text, source) -> the loaded book; raises one of BOOK_ERRORS
+
+
+KINDS: dict[str, BookKind] = {
+    k.kind: k
+    for k in (
+        BookKind(
+            kind="rules",
+            setting=lambda s: s.routing_rules,
+            package="routing",
+            default=RULES_FILE,
+            parse=rules_from_text,
+        ),
+        BookKind(kind="menu", setting=lambda s: s.ivr_menu, package="ivr", default=MENU_FILE, parse=menu_from_text),
+        BookKind(kind="offers", setting=lambda s: s.offers, package="workstation", default=OFFERS_FILE, parse=_offers),
+        BookKind(
+            kind="scripts", setting=lambda s: s.scripts, package="workstation", default=SCRIPTS_FILE, parse=_scripts
+        ),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookInForce:
+    kind: str
+    source: str  # the file's path or the uploaded file's name
+    text: str
+    version: BookVersionRecord | None  # None: the configured (or shipped) file
+    skipped_version: int | None = None  # a newer stored version that does not load (a later release's checks)
+
+    def to_json(self, *, with_text: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "source": self.source,
+            "origin": "upload" if self.version else "file",
+            "version": self.version.to_json() if self.version else None,
+        }
+        if with_text:
+            out["text"] = self.text
+        return out
+
+
+def file_text(kind: BookKind, settings: Settings) -> tuple[str, str]:
+    """(source, text) of the configured file, or of the one shipped in the package."""
+    path = kind.setting(settings)
+    if path is None:
+        return kind.default, resources.files(kind.package).joinpath(kind.default).read_text(encoding="utf-8")
+    return str(path), Path(path).read_text(encoding="utf-8")
+
+
+def parse(kind: str, text: str, source: str) -> Any:
+    """The loaded book, or BookRejected naming the line (the loader's message)."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise BookRejected(f"unknown book {kind!r}", code="not_found")
+    try:
+        return spec.parse(text, source)
+    except BOOK_ERRORS as exc:
+        raise BookRejected(str(exc), code="book_invalid", detail=str(exc)) from None
+
+
+def install(app: web.Application, kind: str, book: Any) -> None:
+    """Put a loaded book in force: the app state every handler reads per request, and the references the
+    running services hold (see the module's docstring)."""
+    key: Any = {"rules": keys.RULES, "menu": keys.MENU, "offers": keys.OFFERS, "scripts": keys.SCRIPTS}[kind]
+    # aiohttp calls a change of a started app's state deprecated (it is meant for set-up); the books are
+    # exactly the set-up an admin may now change at run time, and every reader looks them up per use.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        app[key] = book
+    if kind == "rules":
+        if keys.WORKSTATION in app:
+            app[keys.WORKSTATION].presence_service.wrap_up = book.wrap_up_for
+        if keys.IVR in app:
+            app[keys.IVR].rules = book
+    elif kind == "menu" and keys.IVR in app:
+        app[keys.IVR].menu = book
+
+
+async def upload(app: web.Application, kind: str, text: str, source: str, *, by_user_id: int) -> BookInForce:
+    """Validate, store and put in force a new version; the old one stays in force when it does not load."""
+    book = parse(kind, text, source)
+    version = await book_versions.save_version(app[keys.DB], kind, source, text, by_user_id=by_user_id)
+    install(app, kind, book)
+    in_force = BookInForce(kind=kind, source=source, text=text, version=version)
+    app[keys.BOOKS_IN_FORCE][kind] = in_force
+    log.info("book %s replaced by upload %s (version %s)", kind, source, version.id)
+    return in_force
+
+
+async def books_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The newest uploaded version of each book replaces the configured file's, before anything reads it.
+    A stored version that no longer loads (a later release validates more) is skipped with an error in
+    the log: the file's version stays in force, and the console shows which one is. Then, every
+    FOLLOW_EVERY seconds, a kept task takes up what another worker of a scaled-out server stored."""
+    settings = app[keys.SETTINGS]
+    in_force: dict[str, BookInForce] = {}
+    for name, spec in KINDS.items():
+        source, text = file_text(spec, settings)
+        in_force[name] = BookInForce(kind=name, source=source, text=text, version=None)
+    app[keys.BOOKS_IN_FORCE] = in_force
+    await follow_uploads(app)
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(FOLLOW_EVERY)
+            try:
+                await follow_uploads(app)
+            except Exception:
+                log.exception("checking for uploaded books failed; trying again in %s s", FOLLOW_EVERY)
+
+    task = asyncio.create_task(loop(), name="follow uploaded books")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def follow_uploads(app: web.Application) -> list[str]:
+    """Put in force each book whose newest stored version is not the one in force (stored by another
+    worker, or found at start-up); returns the kinds replaced."""
+    in_force = app[keys.BOOKS_IN_FORCE]
+    replaced = []
+    for name, (version, text) in (await book_versions.newest_versions(app[keys.DB])).items():
+        current = in_force[name].version
+        if current is not None and current.id >= version.id:
+            continue
+        if in_force[name].skipped_version == version.id:
+            continue
+        try:
+            book = parse(name, text, version.source)
+        except BookRejected as exc:
+            in_force[name] = replace(in_force[name], skipped_version=version.id)  # logged once, not every check
+            log.error(
+                "uploaded %s version %s does not load, keeping %s: %s", name, version.id, in_force[name].source, exc
+            )
+            continue
+        install(app, name, book)
+        in_force[name] = BookInForce(kind=name, source=version.source, text=text, version=version)
+        replaced.append(name)
+    return replaced
+
+
+def safe_source(name: str) -> str:
+    """The uploaded file's name as errors will name it: its base name, printable, at most 100 characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in "\"'<>")[:100].strip()
+    return cleaned or "upload.toml"
