@@ -29,6 +29,7 @@ from . import (
     api,
     api_content,
     api_presence,
+    api_reports,
     api_supervisor,
     auth,
     headers,
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
+    app.add_routes(api_reports.routes)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

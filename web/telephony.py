@@ -32,6 +32,7 @@ from workstation.service import Workstation
 from workstation.wallboard_store import rebuilt_from_cards
 
 from . import keys
+from .api_reports import agent_state_log_ctx
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,7 @@ TELEPHONY_CONTEXTS = (
     workstation_ctx,
     queue_load_ctx,
     wallboard_ctx,
+    agent_state_log_ctx,  # the operators' states for the reports (web/api_reports.py)
     ivr_ctx,
     pbx_link_ctx,
 )

@@ -1,0 +1,205 @@
+"""Reports for supervisors and admins: the /reports page, each report as JSON, and its CSV and Excel export.
+
+    GET /reports                                     the page (tables and charts, web/static/reports.js)
+    GET /api/reports/<name>?from=&to=[&step=][&page=] a report as JSON (`columns`, `rows`, and its extras)
+    GET /api/reports/<name>.csv | .xlsx              the same rows as a file (every row, not one page)
+
+`from` and `to` are local days of the contact center (routing rules' time zone), both included; today by
+default. The figures are computed in the store (crm_store/reports*.py), the IVR's by ivr.stats as the
+/api/ivr/stats endpoint does. Also here: the subscriber that stores the operators' states for the reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from crm_store import reports as rp
+from crm_store import reports_export as export
+from crm_store.reports_operators import operator_report
+from crm_store.reports_work import application_report, campaign_report
+from ivr import ivr_stats
+from ivr.store_backend import StoreBackend
+from workstation.agent_state_log import AgentStateLog
+
+from . import keys
+from .auth import require_role
+from .errors import bad_request
+from .pages import page_context
+
+routes = web.RouteTableDef()
+SUPERVISORS = ("supervisor", "admin")
+MAX_DAYS = 400  # a year and a bit: the longest period one request may ask for
+REPORTS = ("queues", "operators", "abandoned", "ivr", "applications", "campaigns")
+
+
+@routes.get("/reports")
+async def reports_page(request: web.Request) -> web.Response:
+    require_role(request, *SUPERVISORS)
+    return aiohttp_jinja2.render_template(
+        "reports.html", request, page_context(request, reports=REPORTS, steps=[s.value for s in rp.Step])
+    )
+
+
+def _day(request: web.Request, name: str, default: date) -> date:
+    raw = request.query.get(name, "")
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        raise bad_request(f"{name} is a date (YYYY-MM-DD)", "invalid_period") from None
+
+
+def period_of(request: web.Request) -> rp.Period:
+    tz = request.app[keys.RULES].timezone
+    today = request.app[keys.CLOCK]().astimezone(tz).date()
+    first = _day(request, "from", today)
+    last = _day(request, "to", first if "from" in request.query else today)
+    if last < first:
+        raise bad_request("the period ends before it starts", "invalid_period")
+    if (last - first) > timedelta(days=MAX_DAYS):
+        raise bad_request(f"a period is at most {MAX_DAYS} days", "period_too_long", days=MAX_DAYS)
+    return rp.Period.of_days(first, last, tz)
+
+
+def _step(request: web.Request) -> rp.Step:
+    try:
+        return rp.Step(request.query.get("step", rp.Step.HOUR.value))
+    except ValueError:
+        raise bad_request("step is 15min, hour or day", "invalid_step") from None
+
+
+def _page(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise bad_request("page is a number from 1", "invalid_page")
+    return int(raw)
+
+
+class IvrReport:
+    """ivr.stats' figures as a table: per menu node, the sessions that reached it and those that left there."""
+
+    COLUMNS = (("node", "text"), ("visits", "int"), ("drop_outs", "int"))
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+
+    def table(self) -> rp.Table:
+        nodes = sorted(set(self.stats.visits) | set(self.stats.drop_outs))
+        rows = [(n, self.stats.visits.get(n, 0), self.stats.drop_outs.get(n, 0)) for n in nodes]
+        rows.sort(key=lambda r: (-r[2], -r[1], r[0]))
+        return rp.Table(columns=tuple(c for c, _ in self.COLUMNS), kinds=tuple(k for _, k in self.COLUMNS), rows=rows)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.table().to_json(), "summary": self.stats.to_json()}
+
+
+async def build(request: web.Request, name: str, *, for_export: bool = False) -> Any:
+    """The report `name` for the request's period (for an export: every row, not one page)."""
+    db = request.app[keys.DB]
+    period = period_of(request)
+    now = request.app[keys.CLOCK]()
+    if name == "queues":
+        return await rp.queue_report(db, period, _step(request))
+    if name == "operators":
+        return await operator_report(db, period, now)
+    if name == "abandoned":
+        if for_export:
+            return await rp.abandoned_calls(db, period, page=1, page_size=0)
+        return await rp.abandoned_calls(db, period, page=_page(request))
+    if name == "ivr":
+        sessions = await StoreBackend(db).load_sessions(period.start, period.end)
+        return IvrReport(ivr_stats(sessions, start=period.start, end=period.end))
+    if name == "applications":
+        return await application_report(db, period, now)
+    if name == "campaigns":
+        return await campaign_report(db, period)
+    raise web.HTTPNotFound()
+
+
+@routes.get(r"/api/reports/{name:[a-z_]+}")
+async def report_json(request: web.Request) -> web.Response:
+    require_role(request, *SUPERVISORS)
+    report = await build(request, request.match_info["name"])
+    period = period_of(request)
+    return web.json_response(
+        {
+            "report": request.match_info["name"],
+            "from": period.start.astimezone(period.tz).isoformat(),
+            "to": period.end.astimezone(period.tz).isoformat(),
+            "tz": str(period.tz),
+            **report.to_json(),
+        }
+    )
+
+
+def _titles(request: web.Request, table: rp.Table) -> list[str]:
+    t = request.app[keys.TRANSLATE]
+    titles = []
+    for column in table.columns:
+        if column.startswith("pause:"):
+            reason = column.split(":", 1)[1]
+            titles.append(f"{t('reports.col.pause')}: {_label(request, 'pause_reason', reason)}")
+        else:
+            titles.append(t(f"reports.col.{column}"))
+    return titles
+
+
+def _label(request: web.Request, prefix: str, code: Any) -> Any:
+    if code is None or code == "":
+        return code
+    key = f"{prefix}.{code}"
+    strings = request.app[keys.STRINGS]
+    return strings[key] if key in strings else code
+
+
+def _rows(request: web.Request, table: rp.Table) -> list[list[Any]]:
+    """Coded cells as people read them (their Russian labels); numbers stay numbers."""
+    coded = [k.split(":", 1)[1] if k.startswith("code:") else None for k in table.kinds]
+    return [
+        [_label(request, prefix, v) if prefix else v for prefix, v in zip(coded, row, strict=True)]
+        for row in table.rows
+    ]
+
+
+@routes.get(r"/api/reports/{name:[a-z_]+}.{fmt:csv|xlsx}")
+async def report_file(request: web.Request) -> web.Response:
+    require_role(request, *SUPERVISORS)
+    name = request.match_info["name"]
+    report = await build(request, name, for_export=True)
+    table = report.table()
+    period = period_of(request)
+    first = period.start.astimezone(period.tz).date()
+    last = (period.end.astimezone(period.tz) - timedelta(days=1)).date()
+    filename = f"report-{name}-{first}-{last}.{request.match_info['fmt']}"
+    title = request.app[keys.TRANSLATE](f"reports.tab.{name}")
+    if request.match_info["fmt"] == "csv":
+        body, content_type = export.csv_bytes(_titles(request, table), _rows(request, table)), export.CSV_TYPE
+    else:
+        body, content_type = export.xlsx_bytes(title, _titles(request, table), _rows(request, table)), export.XLSX_TYPE
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}",
+        },
+    )
+
+
+async def agent_state_log_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The operators' states (ready, paused with a reason, after-call work) stored as intervals for the
+    operators' report: one subscriber of the event stream, subscribed before the PBX link starts so that the
+    member snapshot after connecting is seen."""
+    log = AgentStateLog(app[keys.DB], app[keys.CLOCK])
+    await log.start()
+    subscription = app[keys.STREAM].subscribe("agent_state_log", log.handle)
+    try:
+        yield
+    finally:
+        await subscription.close()
