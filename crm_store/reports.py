@@ -95,15 +95,15 @@ def bucket_of(conn: Connection, column: Any) -> Any:
 
 
 def interval_start(bucket: int, step: Step, tz: ZoneInfo) -> datetime:
-    """The local start of the `step` interval holding the UTC bucket (an aware local datetime)."""
+    """The start of the local `step` interval holding the UTC bucket, as a UTC instant (kept in UTC: two local
+    02:00s of a daylight-saving change are equal as local datetimes of one zone, but not as instants)."""
     at = datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC)
     local = at.astimezone(tz)
     if step is Step.QUARTER:
-        return local
+        return at
     if step is Step.HOUR:
-        # Subtracted in UTC, so the hour of a daylight-saving change keeps its own offset.
-        return (at - timedelta(minutes=local.minute)).astimezone(tz)
-    return datetime.combine(local.date(), time(0), tzinfo=tz)
+        return at - timedelta(minutes=local.minute)  # subtracted in UTC: each hour keeps its own offset
+    return datetime.combine(local.date(), time(0), tzinfo=tz).astimezone(UTC)
 
 
 # ------------------------------------------------------------------------------------------- queues
@@ -126,7 +126,7 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 class QueueReport:
     period: Period
     step: Step
-    intervals: Mapping[tuple[datetime, str], QueueFigures]  # (local interval start, queue)
+    intervals: Mapping[tuple[datetime, str], QueueFigures]  # (interval start in UTC, queue)
     queues: Mapping[str, QueueFigures] = field(default_factory=dict)  # the whole period
 
     COLUMNS = (
@@ -157,7 +157,9 @@ class QueueReport:
         )
 
     def table(self) -> Table:
-        rows = [(at, queue, *self._cells(f)) for (at, queue), f in sorted(self.intervals.items())]
+        rows = [
+            (at.astimezone(self.period.tz), queue, *self._cells(f)) for (at, queue), f in sorted(self.intervals.items())
+        ]
         return Table(columns=tuple(c for c, _ in self.COLUMNS), kinds=tuple(k for _, k in self.COLUMNS), rows=rows)
 
     def chart(self) -> dict[str, Any]:
