@@ -139,33 +139,46 @@ async def report_json(request: web.Request) -> web.Response:
     )
 
 
+UNITS = {"seconds": "reports.unit.seconds", "pct": "reports.unit.pct", "money": "reports.unit.money"}
+
+
 def _titles(request: web.Request, table: rp.Table) -> list[str]:
+    """Column titles for a file, with the unit of the numbers written (seconds, percent, roubles)."""
     t = request.app[keys.TRANSLATE]
     titles = []
-    for column in table.columns:
+    for column, kind in zip(table.columns, table.kinds, strict=True):
         if column.startswith("pause:"):
-            reason = column.split(":", 1)[1]
-            titles.append(f"{t('reports.col.pause')}: {_label(request, 'pause_reason', reason)}")
+            title = f"{t('reports.col.pause')}: {_label(request, 'pause_reason', column.split(':', 1)[1])}"
         else:
-            titles.append(t(f"reports.col.{column}"))
+            title = t(f"reports.col.{column}")
+        titles.append(f"{title}, {t(UNITS[kind])}" if kind in UNITS else title)
     return titles
 
 
 def _label(request: web.Request, prefix: str, code: Any) -> Any:
+    """A code as people read it: `<prefix>.<code>` or the reports' own `reports.<prefix>.<code>`, else as is."""
     if code is None or code == "":
         return code
-    key = f"{prefix}.{code}"
     strings = request.app[keys.STRINGS]
-    return strings[key] if key in strings else code
+    for key in (f"{prefix}.{code}", f"reports.{prefix}.{code}"):
+        if key in strings:
+            return strings[key]
+    return code
+
+
+def _cell(request: web.Request, kind: str, value: Any) -> Any:
+    if kind.startswith("code:"):
+        return _label(request, kind.split(":", 1)[1], value)
+    if kind == "money" and value is not None:
+        return value / 100  # kopecks stored, roubles shown
+    if kind == "bool" and value is not None:
+        return request.app[keys.TRANSLATE]("reports.yes" if value else "reports.no")
+    return value
 
 
 def _rows(request: web.Request, table: rp.Table) -> list[list[Any]]:
     """Coded cells as people read them (their Russian labels); numbers stay numbers."""
-    coded = [k.split(":", 1)[1] if k.startswith("code:") else None for k in table.kinds]
-    return [
-        [_label(request, prefix, v) if prefix else v for prefix, v in zip(coded, row, strict=True)]
-        for row in table.rows
-    ]
+    return [[_cell(request, k, v) for k, v in zip(table.kinds, row, strict=True)] for row in table.rows]
 
 
 @routes.get(r"/api/reports/{name:[a-z_]+}.{fmt:csv|xlsx}")
