@@ -107,6 +107,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/ivr/stats"): Rule(SUPERVISING),
     ("GET", "/api/supervisor/live"): Rule(SUPERVISING),
     ("GET", "/api/supervisor/metrics"): Rule(SUPERVISING),
+    ("GET", "/reports"): Rule(SUPERVISING),
+    ("GET", "/api/reports/{name}"): Rule(SUPERVISING, path={"name": "queues"}),
+    ("GET", "/api/reports/{name}.{fmt}"): Rule(SUPERVISING, path={"name": "abandoned", "fmt": "csv"}),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.
