@@ -90,7 +90,8 @@ def epoch_seconds(conn: Connection, column: Any) -> Any:
 def bucket_of(conn: Connection, column: Any) -> Any:
     """The 15-minute UTC bucket a timestamp falls in (floor division of its epoch seconds)."""
     if conn.dialect.name == "sqlite":
-        return epoch_seconds(conn, column) / BUCKET_SECONDS  # integer division of positive integers: floor
+        # `//`: SQLAlchemy 2 renders `/` as true division (a REAL), which would make each card its own bucket.
+        return epoch_seconds(conn, column) // BUCKET_SECONDS
     return cast(func.floor(func.extract("epoch", column) / BUCKET_SECONDS), BigInteger)
 
 

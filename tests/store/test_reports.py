@@ -269,3 +269,18 @@ async def test_campaign_attempts_by_outcome_and_disposition(db: Database) -> Non
         ],
         key=str,
     )
+
+
+async def test_the_bucket_is_a_whole_number_of_quarter_hours_in_sql(db: Database) -> None:
+    """A true division (a REAL) would put every card in a bucket of its own: the figures stay right but the
+    database no longer groups anything, and Python ends up folding every card."""
+    from sqlalchemy import select
+
+    from crm_store.models import Interaction
+
+    at = datetime(2026, 12, 1, 10, 14, 59, 999_000, tzinfo=UTC)
+    await card(db, "q", at, "support")
+    value = await db.run_read(
+        lambda conn: conn.execute(select(rp.bucket_of(conn, Interaction.__table__.c.offered_at))).scalar_one()
+    )
+    assert isinstance(value, int) and value == int(at.timestamp()) // rp.BUCKET_SECONDS
