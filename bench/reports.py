@@ -22,7 +22,8 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,7 +105,11 @@ def call_cards(rng: random.Random) -> list[dict[str, Any]]:
                     if not served and rng.random() < 0.5:  # handed over: becomes a queue call
                         card["routing_queue"] = rng.choice(QUEUES)
                 elif kind == "abandon" or rng.random() < 0.1:
-                    card |= {"queue": rng.choice(QUEUES), "outcome": "abandoned", "wait_seconds": int(rng.expovariate(1 / 45))}
+                    card |= {
+                        "queue": rng.choice(QUEUES),
+                        "outcome": "abandoned",
+                        "wait_seconds": int(rng.expovariate(1 / 45)),
+                    }
                 else:
                     wait = int(rng.expovariate(1 / 18))
                     talk = int(rng.gauss(200, 60)) if rng.random() < 0.98 else None
@@ -128,11 +133,27 @@ def state_intervals(rng: random.Random) -> list[dict[str, Any]]:
             end = 17 * 3600 + rng.uniform(0, 3 * 3600)
             while t < end:
                 ready = rng.uniform(120, 900)
-                rows.append({"agent": agent, "state": "ready", "reason": None, "started_at": local(day, t), "ended_at": local(day, t + ready)})
+                rows.append(
+                    {
+                        "agent": agent,
+                        "state": "ready",
+                        "reason": None,
+                        "started_at": local(day, t),
+                        "ended_at": local(day, t + ready),
+                    }
+                )
                 t += ready
                 reason = rng.choices(("after_call_work", "break", "lunch", "training"), (80, 12, 4, 4))[0]
                 pause = rng.uniform(20, 90) if reason == "after_call_work" else rng.uniform(300, 2400)
-                rows.append({"agent": agent, "state": "paused", "reason": reason, "started_at": local(day, t), "ended_at": local(day, t + pause)})
+                rows.append(
+                    {
+                        "agent": agent,
+                        "state": "paused",
+                        "reason": reason,
+                        "started_at": local(day, t),
+                        "ended_at": local(day, t + pause),
+                    }
+                )
                 t += pause
     return rows
 
@@ -184,7 +205,11 @@ def fill_month(conn: Connection, rng: random.Random) -> int:
     for day in month_days():
         for _ in range(ATTEMPTS_PER_DAY):
             outcome = rng.choices(("answered", "no_answer", "busy", "failed", "abandoned"), (40, 35, 15, 5, 5))[0]
-            disposition = rng.choice(("reached", "promise", "wrong_number", "refused", "voicemail")) if outcome == "answered" else None
+            disposition = (
+                rng.choice(("reached", "promise", "wrong_number", "refused", "voicemail"))
+                if outcome == "answered"
+                else None
+            )
             attempts.append(
                 {
                     "target_id": rng.choice(target_ids),
@@ -213,10 +238,18 @@ async def build_store(customers: int, per_customer: float) -> tuple[Database, fl
         return db, None
     started = time.perf_counter()
     if have < customers:
-        print(f"generating {customers} customers ({per_customer} call cards each over two years) into {path} …", flush=True)
+        print(
+            f"generating {customers} customers ({per_customer} call cards each over two years) into {path} …",
+            flush=True,
+        )
         await generate(
             db,
-            DemoSpec(customers=customers - have, seed=7, interactions_per_customer=per_customer, as_of=MONTH_LAST + timedelta(days=200)),
+            DemoSpec(
+                customers=customers - have,
+                seed=7,
+                interactions_per_customer=per_customer,
+                as_of=MONTH_LAST + timedelta(days=200),
+            ),
             progress=lambda n: print(f"  {n} customers, {time.perf_counter() - started:.0f} s", flush=True),
         )
     print("adding a month of calls, operators' states, applications and campaign attempts …", flush=True)
@@ -282,7 +315,9 @@ async def main() -> None:
             in_month = await s.scalar(
                 select(func.count()).where(Interaction.offered_at >= period.start, Interaction.offered_at < period.end)
             )
-        print(f"store: {n_customers} customers, {n_cards} call cards, {in_month} of them in the month ({MONTH_FIRST} … {MONTH_LAST})")
+        print(
+            f"store: {n_customers} customers, {n_cards} call cards, {in_month} of them in the month ({MONTH_FIRST} … {MONTH_LAST})"
+        )
 
         async def ivr() -> Any:
             sessions = await StoreBackend(db).load_sessions(period.start, period.end)
@@ -322,8 +357,10 @@ async def main() -> None:
         sql_offered = sum(f.counts.offered for f in results["queues_hour"].intervals.values())
         assert sum(c.offered for c in base.values()) == sql_offered, "the baseline must count the same calls"
         figures["baseline_python_queues_hour_ms"] = base_ms
-        print(f"baseline: queue report by hour aggregated in Python: {base_ms:.1f} ms "
-              f"({base_ms / figures['queues_hour_ms']:.1f}x the SQL GROUP BY)")
+        print(
+            f"baseline: queue report by hour aggregated in Python: {base_ms:.1f} ms "
+            f"({base_ms / figures['queues_hour_ms']:.1f}x the SQL GROUP BY)"
+        )
 
         # Baseline 2: the abandoned calls' first page without the report's index.
         async with db.writer.begin() as conn:
@@ -332,10 +369,14 @@ async def main() -> None:
             no_index_ms, _ = await timed(lambda: rp.abandoned_calls(db, period, page=1), runs)
         finally:
             async with db.writer.begin() as conn:
-                await conn.execute(text("CREATE INDEX ix_interactions_outcome_offered ON interactions (outcome, offered_at)"))
+                await conn.execute(
+                    text("CREATE INDEX ix_interactions_outcome_offered ON interactions (outcome, offered_at)")
+                )
         figures["baseline_abandoned_page1_no_index_ms"] = no_index_ms
-        print(f"baseline: abandoned page 1 without ix_interactions_outcome_offered: {no_index_ms:.1f} ms "
-              f"({no_index_ms / figures['abandoned_page1_ms']:.1f}x with it)")
+        print(
+            f"baseline: abandoned page 1 without ix_interactions_outcome_offered: {no_index_ms:.1f} ms "
+            f"({no_index_ms / figures['abandoned_page1_ms']:.1f}x with it)"
+        )
     finally:
         await db.dispose()
     slowest = max(v for k, v in figures.items() if not k.startswith("baseline") and not k.startswith("export"))

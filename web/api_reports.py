@@ -5,13 +5,15 @@
     GET /api/reports/<name>.csv | .xlsx              the same rows as a file (every row, not one page)
 
 `from` and `to` are local days of the contact center (routing rules' time zone), both included; today by
-default. The figures are computed in the store (crm_store/reports*.py), the IVR's by ivr.stats as the
-/api/ivr/stats endpoint does. Also here: the subscriber that stores the operators' states for the reports.
+default. The figures are computed in the store (crm_store/reports*.py); the IVR's are grouped by path in the
+store and folded by ivr.stats, as the /api/ivr/stats endpoint folds the sessions. Also here: the subscriber
+that stores the operators' states for the reports.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -21,10 +23,12 @@ from aiohttp import web
 
 from crm_store import reports as rp
 from crm_store import reports_export as export
+from crm_store.reports_ivr import PathGroup, ivr_paths
 from crm_store.reports_operators import operator_report
 from crm_store.reports_work import application_report, campaign_report
 from ivr import ivr_stats
-from ivr.store_backend import StoreBackend
+from ivr.values import ABANDONED, SELF_SERVED, TRANSFERRED, IvrSessionRecord
+from routing import RoutingDecision
 from workstation.agent_state_log import AgentStateLog
 
 from . import keys
@@ -82,6 +86,16 @@ def _page(request: web.Request) -> int:
     return int(raw)
 
 
+def sessions_of(groups: list[PathGroup], period: rp.Period) -> Iterator[IvrSessionRecord]:
+    """Each group as its sessions for ivr.stats (one record, repeated): its outcome as `load_sessions` tells it —
+    handed to a queue, else self-served, else abandoned."""
+    for g in groups:
+        outcome = TRANSFERRED if g.queue else SELF_SERVED if g.self_served else ABANDONED
+        decision = RoutingDecision(queue=g.queue, priority=0, reason="", rule_id="") if g.queue else None
+        record = IvrSessionRecord(call_id="", started_at=period.start, path=g.path, outcome=outcome, decision=decision)
+        yield from itertools.repeat(record, g.sessions)
+
+
 class IvrReport:
     """ivr.stats' figures as a table: per menu node, the sessions that reached it and those that left there."""
 
@@ -114,8 +128,8 @@ async def build(request: web.Request, name: str, *, for_export: bool = False) ->
             return await rp.abandoned_calls(db, period, page=1, page_size=0)
         return await rp.abandoned_calls(db, period, page=_page(request))
     if name == "ivr":
-        sessions = await StoreBackend(db).load_sessions(period.start, period.end)
-        return IvrReport(ivr_stats(sessions, start=period.start, end=period.end))
+        groups = await ivr_paths(db, period)
+        return IvrReport(ivr_stats(sessions_of(groups, period), start=period.start, end=period.end))
     if name == "applications":
         return await application_report(db, period, now)
     if name == "campaigns":

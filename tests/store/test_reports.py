@@ -284,3 +284,37 @@ async def test_the_bucket_is_a_whole_number_of_quarter_hours_in_sql(db: Database
         lambda conn: conn.execute(select(rp.bucket_of(conn, Interaction.__table__.c.offered_at))).scalar_one()
     )
     assert isinstance(value, int) and value == int(at.timestamp()) // rp.BUCKET_SECONDS
+
+
+async def test_ivr_paths_grouped_in_sql_give_the_figures_of_the_sessions_one_by_one(db: Database) -> None:
+    from crm_store.reports_ivr import ivr_paths
+    from ivr import ivr_stats
+    from ivr.store_backend import StoreBackend
+    from web.api_reports import sessions_of
+
+    sessions = [
+        (msk(1, 9), ["main:1", "balance:2", "+balance"], True, None),
+        (msk(1, 10), ["main:1", "balance:2", "+balance"], True, None),
+        (msk(1, 11), ["main:2", "account:1"], False, "billing"),
+        (msk(1, 12), ["main:9"], False, None),
+        (msk(1, 13), ["main:9"], False, None),
+        (msk(1, 14), ["main:1", "reading"], False, None),
+        (msk(1, 15), [], False, None),  # no IVR
+        (msk(3, 9), ["main:9"], False, None),  # another day
+    ]
+    for n, (at, path, served, queue) in enumerate(sessions):
+        await interactions.open_call_card(db, call_id=f"ivr-{n}", offered_at=at)
+        await interactions.update_call_card(
+            db, f"ivr-{n}", {"ivr_path": path, "self_served": served, "routing_queue": queue, "state": "ended"}
+        )
+    period = rp.Period.of_days(date(2026, 12, 1), date(2026, 12, 1), MOSCOW)
+
+    grouped = ivr_stats(sessions_of(await ivr_paths(db, period), period), start=period.start, end=period.end)
+    one_by_one = ivr_stats(
+        await StoreBackend(db).load_sessions(period.start, period.end), start=period.start, end=period.end
+    )
+
+    assert grouped.to_json() == one_by_one.to_json()
+    assert (grouped.total, grouped.self_served, grouped.transferred, grouped.abandoned) == (6, 2, 1, 3)
+    assert dict(grouped.drop_outs) == {"main": 2, "reading": 1}
+    assert dict(grouped.visits) == {"main": 6, "balance": 2, "account": 1, "reading": 1}
