@@ -9,8 +9,9 @@ data, one month of calls: 3 000 calls a day to the queues (about 10 % abandoned)
 day and 1 500 campaign attempts a day. Each report is timed for the whole month (median of a few runs).
 
 Baselines in the same run: the queue report aggregated in Python over the month's card rows (what "GROUP BY in
-the database" saves), and the abandoned calls' first page without the report's index
-(ix_interactions_outcome_offered, dropped for the measurement and created again).
+the database" saves), the IVR report from every session read one by one (as /api/ivr/stats reads them), and
+the abandoned calls' first page without the report's index (ix_interactions_outcome_offered, dropped for the
+measurement and created again).
 """
 
 from __future__ import annotations
@@ -48,10 +49,12 @@ from crm_store.models import (
     Interaction,
 )
 from crm_store.reports_export import csv_bytes, xlsx_bytes
+from crm_store.reports_ivr import ivr_paths
 from crm_store.reports_operators import operator_report
 from crm_store.reports_work import application_report, campaign_report
 from ivr import ivr_stats
 from ivr.store_backend import StoreBackend
+from web.api_reports import sessions_of
 
 OUT = Path(__file__).resolve().parent / "out"
 TZ = ZoneInfo("Europe/Moscow")
@@ -298,7 +301,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="20k customers, under a minute")
     parser.add_argument("--customers", type=int)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, help="each figure is the median of this many runs (3; --quick: 1)")
     args = parser.parse_args()
     customers = args.customers or (20_000 if args.quick else 1_000_000)
     per_customer = 1.0
@@ -306,7 +309,7 @@ async def main() -> None:
     db, build_s = await build_store(customers, per_customer)
     period = rp.Period.of_days(MONTH_FIRST, MONTH_LAST, TZ)
     now = datetime(2026, 12, 15, tzinfo=UTC)
-    runs = args.runs
+    runs = args.runs or (1 if args.quick else 3)
     figures: dict[str, float] = {}
     try:
         async with db.read_session() as s:
@@ -319,7 +322,11 @@ async def main() -> None:
             f"store: {n_customers} customers, {n_cards} call cards, {in_month} of them in the month ({MONTH_FIRST} … {MONTH_LAST})"
         )
 
-        async def ivr() -> Any:
+        async def ivr() -> Any:  # as the API builds it: paths grouped in SQL, folded by ivr.stats
+            groups = await ivr_paths(db, period)
+            return ivr_stats(sessions_of(groups, period), start=period.start, end=period.end)
+
+        async def ivr_one_by_one() -> Any:  # the baseline: every session read and folded (/api/ivr/stats)
             sessions = await StoreBackend(db).load_sessions(period.start, period.end)
             return ivr_stats(sessions, start=period.start, end=period.end)
 
@@ -362,6 +369,14 @@ async def main() -> None:
             f"({base_ms / figures['queues_hour_ms']:.1f}x the SQL GROUP BY)"
         )
 
+        # Baseline 3: the IVR report from every session read one by one, as /api/ivr/stats does.
+        one_ms, one = await timed(ivr_one_by_one, runs)
+        assert one.to_json() == results["ivr"].to_json(), "the baseline must give the same figures"
+        figures["baseline_ivr_one_by_one_ms"] = one_ms
+        print(
+            f"baseline: IVR report from the sessions one by one: {one_ms:.1f} ms ({one_ms / figures['ivr_ms']:.1f}x grouped)"
+        )
+
         # Baseline 2: the abandoned calls' first page without the report's index.
         async with db.writer.begin() as conn:
             await conn.execute(text("DROP INDEX ix_interactions_outcome_offered"))
@@ -386,6 +401,7 @@ async def main() -> None:
     print(
         f"{pairs} python_vs_sql={figures['baseline_python_queues_hour_ms'] / figures['queues_hour_ms']:.1f} "
         f"noindex_vs_index={figures['baseline_abandoned_page1_no_index_ms'] / figures['abandoned_page1_ms']:.1f} "
+        f"ivr_one_by_one_vs_grouped={figures['baseline_ivr_one_by_one_ms'] / figures['ivr_ms']:.1f} "
         f"slowest_ms={slowest:.0f} customers={n_customers} cards={n_cards} month_cards={in_month} build_s={build}"
     )
 

@@ -277,16 +277,17 @@ def abandoned_sync(
         c.queue.is_not(None),
     )
     total = int(conn.execute(select(func.count()).where(where)).scalar_one())
-    short = case((c.wait_seconds < st.SHORT_ABANDON_SECONDS, True), else_=False)
     stmt = (
-        select(c.offered_at, c.queue, c.caller_number, c.wait_seconds, short, c.customer_id)
+        select(c.offered_at, c.queue, c.caller_number, c.wait_seconds, c.customer_id)
         .where(where)
         .order_by(c.offered_at.desc(), c.id.desc())
     )
     if page_size:
         stmt = stmt.limit(page_size).offset((max(page, 1) - 1) * page_size)
-    rows = [tuple(r) for r in conn.execute(stmt)]
-    fixed = [(r[0], r[1], r[2], r[3], bool(r[4]) if r[3] is not None else False, r[5]) for r in rows]
+    fixed = [
+        (at, queue, number, wait, wait is not None and wait < st.SHORT_ABANDON_SECONDS, customer)
+        for at, queue, number, wait, customer in conn.execute(stmt)
+    ]
     return AbandonedPage(period=period, total=total, page=page, page_size=page_size, rows=fixed)
 
 
