@@ -1,5 +1,5 @@
-"""A supervisor opens the reports, picks a period and an interval, sees the queues' table and chart, pages through
-nothing more than needed, and downloads the report as CSV."""
+"""A supervisor opens the reports, picks a period and an interval, sees the queues' table and chart, downloads the
+report as CSV, and looks at the abandoned calls and the IVR's drop-outs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ async def test_a_supervisor_sees_a_queue_report_and_downloads_it(server, page, t
         else:
             fields["outcome"] = "abandoned"
         await interactions.update_call_card(server.db, f"rep-{n}", fields)
+    await interactions.open_call_card(server.db, call_id="rep-ivr", offered_at=at)  # dropped out in the menu
+    await interactions.update_call_card(server.db, "rep-ivr", {"ivr_path": ["main:9"], "state": "ended"})
 
     await page.goto(f"{server.url}/login?next=/reports")
     await page.fill("#username", "sup")
@@ -76,3 +78,9 @@ async def test_a_supervisor_sees_a_queue_report_and_downloads_it(server, page, t
     await expect(page.locator("#report-table tbody tr")).to_have_count(2)
     await expect(page.locator("#report-summary")).to_contain_text("2")
     await expect(page.locator("#report-step-label")).to_be_hidden()
+
+    # The IVR: where callers dropped out, as a table and bars.
+    await page.click("#report-tabs [data-report=ivr]")
+    await expect(page.locator("#report-table tbody tr")).to_have_count(1)
+    await expect(page.locator("#report-table tbody tr td").nth(2)).to_have_text("1")  # dropped out at "main"
+    await expect(page.locator("#report-chart .uplot canvas")).to_be_visible()

@@ -9,6 +9,11 @@ const CHARTS = {
   // series drawn per report: [field, colour]
   queues: [["offered", "#1e66d6"], ["answered", "#1f9d55"], ["abandoned", "#d64545"]],
 };
+// Reports drawn as bars, one per row: [column of the bar's label (else the next), column of its value, colour].
+const BARS = {
+  operators: [["name", "agent"], "calls", "#1e66d6"],
+  ivr: [["node"], "drop_outs", "#d64545"],
+};
 let current = "queues";
 let page = 1;
 let plot = null;
@@ -103,22 +108,53 @@ function renderSummary(data) {
 function renderChart(data) {
   const box = $("#report-chart");
   if (plot) { plot.destroy(); plot = null; }
+  fill(box);
+  box.hidden = true;
+  if (!window.uPlot) return;
+  if (CHARTS[current] && data.chart?.x.length) timeChart(box, data);
+  else if (BARS[current] && data.rows.length) barChart(box, data);
+}
+
+function timeChart(box, data) {
   const series = CHARTS[current];
   const chart = data.chart;
-  if (!series || !chart || chart.x.length === 0 || !window.uPlot) {
-    box.hidden = true;
-    return;
-  }
+  // Times on the axis and in the legend in the center's zone and the interface's language (uPlot's own are English).
+  const zone = { timeZone: data.tz };
+  const short = new Intl.DateTimeFormat(locale, data.step === "day"
+    ? { ...zone, day: "2-digit", month: "2-digit" } : { ...zone, hour: "2-digit", minute: "2-digit" });
+  const full = new Intl.DateTimeFormat(locale, { ...zone, day: "2-digit", month: "2-digit", year: "numeric",
+    ...(data.step === "day" ? {} : { hour: "2-digit", minute: "2-digit" }) });
   box.hidden = false;
-  fill(box);
-  const tz = data.tz;
   plot = new window.uPlot({
     width: Math.max(320, box.clientWidth - 20),
     height: 260,
-    tzDate: (ts) => window.uPlot.tzDate(new Date(ts * 1e3), tz),
-    series: [{}, ...series.map(([f, colour]) => ({ label: t(`reports.col.${f}`), stroke: colour, width: 2 }))],
-    axes: [{}, {}],
+    series: [
+      { label: t("reports.col.interval"), value: (u, ts) => (ts == null ? "—" : full.format(new Date(ts * 1e3))) },
+      ...series.map(([f, colour]) => ({ label: t(`reports.col.${f}`), stroke: colour, width: 2 })),
+    ],
+    axes: [{ values: (u, splits) => splits.map((ts) => short.format(new Date(ts * 1e3))) }, {}],
   }, [chart.x, ...series.map(([f]) => chart[f])], box);
+}
+
+function barChart(box, data) {
+  const [labelCols, valueCol, colour] = BARS[current];
+  const codes = data.columns.map((c) => c.code);
+  const rows = data.rows.slice(0, 40); // the first 40 rows: a bar chart of hundreds says nothing
+  const labelOf = (r) => labelCols.map((c) => r[codes.indexOf(c)]).find((v) => v != null && v !== "") ?? "";
+  const labels = rows.map((r) => String(labelOf(r)));
+  const values = rows.map((r) => r[codes.indexOf(valueCol)]);
+  if (!values.some((v) => v)) return; // nothing to draw
+  box.hidden = false;
+  plot = new window.uPlot({
+    width: Math.max(320, box.clientWidth - 20),
+    height: 260,
+    scales: { x: { time: false, range: [-0.5, rows.length - 0.5] } },
+    series: [
+      { label: t(`reports.col.${labelCols[0]}`), value: (u, i) => labels[i] ?? "—" },
+      { label: t(`reports.col.${valueCol}`), fill: colour, stroke: colour, paths: window.uPlot.paths.bars({ size: [0.6, 60] }) },
+    ],
+    axes: [{ splits: () => labels.map((_, i) => i), values: (u, splits) => splits.map((i) => labels[i] ?? ""), grid: { show: false } }, {}],
+  }, [rows.map((_, i) => i), values], box);
 }
 
 function renderPager(data) {
