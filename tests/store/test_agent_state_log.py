@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from crm_store import reports as rp
@@ -15,6 +16,8 @@ from crm_store.reports_operators import operator_report
 from cti import events as ev
 from cti.stream import LocalStream
 from workstation.agent_state_log import AgentStateLog
+
+pytestmark = pytest.mark.postgres
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
