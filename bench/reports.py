@@ -1,7 +1,7 @@
 """Reports benchmark: every report over a month of a large store, timed as the API runs them.
 
     python bench/reports.py            # 1M customers (demo data, ~1 call card each over two years) + a month of calls
-    python bench/reports.py --quick    # 20k customers + the same month of calls, under a minute
+    python bench/reports.py --quick    # 10k customers + the same month of calls, under a minute
 
 The store is built once under bench/out/ (reused while it holds enough customers) and holds, besides the demo
 data, one month of calls: 3 000 calls a day to the queues (about 10 % abandoned) plus 400 abandons a day and
@@ -299,11 +299,11 @@ def python_queue_report(conn: Connection, period: rp.Period) -> dict[tuple[str, 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20k customers, under a minute")
+    parser.add_argument("--quick", action="store_true", help="10k customers, under a minute")
     parser.add_argument("--customers", type=int)
     parser.add_argument("--runs", type=int, help="each figure is the median of this many runs (3; --quick: 1)")
     args = parser.parse_args()
-    customers = args.customers or (20_000 if args.quick else 1_000_000)
+    customers = args.customers or (10_000 if args.quick else 1_000_000)
     per_customer = 1.0
     OUT.mkdir(exist_ok=True)
     db, build_s = await build_store(customers, per_customer)
