@@ -28,7 +28,7 @@ from sqlalchemy import BigInteger, Connection, Integer, and_, case, cast, func, 
 
 from . import stats as st
 from .db import Database
-from .models import Interaction
+from .models import Customer, Interaction
 
 BUCKET_SECONDS = 900  # 15 minutes: every zone's UTC offset is a multiple of it
 ABANDONED_PAGE_SIZE = 50
@@ -249,10 +249,11 @@ class AbandonedPage:
     COLUMNS = (
         ("offered_at", "time"),
         ("queue", "code:queue"),
-        ("caller_number", "text"),
+        ("caller_number", "phone"),
         ("wait_seconds", "seconds"),
         ("short", "bool"),
         ("customer_id", "customer"),
+        ("customer_name", "text"),
     )
 
     def table(self) -> Table:
@@ -278,15 +279,16 @@ def abandoned_sync(
     )
     total = int(conn.execute(select(func.count()).where(where)).scalar_one())
     stmt = (
-        select(c.offered_at, c.queue, c.caller_number, c.wait_seconds, c.customer_id)
+        select(c.offered_at, c.queue, c.caller_number, c.wait_seconds, c.customer_id, Customer.full_name)
+        .select_from(Interaction.__table__.outerjoin(Customer, Customer.id == c.customer_id))
         .where(where)
         .order_by(c.offered_at.desc(), c.id.desc())
     )
     if page_size:
         stmt = stmt.limit(page_size).offset((max(page, 1) - 1) * page_size)
     fixed = [
-        (at, queue, number, wait, wait is not None and wait < st.SHORT_ABANDON_SECONDS, customer)
-        for at, queue, number, wait, customer in conn.execute(stmt)
+        (at, queue, number, wait, wait is not None and wait < st.SHORT_ABANDON_SECONDS, customer, name)
+        for at, queue, number, wait, customer, name in conn.execute(stmt)
     ]
     return AbandonedPage(period=period, total=total, page=page, page_size=page_size, rows=fixed)
 

@@ -130,6 +130,10 @@ async def test_hours_across_a_daylight_saving_change_and_a_quarter_hour_zone(db:
 
 async def test_abandoned_calls_are_listed_newest_first_a_page_at_a_time(db: Database) -> None:
     await day_of_cards(db)
+    await db.run_write(
+        lambda conn: conn.execute(insert(Customer).values(id=7, full_name="Петров П.", name_key="петров"))
+    )
+    await interactions.update_call_card(db, "d", {"customer_id": 7})
     period = rp.Period.of_days(date(2026, 12, 1), date(2026, 12, 1), MOSCOW)
 
     first = await rp.abandoned_calls(db, period, page=1, page_size=2)
@@ -142,6 +146,7 @@ async def test_abandoned_calls_are_listed_newest_first_a_page_at_a_time(db: Data
         (datetime(2026, 12, 1, 10, 55, tzinfo=MOSCOW), "support", 40, False),
     ]
     assert [(r[2], r[3], r[4]) for r in second.table().rows] == [("+79160000003", 3, True)]
+    assert [(r[5], r[6]) for r in first.table().rows] == [(None, None), (7, "Петров П.")]  # the caller, when known
     assert len(everything.rows) == 3
 
 

@@ -46,7 +46,8 @@ function cell(kind, value, step) {
     case "time": return [wallClock(value, step === "day"), false];
     case "bool": return [value ? t("reports.yes") : t("reports.no"), false];
     case "customer": return [String(value), true];
-    default: return [current === "abandoned" ? phone(String(value)) : String(value), false];
+    case "phone": return [phone(String(value)), false];
+    default: return [String(value), false];
   }
 }
 
