@@ -78,6 +78,18 @@ async def test_supervisor_reads_and_downloads_reports_and_an_operator_is_refused
         values = list(book.active.iter_rows(values_only=True))
         assert values[0][2] == "Номер" and sorted(v[2] for v in values[1:]) == ["'+79160000002", "'=cmd|' /C calc'!A0"]
         assert sorted(v[3] for v in values[1:]) == [3, 42]
+
+        for name in ("queues", "operators", "ivr", "applications", "campaigns"):  # every report downloads
+            for fmt in ("csv", "xlsx"):
+                async with sup.http.get(f"/api/reports/{name}.{fmt}?{PERIOD}") as response:
+                    assert response.status == 200, (name, fmt)
+                    body = await response.read()
+                header = (
+                    body.decode("utf-8-sig").splitlines()[0].split(";")
+                    if fmt == "csv"
+                    else list(next(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True)))
+                )
+                assert header and not any(h.startswith("reports.") for h in header), (name, fmt, header)
     finally:
         await sup.http.close()
         await op.http.close()
