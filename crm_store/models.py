@@ -449,6 +449,31 @@ class OutboxMessage(Base):
     error: Mapped[str] = mapped_column(Text, default="")
 
 
+class AgentStateInterval(Base):
+    """A stretch of time an operator's phone spent signed in and ready, or paused with a reason (after-call
+    work is the pause `after_call_work`), folded from the PBX's member events (workstation/agent_states.py):
+    the reports' pauses, wrap-up and occupancy. `ended_at` NULL: still going on."""
+
+    __tablename__ = "agent_state_intervals"
+    __table_args__ = (
+        Index("ix_agent_state_intervals_started", "started_at"),
+        Index("ix_agent_state_intervals_agent_ended", "agent", "ended_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64))  # the member interface, as on the call cards
+    state: Mapped[str] = mapped_column(String(16))  # ready | paused
+    reason: Mapped[str | None] = mapped_column(String(64))  # the pause reason ("" when none was given)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# The reports' indexes (migration 0004): the abandoned calls of a period in order, applications and campaign
+# attempts by period.
+Index("ix_interactions_outcome_offered", Interaction.outcome, Interaction.offered_at)
+Index("ix_applications_created_at", Application.created_at)
+Index("ix_call_attempts_started_at", CallAttempt.started_at)
+
+
 lengths.install(Base)  # an over-long text is a clear error on SQLite and PostgreSQL alike
 
 

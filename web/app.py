@@ -33,6 +33,7 @@ from . import (
     api_applications,
     api_content,
     api_presence,
+    api_reports,
     api_supervision,
     api_supervisor,
     auth,
@@ -123,6 +124,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(mail_pages.routes)
     wallboard_page.setup(app)  # /wallboard and its Socket.IO request for the full picture
     admin.install(app)  # the admin console: its routes and its background imports
+    app.add_routes(api_reports.routes)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

@@ -32,6 +32,7 @@ from workstation.service import Workstation
 from workstation.wallboard_store import rebuilt_from_cards
 
 from . import keys
+from .api_reports import agent_state_log_ctx
 from .filing import application_filer
 from .settings import Settings
 from .wallboard_page import turn_days, wallboard_pusher
@@ -258,6 +259,7 @@ TELEPHONY_CONTEXTS = (
     workstation_ctx,
     queue_load_ctx,
     wallboard_ctx,
+    agent_state_log_ctx,  # the operators' states for the reports (web/api_reports.py)
     ivr_ctx,
     pbx_link_ctx,
 )

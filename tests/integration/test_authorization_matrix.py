@@ -162,6 +162,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/admin/imports/{job_id}"): Rule(ADMINS, path={"job_id": "0" * 16}),
     ("GET", "/api/admin/imports/{job_id}/errors.csv"): Rule(ADMINS, path={"job_id": "0" * 16}),
     ("GET", "/api/admin/audit"): Rule(ADMINS),
+    ("GET", "/reports"): Rule(SUPERVISING),
+    ("GET", "/api/reports/{name}"): Rule(SUPERVISING, path={"name": "queues"}),
+    ("GET", "/api/reports/{name}.{fmt}"): Rule(SUPERVISING, path={"name": "abandoned", "fmt": "csv"}),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.
