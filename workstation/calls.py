@@ -221,7 +221,9 @@ class CallService:
         call = self.live.active.get(call_id)
         if call is None:
             raise WorkstationError("this call has already ended", code="call_ended")
-        if user.role == Role.OPERATOR and call.agent != interface_for(user.extension or ""):
+        if user.role not in (Role.SUPERVISOR, Role.ADMIN) and call.agent != interface_for(user.extension or ""):
+            # Only those who watch the floor act on others' calls: an operator (or a department user, who has
+            # no phone on the floor) acts on the call on their own phone.
             raise ForbiddenError("this call is not on your phone", code="call_not_yours")
         return call
 
