@@ -54,4 +54,3 @@ def links(role: str, current_path: str, served: Collection[str]) -> list[Link]:
         for p in PAGES
         if role in p.roles and p.path in served
     ]
-

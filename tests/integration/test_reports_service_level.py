@@ -28,11 +28,8 @@ async def test_the_report_of_today_has_the_wallboards_per_queue_service_level(se
     for n, (queue, wait) in enumerate(CARDS):
         call_id = f"sl-{n}"
         await interactions.open_call_card(server.db, call_id=call_id, offered_at=at, queue=queue)
-        await interactions.update_call_card(
-            server.db,
-            call_id,
-            {"state": "ended", "outcome": "answered", "answered_at": at + timedelta(seconds=wait), "wait_seconds": wait},
-        )
+        answered = {"outcome": "answered", "answered_at": at + timedelta(seconds=wait), "wait_seconds": wait}
+        await interactions.update_call_card(server.db, call_id, {"state": "ended", **answered})
     board = await rebuilt_from_cards(
         server.db, datetime.now(UTC), tz=rules.timezone, service_levels=rules.service_levels
     )
