@@ -120,7 +120,10 @@ async def build(request: web.Request, name: str, *, for_export: bool = False) ->
     period = period_of(request)
     now = request.app[keys.CLOCK]()
     if name == "queues":
-        return await rp.queue_report(db, period, _step(request))
+        # The routing rules' per-queue thresholds, as the wallboard's (web/telephony.py wallboard_ctx): a
+        # queue's service level reads the same on both pages.
+        levels = request.app[keys.RULES].service_levels
+        return await rp.queue_report(db, period, _step(request), service_levels=levels)
     if name == "operators":
         return await operator_report(db, period, now)
     if name == "abandoned":

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from . import keys
+from . import keys, navigation
 from .auth import home_of, session_of
 
 routes = web.RouteTableDef()
@@ -29,6 +29,10 @@ def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
         "lang": "ru",
         "t": request.app[keys.TRANSLATE],
         "sim": request.app[keys.SIMULATOR] is not None,
+        # The bar of pages this user may open (templates/_nav.html), read from the routes the app serves.
+        "nav": navigation.links(
+            info.user.role, request.path, {resource.canonical for resource in request.app.router.resources()}
+        ),
         **extra,
     }
 

@@ -45,7 +45,7 @@ async def test_a_supervisor_sees_the_receipt_in_the_outbox(mail_server: Running,
     await asyncio.to_thread(send, mail_server, b"Subject: broken\r\n\r\nno sender")
 
     await log_in(page, mail_server.url, "sup", mail_server.passwords["sup"])
-    await page.click("#link-mail")
+    await page.locator("nav.app-nav").get_by_role("link", name=RU["nav.mail"]).click()  # from their home
     await expect(page.locator("h1")).to_have_text(RU["mail.page_title"])
     receipt = page.locator("#outbox tbody tr")
     await expect(receipt).to_have_count(1)
