@@ -32,10 +32,10 @@ class Link:
     current: bool
 
 
-# In the order the bar shows them. "/" sends every role but the operator to their home, so it is the
-# operator's alone.
+# In the order the bar shows them. Supervisors and admins land on their own home, but may open the operator's
+# screen: some take calls, and the knowledge base is edited there. A department user is sent to /work.
 PAGES: tuple[Page, ...] = (
-    Page(path="/", label="nav.workstation", roles=frozenset({OPERATOR})),
+    Page(path="/", label="nav.workstation", roles=frozenset({OPERATOR, SUPERVISOR, ADMIN})),
     Page(path="/wallboard", label="nav.wallboard", roles=frozenset({SUPERVISOR, ADMIN})),
     Page(path="/supervisor", label="nav.supervisor", roles=frozenset({SUPERVISOR, ADMIN})),
     Page(path="/reports", label="nav.reports", roles=frozenset({SUPERVISOR, ADMIN})),

@@ -8,10 +8,13 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from crm_store.vocabulary import Role
+
 from . import keys, navigation
 from .auth import home_of, session_of
 
 routes = web.RouteTableDef()
+OPERATING = frozenset({Role.OPERATOR.value, Role.SUPERVISOR.value, Role.ADMIN.value})  # roles on the floor
 VENDOR = {
     # Browser libraries from the npm registry (package.json), served locally: the machines have no internet.
     "socket.io.min.js": Path("socket.io-client") / "dist" / "socket.io.min.js",
@@ -39,9 +42,9 @@ def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
 
 @routes.get("/")
 async def workstation_page(request: web.Request) -> web.Response:
-    home = home_of(session_of(request).user.role)
-    if home != "/":  # a supervisor or admin: the operator's controls are not for them
-        raise web.HTTPFound(home)
+    role = session_of(request).user.role
+    if role not in OPERATING:  # a department user works applications, with no phone on the floor
+        raise web.HTTPFound(home_of(role))
     return aiohttp_jinja2.render_template("workstation.html", request, page_context(request))
 
 

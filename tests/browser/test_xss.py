@@ -150,6 +150,8 @@ async def test_stored_markup_is_shown_as_text_and_never_runs(server, browser) ->
         sup.on("pageerror", lambda err: errors.append(str(err)))
         sup_watch = Watch(sup)
         await log_in(sup, server.url, "sup", server.passwords["sup"])
+        await sup.get_by_role("navigation").get_by_role("link", name=RU["nav.workstation"]).click()  # the KB editor
+        await expect(sup.locator("#conn-state")).to_have_attribute("data-state", "online")
         await post_json(sup, f"{server.url}/api/kb", {"title": KB_TITLE, "body": KB_BODY, "topic": None})
         await kb_article_view(sup, sup_watch, "supervisor")
         await sup.locator("#kb-results li.kb-article").get_by_role("button", name=RU["kb.edit"]).click()

@@ -16,7 +16,7 @@ ALL = {p.path for p in PAGES}
 def test_each_role_sees_only_its_pages_in_the_bars_order() -> None:
     assert [x.path for x in links("operator", "/", ALL)] == ["/"]
     assert [x.path for x in links("department", "/work", ALL)] == ["/work"]
-    supervisor = ["/wallboard", "/supervisor", "/reports", "/campaigns", "/work", "/mail"]
+    supervisor = ["/", "/wallboard", "/supervisor", "/reports", "/campaigns", "/work", "/mail"]
     assert [x.path for x in links("supervisor", "/", ALL)] == supervisor
     assert [x.path for x in links("admin", "/", ALL)] == [*supervisor, "/admin"]
     assert links("nobody", "/", ALL) == []
