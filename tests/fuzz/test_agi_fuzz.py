@@ -9,6 +9,7 @@ import shutil
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from routing import default_rules
 from tests.ivr.conftest import KNOWN, MONDAY_NOON, TWO_ACCOUNTS, UNKNOWN, sample_backend
 from tests.ivr.fake_asterisk import HANG_UP, SILENCE
 from tests.ivr.test_store_backend import seed
+from workstation.application_types import load_application_types
+from workstation.filing import TypedFiler
 
 from .agi_peer import MISBEHAVIOURS, PeerLog, environment, play
 from .budget import budget
@@ -190,6 +193,11 @@ def test_a_bad_request_is_closed_before_any_command(env: tuple[bytes, bool], pla
 # ------------------------------------------------------------------ the store behind the IVR
 
 
+def _filer(db: Any) -> TypedFiler:
+    """The IVR's filing service as the app wires it: call-back requests and disputes become applications."""
+    return TypedFiler(db=db, types=load_application_types(), rules=default_rules(), clock=lambda: datetime.now(UTC))
+
+
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One migrated, seeded SQLite file; every example works on a copy of it."""
@@ -230,7 +238,7 @@ def test_the_store_holds_only_whole_writes(
         db = open_database(f"sqlite:///{path}")
         try:
             readings_before = await _count(db, MeterReading)
-            errors = await one_call(StoreBackend(db), env, plan)
+            errors = await one_call(StoreBackend(db, filer=_filer(db)), env, plan)
             assert not errors.records, [r.getMessage() for r in errors.records]
             async with db.read_session() as s:
                 cards = (await s.execute(select(Interaction))).scalars().all()
