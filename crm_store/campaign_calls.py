@@ -166,7 +166,9 @@ async def due_debtors(db: Database, campaign_id: int, now: datetime, limit: int 
                     CampaignTarget.status == "pending",
                     or_(CampaignTarget.next_attempt_at.is_(None), CampaignTarget.next_attempt_at <= now),
                 )
-                .order_by(CampaignTarget.next_attempt_at.is_not(None), CampaignTarget.next_attempt_at, CampaignTarget.id)
+                .order_by(
+                    CampaignTarget.next_attempt_at.is_not(None), CampaignTarget.next_attempt_at, CampaignTarget.id
+                )
                 .limit(limit)
             )
         )

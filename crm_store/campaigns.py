@@ -7,7 +7,7 @@ attempts, dispositions, promises, do-not-call and reminders are in campaign_call
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -297,8 +297,9 @@ async def import_list(db: Database, campaign_id: int, path: Path, *, file_name: 
         for chunk in range(0, len(numbers), 500):
             part = numbers[chunk : chunk + 500]
             for r in await s.execute(
-                select(Account.number, Account.id, Account.customer_id, Account.region, Account.debt_kop, Account.status)
-                .where(Account.number.in_(part))
+                select(
+                    Account.number, Account.id, Account.customer_id, Account.region, Account.debt_kop, Account.status
+                ).where(Account.number.in_(part))
             ):
                 found[r[0]] = (r[1], r[2], r[3], r[4], r[5])
     rows: list[tuple[int, int, str, int]] = []

@@ -71,7 +71,11 @@ async def test_attempts_dispositions_promises_and_wrong_numbers_are_stored(db) -
     promised = await calls.dispose(
         db, attempt, disposition="promise_to_pay", by_user_id=None, amount_kop=500_00, promised_on=date(2026, 11, 10)
     )
-    assert (promised.outcome, promised.disposition, promised.promise_amount_kop) == ("answered", "promise_to_pay", 500_00)
+    assert (promised.outcome, promised.disposition, promised.promise_amount_kop) == (
+        "answered",
+        "promise_to_pay",
+        500_00,
+    )
     assert [p.status for p in await calls.promises_of(db, first.customer_id)] == ["pending"]
     await calls.save_debtor_state(
         db, first.target_id, next_attempt_at=None, number=number, closed=None, callback_at=None, exhausted=False
@@ -100,7 +104,9 @@ async def test_do_not_call_outbox_and_recording_purge(db) -> None:
         db, customer_id=first.customer_id, campaign_id=c.id, e164="+79161234567", kind="voice", text="x", at=NOW
     )
     assert [(m.kind, m.status) for m in await calls.outbox(db)] == [("voice", "queued")]
-    attempt = await calls.open_attempt(db, target_id=first.target_id, call_id="dlr-2", e164="+79161234567", started_at=NOW)
+    attempt = await calls.open_attempt(
+        db, target_id=first.target_id, call_id="dlr-2", e164="+79161234567", started_at=NOW
+    )
     await calls.note_recording(db, attempt, "dlr-2.wav", NOW)
     assert await calls.purge_recordings(db, NOW) == []
     assert await calls.purge_recordings(db, NOW + timedelta(days=1)) == ["dlr-2.wav"]
