@@ -27,6 +27,7 @@ from workstation.scripts import load_scripts
 
 from . import (
     api,
+    api_campaigns,
     api_content,
     api_presence,
     api_supervisor,
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app.add_routes(api_presence.routes)
     app.add_routes(api_content.routes)
     app.add_routes(api_supervisor.routes)
+    app.add_routes(api_campaigns.routes)  # outbound campaigns (issue 12)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

@@ -17,6 +17,7 @@ from cti import AmiClient, CallControl
 from cti.events import Event
 from cti.sim import PbxSimulator
 from cti.stream import EventStream
+from dialer.service import DialerService
 from ivr import IvrServer, Menu
 from routing import RuleSet
 from workstation.offers import OfferBook
@@ -54,3 +55,4 @@ WORKSTATION = web.AppKey("workstation", Workstation)
 QUEUE_LOAD = web.AppKey("queue_load", LiveQueueLoad)
 WALLBOARD = web.AppKey("wallboard", WallboardStats)
 IVR = web.AppKey("ivr", IvrServer)
+DIALER = web.AppKey("dialer", DialerService)  # outbound campaigns (issue 12)

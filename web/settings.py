@@ -80,6 +80,11 @@ class Settings:
     # Which channels are the outside world: a call is outbound or inbound by its trunk leg (cti/topology.py).
     pbx_trunks: str = "PJSIP/trunk"  # endpoint prefixes of the provider trunks, comma-separated
     pbx_trunk_contexts: str = "customers"  # dialplan contexts whose Local channels stand for a trunk
+    # The dialer (issue 12): how a debtor's number is dialled, how often it paces, how long recordings are kept.
+    dialer_trunk: str = "PJSIP/{number}@trunk"
+    dialer_tick_seconds: float = 1.0
+    recording_days: int = 1095  # 3 years
+    recordings_dir: Path = Path("var/recordings")  # where the PBX's MixMonitor files are readable
 
     @property
     def trunks(self) -> tuple[str, ...]:
@@ -138,6 +143,10 @@ class Settings:
                     check(name, item)
                 except ValueError as exc:
                     raise ConfigError(f"{PREFIX}{name.upper()}: {item!r}: {exc}") from None
+        if "{number}" not in settings.dialer_trunk or not 1 <= settings.recording_days <= 36500:
+            raise ConfigError(f"{PREFIX}DIALER_TRUNK needs {{number}}; {PREFIX}RECORDING_DAYS is 1 to 36500 days")
+        if not 0.1 <= settings.dialer_tick_seconds <= 60:
+            raise ConfigError(f"{PREFIX}DIALER_TICK_SECONDS is 0.1 to 60")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")

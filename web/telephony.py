@@ -22,6 +22,7 @@ from cti import AmiClient, AmiConfig, CallControl
 from cti import events as ev
 from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 from cti.stream import LocalStream
+from dialer.service import DialerService
 from ivr import IvrServer
 from ivr.demo import demo_caller_keys
 from ivr.store_backend import StoreBackend
@@ -202,6 +203,29 @@ async def wallboard_ctx(app: web.Application) -> AsyncIterator[None]:
         await subscription.close()
 
 
+async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Outbound campaigns (dialer/service.py): paces running campaigns and follows their calls on the stream,
+    subscribed before the PBX link starts so it sees every leg of the calls it places."""
+    settings = app[keys.SETTINGS]
+    dialer = DialerService(
+        db=app[keys.DB],
+        execute=app[keys.CONTROL].execute,
+        clock=app[keys.CLOCK],
+        prefix=f"dlr-{secrets.token_hex(4)}",  # ccdesk's own ChannelIds: unique per start
+        trunk=settings.dialer_trunk,
+        tick_seconds=settings.dialer_tick_seconds,
+        recording_days=settings.recording_days,
+    )
+    await dialer.start()
+    app[keys.DIALER] = dialer
+    subscription = app[keys.STREAM].subscribe("dialer", dialer.handle)
+    try:
+        yield
+    finally:
+        await subscription.close()
+        await dialer.close()
+
+
 async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
     """The IVR's FastAGI server (Asterisk, or the simulator, connects to it)."""
     settings = app[keys.SETTINGS]
@@ -243,6 +267,7 @@ TELEPHONY_CONTEXTS = (
     workstation_ctx,
     queue_load_ctx,
     wallboard_ctx,
+    dialer_ctx,
     ivr_ctx,
     pbx_link_ctx,
 )

@@ -39,3 +39,14 @@ def test_the_trunks_that_tell_inbound_from_outbound_come_from_the_environment() 
     assert settings.trunks == ("PJSIP/rostelecom", "SIP/mts")
     with pytest.raises(ConfigError, match="CCDESK_PBX_TRUNKS"):
         Settings.from_env({"CCDESK_PBX_TRUNKS": "PJSIP/trunk\r\nAction: Command"})
+
+
+def test_the_dialer_settings_come_from_the_environment_and_are_checked() -> None:
+    from web.settings import ConfigError, Settings
+
+    settings = Settings.from_env({"CCDESK_DIALER_TRUNK": "PJSIP/{number}@prov", "CCDESK_RECORDING_DAYS": "30"})
+    assert (settings.dialer_trunk, settings.recording_days) == ("PJSIP/{number}@prov", 30)
+    assert Settings.from_env({}).recording_days == 1095
+    for bad in ({"CCDESK_DIALER_TRUNK": "PJSIP/trunk"}, {"CCDESK_RECORDING_DAYS": "0"}):
+        with pytest.raises(ConfigError):
+            Settings.from_env(bad)
