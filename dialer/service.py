@@ -263,9 +263,8 @@ class DialerService:
         else:
             policy = run.policy
         row = await store.debtor(self.db, command.debtor_id, command.at)
-        current = replace(
-            debtor_of(row), dialling=attempt.e164, dialled_at=attempt.started_at, attempts=max(0, row.attempts - 1)
-        )
+        # The stored count includes this attempt already (open_attempt); Dialled counts it again.
+        current = replace(debtor_of(row), attempts=max(0, row.attempts - 1))
         current, _ = debtor_machine.step(
             policy.retry,
             current,

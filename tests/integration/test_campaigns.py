@@ -1,0 +1,207 @@
+"""Given the real server, the PBX simulator over TCP and the app's injectable clock, when a supervisor runs a
+progressive campaign, then the dialer originates through AMI, answered calls reach the operator's screen with
+the debtor popped, attempts are stored with their true outcomes and dispositions, a wrong number is never
+dialled again, and nothing is dialled outside the calling window."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from crm_store.models import Account, CallAttempt, CampaignTarget, Customer, Phone
+from tests.serving import Running, prepare_database, settings_for_test, start, wait_for
+
+from .client import Operator
+
+pytestmark = pytest.mark.integration
+
+# Thursday 2026-11-05 10:00 in Moscow; 21:30 Moscow is after the last dial (21:50) is not — 23:00 is.
+DAY = datetime(2026, 11, 5, 7, 0, tzinfo=UTC)
+NIGHT = datetime(2026, 11, 5, 20, 0, tzinfo=UTC)
+DEBTORS = (
+    # name, mobile (answers), home, what the simulator does with the mobile
+    ("Должник Первый", "79160000101", None, "answered"),
+    ("Должник Второй", "79160000102", None, "busy"),
+    ("Должник Третий", "79160000103", "74950000103", "answered"),
+)
+
+
+class Clock:
+    """The app's clock: a chosen moment that moves on with real time (events carry durations)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.set(at)
+
+    def set(self, at: datetime) -> None:
+        self.offset = at - datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@pytest.fixture
+async def dialer_server(tmp_path: Path) -> AsyncIterator[tuple[Running, Clock]]:
+    url = await prepare_database(tmp_path / "ccdesk.db", customers=30)
+    clock = Clock(DAY)
+    settings = settings_for_test(tmp_path, url, sim_answer_delay=0.3, dialer_tick_seconds=0.2)
+    running = await start(settings, clock=clock)
+    yield running, clock
+    await running.stop()
+
+
+async def _debtors(server: Running) -> None:
+    async with server.db.write_session() as s, s.begin():
+        for i, (name, mobile, home, _) in enumerate(DEBTORS):
+            customer = Customer(full_name=name, name_key=name.lower())
+            s.add(customer)
+            await s.flush()
+            s.add(Phone(customer_id=customer.id, e164=f"+{mobile}", kind="mobile", raw=mobile, is_primary=True))
+            if home:
+                s.add(Phone(customer_id=customer.id, e164=f"+{home}", kind="home", raw=home))
+            s.add(
+                Account(
+                    customer_id=customer.id,
+                    number=f"DLR-{i}",
+                    region="Москва",
+                    debt_kop=9_000_000_00 - i,  # the list is dialled largest debt first
+                    debt_since=date(2026, 6, 1),
+                )
+            )
+    pbx = server.simulator.pbx
+    pbx.config = replace(pbx.config, outbound_answer_delay=0.2)  # the debtors pick up at once: a fast test
+    for _, mobile, home, outcome in DEBTORS:
+        server.simulator.set_outbound_outcome(mobile, outcome)
+        if home:
+            server.simulator.set_outbound_outcome(home, "busy")
+
+
+async def _signed_in(server: Running, username: str) -> Operator:
+    user = Operator(server.url)
+    assert (await user.login(username, server.passwords[username])).status == 302
+    return user
+
+
+async def _attempts(server: Running) -> list[Any]:
+    async with server.db.read_session() as s:
+        return list(await s.scalars(select(CallAttempt).order_by(CallAttempt.id)))
+
+
+async def _campaign(sup: Operator, name: str) -> dict[str, Any]:
+    created = await sup.api(
+        "POST",
+        "/api/campaigns",
+        {
+            "name": name,
+            "queue": "support",
+            "pacing": "progressive",
+            "creditor": "ЭнергоСбыт",
+            "caller_id": "74950000000",
+            "filters": {"min_debt_rub": 8_000_000},
+        },
+        expect=201,
+    )
+    assert created["list"]["added"] == len(DEBTORS)
+    return created
+
+
+async def test_a_progressive_campaign_reaches_the_operator_and_keeps_true_outcomes(dialer_server) -> None:
+    server, clock = dialer_server
+    await _debtors(server)
+    sup = await _signed_in(server, "sup")
+    op = await _signed_in(server, "op1")
+    try:
+        await op.connect_socket()
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        campaign = await _campaign(sup, "Ноябрь, крупные долги")
+        await sup.api("POST", f"/api/campaigns/{campaign['id']}/start")
+
+        # The first debtor (the largest debt) answers: the operator's screen pops them.
+        pop = await op.next_event("pop", lambda p: p["customer_number"] == "+79160000101", timeout=20)
+        assert [m["customer"]["full_name"] for m in pop["matches"]] == ["Должник Первый"]
+        assert pop["matches"][0]["accounts"][0]["debt_kop"] == 9_000_000_00
+        side = await op.api("GET", f"/api/campaign-calls/{pop['call_id']}")
+        assert side["campaign"]["creditor"] == "ЭнергоСбыт" and side["attempt"]["e164"] == "+79160000101"
+        attempt_id = side["attempt"]["id"]
+        await op.api(
+            "POST",
+            f"/api/campaign-attempts/{attempt_id}/disposition",
+            {"disposition": "promise_to_pay", "amount_rub": 1500.5, "promised_on": "2026-11-12"},
+        )
+        await op.api("POST", f"/api/calls/{pop['call_id']}/hangup")
+        await op.api("POST", "/api/presence/ready")
+
+        # The rest are dialled in turn: busy, then the third answers and is a wrong number.
+        pop3 = await op.next_event("pop", lambda p: p["customer_number"] == "+79160000103", timeout=30)
+        third = (await op.api("GET", f"/api/campaign-calls/{pop3['call_id']}"))["attempt"]
+        await op.api("POST", f"/api/campaign-attempts/{third['id']}/disposition", {"disposition": "wrong_number"})
+        await op.api("POST", f"/api/calls/{pop3['call_id']}/hangup")
+        await op.api("POST", "/api/presence/ready")
+
+        async def settled() -> list[Any] | None:
+            rows = await _attempts(server)
+            return rows if len(rows) >= 3 and all(r.outcome for r in rows) else None
+
+        rows = await wait_for(settled, timeout=30)
+        by_number = {r.e164: r for r in rows}
+        assert by_number["+79160000101"].outcome == "answered"
+        assert by_number["+79160000101"].disposition == "promise_to_pay"
+        assert by_number["+79160000101"].promise_amount_kop == 1500_50
+        assert by_number["+79160000101"].recording == f"{by_number['+79160000101'].call_id}.wav"
+        assert by_number["+79160000101"].agent_interface == "PJSIP/1001"
+        assert by_number["+79160000102"].outcome == "busy"
+        assert by_number["+79160000103"].disposition == "wrong_number"
+
+        progress = (await sup.api("GET", f"/api/campaigns/{campaign['id']}"))["progress"]
+        assert (progress["total"], progress["reached"], progress["promises"]) == (3, 2, 1)
+        figures = await sup.api("GET", "/api/campaigns/figures")
+        assert [(f["name"], f["total"], f["cap_pct"]) for f in figures] == [("Ноябрь, крупные долги", 3, 3.0)]
+
+        # The wrong number is never dialled again: the next attempt for that debtor goes to the home number
+        # (the next day: they talked today, and 230-FZ allows one conversation a day).
+        clock.set(DAY + timedelta(days=1))
+        async with server.db.write_session() as s, s.begin():
+            target = await s.scalar(select(CampaignTarget).where(CampaignTarget.phone == "+79160000103"))
+            assert target is not None and target.status == "pending"
+            target.next_attempt_at = None  # the retry delay has passed
+        home = await wait_for(lambda: _home_attempt(server), timeout=20)
+        assert home.e164 == "+74950000103"
+        assert [r.e164 for r in await _attempts(server)].count("+79160000103") == 1
+    finally:
+        await op.close()
+        await sup.close()
+
+
+async def _home_attempt(server: Running) -> Any:
+    return next((r for r in await _attempts(server) if r.e164 == "+74950000103" and r.outcome), None)
+
+
+async def test_nothing_is_dialled_outside_the_calling_window(dialer_server) -> None:
+    server, clock = dialer_server
+    clock.set(NIGHT)
+    await _debtors(server)
+    sup = await _signed_in(server, "sup")
+    op = await _signed_in(server, "op1")
+    try:
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        campaign = await _campaign(sup, "Ночная проверка")
+        await sup.api("POST", f"/api/campaigns/{campaign['id']}/start")
+
+        async def deferred() -> list[Any] | None:
+            async with server.db.read_session() as s:
+                rows = list(await s.scalars(select(CampaignTarget)))
+            return rows if rows and all(r.next_attempt_at is not None for r in rows) else None
+
+        rows = await wait_for(deferred, timeout=10)
+        opens = datetime(2026, 11, 6, 5, 0, tzinfo=UTC)  # Friday 08:00 in Moscow
+        assert {r.next_attempt_at for r in rows} == {opens}
+        assert await _attempts(server) == []
+        assert clock() - NIGHT < timedelta(minutes=1)
+    finally:
+        await op.close()
+        await sup.close()
