@@ -146,6 +146,8 @@ class QueueRun:
                     return self._timeout(), None
                 if sig.kind == "caller_hangup":
                     return self._abandon(), None
+                if sig.kind == "redirect":  # AMI Redirect of a waiting caller (the dialer's abandon message)
+                    return self._redirected(), sig
                 continue  # "poke": something changed in the queue
             ring_end = min(now + q.config.ring_timeout, limit)
             agent = self._ring(member)
@@ -314,6 +316,12 @@ class QueueRun:
         pbx.hangup(caller, 0, "Unknown")
         pbx.device_state(caller.device, "NOT_INUSE")
         return "abandoned"
+
+    def _redirected(self) -> str:
+        """The caller leaves the queue for the context it was redirected to (no abandon: it did not hang up)."""
+        self.pbx.chan_event("MusicOnHoldStop", "call,all", self.call.caller)
+        self._leave()
+        return "moved"
 
     def _timeout(self) -> str:
         pbx, call = self.pbx, self.call

@@ -205,3 +205,35 @@ async def test_nothing_is_dialled_outside_the_calling_window(dialer_server) -> N
     finally:
         await op.close()
         await sup.close()
+
+
+async def test_an_answered_call_with_no_free_operator_hears_the_message_and_counts_as_abandoned(
+    dialer_server,
+) -> None:
+    server, _ = dialer_server
+    await _debtors(server)
+    pbx = server.simulator.pbx
+    pbx.config = replace(pbx.config, outbound_answer_delay=1.0)  # time for the operator to go on a break
+    sup = await _signed_in(server, "sup")
+    op = await _signed_in(server, "op1")
+    try:
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        campaign = await _campaign(sup, "Без свободных операторов")
+        await sup.api("POST", f"/api/campaigns/{campaign['id']}/start")
+        await wait_for(lambda: _attempts(server), timeout=10)  # the first debtor's phone rings
+        await op.api("POST", "/api/presence/pause", {"reason": "break"})
+
+        async def abandoned() -> Any:
+            return next((r for r in await _attempts(server) if r.outcome == "abandoned"), None)
+
+        row = await wait_for(abandoned, timeout=10)
+        assert row.e164 == "+79160000101" and row.agent_interface is None
+        outbox = await sup.api("GET", "/api/campaigns/outbox")
+        assert [(m["kind"], m["e164"]) for m in outbox] == [("voice", "+79160000101")]
+        assert "ЭнергоСбыт" in outbox[0]["text"]
+        progress = (await sup.api("GET", f"/api/campaigns/{campaign['id']}"))["progress"]
+        assert (progress["answered"], progress["abandoned"], progress["reached"]) == (1, 1, 0)
+        assert len(await _attempts(server)) == 1  # nobody else is dialled while no operator is free
+    finally:
+        await op.close()
+        await sup.close()
