@@ -247,6 +247,36 @@ async def _debtors(s: Any, targets: list[CampaignTarget], now: datetime) -> list
     return rows
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetCard(JsonMixin):
+    """What a preview card shows before the operator dials."""
+
+    target_id: int
+    customer_id: int
+    full_name: str
+    account: str
+    debt_kop: int
+    region: str
+
+
+async def target_card(db: Database, target_id: int) -> TargetCard:
+    async with db.read_session() as s:
+        row = (
+            await s.execute(
+                select(CampaignTarget, Customer.full_name, Account.number, Account.debt_kop)
+                .join(Customer, Customer.id == CampaignTarget.customer_id)
+                .join(Account, Account.id == CampaignTarget.account_id)
+                .where(CampaignTarget.id == target_id)
+            )
+        ).first()
+    if row is None:
+        raise NotFound(f"no campaign target {target_id}")
+    t, name, number, debt = row
+    return TargetCard(
+        target_id=t.id, customer_id=t.customer_id, full_name=name, account=number, debt_kop=debt, region=t.region
+    )
+
+
 async def do_not_call_numbers(db: Database) -> frozenset[str]:
     async with db.read_session() as s:
         return frozenset(await s.scalars(select(DoNotCall.e164)))

@@ -55,6 +55,7 @@ class Placed:
     agent: str | None = None  # the operator who took it
     connected_at: datetime | None = None
     abandoned: bool = False
+    phone_first: bool = False  # preview: the operator's phone rings first, then dials the debtor
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +91,15 @@ class DebtorsDue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PreviewDial:
+    """The operator pressed Dial on a preview card (or its time ran out): dial from their phone, if allowed."""
+
+    campaign_id: int
+    debtor: Debtor
+    agent: str  # the operator's phone interface
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceFailed:
     """The Originate was refused or never reached the PBX: the attempt ends as failed."""
 
@@ -100,6 +110,7 @@ Event = (
     Tick
     | RunsChanged
     | DebtorsDue
+    | PreviewDial
     | PlaceFailed
     | ev.OriginateResult
     | ev.CallOffered
@@ -120,6 +131,7 @@ class PlaceCall:
     queue: str
     caller_id: str
     creditor: str
+    agent: str | None = None  # preview: ring this phone first, it dials the debtor
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,6 +209,8 @@ def step(state: State, event: Event, now: datetime) -> Result:
         return replace(state, members=members), ()
     if isinstance(event, PlaceFailed):
         return _over(state, event.call_id, AttemptResult.FAILED, now)
+    if isinstance(event, PreviewDial):
+        return _preview_dial(state, event, now)
     call = state.calls.get(event.call_id)
     if call is None:
         return state, ()
@@ -209,8 +223,40 @@ def step(state: State, event: Event, now: datetime) -> Result:
     if isinstance(event, ev.CallAnswered):
         if event.agent is None:
             return state, ()
-        return _put(state, event.call_id, replace(call, agent=event.agent, connected_at=event.at)), ()
+        connected = replace(call, agent=event.agent, connected_at=event.at)
+        if call.phone_first:  # the debtor picked up on the operator's line: the conversation is recorded
+            connected = replace(connected, answered_at=event.at)
+            channel = event.agent_channel or call.channel or ""
+            return _put(state, event.call_id, connected), (Record(call_id=event.call_id, channel=channel),)
+        return _put(state, event.call_id, connected), ()
     return _ended(state, event, call, now)
+
+
+def _preview_dial(state: State, event: PreviewDial, now: datetime) -> Result:
+    run = state.runs.get(event.campaign_id)
+    if run is None:
+        return state, ()
+    busy = {c.debtor_id for c in state.calls.values()}
+    if event.debtor.debtor_id in busy:
+        return state, ()
+    verdict = clear(run.policy, event.debtor, now, do_not_call=state.do_not_call, may_abandon=False)
+    if isinstance(verdict, Refusal):
+        return state, (Defer(campaign_id=run.campaign_id, refusal=verdict),)
+    call_id = f"{state.prefix}-{state.seq + 1}"
+    placed = Placed(
+        campaign_id=run.campaign_id, debtor_id=verdict.debtor_id, e164=verdict.e164, at=now, phone_first=True
+    )
+    state = replace(state, seq=state.seq + 1, calls={**state.calls, call_id: placed})
+    place = PlaceCall(
+        call_id=call_id,
+        campaign_id=run.campaign_id,
+        dial=verdict,
+        queue=run.queue,
+        caller_id=run.caller_id,
+        creditor=run.creditor,
+        agent=event.agent,
+    )
+    return state, (place,)
 
 
 def _put(state: State, call_id: str, call: Placed) -> State:
@@ -221,6 +267,10 @@ def _originated(state: State, event: ev.OriginateResult, call: Placed, now: date
     run = state.runs.get(call.campaign_id)
     policy = run.policy if run else Policy()
     ring = (event.at - call.at).total_seconds()
+    if call.phone_first:  # the operator's phone answered or not; the debtor's side comes with CallAnswered/Ended
+        if event.outcome is ev.OriginateOutcome.ANSWERED:
+            return state, ()
+        return _over(state, event.call_id, AttemptResult.FAILED, event.at)
     if event.outcome is not ev.OriginateOutcome.ANSWERED:
         result = RESULT_OF[event.outcome]
         state = _observe(state, call.campaign_id, pacing.Settled(result=result, ring_seconds=ring), policy, now)
@@ -241,6 +291,9 @@ def _originated(state: State, event: ev.OriginateResult, call: Placed, now: date
 def _ended(state: State, event: ev.CallEnded, call: Placed, now: datetime) -> Result:
     run = state.runs.get(call.campaign_id)
     policy = run.policy if run else Policy()
+    if call.phone_first and call.connected_at is None:  # preview: the debtor's leg ended unanswered
+        outcome = event.outcome or ev.OriginateOutcome.FAILED
+        return _over(state, event.call_id, RESULT_OF.get(outcome, AttemptResult.FAILED), event.at)
     if call.answered_at is None:  # ended before the OriginateResult said how: its outcome says
         outcome = event.outcome or ev.OriginateOutcome.FAILED
         result = RESULT_OF.get(outcome, AttemptResult.FAILED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,8 @@ from cti.control import ActionResult, Command, Originate, Redirect, StartRecordi
 from cti.errors import ActionTimeout, CtiError, NotConnected
 
 from . import debtor as debtor_machine
-from . import engine, pacing
+from . import engine, pacing, preview
+from .compliance import Dial, clear
 from .engine import AttemptOver, Defer, PlaceCall, PlayAbandonMessage, Record
 from .settings import debtor_of, policy_of, run_of
 from .vocabulary import Disposition, PacingMode
@@ -39,6 +40,26 @@ WATCHED = (
 ABANDON_CONTEXT = "dialer-abandon"
 DIALER_CONTEXT = "dialer"
 Execute = Callable[[Command], Awaitable[ActionResult]]
+
+
+@dataclass(slots=True, kw_only=True)
+class Held:
+    """A preview card on an operator's screen."""
+
+    campaign_id: int
+    agent: str
+    limit: preview.PreviewLimit
+    state: preview.PreviewState
+    debtor: debtor_machine.Debtor
+    card: dict[str, Any]
+
+
+class PreviewError(Exception):
+    """Nothing to preview, or the card is gone; `code` is the browser's error code."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class DialerService:
@@ -66,6 +87,8 @@ class DialerService:
         self.lock = asyncio.Lock()
         self._ticker: asyncio.Task[None] | None = None
         self._last_purge: date | None = None
+        self.previews: dict[int, Held] = {}  # user id → the card on their screen
+        self.records: dict[int, campaign_store.CampaignRecord] = {}
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -101,6 +124,7 @@ class DialerService:
             if (c.starts_on and today < c.starts_on) or (c.ends_on and today > c.ends_on):
                 continue
             runs.append(run_of(c))
+            self.records[c.id] = c
         async with self.lock:
             await self._step(engine.RunsChanged(runs=tuple(runs)))
 
@@ -115,6 +139,9 @@ class DialerService:
                     due = tuple(debtor_of(r) for r in rows)
                     await self._step(engine.DebtorsDue(campaign_id=run.campaign_id, debtors=due, do_not_call=blocked))
                 await self._step(engine.Tick())
+        async with self.lock:
+            for user_id, held in list(self.previews.items()):
+                await self._preview_step(user_id, held, preview.Tick(), now)
         if self._last_purge != now.date():
             self._last_purge = now.date()
             await self.purge(now)
@@ -165,6 +192,80 @@ class DialerService:
                 return saved
             return await store.dispose(self.db, attempt_id, disposition=disposition, by_user_id=by_user_id)
 
+    # ------------------------------------------------------------------ preview
+    def preview_campaigns(self, queues: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+        """Running preview campaigns of these queues."""
+        return [
+            {"id": r.campaign_id, "name": self.records[r.campaign_id].name, "queue": r.queue}
+            for r in self.state.runs.values()
+            if r.mode is PacingMode.PREVIEW and r.queue in queues and r.campaign_id in self.records
+        ]
+
+    def preview_of(self, user_id: int) -> dict[str, Any] | None:
+        held = self.previews.get(user_id)
+        return held.card if held else None
+
+    async def preview_next(self, user_id: int, campaign_id: int, agent: str) -> dict[str, Any]:
+        """Offer the operator the next debtor compliance allows now; the card waits for Dial or Skip."""
+        now = self.clock()
+        async with self.lock:
+            if user_id in self.previews:
+                return self.previews[user_id].card
+            run = self.state.runs.get(campaign_id)
+            if run is None or run.mode is not PacingMode.PREVIEW:
+                raise PreviewError("this campaign is not running in preview", "preview_none")
+            held_ids = {h.debtor.debtor_id for h in self.previews.values()}
+            busy = {c.debtor_id for c in self.state.calls.values()} | held_ids
+            blocked = await store.do_not_call_numbers(self.db)
+            for row in await store.due_debtors(self.db, campaign_id, now, limit=20):
+                if row.target_id in busy:
+                    continue
+                candidate = debtor_of(row)
+                verdict = clear(run.policy, candidate, now, do_not_call=blocked, may_abandon=False)
+                if not isinstance(verdict, Dial):
+                    await store.defer(self.db, verdict.debtor_id, verdict.until)
+                    continue
+                record = self.records[campaign_id]
+                limit = preview.PreviewLimit(
+                    limit=timedelta(seconds=max(5, record.preview_seconds)),
+                    on_timeout=preview.OnTimeout(record.preview_on_timeout),
+                )
+                state, commands = preview.step(
+                    limit, preview.PreviewState(operator=agent), preview.CardOffered(debtor_id=row.target_id), now
+                )
+                card = (await store.target_card(self.db, row.target_id)).to_json()
+                shown = next(c for c in commands if isinstance(c, preview.ShowCard))
+                card.update(
+                    campaign_id=campaign_id,
+                    campaign=record.name,
+                    number=verdict.e164,
+                    deadline=shown.deadline.isoformat(),
+                    on_timeout=limit.on_timeout.value,
+                )
+                self.previews[user_id] = Held(
+                    campaign_id=campaign_id, agent=agent, limit=limit, state=state, debtor=candidate, card=card
+                )
+                return card
+        raise PreviewError("nobody may be called now", "preview_none")
+
+    async def preview_press(self, user_id: int, debtor_id: int, *, dial: bool) -> None:
+        now = self.clock()
+        async with self.lock:
+            held = self.previews.get(user_id)
+            if held is None or held.debtor.debtor_id != debtor_id:
+                raise PreviewError("the card is no longer shown", "preview_gone")
+            event: preview.Event = (
+                preview.DialPressed(debtor_id=debtor_id) if dial else preview.SkipPressed(debtor_id=debtor_id)
+            )
+            await self._preview_step(user_id, held, event, now)
+
+    async def _preview_step(self, user_id: int, held: Held, event: preview.Event, now: datetime) -> None:
+        held.state, commands = preview.step(held.limit, held.state, event, now)
+        for command in commands:
+            self.previews.pop(user_id, None)
+            if isinstance(command, preview.RequestDial):
+                await self._step(engine.PreviewDial(campaign_id=held.campaign_id, debtor=held.debtor, agent=held.agent))
+
     # ------------------------------------------------------------------ the loop
     async def _step(self, event: engine.Event) -> None:
         now = self.clock()
@@ -195,16 +296,29 @@ class DialerService:
         self.attempts[command.call_id] = attempt_id
         number = dial.e164.lstrip("+")
         caller_id = f"{command.creditor or 'ccdesk'} <{command.caller_id}>" if command.caller_id else None
-        originate = Originate(
-            destination=self.trunk.format(number=number),
-            context=DIALER_CONTEXT,
-            exten=command.queue,
-            caller_id=caller_id,
-            timeout=self.ring_seconds,
-            channel_id=command.call_id,
-            correlation_id=str(attempt_id),
-            variables={"CCDESK_CAMPAIGN": str(command.campaign_id)},
-        )
+        variables = {"CCDESK_CAMPAIGN": str(command.campaign_id)}
+        if command.agent:  # preview: the operator's phone first; when picked up it dials the debtor
+            originate = Originate(
+                destination=command.agent,
+                application="Dial",
+                data=f"{self.trunk.format(number=number)},{int(self.ring_seconds)}",
+                caller_id=caller_id,
+                timeout=self.ring_seconds,
+                channel_id=command.call_id,
+                correlation_id=str(attempt_id),
+                variables=variables,
+            )
+        else:
+            originate = Originate(
+                destination=self.trunk.format(number=number),
+                context=DIALER_CONTEXT,
+                exten=command.queue,
+                caller_id=caller_id,
+                timeout=self.ring_seconds,
+                channel_id=command.call_id,
+                correlation_id=str(attempt_id),
+                variables=variables,
+            )
         try:
             result = await self.execute(originate)
         except ActionTimeout:

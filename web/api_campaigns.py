@@ -24,8 +24,10 @@ from crm_store.phones import normalize_phone
 from crm_store.records import UserRecord
 from crm_store.spreadsheet import safe_cell
 from dialer.errors import PolicyError
+from dialer.service import PreviewError
 from dialer.settings import policy_of
-from workstation.errors import ForbiddenError
+from workstation.errors import ForbiddenError, WorkstationError
+from workstation.presence import interface_for
 
 from . import keys
 from .auth import require_role, user_of
@@ -61,6 +63,7 @@ CREATE_FIELDS: dict[str, type] = {
     "abandon_cap_pct": int,
     "dial_level": int,
     "preview_seconds": int,
+    "preview_on_timeout": str,
 }
 DEFAULTS: dict[str, Any] = {
     "pacing": "progressive",
@@ -74,6 +77,7 @@ DEFAULTS: dict[str, Any] = {
     "abandon_cap_pct": 3,
     "dial_level": 100,
     "preview_seconds": 30,
+    "preview_on_timeout": "dial",
     "creditor": "",
     "caller_id": "",
 }
@@ -118,8 +122,10 @@ def _settings(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _check(request: web.Request, record: campaigns.CampaignRecord) -> None:
     if record.queue not in request.app[keys.RULES].queues:
         raise bad_request(f"no queue {record.queue!r}", "campaign_invalid", field="queue")
-    if record.pacing not in ("progressive", "predictive"):
-        raise bad_request("pacing is progressive or predictive", "campaign_invalid", field="pacing")
+    if record.pacing not in ("preview", "progressive", "predictive"):
+        raise bad_request("pacing is preview, progressive or predictive", "campaign_invalid", field="pacing")
+    if record.preview_on_timeout not in ("dial", "skip"):
+        raise bad_request("preview_on_timeout is dial or skip", "campaign_invalid", field="preview_on_timeout")
     try:
         policy_of(record)
     except PolicyError as exc:
@@ -202,7 +208,7 @@ async def create(request: web.Request) -> web.Response:
         raise bad_request("a campaign needs a queue", "campaign_invalid", field="queue")
     fields = {k: values[k] for k in CREATE_FIELDS if k in values}
     probe = campaigns.CampaignRecord(
-        id=0, status="draft", number_order=(), starts_on=None, ends_on=None, preview_on_timeout="dial", **fields
+        id=0, status="draft", number_order=(), starts_on=None, ends_on=None, **fields
     )
     _check(request, probe)
     db = request.app[keys.DB]
@@ -409,3 +415,48 @@ async def recording(request: web.Request) -> web.StreamResponse:
     if not path.is_file():
         raise web.HTTPNotFound()
     return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "private, no-store"})
+
+
+# ------------------------------------------------------------------ preview pacing
+
+
+def _preview_error(exc: PreviewError) -> WorkstationError:
+    return WorkstationError(str(exc), code=exc.code)
+
+
+@routes.get("/api/campaigns/preview")
+async def preview_state(request: web.Request) -> web.Response:
+    """The running preview campaigns of my queues, and the card on my screen (after a reload too)."""
+    user = user_of(request)
+    dialer = request.app[keys.DIALER]
+    return web.json_response(
+        {"campaigns": dialer.preview_campaigns(list(user.queues)), "card": dialer.preview_of(user.id)}
+    )
+
+
+@routes.post("/api/campaigns/{id:\\d+}/preview/next")
+async def preview_next(request: web.Request) -> web.Response:
+    user = user_of(request)
+    if not user.extension:
+        raise WorkstationError("sign in with a phone to dial", code="no_phone")
+    campaign_id = int(request.match_info["id"])
+    dialer = request.app[keys.DIALER]
+    if campaign_id not in {c["id"] for c in dialer.preview_campaigns(list(user.queues))}:
+        raise WorkstationError("not a preview campaign of your queues", code="preview_none")
+    try:
+        card = await dialer.preview_next(user.id, campaign_id, interface_for(user.extension))
+    except PreviewError as exc:
+        raise _preview_error(exc) from None
+    return web.json_response(card)
+
+
+@routes.post("/api/campaigns/preview/{debtor:\\d+}/{press:dial|skip}")
+async def preview_press(request: web.Request) -> web.Response:
+    user = user_of(request)
+    try:
+        await request.app[keys.DIALER].preview_press(
+            user.id, int(request.match_info["debtor"]), dial=request.match_info["press"] == "dial"
+        )
+    except PreviewError as exc:
+        raise _preview_error(exc) from None
+    return web.json_response({"ok": True})
