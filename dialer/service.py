@@ -38,6 +38,7 @@ WATCHED = (
     ev.AgentStateChanged,
 )
 ABANDON_CONTEXT = "dialer-abandon"
+SKIPPED_WAIT = timedelta(minutes=30)  # a debtor an operator skipped in preview is offered again after this
 DIALER_CONTEXT = "dialer"
 Execute = Callable[[Command], Awaitable[ActionResult]]
 
@@ -265,6 +266,8 @@ class DialerService:
             self.previews.pop(user_id, None)
             if isinstance(command, preview.RequestDial):
                 await self._step(engine.PreviewDial(campaign_id=held.campaign_id, debtor=held.debtor, agent=held.agent))
+            elif isinstance(command, preview.ReleaseDebtor):  # skipped: back of the list for a while
+                await store.defer(self.db, command.debtor_id, now + SKIPPED_WAIT)
 
     # ------------------------------------------------------------------ the loop
     async def _step(self, event: engine.Event) -> None:

@@ -207,9 +207,7 @@ async def create(request: web.Request) -> web.Response:
     if "queue" not in values:
         raise bad_request("a campaign needs a queue", "campaign_invalid", field="queue")
     fields = {k: values[k] for k in CREATE_FIELDS if k in values}
-    probe = campaigns.CampaignRecord(
-        id=0, status="draft", number_order=(), starts_on=None, ends_on=None, **fields
-    )
+    probe = campaigns.CampaignRecord(id=0, status="draft", number_order=(), starts_on=None, ends_on=None, **fields)
     _check(request, probe)
     db = request.app[keys.DB]
     record = await campaigns.create_campaign(db, by_user_id=user.id, **values)

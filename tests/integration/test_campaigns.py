@@ -237,3 +237,48 @@ async def test_an_answered_call_with_no_free_operator_hears_the_message_and_coun
     finally:
         await op.close()
         await sup.close()
+
+
+async def test_a_preview_card_is_dialled_from_the_operators_phone_and_popped(dialer_server) -> None:
+    server, _ = dialer_server
+    await _debtors(server)
+    sup = await _signed_in(server, "sup")
+    op = await _signed_in(server, "op1")
+    try:
+        await op.connect_socket()
+        await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        created = await sup.api(
+            "POST",
+            "/api/campaigns",
+            {"name": "Предпросмотр", "queue": "support", "pacing": "preview", "filters": {"min_debt_rub": 8_000_000}},
+            expect=201,
+        )
+        await sup.api("POST", f"/api/campaigns/{created['id']}/start")
+        mine = await op.api("GET", "/api/campaigns/preview")
+        assert [c["name"] for c in mine["campaigns"]] == ["Предпросмотр"] and mine["card"] is None
+        card = await op.api("POST", f"/api/campaigns/{created['id']}/preview/next")
+        assert (card["full_name"], card["number"]) == ("Должник Первый", "+79160000101")
+        assert (await op.api("GET", "/api/campaigns/preview"))["card"]["target_id"] == card["target_id"]
+        assert await _attempts(server) == []  # nothing is dialled before the operator says so
+        await op.api("POST", f"/api/campaigns/preview/{card['target_id']}/skip")
+        second = await op.api("POST", f"/api/campaigns/{created['id']}/preview/next")
+        assert second["full_name"] == "Должник Второй"  # the skipped debtor is not offered again at once
+        await op.api("POST", f"/api/campaigns/preview/{second['target_id']}/skip")
+        server.simulator.set_outbound_outcome("79160000103", "answered")
+        third = await op.api("POST", f"/api/campaigns/{created['id']}/preview/next")
+        await op.api("POST", f"/api/campaigns/preview/{third['target_id']}/dial")
+        pop = await op.next_event("pop", lambda p: p["customer_number"] == "+79160000103", timeout=20)
+        side = await op.api("GET", f"/api/campaign-calls/{pop['call_id']}")
+        assert side["attempt"]["e164"] == "+79160000103"
+        await op.api("POST", f"/api/calls/{pop['call_id']}/hangup")
+        row = await wait_for(lambda: _settled_one(server), timeout=15)
+        assert (row.outcome, row.agent_interface) == ("answered", "PJSIP/1001")
+        assert row.recording == f"{row.call_id}.wav"
+    finally:
+        await op.close()
+        await sup.close()
+
+
+async def _settled_one(server: Running) -> Any:
+    rows = await _attempts(server)
+    return rows[0] if len(rows) == 1 and rows[0].outcome else None
