@@ -6,79 +6,30 @@ dialled again, and nothing is dialled outside the calling window."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from crm_store.models import Account, CallAttempt, CampaignTarget, Customer, Phone
-from tests.serving import Running, prepare_database, settings_for_test, start, wait_for
+from crm_store.models import CallAttempt, CampaignTarget
+from tests.campaign_setup import DAY, DEBTORS, NIGHT, Clock, add_debtors, server_with_clock
+from tests.serving import Running, wait_for
 
 from .client import Operator
 
 pytestmark = pytest.mark.integration
 
-# Thursday 2026-11-05 10:00 in Moscow; 21:30 Moscow is after the last dial (21:50) is not — 23:00 is.
-DAY = datetime(2026, 11, 5, 7, 0, tzinfo=UTC)
-NIGHT = datetime(2026, 11, 5, 20, 0, tzinfo=UTC)
-DEBTORS = (
-    # name, mobile (answers), home, what the simulator does with the mobile
-    ("Должник Первый", "79160000101", None, "answered"),
-    ("Должник Второй", "79160000102", None, "busy"),
-    ("Должник Третий", "79160000103", "74950000103", "answered"),
-)
-
-
-class Clock:
-    """The app's clock: a chosen moment that moves on with real time (events carry durations)."""
-
-    def __init__(self, at: datetime) -> None:
-        self.set(at)
-
-    def set(self, at: datetime) -> None:
-        self.offset = at - datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
 
 @pytest.fixture
 async def dialer_server(tmp_path: Path) -> AsyncIterator[tuple[Running, Clock]]:
-    url = await prepare_database(tmp_path / "ccdesk.db", customers=30)
-    clock = Clock(DAY)
-    settings = settings_for_test(tmp_path, url, sim_answer_delay=0.3, dialer_tick_seconds=0.2)
-    running = await start(settings, clock=clock)
-    yield running, clock
-    await running.stop()
+    async for pair in server_with_clock(tmp_path):
+        yield pair
 
 
-async def _debtors(server: Running) -> None:
-    async with server.db.write_session() as s, s.begin():
-        for i, (name, mobile, home, _) in enumerate(DEBTORS):
-            customer = Customer(full_name=name, name_key=name.lower())
-            s.add(customer)
-            await s.flush()
-            s.add(Phone(customer_id=customer.id, e164=f"+{mobile}", kind="mobile", raw=mobile, is_primary=True))
-            if home:
-                s.add(Phone(customer_id=customer.id, e164=f"+{home}", kind="home", raw=home))
-            s.add(
-                Account(
-                    customer_id=customer.id,
-                    number=f"DLR-{i}",
-                    region="Москва",
-                    debt_kop=9_000_000_00 - i,  # the list is dialled largest debt first
-                    debt_since=date(2026, 6, 1),
-                )
-            )
-    pbx = server.simulator.pbx
-    pbx.config = replace(pbx.config, outbound_answer_delay=0.2)  # the debtors pick up at once: a fast test
-    for _, mobile, home, outcome in DEBTORS:
-        server.simulator.set_outbound_outcome(mobile, outcome)
-        if home:
-            server.simulator.set_outbound_outcome(home, "busy")
+async def _debtors(server: Running, answer_delay: float = 0.2) -> None:
+    await add_debtors(server, answer_delay)
 
 
 async def _signed_in(server: Running, username: str) -> Operator:
@@ -211,9 +162,7 @@ async def test_an_answered_call_with_no_free_operator_hears_the_message_and_coun
     dialer_server,
 ) -> None:
     server, _ = dialer_server
-    await _debtors(server)
-    pbx = server.simulator.pbx
-    pbx.config = replace(pbx.config, outbound_answer_delay=1.0)  # time for the operator to go on a break
+    await _debtors(server, answer_delay=1.0)  # time for the operator to go on a break
     sup = await _signed_in(server, "sup")
     op = await _signed_in(server, "op1")
     try:
