@@ -418,6 +418,14 @@ async def recording(request: web.Request) -> web.StreamResponse:
 # ------------------------------------------------------------------ preview pacing
 
 
+def _with_time_left(request: web.Request, card: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The seconds left by the server's clock: the browser's own clock may differ from it."""
+    if card is None:
+        return None
+    left = (datetime.fromisoformat(card["deadline"]) - request.app[keys.CLOCK]()).total_seconds()
+    return {**card, "seconds_left": max(0, int(left))}
+
+
 def _preview_error(exc: PreviewError) -> WorkstationError:
     return WorkstationError(str(exc), code=exc.code)
 
@@ -428,7 +436,10 @@ async def preview_state(request: web.Request) -> web.Response:
     user = user_of(request)
     dialer = request.app[keys.DIALER]
     return web.json_response(
-        {"campaigns": dialer.preview_campaigns(list(user.queues)), "card": dialer.preview_of(user.id)}
+        {
+            "campaigns": dialer.preview_campaigns(list(user.queues)),
+            "card": _with_time_left(request, dialer.preview_of(user.id)),
+        }
     )
 
 
@@ -445,7 +456,7 @@ async def preview_next(request: web.Request) -> web.Response:
         card = await dialer.preview_next(user.id, campaign_id, interface_for(user.extension))
     except PreviewError as exc:
         raise _preview_error(exc) from None
-    return web.json_response(card)
+    return web.json_response(_with_time_left(request, card))
 
 
 @routes.post("/api/campaigns/preview/{debtor:\\d+}/{press:dial|skip}")

@@ -91,11 +91,16 @@ async function refreshPreview() {
   try {
     const found = await api.get("/api/campaigns/preview");
     previews = found.campaigns;
-    card = found.card;
+    card = received(found.card);
   } catch (err) {
     previews = [];
   }
   drawPreview();
+}
+
+/** The card with its deadline on the browser's clock (the server says how many seconds are left). */
+function received(c) {
+  return c ? { ...c, until: Date.now() + c.seconds_left * 1000 } : null;
 }
 
 export function tick() {
@@ -112,14 +117,14 @@ function drawPreview() {
       previews.map((c) => h("button", {
         type: "button", class: "primary", dataset: { campaign: String(c.id) },
         onclick: (ev) => act(ev.currentTarget, async () => {
-          card = await api.post(`/api/campaigns/${c.id}/preview/next`);
+          card = received(await api.post(`/api/campaigns/${c.id}/preview/next`));
           drawPreview();
         }),
       }, `${t("dialer.preview_next")}: ${c.name}`)),
     );
     return;
   }
-  const left = Math.max(0, Math.round((new Date(card.deadline) - Date.now()) / 1000));
+  const left = Math.max(0, Math.round((card.until - Date.now()) / 1000));
   if (left <= 0) {
     card = null; // the server dials or skips by the campaign's rule
     setTimeout(refreshPreview, 1500);
