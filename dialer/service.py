@@ -148,7 +148,9 @@ class DialerService:
             await self.purge(now)
 
     async def purge(self, now: datetime) -> list[str]:
-        """Recordings older than the retention period are unlinked from their attempts."""
+        """Once a day: promises past their date are settled against the payments (kept or broken), and
+        recordings older than the retention period are unlinked from their attempts."""
+        await store.settle_promises(self.db, now.date())
         return await store.purge_recordings(self.db, now - timedelta(days=self.recording_days))
 
     async def dispose(

@@ -222,6 +222,9 @@ async def upload_list(request: web.Request) -> web.Response:
     """A CSV or Excel file with a column of account numbers; broken rows are reported, the rest added."""
     require_role(request, *SUPERVISORS)
     campaign_id = int(request.match_info["id"])
+    if not request.content_type.startswith("multipart/"):
+        raise bad_request("send the file as multipart form data", "campaign_file")
+    await campaigns.get_campaign(request.app[keys.DB], campaign_id)  # 404 before reading a file for nothing
     reader = await request.multipart()
     part = await reader.next()
     if part is None or not hasattr(part, "filename") or not part.filename:

@@ -84,6 +84,11 @@ async def test_a_progressive_campaign_reaches_the_operator_and_keeps_true_outcom
             f"/api/campaign-attempts/{attempt_id}/disposition",
             {"disposition": "promise_to_pay", "amount_rub": 1500.5, "promised_on": "2026-11-12"},
         )
+        other = await _signed_in(server, "op2")  # another operator sees nothing of this call
+        await other.api("GET", f"/api/campaign-calls/{pop['call_id']}", expect=403)
+        await other.api("POST", f"/api/campaign-attempts/{attempt_id}/disposition", {"disposition": "refused"}, 403)
+        await other.api("GET", f"/api/campaign-attempts/{attempt_id}/recording", expect=403)
+        await other.close()
         await op.api("POST", f"/api/calls/{pop['call_id']}/hangup")
         await op.api("POST", "/api/presence/ready")
 

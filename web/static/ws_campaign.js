@@ -115,12 +115,12 @@ function drawPreview() {
       els.preview,
       h("h3", {}, t("dialer.preview")),
       previews.map((c) => h("button", {
-        type: "button", class: "primary", dataset: { campaign: String(c.id) },
+        type: "button", class: "primary", title: c.name, dataset: { campaign: String(c.id) },
         onclick: (ev) => act(ev.currentTarget, async () => {
           card = received(await api.post(`/api/campaigns/${c.id}/preview/next`));
           drawPreview();
         }),
-      }, `${t("dialer.preview_next")}: ${c.name}`)),
+      }, previews.length > 1 ? `${t("dialer.preview_next")}: ${c.name}` : t("dialer.preview_next"))),
     );
     return;
   }
