@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import Database
@@ -257,7 +257,12 @@ async def build_list(db: Database, campaign_id: int, filters: ListFilter, today:
     if filters.min_days_overdue > 0:
         q = q.where(Account.debt_since <= today - timedelta(days=filters.min_days_overdue))
     if filters.region:
-        q = q.where(func.lower(Account.region) == filters.region.strip().lower())
+        # SQLite's lower() knows only ASCII: the store's spellings of the region are compared in Python.
+        wanted = filters.region.strip().casefold()
+        async with db.read_session() as s:
+            known = await s.scalars(select(Account.region).distinct())
+            spellings = [r for r in known if r and r.strip().casefold() == wanted]
+        q = q.where(Account.region.in_(spellings))
     if filters.segment == "vip":
         q = q.where(Customer.vip.is_(True))
     elif filters.segment:

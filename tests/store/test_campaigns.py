@@ -111,3 +111,16 @@ async def test_do_not_call_outbox_and_recording_purge(db) -> None:
     assert await calls.purge_recordings(db, NOW) == []
     assert await calls.purge_recordings(db, NOW + timedelta(days=1)) == ["dlr-2.wav"]
     assert (await calls.get_attempt(db, attempt)).recording is None
+
+
+async def test_a_list_by_region_takes_the_region_as_people_type_it(db) -> None:
+    c = await _campaign(db)
+    async with db.read_session() as s:
+        from sqlalchemy import select
+
+        from crm_store.models import Account
+
+        region = await s.scalar(select(Account.region).where(Account.debt_kop > 0, Account.region != "").limit(1))
+    built = await campaigns.build_list(db, c.id, campaigns.ListFilter(region=region.upper()), date(2026, 11, 3))
+    assert built.added > 0
+    assert {d.region for d in await calls.due_debtors(db, c.id, NOW, limit=1000)} == {region}
