@@ -38,7 +38,8 @@ WATCHED = (
     ev.AgentStateChanged,
 )
 ABANDON_CONTEXT = "dialer-abandon"
-SKIPPED_WAIT = timedelta(minutes=30)  # a debtor an operator skipped in preview is offered again after this
+SKIPPED_WAIT = timedelta(minutes=30)
+RELOAD_SECONDS = 60.0  # a debtor an operator skipped in preview is offered again after this
 DIALER_CONTEXT = "dialer"
 Execute = Callable[[Command], Awaitable[ActionResult]]
 
@@ -103,9 +104,13 @@ class DialerService:
             await asyncio.gather(self._ticker, return_exceptions=True)
 
     async def _tick_forever(self) -> None:
+        last_reload = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(self.tick_seconds)
             try:
+                if asyncio.get_running_loop().time() - last_reload >= RELOAD_SECONDS:
+                    last_reload = asyncio.get_running_loop().time()
+                    await self.reload()  # a campaign whose start or end date came
                 await self.tick()
             except Exception:  # one bad tick (the database busy) must not stop the dialer
                 log.exception("dialer tick failed")
