@@ -201,3 +201,50 @@ def test_a_refused_originate_is_a_failed_attempt() -> None:
 def test_stopping_a_campaign_stops_its_pacing() -> None:
     state, _ = run(ready(2, 2), engine.RunsChanged(runs=()))
     assert run(state, engine.Tick())[1] == []
+
+
+def test_a_preview_dial_rings_the_operator_first_and_records_once_the_debtor_answers() -> None:
+    state = ready(1, 0, PacingMode.PREVIEW)
+    state, placed = run(state, engine.PreviewDial(campaign_id=1, debtor=debtor(1), agent="PJSIP/100"))
+    assert [(type(c).__name__, getattr(c, "agent", None)) for c in placed] == [("PlaceCall", "PJSIP/100")]
+    call_id = placed[0].call_id  # type: ignore[union-attr]
+    state, picked_up = run(state, originate(call_id, ev.OriginateOutcome.ANSWERED))  # the operator's phone
+    assert picked_up == []
+    answered = ev.CallAnswered(
+        call_id=call_id,
+        at=NOW,
+        queue=None,
+        agent="PJSIP/100",
+        agent_name=None,
+        agent_channel="PJSIP/100-1",
+        wait_seconds=0.0,
+    )
+    state, recorded = run(state, answered)
+    assert [(type(c).__name__, getattr(c, "channel", None)) for c in recorded] == [("Record", "PJSIP/100-1")]
+    _, over = run(state, ended(call_id, NOW + timedelta(minutes=1)))
+    assert [c.result for c in over if isinstance(c, engine.AttemptOver)] == [AttemptResult.ANSWERED]
+
+
+@pytest.mark.parametrize(
+    "outcome, result",
+    [(ev.OriginateOutcome.BUSY, AttemptResult.BUSY), (ev.OriginateOutcome.NO_ANSWER, AttemptResult.NO_ANSWER)],
+)
+def test_a_preview_call_the_debtor_did_not_answer_keeps_its_true_result(
+    outcome: ev.OriginateOutcome, result: AttemptResult
+) -> None:
+    state, placed = run(
+        ready(1, 0, PacingMode.PREVIEW), engine.PreviewDial(campaign_id=1, debtor=debtor(1), agent="PJSIP/100")
+    )
+    call_id = placed[0].call_id  # type: ignore[union-attr]
+    state, _ = run(state, originate(call_id, ev.OriginateOutcome.ANSWERED))
+    _, over = run(state, ended(call_id, NOW + timedelta(seconds=30), outcome))
+    assert [c.result for c in over if isinstance(c, engine.AttemptOver)] == [result]
+
+
+def test_a_preview_dial_outside_the_window_is_refused_by_the_same_gate() -> None:
+    state, commands = run(
+        ready(1, 0, PacingMode.PREVIEW),
+        engine.PreviewDial(campaign_id=1, debtor=debtor(1), agent="PJSIP/100"),
+        now=NIGHT,
+    )
+    assert kinds(commands) == ["Defer"] and state.calls == {}
