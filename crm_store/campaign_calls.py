@@ -115,6 +115,20 @@ class Progress(JsonMixin):
     promised_kop: int
     answered: int
     abandoned: int
+    promises_kept: int = 0
+    promises_broken: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HourFigures(JsonMixin):
+    """One hour of a campaign (UTC hour start): what the supervisor's per-hour table shows."""
+
+    hour: datetime
+    dialled: int
+    reached: int
+    abandoned: int
+    promises: int
+    promised_kop: int
 
 
 def _attempt(a: CallAttempt) -> AttemptRecord:
@@ -559,11 +573,14 @@ async def progress(db: Database, campaign_id: int) -> Progress:
                 ).where(t.campaign_id == campaign_id)
             )
         ).one()
-        promises, promised = (
+        promises, promised, kept, broken = (
             await s.execute(
-                select(func.count(), func.coalesce(func.sum(Promise.amount_kop), 0)).where(
-                    Promise.campaign_id == campaign_id
-                )
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(Promise.amount_kop), 0),
+                    func.count().filter(Promise.status == "kept"),
+                    func.count().filter(Promise.status == "broken"),
+                ).where(Promise.campaign_id == campaign_id)
             )
         ).one()
         answered, abandoned = (
@@ -586,7 +603,34 @@ async def progress(db: Database, campaign_id: int) -> Progress:
         promised_kop=int(promised),
         answered=int(answered),
         abandoned=int(abandoned),
+        promises_kept=int(kept),
+        promises_broken=int(broken),
     )
+
+
+async def per_hour(db: Database, campaign_id: int, since: datetime) -> list[HourFigures]:
+    """Attempts since `since` by the hour they started: dialled, reached, abandoned, promises given."""
+    async with db.read_session() as s:
+        rows = list(
+            await s.execute(
+                select(CallAttempt.started_at, CallAttempt.outcome, CallAttempt.promise_amount_kop).where(
+                    CallAttempt.campaign_id == campaign_id, CallAttempt.started_at >= since
+                )
+            )
+        )
+    hours: dict[datetime, list[int]] = {}
+    for started, outcome, promised in rows:
+        figures = hours.setdefault(started.replace(minute=0, second=0, microsecond=0), [0, 0, 0, 0, 0])
+        figures[0] += 1
+        figures[1] += outcome == "answered"
+        figures[2] += outcome == "abandoned"
+        if promised:
+            figures[3] += 1
+            figures[4] += promised
+    return [
+        HourFigures(hour=h, dialled=f[0], reached=f[1], abandoned=f[2], promises=f[3], promised_kop=f[4])
+        for h, f in sorted(hours.items())
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -115,6 +115,12 @@ async def test_a_progressive_campaign_reaches_the_operator_and_keeps_true_outcom
 
         progress = (await sup.api("GET", f"/api/campaigns/{campaign['id']}"))["progress"]
         assert (progress["total"], progress["reached"], progress["promises"]) == (3, 2, 1)
+        detail = await sup.api("GET", f"/api/campaigns/{campaign['id']}")
+        assert (
+            sum(h["dialled"] for h in detail["per_hour"]) == 3 and sum(h["promises"] for h in detail["per_hour"]) == 1
+        )
+        async with sup.http.get(f"/api/campaigns/{campaign['id']}/not-reached.xlsx") as response:
+            assert response.status == 200 and (await response.read())[:2] == b"PK"  # an .xlsx is a zip
         figures = await sup.api("GET", "/api/campaigns/figures")
         assert [(f["name"], f["total"], f["cap_pct"]) for f in figures] == [("Ноябрь, крупные долги", 3, 3.0)]
 

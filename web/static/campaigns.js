@@ -119,7 +119,7 @@ function drawDetail(d) {
   const p = d.progress;
   $("#detail-figures").textContent = t("campaigns.figures", {
     dialled: p.dialled, total: p.total, reached: p.reached, answered: p.answered, abandoned: p.abandoned,
-    abandon: abandonText(d),
+    abandon: abandonText(d), kept: p.promises_kept, broken: p.promises_broken,
   });
   const form = $("#live-form");
   if (!form.contains(document.activeElement)) {
@@ -130,6 +130,14 @@ function drawDetail(d) {
     $("#live-pacing").value = d.pacing;
   }
   $("#export-csv").href = `/api/campaigns/${d.id}/not-reached.csv`;
+  $("#export-xlsx").href = `/api/campaigns/${d.id}/not-reached.xlsx`;
+  fill(
+    $("#per-hour tbody"),
+    d.per_hour.map((x) => h("tr", {},
+      h("td", {}, new Date(x.hour).toLocaleString("ru-RU", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" })),
+      h("td", {}, String(x.dialled)), h("td", {}, String(x.reached)), h("td", {}, String(x.abandoned)),
+      h("td", {}, `${x.promises} · ${money(x.promised_kop)}`))),
+  );
   fill(
     $("#not-reached tbody"),
     d.not_reached.map((n) => h("tr", {},
