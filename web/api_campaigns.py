@@ -26,6 +26,7 @@ from crm_store.spreadsheet import safe_cell
 from dialer.errors import PolicyError
 from dialer.service import PreviewError
 from dialer.settings import policy_of
+from workstation.applications import ApplicationService, Filing
 from workstation.errors import ForbiddenError, WorkstationError
 from workstation.presence import interface_for
 
@@ -411,6 +412,9 @@ async def disposition(request: web.Request) -> web.Response:
             raise bad_request("a call back needs a time", "callback_invalid") from None
         if callback_at.tzinfo is None or callback_at <= request.app[keys.CLOCK]():
             raise bad_request("a call back needs a time in the future", "callback_invalid")
+    application = None
+    if kind == "dispute":  # the debtor disputes the debt: an application for the department to check it
+        application = await _file_dispute(request, user, attempt, str(body.get("notes") or ""))
     saved = await request.app[keys.DIALER].dispose(
         attempt.id,
         disposition=kind,
@@ -419,7 +423,24 @@ async def disposition(request: web.Request) -> web.Response:
         promised_on=promised_on,
         callback_at=callback_at,
     )
-    return web.json_response(saved.to_json())
+    return web.json_response({**saved.to_json(), "application": application})
+
+
+DISPUTE_TYPES = ("recalculation", "complaint")  # the first the routing rules know is filed
+
+
+async def _file_dispute(
+    request: web.Request, user: UserRecord, attempt: calls.AttemptRecord, notes: str
+) -> dict[str, Any] | None:
+    types = request.app[keys.RULES].application_types
+    kind = next((t for t in DISPUTE_TYPES if t in types), None)
+    if kind is None or attempt.customer_id is None:
+        return None
+    campaign = await campaigns.get_campaign(request.app[keys.DB], attempt.campaign_id or 0)
+    text = f"Должник оспаривает задолженность (звонок кампании «{campaign.name}»). {notes}".strip()[:2000]
+    service = ApplicationService(db=request.app[keys.DB], rules=request.app[keys.RULES], clock=request.app[keys.CLOCK])
+    filed = await service.file(user, Filing(type=kind, text=text, customer_id=attempt.customer_id))
+    return filed.to_json()
 
 
 @routes.get("/api/campaign-attempts/{id:\\d+}/recording")

@@ -230,10 +230,20 @@ async def test_a_preview_card_is_dialled_from_the_operators_phone_and_popped(dia
         pop = await op.next_event("pop", lambda p: p["customer_number"] == "+79160000103", timeout=20)
         side = await op.api("GET", f"/api/campaign-calls/{pop['call_id']}")
         assert side["attempt"]["e164"] == "+79160000103"
+        disputed = await op.api(
+            "POST",
+            f"/api/campaign-attempts/{side['attempt']['id']}/disposition",
+            {"disposition": "dispute", "notes": "Говорит, что платил в октябре"},
+        )
+        assert disputed["application"]["customer_id"] == third["customer_id"]
+        assert "Говорит, что платил в октябре" in disputed["application"]["text"]
         await op.api("POST", f"/api/calls/{pop['call_id']}/hangup")
         row = await wait_for(lambda: _settled_one(server), timeout=15)
         assert (row.outcome, row.agent_interface) == ("answered", "PJSIP/1001")
         assert row.recording == f"{row.call_id}.wav"
+        async with server.db.read_session() as s:
+            target = await s.get(CampaignTarget, third["target_id"])
+        assert target is not None and (target.closed, target.status) == ("dispute", "done")  # never called again
     finally:
         await op.close()
         await sup.close()

@@ -46,21 +46,27 @@ function draw() {
   const promiseRow = h("div", { class: "row", id: "dispo-promise" },
     h("label", {}, t("dialer.amount"), " ", amount), h("label", {}, t("dialer.promised_on"), " ", promised));
   const callbackRow = h("div", { class: "row", id: "dispo-callback-row" }, h("label", {}, t("dialer.callback_at"), " ", callback));
+  const notes = h("input", { id: "dispo-notes", maxlength: "1000", "aria-label": t("dialer.dispute_notes") });
+  const notesRow = h("div", { class: "row", id: "dispo-notes-row" }, h("label", {}, t("dialer.dispute_notes"), " ", notes));
   const sync = () => {
     promiseRow.hidden = select.value !== "promise_to_pay";
     callbackRow.hidden = select.value !== "call_back";
+    notesRow.hidden = select.value !== "dispute";
   };
   select.addEventListener("change", sync);
   const save = h("button", { type: "submit", class: "primary", id: "dispo-save" }, t("dialer.save"));
-  const form = h("form", { id: "dispo-form" }, h("label", {}, t("dialer.disposition"), " ", select), promiseRow, callbackRow, save);
+  const form = h("form", { id: "dispo-form" }, h("label", {}, t("dialer.disposition"), " ", select), promiseRow, callbackRow, notesRow, save);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     act(save, async () => {
       const body = { disposition: select.value };
       if (select.value === "promise_to_pay") Object.assign(body, { amount_rub: Number(amount.value), promised_on: promised.value });
       if (select.value === "call_back") body.callback_at = localInputToIso(callback.value);
-      side.attempt = await api.post(`/api/campaign-attempts/${a.id}/disposition`, body);
+      if (select.value === "dispute") body.notes = notes.value.trim();
+      const saved = await api.post(`/api/campaign-attempts/${a.id}/disposition`, body);
+      side.attempt = saved;
       toast(t("dialer.saved", { what: label("disposition", body.disposition) }));
+      if (saved.application) toast(t("dialer.dispute_filed", { number: saved.application.number }));
       const again = await api.get(`/api/campaign-calls/${encodeURIComponent(a.call_id)}`);
       side.promises = again.promises;
       draw();
