@@ -76,6 +76,7 @@ class DialerService:
         tick_seconds: float = 1.0,
         ring_seconds: float = 25.0,
         recording_days: int = 1095,
+        notify: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.db = db
         self.execute = execute
@@ -84,6 +85,7 @@ class DialerService:
         self.tick_seconds = tick_seconds
         self.ring_seconds = ring_seconds
         self.recording_days = recording_days
+        self.notify = notify  # "campaign N's figures changed" (the supervisors' screens refresh)
         self.state = engine.State(prefix=prefix)
         self.attempts: dict[str, int] = {}  # call id → attempt id
         self.lock = asyncio.Lock()
@@ -197,6 +199,7 @@ class DialerService:
                     callback_at=callback_at,
                 )
                 await self._save(after, policy.retry.max_attempts)
+                await self._changed(campaign.id)
                 return saved
             return await store.dispose(self.db, attempt_id, disposition=disposition, by_user_id=by_user_id)
 
@@ -304,6 +307,7 @@ class DialerService:
             self.db, target_id=dial.debtor_id, call_id=command.call_id, e164=dial.e164, started_at=now
         )
         self.attempts[command.call_id] = attempt_id
+        await self._changed(command.campaign_id)
         number = dial.e164.lstrip("+")
         caller_id = f"{command.creditor or 'ccdesk'} <{command.caller_id}>" if command.caller_id else None
         variables = {"CCDESK_CAMPAIGN": str(command.campaign_id)}
@@ -402,6 +406,14 @@ class DialerService:
             order=policy.number_order,
         )
         await self._save(after, policy.retry.max_attempts)
+        await self._changed(command.campaign_id)
+
+    async def _changed(self, campaign_id: int) -> None:
+        if self.notify is not None:
+            try:
+                await self.notify(campaign_id)
+            except Exception:  # a screen that cannot be told must not stop the dialer
+                log.exception("campaign change notification failed")
 
     async def _save(self, after: debtor_machine.Debtor, max_attempts: int) -> None:
         waiting = after.not_before is not None or after.promised_on is not None or after.callback_at is not None

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import text
@@ -203,6 +203,15 @@ async def wallboard_ctx(app: web.Application) -> AsyncIterator[None]:
         await subscription.close()
 
 
+def campaign_changed(app: web.Application) -> Callable[[int], Awaitable[None]]:
+    """The supervisors' screens hear that a campaign's figures changed (they fetch the figures themselves)."""
+
+    async def notify(campaign_id: int) -> None:
+        await app[keys.NOTIFIER].to_supervisors("campaign", {"campaign_id": campaign_id})
+
+    return notify
+
+
 async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
     """Outbound campaigns (dialer/service.py): paces running campaigns and follows their calls on the stream,
     subscribed before the PBX link starts so it sees every leg of the calls it places."""
@@ -215,6 +224,7 @@ async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
         trunk=settings.dialer_trunk,
         tick_seconds=settings.dialer_tick_seconds,
         recording_days=settings.recording_days,
+        notify=campaign_changed(app),
     )
     await dialer.start()
     app[keys.DIALER] = dialer

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 from sqlalchemy import select
 
 from crm_store.models import CallAttempt, CampaignTarget
@@ -69,6 +70,13 @@ async def test_a_progressive_campaign_reaches_the_operator_and_keeps_true_outcom
     try:
         await op.connect_socket()
         await op.api("POST", "/api/presence/sign-in", {"queues": ["support"]})
+        heard: list[Any] = []
+        watcher = socketio.AsyncClient(reconnection=False)
+        watcher.on("campaign", heard.append, namespace="/supervisor")
+        cookies = "; ".join(f"{c.key}={c.value}" for c in sup.http.cookie_jar)
+        await watcher.connect(
+            server.url, headers={"Cookie": cookies}, namespaces=["/supervisor"], transports=["websocket"]
+        )
         campaign = await _campaign(sup, "Ноябрь, крупные долги")
         await sup.api("POST", f"/api/campaigns/{campaign['id']}/start")
 
@@ -121,6 +129,8 @@ async def test_a_progressive_campaign_reaches_the_operator_and_keeps_true_outcom
         )
         async with sup.http.get(f"/api/campaigns/{campaign['id']}/not-reached.xlsx") as response:
             assert response.status == 200 and (await response.read())[:2] == b"PK"  # an .xlsx is a zip
+        assert {"campaign_id": campaign["id"]} in heard  # the supervisors' screens were told, not only polling
+        await watcher.disconnect()
         figures = await sup.api("GET", "/api/campaigns/figures")
         assert [(f["name"], f["total"], f["cap_pct"]) for f in figures] == [("Ноябрь, крупные долги", 3, 3.0)]
 
