@@ -340,16 +340,10 @@ def _over(state: State, call_id: str, result: AttemptResult, at: datetime, *, ta
 
 
 def floor_of(state: State, run: Run, now: datetime) -> pacing.Floor:
-    ringing = tuple(
-        (now - c.at).total_seconds()
-        for c in state.calls.values()
-        if c.campaign_id == run.campaign_id and c.answered_at is None
-    )
-    talking = tuple(
-        (now - c.connected_at).total_seconds()
-        for c in state.calls.values()
-        if c.campaign_id == run.campaign_id and c.connected_at is not None
-    )
+    """The floor of the run's queue: campaigns sharing a queue share its operators, so their calls all count."""
+    ours = [c for c in state.calls.values() if not c.phone_first and _queue(state, c) == run.queue]
+    ringing = tuple((now - c.at).total_seconds() for c in ours if c.answered_at is None)
+    talking = tuple((now - c.connected_at).total_seconds() for c in ours if c.connected_at is not None)
     return pacing.Floor(free=free_operators(state, run.queue), talking=talking, ringing=ringing)
 
 

@@ -248,3 +248,15 @@ def test_a_preview_dial_outside_the_window_is_refused_by_the_same_gate() -> None
         now=NIGHT,
     )
     assert kinds(commands) == ["Defer"] and state.calls == {}
+
+
+def test_two_campaigns_on_one_queue_share_its_free_operators() -> None:
+    second = engine.Run(**{**_run_fields(), "campaign_id": 2})
+    state, _ = run(
+        ready(2, 2),
+        engine.RunsChanged(runs=(engine.Run(**_run_fields()), second)),
+        engine.DebtorsDue(campaign_id=1, debtors=(debtor(1), debtor(2))),
+        engine.DebtorsDue(campaign_id=2, debtors=(debtor(3), debtor(4))),
+    )
+    _, commands = run(state, engine.Tick())
+    assert kinds(commands) == ["PlaceCall", "PlaceCall"]  # two operators: two calls, not two per campaign
