@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
-from crm_store import campaign_calls, campaigns
+from crm_store import campaign_reports as reports
+from crm_store import campaigns
 from crm_store.models import Account, CallAttempt, Customer, Phone
 from tests.serving import prepare_database, settings_for_test, start
 from web import keys
@@ -88,7 +89,7 @@ async def run_mode(server, pacing: str, region: str, seconds: float, bots: int) 
     outside = sum(
         1 for r in rows if not (8 * 60 <= (lt := r.started_at.astimezone(zone)).hour * 60 + lt.minute <= 21 * 60 + 50)
     )
-    progress = await campaign_calls.progress(db, record.id)
+    progress = await reports.progress(db, record.id)
     return {
         "attempts": len(rows),
         "answered": answered,

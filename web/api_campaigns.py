@@ -19,6 +19,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from crm_store import campaign_calls as calls
+from crm_store import campaign_reports as reports
 from crm_store import campaigns
 from crm_store.phones import normalize_phone
 from crm_store.records import UserRecord
@@ -166,7 +167,7 @@ async def campaign_figures(app: web.Application) -> list[dict[str, Any]]:
     for c in await campaigns.list_campaigns(app[keys.DB]):
         if c.status not in ("running", "paused"):
             continue
-        p = await calls.progress(app[keys.DB], c.id)
+        p = await reports.progress(app[keys.DB], c.id)
         figures = live.get(c.id, {})
         out.append(
             {
@@ -196,7 +197,7 @@ async def list_all(request: web.Request) -> web.Response:
     live = request.app[keys.DIALER].figures()
     out = []
     for c in await campaigns.list_campaigns(db):
-        out.append({**c.to_json(), "progress": (await calls.progress(db, c.id)).to_json(), "live": live.get(c.id)})
+        out.append({**c.to_json(), "progress": (await reports.progress(db, c.id)).to_json(), "live": live.get(c.id)})
     return web.json_response(out)
 
 
@@ -274,14 +275,14 @@ async def one(request: web.Request) -> web.Response:
     return web.json_response(
         {
             **record.to_json(),
-            "progress": (await calls.progress(db, campaign_id)).to_json(),
+            "progress": (await reports.progress(db, campaign_id)).to_json(),
             "live": request.app[keys.DIALER].figures().get(campaign_id),
-            "not_reached": [n.to_json() for n in await calls.not_reached(db, campaign_id, limit=200)],
+            "not_reached": [n.to_json() for n in await reports.not_reached(db, campaign_id, limit=200)],
             "per_hour": [
                 h.to_json()
-                for h in await calls.per_hour(db, campaign_id, request.app[keys.CLOCK]() - timedelta(hours=24))
+                for h in await reports.per_hour(db, campaign_id, request.app[keys.CLOCK]() - timedelta(hours=24))
             ],
-            "attempts": [a.to_json() for a in await calls.attempts_of(db, campaign_id, limit=100)],
+            "attempts": [a.to_json() for a in await reports.attempts_of(db, campaign_id, limit=100)],
         }
     )
 
@@ -293,7 +294,7 @@ NOT_REACHED_HEADER = ("ФИО", "Лицевой счёт", "Телефон", "Д
 async def not_reached_export(request: web.Request) -> web.Response:
     """The debtors not reached yet as a CSV or an Excel file (every cell through safe_cell)."""
     require_role(request, *SUPERVISORS)
-    rows = await calls.not_reached(request.app[keys.DB], int(request.match_info["id"]), limit=100_000)
+    rows = await reports.not_reached(request.app[keys.DB], int(request.match_info["id"]), limit=100_000)
     table = [
         [safe_cell(v) for v in (r.full_name, r.account, r.phone, r.debt_kop / 100, r.attempts, r.last_result or "")]
         for r in rows

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from crm_store import campaign_calls as calls
+from crm_store import campaign_reports as reports
 from crm_store import campaigns
 from crm_store.demo import DemoSpec, generate
 from crm_store.errors import Conflict
@@ -27,14 +28,14 @@ async def test_a_list_built_by_filters_holds_only_debtors_with_a_phone(db) -> No
     due = await calls.due_debtors(db, c.id, NOW, limit=1000)
     assert len(due) == built.added
     assert all(d.numbers and d.number for d in due)
-    progress = await calls.progress(db, c.id)
+    progress = await reports.progress(db, c.id)
     assert (progress.total, progress.dialled, progress.reached) == (built.added, 0, 0)
 
 
 async def test_a_list_imported_from_a_file_reports_its_broken_rows(db, tmp_path: Path) -> None:
     c = await _campaign(db)
     built = await campaigns.build_list(db, c.id, campaigns.ListFilter(min_debt_kop=1), date(2026, 11, 3))
-    some = (await calls.not_reached(db, c.id))[:2]
+    some = (await reports.not_reached(db, c.id))[:2]
     other = await campaigns.create_campaign(db, name="Из файла", queue="debt")
     path = tmp_path / "list.csv"
     path.write_text(f"Лицевой счёт;x\n{some[0].account};1\n;2\nNOPE-1;3\n{some[1].account};4\n", encoding="utf-8")
@@ -86,7 +87,7 @@ async def test_attempts_dispositions_promises_and_wrong_numbers_are_stored(db) -
     # a wrong number is remembered for the customer
     await calls.dispose(db, attempt, disposition="wrong_number", by_user_id=None)
     assert [n.wrong for n in (await calls.debtor(db, first.target_id, NOW)).numbers if n.e164 == number] == [True]
-    progress = await calls.progress(db, c.id)
+    progress = await reports.progress(db, c.id)
     assert (progress.dialled, progress.reached, progress.promises, progress.promised_kop) == (1, 1, 1, 500_00)
     # the promise is broken: no payment came
     assert await calls.settle_promises(db, date(2026, 11, 20)) == (0, 1)
