@@ -159,6 +159,24 @@ async def due_debtors(db: Database, campaign_id: int, now: datetime, limit: int 
         return await _debtors(s, targets, now)
 
 
+async def unreached_debtors(db: Database, campaign_id: int, now: datetime, limit: int = 5000) -> list[DebtorRow]:
+    """Targets still on the list (not closed, not done) that no call has reached yet: who reminders are for."""
+    async with db.read_session() as s:
+        targets = list(
+            await s.scalars(
+                select(CampaignTarget)
+                .where(
+                    CampaignTarget.campaign_id == campaign_id,
+                    CampaignTarget.status == "pending",
+                    CampaignTarget.reached_at.is_(None),
+                )
+                .order_by(CampaignTarget.id)
+                .limit(limit)
+            )
+        )
+        return await _debtors(s, targets, now)
+
+
 async def debtor(db: Database, target_id: int, now: datetime) -> DebtorRow:
     async with db.read_session() as s:
         target = await s.get(CampaignTarget, target_id)

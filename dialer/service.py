@@ -22,7 +22,7 @@ from cti.control import ActionResult, Command, Originate, Redirect, StartRecordi
 from cti.errors import ActionTimeout, CtiError, NotConnected
 
 from . import debtor as debtor_machine
-from . import engine, pacing, preview
+from . import engine, pacing, preview, reminders
 from .compliance import Dial, clear
 from .engine import AttemptOver, Defer, PlaceCall, PlayAbandonMessage, Record
 from .settings import debtor_of, policy_of, run_of
@@ -202,6 +202,36 @@ class DialerService:
                 await self._changed(campaign.id)
                 return saved
             return await store.dispose(self.db, attempt_id, disposition=disposition, by_user_id=by_user_id)
+
+    async def send_reminders(self, campaign_id: int) -> tuple[int, int]:
+        """An SMS reminder to every debtor of the campaign not reached yet whom the rules allow one now
+        (dialer/reminders.py); written to the outbox. Returns (sent, refused)."""
+        now = self.clock()
+        campaign = await campaign_store.get_campaign(self.db, campaign_id)
+        policy = policy_of(campaign)
+        blocked = await store.do_not_call_numbers(self.db)
+        text = (
+            f"{campaign.creditor or 'Ваш поставщик'}: по вашему лицевому счёту есть задолженность. "
+            "Пожалуйста, оплатите её или свяжитесь с нами."
+        )
+        sent = refused = 0
+        for row in await store.unreached_debtors(self.db, campaign_id, now):
+            verdict = reminders.remind(policy, debtor_of(row), now, do_not_call=blocked)
+            if isinstance(verdict, reminders.Reminder):
+                await store.queue_reminder(
+                    self.db,
+                    customer_id=row.customer_id,
+                    campaign_id=campaign_id,
+                    e164=verdict.e164,
+                    kind="sms",
+                    text=text,
+                    at=now,
+                )
+                sent += 1
+            else:
+                refused += 1
+        await self._changed(campaign_id)
+        return sent, refused
 
     # ------------------------------------------------------------------ preview
     def preview_campaigns(self, queues: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:

@@ -320,6 +320,14 @@ async def not_reached_export(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=kind, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@routes.post("/api/campaigns/{id:\\d+}/reminders")
+async def send_reminders(request: web.Request) -> web.Response:
+    """SMS reminders to the debtors not reached yet, each within the window and the reminder limits."""
+    require_role(request, *SUPERVISORS)
+    sent, refused = await request.app[keys.DIALER].send_reminders(int(request.match_info["id"]))
+    return web.json_response({"sent": sent, "refused": refused})
+
+
 @routes.get("/api/do-not-call")
 async def dnc_list(request: web.Request) -> web.Response:
     require_role(request, *SUPERVISORS)

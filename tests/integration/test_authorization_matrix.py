@@ -118,6 +118,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/campaigns/{id}/{control}"): Rule(SUPERVISING, body={}, path={"id": "999999", "control": "start"}),
     ("POST", "/api/campaigns/{id}/settings"): Rule(SUPERVISING, body={}, path={"id": "999999"}),
     ("GET", "/api/campaigns/{id}/not-reached.{ext}"): Rule(SUPERVISING, path={"id": "999999", "ext": "csv"}),
+    ("POST", "/api/campaigns/{id}/reminders"): Rule(SUPERVISING, body={}, path={"id": "999999"}),
     ("GET", "/api/do-not-call"): Rule(SUPERVISING),
     ("POST", "/api/do-not-call"): Rule(SUPERVISING, body={}),
     ("DELETE", "/api/do-not-call/{e164}"): Rule(SUPERVISING, path={"e164": "+79990000000"}),

@@ -204,6 +204,14 @@ async def test_an_answered_call_with_no_free_operator_hears_the_message_and_coun
         progress = (await sup.api("GET", f"/api/campaigns/{campaign['id']}"))["progress"]
         assert (progress["answered"], progress["abandoned"], progress["reached"]) == (1, 1, 0)
         assert len(await _attempts(server)) == 1  # nobody else is dialled while no operator is free
+
+        # SMS reminders count against the same limits as the recorded message: 2 a day.
+        first = await sup.api("POST", f"/api/campaigns/{campaign['id']}/reminders")
+        assert (first["sent"], first["refused"]) == (3, 0)
+        second = await sup.api("POST", f"/api/campaigns/{campaign['id']}/reminders")
+        assert (second["sent"], second["refused"]) == (2, 1)  # the first debtor heard the message too
+        kinds = [m["kind"] for m in await sup.api("GET", "/api/campaigns/outbox")]
+        assert (kinds.count("voice"), kinds.count("sms")) == (1, 5)
     finally:
         await op.close()
         await sup.close()

@@ -235,6 +235,11 @@ async function boot() {
       await refresh();
     });
   });
+  $("#send-reminders").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
+    const done = await api.post(`/api/campaigns/${selected}/reminders`);
+    toast(t("campaigns.reminders_sent", { sent: done.sent, refused: done.refused }));
+    await refresh();
+  }));
   $("#upload-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const file = $("#upload-file").files[0];
