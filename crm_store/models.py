@@ -288,6 +288,20 @@ class Campaign(Base):
     retry_minutes: Mapped[int] = mapped_column(Integer, default=60)
     abandon_cap_pct: Mapped[int] = mapped_column(Integer, default=3)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # issue 12: the rest of a campaign's settings (dialer/settings.py turns them into a compliance Policy)
+    dayoff_start: Mapped[str] = mapped_column(String(5), default="09:00")
+    dayoff_end: Mapped[str] = mapped_column(String(5), default="20:00")
+    rule_set: Mapped[str] = mapped_column(String(32), default="ru_230fz")
+    number_order: Mapped[list[str]] = mapped_column(JSON, default=list)
+    caller_id: Mapped[str] = mapped_column(String(32), default="")
+    creditor: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    dial_level: Mapped[int] = mapped_column(Integer, default=100)  # % of the predictive estimate
+    preview_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    preview_on_timeout: Mapped[str] = mapped_column(String(8), default="dial")  # dial | skip
+    source: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)  # the filters or the file it came from
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class CampaignTarget(Base):
@@ -307,6 +321,13 @@ class CampaignTarget(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    # issue 12: the dialer's state of the debtor (dialer/debtor.py Debtor), kept between attempts
+    region: Mapped[str] = mapped_column(String(64), default="")
+    debt_kop: Mapped[int] = mapped_column(BigId, default=0)
+    callback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed: Mapped[str | None] = mapped_column(String(24))  # the closing disposition
+    last_result: Mapped[str | None] = mapped_column(String(24))
+    reached_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class CallAttempt(Base):
@@ -321,6 +342,55 @@ class CallAttempt(Base):
     promise_amount_kop: Mapped[int | None] = mapped_column(BigId)
     promise_date: Mapped[date | None] = mapped_column(Date)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # issue 12
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    agent_interface: Mapped[str | None] = mapped_column(String(64))
+    recording: Mapped[str | None] = mapped_column(String(160))
+    callback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Promise(Base):
+    """A promise to pay given on a campaign call; checked against later payments (kept or broken)."""
+
+    __tablename__ = "promises"
+    __table_args__ = (Index("ix_promises_customer_status", "customer_id", "status"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id", ondelete="SET NULL"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    amount_kop: Mapped[int] = mapped_column(BigId)
+    promised_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | kept | broken
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class WrongNumber(Base):
+    """A number an operator found not to be the debtor's: never dialled for that customer again."""
+
+    __tablename__ = "wrong_numbers"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    e164: Mapped[str] = mapped_column(String(20), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReminderMessage(Base):
+    """A reminder (SMS or the recorded abandon message): the embedded default writes them here."""
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (Index("ix_reminder_outbox_customer_at", "customer_id", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    e164: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(16), default="sms")  # sms | voice
+    text: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent
 
 
 class DoNotCall(Base):

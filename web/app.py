@@ -31,6 +31,7 @@ from . import (
     admin,
     api,
     api_applications,
+    api_campaigns,
     api_content,
     api_presence,
     api_reports,
@@ -125,6 +126,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     wallboard_page.setup(app)  # /wallboard and its Socket.IO request for the full picture
     admin.install(app)  # the admin console: its routes and its background imports
     app.add_routes(api_reports.routes)
+    app.add_routes(api_campaigns.routes)  # outbound campaigns (issue 12)
     app.add_routes([pages.vendor_route(NODE_MODULES)])
     app.router.add_static("/static/", STATIC)
     return app

@@ -17,6 +17,7 @@ from cti import AmiClient, CallControl
 from cti.events import Event
 from cti.sim import PbxSimulator
 from cti.stream import EventStream
+from dialer.service import DialerService
 from ivr import IvrServer, Menu
 from routing import RuleSet
 from workstation.application_types import ApplicationTypes
@@ -73,3 +74,4 @@ MAIL = web.AppKey["MailChannel | None"]("mail")  # the mail channel (web/mail_ct
 # the admin console (web/admin_books.py, web/admin_imports.py)
 BOOKS_IN_FORCE = web.AppKey[dict[str, "BookInForce"]]("books_in_force")  # which version of each book is used
 IMPORTS = web.AppKey["ImportJobs"]("imports")  # uploaded imports running in the background
+DIALER = web.AppKey("dialer", DialerService)  # outbound campaigns (issue 12)

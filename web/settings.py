@@ -85,6 +85,11 @@ class Settings:
     # redirected there), and the ChanSpy modes this PBX allows (listen, whisper, barge).
     pbx_phones_context: str = "agents"
     spy_modes: str = "listen,whisper,barge"
+    # The dialer (issue 12): how a debtor's number is dialled, how often it paces, how long recordings are kept.
+    dialer_trunk: str = "PJSIP/{number}@trunk"
+    dialer_tick_seconds: float = 1.0
+    recording_days: int = 1095  # 3 years
+    recordings_dir: Path = Path("var/recordings")  # where the PBX's MixMonitor files are readable
 
     @property
     def trunks(self) -> tuple[str, ...]:
@@ -174,6 +179,10 @@ class Settings:
             if not 0 <= getattr(settings, name) <= 10_000:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} must be 0-10000")
         _check_mail(settings)
+        if "{number}" not in settings.dialer_trunk or not 1 <= settings.recording_days <= 36500:
+            raise ConfigError(f"{PREFIX}DIALER_TRUNK needs {{number}}; {PREFIX}RECORDING_DAYS is 1 to 36500 days")
+        if not 0.1 <= settings.dialer_tick_seconds <= 60:
+            raise ConfigError(f"{PREFIX}DIALER_TICK_SECONDS is 0.1 to 60")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import text
@@ -22,6 +22,7 @@ from cti import AmiClient, AmiConfig, CallControl
 from cti import events as ev
 from cti.sim import MemberConfig, PbxSimulator, QueueConfig, SimConfig
 from cti.stream import LocalStream
+from dialer.service import DialerService
 from ivr import IvrServer
 from ivr.demo import demo_caller_keys
 from ivr.store_backend import StoreBackend
@@ -29,9 +30,11 @@ from routing import RuleSet
 from workstation.directory import Directory
 from workstation.queue_load import LiveQueueLoad, correct_periodically
 from workstation.service import Workstation
+from workstation.wallboard_feed import CampaignFigures
 from workstation.wallboard_store import rebuilt_from_cards
 
 from . import keys
+from .api_campaigns import campaign_figures
 from .api_reports import agent_state_log_ctx
 from .filing import application_filer
 from .settings import Settings
@@ -218,6 +221,57 @@ async def wallboard_ctx(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def campaign_changed(app: web.Application) -> Callable[[int], Awaitable[None]]:
+    """The supervisors' screens hear that a campaign's figures changed: the campaigns page fetches them itself,
+    the wallboard is handed every running or paused campaign's progress and abandon rate."""
+
+    async def notify(campaign_id: int) -> None:
+        await app[keys.NOTIFIER].to_supervisors("campaign", {"campaign_id": campaign_id})
+        await push_campaign_figures(app)
+
+    return notify
+
+
+async def push_campaign_figures(app: web.Application) -> None:
+    figures = await campaign_figures(app)
+    await app[keys.WALLBOARD_PUSHER].push_campaigns(
+        CampaignFigures(
+            name=f["name"],
+            dialled=f["dialled"],
+            total=f["total"],
+            reached=f["reached"],
+            abandon_pct=f["abandon_pct"],
+            cap_pct=f["cap_pct"],
+        )
+        for f in figures
+    )
+
+
+async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Outbound campaigns (dialer/service.py): paces running campaigns and follows their calls on the stream,
+    subscribed before the PBX link starts so it sees every leg of the calls it places."""
+    settings = app[keys.SETTINGS]
+    dialer = DialerService(
+        db=app[keys.DB],
+        execute=app[keys.CONTROL].execute,
+        clock=app[keys.CLOCK],
+        prefix=f"dlr-{secrets.token_hex(4)}",  # ccdesk's own ChannelIds: unique per start
+        trunk=settings.dialer_trunk,
+        tick_seconds=settings.dialer_tick_seconds,
+        recording_days=settings.recording_days,
+        notify=campaign_changed(app),
+    )
+    await dialer.start()
+    app[keys.DIALER] = dialer
+    await push_campaign_figures(app)  # the wallboard shows the campaigns running since before a restart
+    subscription = app[keys.STREAM].subscribe("dialer", dialer.handle)
+    try:
+        yield
+    finally:
+        await subscription.close()
+        await dialer.close()
+
+
 async def ivr_ctx(app: web.Application) -> AsyncIterator[None]:
     """The IVR's FastAGI server (Asterisk, or the simulator, connects to it)."""
     settings = app[keys.SETTINGS]
@@ -260,6 +314,7 @@ TELEPHONY_CONTEXTS = (
     queue_load_ctx,
     wallboard_ctx,
     agent_state_log_ctx,  # the operators' states for the reports (web/api_reports.py)
+    dialer_ctx,
     ivr_ctx,
     pbx_link_ctx,
 )

@@ -63,6 +63,12 @@ class SimConfig:
     outbound_busy_ratio: float = 0.15
     outbound_no_answer_ratio: float = 0.2  # the rest is congestion
     outbound_timeout: float = 30.0  # default Originate Timeout when none is given
+    # the dialer's customer side: a share of answers that are answering machines (AMD() in [dialer] hangs them
+    # up before the queue), ring time before an answer drawn from a range (None: outbound_answer_delay), and
+    # how long the recorded message of [dialer-abandon] plays before the hang-up
+    outbound_machine_ratio: float = 0.0
+    outbound_ring_time: tuple[float, float] | None = None
+    abandon_message_seconds: float = 0.5
     ivr_share: float = 0.0  # share of generated inbound calls that go through the IVR
     agi_address: str | None = None  # "host:port" of the FastAGI server
     rtcp_interval: float = 5.0

@@ -78,6 +78,8 @@ async def dial_trunk(
     cfg = pbx.config
     dial = f"{number}@{cfg.trunk}"
     outcome = outcome or decide(pbx, number)
+    if outcome == "machine":  # no AMD() on a desk phone's call: the operator hears the machine
+        outcome = "answered"
     timeout = cfg.dial_timeout if timeout is None else timeout
     phone = pbx.phones.get(op.device)
     if phone is not None:

@@ -53,6 +53,11 @@ async def run_queues(pbx: Pbx, call: SimCall, queue: str | None, priority: int) 
     """Queue() and, when a Redirect/BlindTransfer moves the caller, the next one."""
     caller = call.caller
     while True:
+        if caller.context == "dialer-abandon":  # the recorded message naming the creditor, then the hang-up
+            pbx.newexten(caller, 1, "Playback", "ccdesk/abandon")
+            hung_up = await _hung_up_during(call, pbx.config.abandon_message_seconds)
+            pbx.newexten(caller, 2, "Hangup", "")
+            return _hangup_caller(pbx, call, cause=0 if hung_up else 16)
         q = pbx.queues.get(queue or "")
         if q is None:
             pbx.newexten(caller, priority, "Hangup", "")

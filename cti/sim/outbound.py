@@ -12,7 +12,11 @@ from .inbound import run_queues
 from .queueing import CID_PRES, qos
 from .state import Pbx
 
-OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed")
+OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed", "machine")
+# The dialplan contexts of the dialer (README, "Campaigns"): [dialer] runs AMD() then Queue(${EXTEN}); a call
+# ccdesk redirects to [dialer-abandon] hears the recorded message naming the creditor and is hung up.
+DIALER_CONTEXT = "dialer"
+ABANDON_CONTEXT = "dialer-abandon"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +53,8 @@ def decide(pbx: Pbx, number: str) -> str:
     cfg = pbx.config
     roll = pbx.rng.random()
     if roll < cfg.outbound_answer_ratio:
-        return "answered"
+        machine = cfg.outbound_machine_ratio > 0 and pbx.rng.random() < cfg.outbound_machine_ratio
+        return "machine" if machine else "answered"
     roll -= cfg.outbound_answer_ratio
     if roll < cfg.outbound_busy_ratio:
         return "busy"
@@ -102,8 +107,10 @@ async def originate(pbx: Pbx, spec: OriginateSpec) -> bool:
     pbx.device_state(device, "RINGING")
     if phone is not None:
         answered = await _wait_phone(pbx, phone.interface, ch, call, spec.timeout)
-    elif outcome == "answered":
-        answered = await _no_hangup(call, min(pbx.config.outbound_answer_delay, spec.timeout))
+    elif outcome in ("answered", "machine"):
+        ring = pbx.config.outbound_ring_time
+        delay = pbx.rng.uniform(*ring) if ring else pbx.config.outbound_answer_delay
+        answered = await _no_hangup(call, min(delay, spec.timeout))
     else:
         await _no_hangup(call, spec.timeout)
         answered = False
@@ -116,12 +123,20 @@ async def originate(pbx: Pbx, spec: OriginateSpec) -> bool:
     pbx.emit("DialEnd", "call,all", [*ch.block("Dest"), ("DialStatus", "ANSWER")])
     _response(pbx, spec, ch.name, 4, *reversed(spec.caller_id), uniqueid=ch.uniqueid)
     pbx.device_state(device, "INUSE")
-    pbx.spawn(_after_answer(pbx, call, spec))
+    pbx.spawn(_after_answer(pbx, call, spec, machine=outcome == "machine"))
     return True
 
 
-async def _after_answer(pbx: Pbx, call: SimCall, spec: OriginateSpec) -> None:
+async def _after_answer(pbx: Pbx, call: SimCall, spec: OriginateSpec, *, machine: bool = False) -> None:
     ch = call.caller
+    if machine and spec.context == DIALER_CONTEXT:  # AMD() heard a machine: [dialer] hangs up before Queue()
+        pbx.newexten(ch, 1, "AMD", "")
+        pbx.varset(ch, "AMDSTATUS", "MACHINE")
+        pbx.newexten(ch, 2, "Hangup", "")
+        qos(pbx, ch)
+        pbx.hangup(ch, 16, "Normal Clearing")
+        pbx.device_state(ch.device, "NOT_INUSE")
+        return
     if spec.exten is not None:  # Context/Exten: e.g. the dialer context → Queue(debt)
         ch.context, ch.exten = spec.context or ch.context, spec.exten
         call.talk_time = pbx.rng.uniform(*pbx.config.talk_time)

@@ -165,6 +165,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/reports"): Rule(SUPERVISING),
     ("GET", "/api/reports/{name}"): Rule(SUPERVISING, path={"name": "queues"}),
     ("GET", "/api/reports/{name}.{fmt}"): Rule(SUPERVISING, path={"name": "abandoned", "fmt": "csv"}),
+    # outbound campaigns (issue 12): supervisors run them; an operator sees and disposes their own campaign call
+    ("GET", "/campaigns"): Rule(SUPERVISING),
+    ("GET", "/api/campaigns"): Rule(SUPERVISING),
+    ("POST", "/api/campaigns"): Rule(SUPERVISING, body={}),
+    ("GET", "/api/campaigns/figures"): Rule(SUPERVISING),
+    ("GET", "/api/campaigns/outbox"): Rule(SUPERVISING),
+    ("GET", "/api/campaigns/{id}"): Rule(SUPERVISING, path={"id": "999999"}),
+    ("POST", "/api/campaigns/{id}/list"): Rule(SUPERVISING, body={}, path={"id": "999999"}),
+    ("POST", "/api/campaigns/{id}/{control}"): Rule(SUPERVISING, body={}, path={"id": "999999", "control": "start"}),
+    ("POST", "/api/campaigns/{id}/settings"): Rule(SUPERVISING, body={}, path={"id": "999999"}),
+    ("GET", "/api/campaigns/{id}/not-reached.{ext}"): Rule(SUPERVISING, path={"id": "999999", "ext": "csv"}),
+    ("POST", "/api/campaigns/{id}/reminders"): Rule(SUPERVISING, body={}, path={"id": "999999"}),
+    ("GET", "/api/do-not-call"): Rule(SUPERVISING),
+    ("POST", "/api/do-not-call"): Rule(SUPERVISING, body={}),
+    ("DELETE", "/api/do-not-call/{e164}"): Rule(SUPERVISING, path={"e164": "+79990000000"}),
+    ("GET", "/api/campaign-calls/{call_id}"): Rule(SIGNED_IN, path={"call_id": "no-such-call"}),
+    ("POST", "/api/campaign-attempts/{id}/disposition"): Rule(SIGNED_IN, body={}, path={"id": "999999"}),
+    ("GET", "/api/campaign-attempts/{id}/recording"): Rule(SIGNED_IN, path={"id": "999999"}),
+    ("GET", "/api/campaigns/preview"): Rule(SIGNED_IN),
+    ("POST", "/api/campaigns/{id}/preview/next"): Rule(SIGNED_IN, body={}, path={"id": "999999"}),
+    ("POST", "/api/campaigns/preview/{debtor}/{press}"): Rule(
+        SIGNED_IN, body={}, path={"debtor": "999999", "press": "skip"}
+    ),
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.

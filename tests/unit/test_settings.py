@@ -108,3 +108,14 @@ def test_the_mail_channel_is_off_until_the_desks_address_is_set_and_its_settings
 def test_a_mail_setting_that_cannot_work_is_refused_by_name(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(environ)
+
+
+def test_the_dialer_settings_come_from_the_environment_and_are_checked() -> None:
+    from web.settings import ConfigError, Settings
+
+    settings = Settings.from_env({"CCDESK_DIALER_TRUNK": "PJSIP/{number}@prov", "CCDESK_RECORDING_DAYS": "30"})
+    assert (settings.dialer_trunk, settings.recording_days) == ("PJSIP/{number}@prov", 30)
+    assert Settings.from_env({}).recording_days == 1095
+    for bad in ({"CCDESK_DIALER_TRUNK": "PJSIP/trunk"}, {"CCDESK_RECORDING_DAYS": "0"}):
+        with pytest.raises(ConfigError):
+            Settings.from_env(bad)

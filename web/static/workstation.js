@@ -8,8 +8,9 @@ import * as pop from "./ws_pop.js";
 import * as card from "./ws_card.js";
 import * as kb from "./ws_kb.js";
 import * as applications from "./ws_applications.js";
+import * as campaign from "./ws_campaign.js";
 
-const panels = [presence, call, pop, card, kb, applications];
+const panels = [presence, call, pop, card, kb, applications, campaign];
 
 /** Everything the server knows about me now; the page never trusts that it saw every event. */
 async function resync() {
@@ -120,6 +121,7 @@ async function boot() {
   setInterval(() => {
     call.tick();
     presence.tick();
+    campaign.tick();
   }, 1000);
   connect();
   if (typeof window.io !== "function") {
