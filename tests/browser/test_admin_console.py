@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import text
 
 from tests.integration.admin_client import ADMIN
 from tests.serving import wait_for
+from web import keys
 from web.accounts import add_user
+from workstation.applications_filing import file_application
 
 from .conftest import RU, VIEWPORT, known_caller
 from .ui import log_in, sign_in_to
@@ -101,3 +104,48 @@ async def test_an_admin_imports_customers_and_sees_the_progress_and_the_bad_row(
     async with page.expect_download() as download:
         await job.locator("a[download]").click()
     assert (await download.value).suggested_filename == "clients.csv.errors.csv"
+
+
+async def test_a_department_user_the_admin_creates_lands_on_their_departments_work_list(server, page, browser) -> None:
+    app = server.app
+    async with server.db.read_session() as s:
+        customer_id = (await s.execute(text("SELECT customer_id FROM accounts ORDER BY id LIMIT 1"))).scalar_one()
+    filed = {}
+    for kind in ("recalculation", "meter_dispute"):  # one for billing, one for metering
+        filed[kind] = await file_application(
+            server.db,
+            types=app[keys.APPLICATION_TYPES],
+            rules=app[keys.RULES],
+            channel="phone",
+            type_code=kind,
+            now=app[keys.CLOCK](),
+            text="Проверка",
+            customer_id=customer_id,
+        )
+    await _admin_signs_in(server, page)
+    await expect(page.locator("#user-department-label")).to_be_hidden()  # an operator has none
+    await page.fill("#user-username", "buhova")
+    await page.fill("#user-full-name", "Бухова Анна")
+    await page.select_option("#user-role", "department")
+    await expect(page.locator("#user-department-label")).to_be_visible()
+    await page.select_option("#user-department", "dept_billing")
+    await page.fill("#user-password", "Lunnaya-Sonata-14")
+    await page.click("#user-save")
+    await expect(page.locator("#admin-msg")).to_have_text(RU["admin.user.created"].format(name="buhova"))
+    row = page.locator("#users-body tr[data-user=buhova]")
+    await expect(row).to_contain_text(f"{RU['role.department']} · Расчётный отдел")
+
+    context = await browser.new_context(viewport=VIEWPORT, locale="ru-RU")
+    try:
+        clerk = await context.new_page()
+        await clerk.goto(f"{server.url}/login")
+        await clerk.fill("#username", "buhova")
+        await clerk.fill("#password", "Lunnaya-Sonata-14")
+        await clerk.click("form.login-form button[type=submit]")
+        await clerk.wait_for_url("**/work")
+        await expect(clerk.locator("#work-department")).to_have_text("Расчётный отдел")
+        mine = filed["recalculation"].application.number
+        await expect(clerk.locator("#work-rows")).to_contain_text(mine)
+        await expect(clerk.locator("#work-rows")).not_to_contain_text(filed["meter_dispute"].application.number)
+    finally:
+        await context.close()
