@@ -35,7 +35,7 @@ from typing import Any
 
 from aiohttp import web
 
-from crm_store import book_versions
+from crm_store import applications_work, book_versions
 from crm_store.book_versions import BookVersionRecord
 from ivr.errors import MenuError
 from ivr.menu import DEFAULT_FILE as MENU_FILE
@@ -171,6 +171,16 @@ def check_rules(rules: RuleSet, source: str, settings: Settings | None) -> None:
         )
 
 
+async def check_departments_in_use(app: web.Application, rules: RuleSet, source: str) -> None:
+    """An upload may not drop a department that open applications or active department users are in: they
+    would be left in a department the work list, the reports and the reassign form no longer know."""
+    in_use = await applications_work.departments_in_use(app[keys.DB])
+    dropped = {d: what for d, what in in_use.items() if d not in rules.departments}
+    if dropped:
+        named = "; ".join(f"{d!r} ({what})" for d, what in sorted(dropped.items()))
+        raise _refused(f"{source}: [departments] lacks department(s) still in use: {named}")
+
+
 def _refused(message: str) -> BookRejected:
     return BookRejected(message, code="book_invalid", detail=message)
 
@@ -222,6 +232,8 @@ def _refile(filer: object, rules: RuleSet) -> None:
 async def upload(app: web.Application, kind: str, text: str, source: str, *, by_user_id: int) -> BookInForce:
     """Validate, store and put in force a new version; the old one stays in force when it does not load."""
     book = parse(kind, text, source, app[keys.SETTINGS])
+    if kind == "rules":
+        await check_departments_in_use(app, book, source)
     version = await book_versions.save_version(app[keys.DB], kind, source, text, by_user_id=by_user_id)
     install(app, kind, book)
     in_force = BookInForce(kind=kind, source=source, text=text, version=version)

@@ -82,7 +82,7 @@ async def test_uploaded_rules_reach_every_service_and_cannot_strand_a_type(mail_
             text.replace('title = "VIP-клиенты"', 'title = "VIP (новые)"', 1)
             .replace('queue = "dept_metering"\npriority = 2', 'queue = "dept_quality"\npriority = 2', 1)
             .replace('"Спор о показаниях"', '"Спор о показаниях (v2)"', 1)
-            .replace('dept_billing = "Расчётный отдел"', 'dept_billing = "Расчёты"', 1)
+            .replace('dept_billing = "Расчётный отдел"', 'dept_billing = "Расчёты"\ndept_archive = "Архив"', 1)
         )
         assert good.count("VIP (новые)") == good.count("(v2)") == good.count('"Расчёты"') == 1
         await admin.api("POST", "/api/admin/books/rules", {"name": "r3.toml", "text": good}, 201)
@@ -121,6 +121,17 @@ async def test_uploaded_rules_reach_every_service_and_cannot_strand_a_type(mail_
         assert filed.department_queue == "dept_quality"
         [reply] = await mail.outbox(mail_server.db)
         assert f"№ {filed.number} (Спор о показаниях (v2))" in reply.body
+
+        # a department someone works in stays: rules without it are refused while its user is active
+        clerk = {"username": "arhivova", "role": "department", "password": "Lunnaya-Sonata-14"}
+        await admin.api("POST", "/api/admin/users", {**clerk, "department": "dept_archive"}, 201)
+        no_archive = good.replace('dept_archive = "Архив"\n', "")
+        refused = await admin.api("POST", "/api/admin/books/rules", {"name": "r4.toml", "text": no_archive}, 422)
+        assert (
+            refused["params"]["detail"]
+            == "r4.toml: [departments] lacks department(s) still in use: 'dept_archive' (users)"
+        )
+        assert app[keys.RULES] is rules
     finally:
         await admin.close()
         await sup.close()
