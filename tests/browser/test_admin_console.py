@@ -4,6 +4,8 @@ row in the report."""
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import text
@@ -149,3 +151,27 @@ async def test_a_department_user_the_admin_creates_lands_on_their_departments_wo
         await expect(clerk.locator("#work-rows")).not_to_contain_text(filed["meter_dispute"].application.number)
     finally:
         await context.close()
+
+
+async def test_an_admin_uploads_rules_and_is_told_what_waits_for_the_next_start(server, page) -> None:
+    text = resources.files("routing").joinpath("default_rules.toml").read_text(encoding="utf-8")
+    await _admin_signs_in(server, page)
+    await page.click("[data-tab=books]")
+    await page.locator("#books-body tr[data-book=rules]").get_by_role("button", name=RU["admin.books.open"]).click()
+    await expect(page.locator("#book-view")).to_be_visible()
+    # rules that drop the department complaints go to: refused, naming what is missing
+    no_quality = text.replace('dept_quality = "Отдел качества (жалобы)"\n', "")
+    no_quality = no_quality.replace('queue = "dept_quality"', 'queue = "dept_billing"')
+    await page.set_input_files(
+        "#book-file", files=[{"name": "r1.toml", "mimeType": "text/plain", "buffer": no_quality.encode()}]
+    )
+    await page.click("#book-upload button[type=submit]")
+    await expect(page.locator("#book-msg")).to_contain_text("'dept_quality' (types complaint)")
+    # good rules: in force, with the wallboard's note
+    good = text.replace('title = "VIP-клиенты"', 'title = "VIP (новые)"', 1)
+    await page.set_input_files(
+        "#book-file", files=[{"name": "r2.toml", "mimeType": "text/plain", "buffer": good.encode()}]
+    )
+    await page.click("#book-upload button[type=submit]")
+    await expect(page.locator("#book-msg")).to_have_text(RU["admin.books.replaced_rules"])
+    await expect(page.locator("#books-queues")).to_contain_text("VIP (новые) (vip)")
