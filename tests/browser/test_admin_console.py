@@ -1,6 +1,7 @@
 """An admin in the console: creates an operator with a phone and queues, who signs in and takes a call, then
-disables them and their screen ends; and uploads a customers file whose progress reaches 100 % with its bad
-row in the report."""
+disables them and their screen ends; creates a department user who lands on their department's work list;
+uploads routing rules (refused when they drop a type's department); and uploads a customers file whose progress
+reaches 100 % with its bad row in the report."""
 
 from __future__ import annotations
 
