@@ -326,3 +326,19 @@ async def finish_follow_up(db: Database, task_id: int, queues: Sequence[str] | N
         if done:
             await record_audit(s, user_id, "task.done", "task", task_id, {})
         return bool(done)
+
+
+async def departments_in_use(db: Database) -> dict[str, str]:
+    """Each department that open applications or active department users are in -> what is there (the first
+    found: "applications" or "users"), so that new routing rules do not drop a department still worked in."""
+    in_use: dict[str, str] = {}
+    async with db.read_session() as s:
+        open_apps = select(Application.department_queue).where(Application.status.in_(OPEN)).distinct()
+        for (department,) in await s.execute(open_apps):
+            if department:
+                in_use.setdefault(department, "applications")
+        workers = select(User.department).where(User.active.is_(True), User.department.is_not(None)).distinct()
+        for (department,) in await s.execute(workers):
+            if department:
+                in_use.setdefault(department, "users")
+    return in_use

@@ -53,7 +53,10 @@ async def create_user(
             await s.flush()
             if extension:
                 await claim_phone(s, extension, user.id, username)  # their desk phone, in the registry
-            await record_audit(s, by_user_id, "user.create", "user", user.id, {"username": username, "role": role})
+            created: dict[str, object] = {"username": username, "role": role}
+            if department:
+                created["department"] = department
+            await record_audit(s, by_user_id, "user.create", "user", user.id, created)
             return user.id
     except IntegrityError as exc:
         raise Conflict(f"user {username!r} already exists", code="user_exists", username=username) from exc
@@ -93,7 +96,8 @@ async def list_users(db: Database) -> list[UserRecord]:
 
 class UserRuleError(Conflict):
     """A change to users that would leave the center without a way in: the last active admin disabled or
-    demoted, an admin disabling themselves. `code` is what the console shows (error.<code>)."""
+    demoted, an admin disabling themselves; or a department user without a department. `code` is what the
+    console shows (error.<code>)."""
 
 
 async def _other_active_admins(s: AsyncSession, user_id: int) -> int:
@@ -115,9 +119,11 @@ async def update_user(
     role: str | None = None,
     skills: list[str] | None = None,
     by_user_id: int | None = None,
+    department: str | None = None,
 ) -> UserRecord:
-    """Change what is given (None: unchanged; extension "": none). Demoting the last active admin is refused;
-    a new extension becomes the user's registered phone, as at creation."""
+    """Change what is given (None: unchanged; extension or department "": none). Demoting the last active admin
+    is refused, and so is a department user left without a department; a new extension becomes the user's
+    registered phone, as at creation."""
     if role is not None and role not in ROLES:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     async with db.write_session() as s, s.begin():
@@ -144,6 +150,12 @@ async def update_user(
                 raise UserRuleError("the last active admin cannot get another role", code="last_admin")
             changes["role"] = [user.role, role]
             user.role = role
+        if department is not None and (department or None) != user.department:
+            changes["department"] = [user.department, department or None]
+            user.department = department or None
+        if user.role == Role.DEPARTMENT and not user.department:
+            # the work list is their department's: without one they would see nothing (as create_user refuses)
+            raise UserRuleError("a department user needs a department", code="department_needed")
         if changes:
             await record_audit(s, by_user_id, "user.update", "user", user_id, changes)
     return await get_user(db, user_id)

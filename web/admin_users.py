@@ -84,6 +84,19 @@ def _role(data: dict[str, Any]) -> str | None:
     return role
 
 
+def _department(request: web.Request, data: dict[str, Any], role: str | None) -> str | None:
+    """The department (a department queue of the routing rules) of a department user; "" clears it when the
+    role becomes another (None: unchanged). The department role needs one: its work list is the department's."""
+    department = _text(data, "department", max_length=64)
+    if role is not None and role != Role.DEPARTMENT:
+        return ""  # only the department role has one
+    if department and department not in request.app[keys.RULES].departments:
+        raise WorkstationError(f"unknown department {department!r}", code="unknown_department", department=department)
+    if role == Role.DEPARTMENT and department == "":
+        raise WorkstationError("a department user needs a department", code="department_needed")
+    return department
+
+
 def _user_id(request: web.Request) -> int:
     return int(request.match_info["user_id"])
 
@@ -106,6 +119,7 @@ async def list_users(request: web.Request) -> web.Response:
             "users": [u.to_json() for u in rows],
             "roles": list(ROLES),
             "queues": [{"name": n, "title": t} for n, t in request.app[keys.RULES].queues.items()],
+            "departments": [{"name": n, "title": t} for n, t in request.app[keys.RULES].departments.items()],
         }
     )
 
@@ -118,6 +132,9 @@ async def create_user(request: web.Request) -> web.Response:
     role = _role(data)
     if not username or role is None:
         raise WorkstationError("a user needs a name and a role", code="user_needs_name_and_role")
+    department = _department(request, data, role)
+    if role == Role.DEPARTMENT and not department:
+        raise WorkstationError("a department user needs a department", code="department_needed")
     password = data.get("password")
     if not isinstance(password, str):
         raise WorkstationError("a user needs a password", code="password_too_short", min=8)
@@ -131,6 +148,7 @@ async def create_user(request: web.Request) -> web.Response:
             extension=_extension(data),
             queues=_queues(request, data),
             skills=_words(data, "skills"),
+            department=department or None,
             by_user_id=admin.id,
         )
     )
@@ -141,12 +159,14 @@ async def create_user(request: web.Request) -> web.Response:
 async def edit_user(request: web.Request) -> web.Response:
     admin = require_admin(request)
     data = await body(request)
+    role = _role(data)
     user = await _rules_kept(
         users.update_user(
             request.app[keys.DB],
             _user_id(request),
             full_name=_text(data, "full_name"),
-            role=_role(data),
+            role=role,
+            department=_department(request, data, role),
             extension=_extension(data),
             queues=_queues(request, data),
             skills=_words(data, "skills"),

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
+from routing import QueueTargets
 from workstation.directory import Directory
 from workstation.wallboard import WallboardStats
 from workstation.wallboard_feed import CampaignFigures, WallboardFeed, merge
@@ -73,6 +74,10 @@ class WallboardPusher:
 
     def full(self) -> dict[str, Any]:
         return self.feed.full(self.clock())
+
+    def retitle(self, titles: Mapping[str, str], targets: Callable[[str], QueueTargets]) -> None:
+        """New routing rules: the queues' titles and targets, pushed to the open pages."""
+        self._queue(self.feed.retitle(titles, targets, self.clock()))
 
     def _queue(self, change: dict[str, Any] | None) -> None:
         if change is not None:

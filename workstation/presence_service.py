@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 Control = Callable[[Any], Any]  # async (command) -> cti.control.ActionResult
 _BY_AGENT = (ev.AgentStateChanged, ev.AgentRinging, ev.AgentRingNoAnswer, ev.CallAnswered)
 _BY_CALL = (ev.CallAnswered, ev.CallTransferred, ev.CallAbandoned, ev.CallEnded)
+# A change a supervisor makes to an operator (workstation/supervision.py) is audited under the supervisor's action.
+DONE_BY_ANOTHER = {"pause": "supervisor.pause", "resume": "supervisor.unpause", "sign_out": "supervisor.log_out"}
 
 
 class PresenceService:
@@ -245,11 +247,11 @@ class PresenceService:
         await audit(self.db, user.id, "presence.sign_in", "user", user.id, {"interface": p.interface, "queues": queues})
         return p
 
-    async def sign_out(self, user: UserRecord) -> pr.Presence:
+    async def sign_out(self, user: UserRecord, *, by_user_id: int | None = None) -> pr.Presence:
         p = self.presence_of(user)
         after, commands = pr.sign_out(p, self.clock())
         p = await self._commit(p, after, commands)
-        await audit(self.db, user.id, "presence.sign_out", "user", user.id, {"interface": p.interface})
+        await self._audit(user, by_user_id, "sign_out", {"interface": p.interface})
         return p
 
     async def leave(self, user: UserRecord, *, why: str) -> bool:
@@ -281,21 +283,31 @@ class PresenceService:
                     gone.append(interface)
         return gone
 
-    async def pause(self, user: UserRecord, reason: str) -> pr.Presence:
+    async def pause(self, user: UserRecord, reason: str, *, by_user_id: int | None = None) -> pr.Presence:
+        """The operator pauses, or (`by_user_id`) a supervisor pauses them: see _audit."""
         p = self.presence_of(user)
         after, commands = self._rules(lambda: pr.pause(p, reason, self.clock()))
         p = await self._commit(p, after, commands)
-        await audit(self.db, user.id, "presence.pause", "user", user.id, {"reason": reason})
+        details = {"reason": reason} if by_user_id is None else {"interface": p.interface, "reason": reason}
+        await self._audit(user, by_user_id, "pause", details)
         return p
 
-    async def resume(self, user: UserRecord) -> pr.Presence:
+    async def resume(self, user: UserRecord, *, by_user_id: int | None = None) -> pr.Presence:
         p = self.presence_of(user)
         has_result = await self._has_result(p.wrap_up_call_id)
         p = self.presence_of(user)  # as it is after the look-up
         after, commands = self._rules(lambda: pr.resume(p, has_result, self.clock()))
         p = await self._commit(p, after, commands)
-        await audit(self.db, user.id, "presence.resume", "user", user.id)
+        await self._audit(user, by_user_id, "resume", {"interface": p.interface} if by_user_id is not None else None)
         return p
+
+    async def _audit(self, user: UserRecord, by_user_id: int | None, op: str, details: dict[str, Any] | None) -> None:
+        """One entry per change: by the operator themselves `presence.<op>`; done to them by someone else (a
+        supervisor, `by_user_id`) the supervisor's action, naming who did it (user_id) and to whom (entity)."""
+        if by_user_id is None or by_user_id == user.id:
+            await audit(self.db, user.id, f"presence.{op}", "user", user.id, details)
+        else:
+            await audit(self.db, by_user_id, DONE_BY_ANOTHER[op], "user", user.id, details)
 
     async def ready(self, user: UserRecord) -> pr.Presence:
         """The operator is done with the last call's after-call work (POST /api/presence/ready)."""

@@ -299,22 +299,16 @@ class SupervisionService:
         user = self._operator(by, interface, PAUSE)
         if reason not in PAUSE_REASONS:
             raise WorkstationError(f"unknown pause reason {reason!r}", code="unknown_pause_reason")
-        p = await self.presence.pause(user, reason)
-        await self._audit(by, "supervisor.pause", user, {"interface": interface, "reason": reason})
-        return p
+        return await self.presence.pause(user, reason, by_user_id=by.id)  # one audit entry: by whom, to whom
 
     async def unpause(self, by: UserRecord, interface: str) -> pr.Presence:
         user = self._operator(by, interface, UNPAUSE)
-        p = await self.presence.resume(user)
-        await self._audit(by, "supervisor.unpause", user, {"interface": interface})
-        return p
+        return await self.presence.resume(user, by_user_id=by.id)
 
     async def log_out(self, by: UserRecord, interface: str) -> pr.Presence:
         """Out of every queue, as the operator's own sign-out (static memberships are paused instead)."""
         user = self._operator(by, interface, LOG_OUT)
-        p = await self.presence.sign_out(user)
-        await self._audit(by, "supervisor.log_out", user, {"interface": interface})
-        return p
+        return await self.presence.sign_out(user, by_user_id=by.id)
 
     async def move(self, by: UserRecord, interface: str, from_queue: str, to_queue: str) -> None:
         """The presence follows from the PBX's QueueMemberAdded/Removed, like every membership change."""

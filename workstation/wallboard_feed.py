@@ -98,6 +98,21 @@ class WallboardFeed:
             payload["queues"] = self._every_queue()  # the rules' queues too, at zero
         return payload
 
+    def retitle(
+        self, titles: Mapping[str, str], targets: Callable[[str], QueueTargets], now: datetime
+    ) -> dict[str, Any]:
+        """New routing rules (an upload in the admin console): every queue with its new title and targets, to
+        push. The figures themselves stay as folded (their thresholds are the board's, fixed for the day)."""
+        self.titles = titles
+        self.targets = targets
+        return {
+            "now": now.isoformat(),
+            "new_day": False,
+            "queues": self._every_queue(),
+            "operators": [],
+            "intervals": [],
+        }
+
     def set_campaigns(self, campaigns: Iterable[CampaignFigures], now: datetime) -> dict[str, Any]:
         """The dialer's figures changed: the campaigns to push (all of them; there are few)."""
         self.campaigns = tuple(campaigns)

@@ -1,15 +1,21 @@
 """An admin in the console: creates an operator with a phone and queues, who signs in and takes a call, then
-disables them and their screen ends; and uploads a customers file whose progress reaches 100 % with its bad
-row in the report."""
+disables them and their screen ends; creates a department user who lands on their department's work list;
+uploads routing rules (refused when they drop a type's department); and uploads a customers file whose progress
+reaches 100 % with its bad row in the report."""
 
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import text
 
 from tests.integration.admin_client import ADMIN
 from tests.serving import wait_for
+from web import keys
 from web.accounts import add_user
+from workstation.applications_filing import file_application
 
 from .conftest import RU, VIEWPORT, known_caller
 from .ui import log_in, sign_in_to
@@ -101,3 +107,72 @@ async def test_an_admin_imports_customers_and_sees_the_progress_and_the_bad_row(
     async with page.expect_download() as download:
         await job.locator("a[download]").click()
     assert (await download.value).suggested_filename == "clients.csv.errors.csv"
+
+
+async def test_a_department_user_the_admin_creates_lands_on_their_departments_work_list(server, page, browser) -> None:
+    app = server.app
+    async with server.db.read_session() as s:
+        customer_id = (await s.execute(text("SELECT customer_id FROM accounts ORDER BY id LIMIT 1"))).scalar_one()
+    filed = {}
+    for kind in ("recalculation", "meter_dispute"):  # one for billing, one for metering
+        filed[kind] = await file_application(
+            server.db,
+            types=app[keys.APPLICATION_TYPES],
+            rules=app[keys.RULES],
+            channel="phone",
+            type_code=kind,
+            now=app[keys.CLOCK](),
+            text="Проверка",
+            customer_id=customer_id,
+        )
+    await _admin_signs_in(server, page)
+    await expect(page.locator("#user-department-label")).to_be_hidden()  # an operator has none
+    await page.fill("#user-username", "buhova")
+    await page.fill("#user-full-name", "Бухова Анна")
+    await page.select_option("#user-role", "department")
+    await expect(page.locator("#user-department-label")).to_be_visible()
+    await page.select_option("#user-department", "dept_billing")
+    await page.fill("#user-password", "Lunnaya-Sonata-14")
+    await page.click("#user-save")
+    await expect(page.locator("#admin-msg")).to_have_text(RU["admin.user.created"].format(name="buhova"))
+    row = page.locator("#users-body tr[data-user=buhova]")
+    await expect(row).to_contain_text(f"{RU['role.department']} · Расчётный отдел")
+
+    context = await browser.new_context(viewport=VIEWPORT, locale="ru-RU")
+    try:
+        clerk = await context.new_page()
+        await clerk.goto(f"{server.url}/login")
+        await clerk.fill("#username", "buhova")
+        await clerk.fill("#password", "Lunnaya-Sonata-14")
+        await clerk.click("form.login-form button[type=submit]")
+        await clerk.wait_for_url("**/work")
+        await expect(clerk.locator("#work-department")).to_have_text("Расчётный отдел")
+        mine = filed["recalculation"].application.number
+        await expect(clerk.locator("#work-rows")).to_contain_text(mine)
+        await expect(clerk.locator("#work-rows")).not_to_contain_text(filed["meter_dispute"].application.number)
+    finally:
+        await context.close()
+
+
+async def test_an_admin_uploads_rules_and_is_told_what_waits_for_the_next_start(server, page) -> None:
+    text = resources.files("routing").joinpath("default_rules.toml").read_text(encoding="utf-8")
+    await _admin_signs_in(server, page)
+    await page.click("[data-tab=books]")
+    await page.locator("#books-body tr[data-book=rules]").get_by_role("button", name=RU["admin.books.open"]).click()
+    await expect(page.locator("#book-view")).to_be_visible()
+    # rules that drop the department complaints go to: refused, naming what is missing
+    no_quality = text.replace('dept_quality = "Отдел качества (жалобы)"\n', "")
+    no_quality = no_quality.replace('queue = "dept_quality"', 'queue = "dept_billing"')
+    await page.set_input_files(
+        "#book-file", files=[{"name": "r1.toml", "mimeType": "text/plain", "buffer": no_quality.encode()}]
+    )
+    await page.click("#book-upload button[type=submit]")
+    await expect(page.locator("#book-msg")).to_contain_text("'dept_quality' (types complaint)")
+    # good rules: in force, with the wallboard's note
+    good = text.replace('title = "VIP-клиенты"', 'title = "VIP (новые)"', 1)
+    await page.set_input_files(
+        "#book-file", files=[{"name": "r2.toml", "mimeType": "text/plain", "buffer": good.encode()}]
+    )
+    await page.click("#book-upload button[type=submit]")
+    await expect(page.locator("#book-msg")).to_have_text(RU["admin.books.replaced_rules"])
+    await expect(page.locator("#books-queues")).to_contain_text("VIP (новые) (vip)")

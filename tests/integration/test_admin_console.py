@@ -10,6 +10,7 @@ from importlib import resources
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
 from crm_store import users
 from routing import CallFacts, route_call
@@ -98,6 +99,47 @@ async def test_admin_creates_an_operator_who_signs_in_and_the_change_is_audited(
     finally:
         await admin.close()
         await newbie.close()
+
+
+async def test_admin_creates_a_department_user_who_lands_on_their_departments_work_list(server) -> None:
+    admin, op, clerk = await admin_of(server), Operator(server.url), Operator(server.url)
+    try:
+        listed = await admin.api("GET", "/api/admin/users")
+        assert "department" in listed["roles"]
+        assert {"name": "dept_billing", "title": "Расчётный отдел"} in listed["departments"]
+        clerk_of = {"username": "buhova", "role": "department", "password": "Lunnaya-Sonata-14", "full_name": "Бухова"}
+        assert (await admin.api("POST", "/api/admin/users", clerk_of, 400))["code"] == "department_needed"
+        nowhere = await admin.api("POST", "/api/admin/users", {**clerk_of, "department": "dept_nowhere"}, 400)
+        assert (nowhere["code"], nowhere["params"]) == ("unknown_department", {"department": "dept_nowhere"})
+        created = await admin.api("POST", "/api/admin/users", {**clerk_of, "department": "dept_billing"}, 201)
+        assert (created["role"], created["department"]) == ("department", "dept_billing")
+        # an operator files one application for the billing department and one for metering
+        await op.login("op1", server.passwords["op1"])
+        async with server.db.read_session() as s:
+            customer_id = (await s.execute(text("SELECT customer_id FROM accounts ORDER BY id LIMIT 1"))).scalar_one()
+        filed = {}
+        for kind, fields in (("recalculation", {}), ("meter_dispute", {"reading": "42"})):
+            body = {"type": kind, "customer_id": customer_id, "fields": fields}
+            filed[kind] = await op.api("POST", "/api/applications", body, expect=201)
+        # the new user signs in, lands on /work and sees their department's list only
+        signed_in = await clerk.login("buhova", "Lunnaya-Sonata-14")
+        assert (signed_in.status, signed_in.headers["Location"]) == (302, "/work")
+        async with clerk.http.get("/work") as page:
+            assert page.status == 200 and "Расчётный отдел" in await page.text()
+        listed_ids = [a["id"] for a in await clerk.api("GET", "/api/work")]
+        assert filed["recalculation"]["id"] in listed_ids and filed["meter_dispute"]["id"] not in listed_ids
+        # another role drops the department; the department role cannot come back without one
+        user_url = f"/api/admin/users/{created['id']}"
+        assert (await admin.api("POST", user_url, {"role": "operator"}))["department"] is None
+        refused = await admin.api("POST", user_url, {"role": "department"}, 409)
+        assert refused["code"] == "department_needed"
+        moved = await admin.api("POST", user_url, {"role": "department", "department": "dept_metering"})
+        assert (moved["role"], moved["department"]) == ("department", "dept_metering")
+        audit = await admin.api("GET", "/api/admin/audit?user=boss&action=user.update")
+        assert audit["entries"][0]["details"]["department"] == [None, "dept_metering"]
+    finally:
+        for who in (admin, op, clerk):
+            await who.close()
 
 
 async def test_a_disabled_users_session_ends_at_once_and_the_last_admin_stays(server) -> None:

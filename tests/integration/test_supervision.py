@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm_store.db import open_database
 from crm_store.desk_phones import add_phone
@@ -84,9 +84,27 @@ async def _agent(sup: Operator, interface: str = OP1) -> dict[str, Any]:
 async def _audited(server: Running, action: str) -> list[dict[str, Any]]:
     async with server.db.read_session() as s:
         rows = (
-            await s.execute(select(AuditEntry.user_id, AuditEntry.details).where(AuditEntry.action == action))
+            await s.execute(
+                select(AuditEntry.user_id, AuditEntry.entity_id, AuditEntry.details).where(AuditEntry.action == action)
+            )
         ).all()
-    return [{"user_id": r.user_id, **r.details} for r in rows]
+    return [{"user_id": r.user_id, "entity_id": r.entity_id, **r.details} for r in rows]
+
+
+async def _own_presence_entries(server: Running, user_id: int) -> int:
+    """The operator's own pause, resume and sign-out entries."""
+    async with server.db.read_session() as s:
+        return int(
+            await s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(
+                    AuditEntry.action.in_(("presence.pause", "presence.resume", "presence.sign_out")),
+                    AuditEntry.user_id == user_id,
+                )
+            )
+            or 0
+        )
 
 
 async def _talking(server: Running, op: Operator) -> str:
@@ -101,6 +119,8 @@ async def _talking(server: Running, op: Operator) -> str:
 async def test_the_supervisor_pauses_unpauses_and_logs_out_an_operator_who_sees_each_change(floor: Any) -> None:
     server, op, sup = floor
     assert set((await _agent(sup))["actions"]) == {"pause", "move", "log_out"}
+    op_id = (await op.api("GET", "/api/me"))["user"]["id"]
+    own_entries = await _own_presence_entries(server, op_id)
 
     paused = await sup.api("POST", "/api/supervision/agents/pause", {"interface": OP1, "reason": "training"})
     assert (paused["state"], paused["paused_reason"]) == ("paused", "training")
@@ -123,8 +143,11 @@ async def test_the_supervisor_pauses_unpauses_and_logs_out_an_operator_who_sees_
 
     sup_id = (await sup.api("GET", "/api/me"))["user"]["id"]
     for action in ("supervisor.pause", "supervisor.unpause", "supervisor.log_out"):
-        [entry] = await _audited(server, action)
-        assert (entry["user_id"], entry["interface"]) == (sup_id, OP1)
+        [entry] = await _audited(server, action)  # one entry each: who did it, to whom
+        assert (entry["user_id"], entry["interface"], entry["entity_id"]) == (sup_id, OP1, str(op_id))
+    assert (await _audited(server, "supervisor.pause"))[0]["reason"] == "training"
+    # and none under the operator's own name, as if they had paused, resumed or signed out themselves
+    assert await _own_presence_entries(server, op_id) == own_entries
 
 
 async def test_the_supervisor_moves_an_operator_from_one_queue_to_another(floor: Any) -> None:

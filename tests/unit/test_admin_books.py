@@ -68,3 +68,24 @@ def test_an_unknown_book_is_not_found() -> None:
 )
 def test_the_uploaded_name_is_reduced_to_a_harmless_base_name(name: str, source: str) -> None:
     assert safe_source(name) == source
+
+
+_NO_DEPARTMENTS = """timezone = "Europe/Moscow"
+[queues]
+support = { title = "Общие вопросы" }
+[default]
+queue = "support"
+priority = 0
+reason = "Общий вопрос"
+"""
+
+
+def test_rules_without_the_departments_the_application_types_route_to_are_rejected() -> None:
+    # rules with no [departments] at all load by themselves; every shipped type would lose its department
+    with pytest.raises(BookRejected) as caught:
+        parse("rules", _NO_DEPARTMENTS, "short.toml")
+    detail = str(caught.value.params["detail"])
+    assert detail.startswith("short.toml: [departments] lacks the department(s) application types route to: ")
+    for department in ("dept_billing", "dept_debt", "dept_field", "dept_metering", "dept_quality"):
+        assert repr(department) in detail
+    assert "'dept_quality' (types complaint)" in detail

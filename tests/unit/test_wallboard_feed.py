@@ -160,3 +160,16 @@ def test_a_new_day_in_a_burst_keeps_the_merged_push_a_new_day() -> None:
     assert merged["new_day"] is True and merged["campaigns"] == []
     assert queue_of(merged, Q)["offered"] == 1 and queue_of(merged, "support")["offered"] == 0
     assert merged["now"] == at(86_402.0).isoformat()
+
+
+def test_new_rules_push_every_queue_with_its_new_title_and_targets_but_keep_the_days_figures() -> None:
+    f = feed()
+    sent(f, offered("c1", 0), 0)
+    sent(f, queued("c1", 1), 1)
+    change = f.retitle({"support": "Поддержка", Q: "Продажи и тарифы"}, lambda _q: QueueTargets(), at(5))
+    assert [q["queue"] for q in change["queues"]] == ["support", Q]  # the new rules' order
+    assert queue_of(change, Q)["title"] == "Продажи и тарифы" and queue_of(change, Q)["waiting"] == 1
+    assert queue_of(change, Q)["targets"] == QueueTargets().to_json()
+    assert queue_of(change, Q)["threshold_seconds"] == 30  # the day keeps the threshold it was counted with
+    assert not change["new_day"] and change["operators"] == [] and change["intervals"] == []
+    assert queue_of(f.full(at(6)), "support")["title"] == "Поддержка"

@@ -4,7 +4,7 @@ import { $, $$, fill, h, say, setOptions } from "./dom.js";
 import { label, loadStrings, t } from "./i18n.js";
 import { initBooks, initImports, initAudit } from "./admin_data.js";
 
-const state = { users: [], roles: [], queues: [] };
+const state = { users: [], roles: [], queues: [], departments: [] };
 
 export function notify(text, kind = "ok") {
   say($("#admin-msg"), text, kind);
@@ -26,17 +26,30 @@ async function loadUsers() {
   const data = await api.get("/api/admin/users");
   Object.assign(state, data);
   setOptions($("#user-role"), state.roles.map((r) => ({ value: r, label: label("role", r) })));
+  setOptions($("#user-department"), state.departments.map((d) => ({ value: d.name, label: d.title || d.name })), "—");
+  showDepartment();
   fill($("#user-queues"), state.queues.map((q) =>
     h("label", { class: "check" }, h("input", { type: "checkbox", value: q.name, name: "queue" }), q.title || q.name)));
   setOptions($("#phone-owner"), state.users.map((u) => ({ value: u.username, label: u.username })), t("admin.phone.shared"));
   renderUsers();
 }
 
+// The department (from the routing rules) is asked for the department role only, which needs one.
+function showDepartment() {
+  const needed = $("#user-role").value === "department";
+  $("#user-department-label").hidden = !needed;
+  $("#user-department").required = needed;
+}
+
+function departmentTitle(name) {
+  return state.departments.find((d) => d.name === name)?.title || name;
+}
+
 function renderUsers() {
   fill($("#users-body"), state.users.map((u) => h("tr", { dataset: { user: u.username, active: String(u.active) } },
     h("td", {}, u.username),
     h("td", {}, u.full_name),
-    h("td", {}, label("role", u.role)),
+    h("td", {}, label("role", u.role), u.department ? ` · ${departmentTitle(u.department)}` : null),
     h("td", {}, u.extension || "—"),
     h("td", {}, (u.queues || []).join(", ")),
     h("td", {}, (u.skills || []).join(", ")),
@@ -58,6 +71,8 @@ function editUser(u) {
   $("#user-username").disabled = true;
   $("#user-full-name").value = u.full_name || "";
   $("#user-role").value = u.role;
+  $("#user-department").value = u.department || "";
+  showDepartment();
   $("#user-extension").value = u.extension || "";
   $("#user-skills").value = (u.skills || []).join(", ");
   $("#user-password-label").hidden = true;
@@ -72,6 +87,7 @@ function resetUserForm() {
   $("#user-username").disabled = false;
   $("#user-password-label").hidden = false;
   $("#user-cancel").hidden = true;
+  showDepartment();
 }
 
 async function saveUser(ev) {
@@ -80,6 +96,7 @@ async function saveUser(ev) {
   const body = {
     full_name: $("#user-full-name").value,
     role: $("#user-role").value,
+    department: $("#user-role").value === "department" ? $("#user-department").value : "",
     extension: $("#user-extension").value,
     skills: $("#user-skills").value,
     queues: $$("#user-queues input:checked").map((b) => b.value),
@@ -179,6 +196,7 @@ async function main() {
   for (const b of $$(".admin-tabs [data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
   $("#user-form").addEventListener("submit", saveUser);
   $("#user-cancel").addEventListener("click", resetUserForm);
+  $("#user-role").addEventListener("change", showDepartment);
   $("#password-form").addEventListener("submit", savePassword);
   $("#password-cancel").addEventListener("click", () => $("#password-dialog").close());
   $("#phone-form").addEventListener("submit", addPhone);
