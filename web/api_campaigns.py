@@ -435,19 +435,21 @@ async def disposition(request: web.Request) -> web.Response:
     return web.json_response({**saved.to_json(), "application": application})
 
 
-DISPUTE_TYPES = ("recalculation", "complaint")  # the first the routing rules know is filed
+DISPUTE_TYPES = ("recalculation", "complaint")  # the first the application types know is filed
 
 
 async def _file_dispute(
     request: web.Request, user: UserRecord, attempt: calls.AttemptRecord, notes: str
 ) -> dict[str, Any] | None:
-    types = request.app[keys.RULES].application_types
-    kind = next((t for t in DISPUTE_TYPES if t in types), None)
+    types = request.app[keys.APPLICATION_TYPES]
+    kind = next((t for t in DISPUTE_TYPES if types.get(t) is not None), None)
     if kind is None or attempt.customer_id is None:
         return None
     campaign = await campaigns.get_campaign(request.app[keys.DB], attempt.campaign_id or 0)
     text = f"Должник оспаривает задолженность (звонок кампании «{campaign.name}»). {notes}".strip()[:2000]
-    service = ApplicationService(db=request.app[keys.DB], rules=request.app[keys.RULES], clock=request.app[keys.CLOCK])
+    service = ApplicationService(
+        db=request.app[keys.DB], rules=request.app[keys.RULES], clock=request.app[keys.CLOCK], types=types
+    )
     filed = await service.file(user, Filing(type=kind, text=text, customer_id=attempt.customer_id))
     return filed.to_json()
 

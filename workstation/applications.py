@@ -40,9 +40,7 @@ class TaskRequest:
 
 
 class ApplicationService:
-    def __init__(
-        self, *, db: Database, rules: Any, clock: Callable[[], datetime], types: ApplicationTypes | None = None
-    ) -> None:
+    def __init__(self, *, db: Database, rules: Any, clock: Callable[[], datetime], types: ApplicationTypes) -> None:
         self.db = db
         self.types = types
         self.rules = rules  # routing.RoutingRules: application types, their SLA, the department rules
@@ -50,8 +48,6 @@ class ApplicationService:
 
     async def file(self, user: UserRecord, filing: Filing) -> FiledApplication:
         """From the call card: the customer and account on screen, the card linked."""
-        if self.types is None:
-            raise WorkstationError("application types are not loaded", code="unknown_application_type")
         return await file_application(
             self.db,
             types=self.types,
