@@ -32,6 +32,7 @@ from web import keys
 from web.passwords import hash_password
 from workstation.live import LiveCall
 
+from ..serving import wait_for
 from .client import Operator
 
 pytestmark = pytest.mark.integration
@@ -371,3 +372,19 @@ async def test_an_operator_gets_only_their_own_socket_events(server) -> None:
     finally:
         await op1.close()
         await op2.close()
+
+
+async def test_a_department_users_socket_hears_their_work_list_and_ends_with_their_session(server) -> None:
+    """The /work namespace: the clerk's department's changes reach them; logging out disconnects it."""
+    samples = await _fixtures(server)
+    clerk = await _client(server, DEPT)
+    try:
+        await clerk.connect_socket("/work")
+        department = (await clerk.api("GET", f"/api/work/{samples['application']}"))["department_queue"]
+        await clerk.api("POST", f"/api/work/{samples['application']}/take", {})
+        assert (await clerk.next_event("work"))["department"] == department
+        async with clerk.http.post("/logout", data={"csrf_token": clerk.csrf}, allow_redirects=False) as response:
+            assert response.status == 302
+        await wait_for(lambda: not clerk.sio.connected)
+    finally:
+        await clerk.close()
