@@ -218,7 +218,7 @@ async def applications_ctx(app: web.Application) -> AsyncIterator[None]:
         await announce_to_screens(app, record)
         for department in departments:  # the department's work lists reload
             await app[keys.SIO].emit(
-                "work", {"department": department}, room=department_room(department), namespace="/operator"
+                "work", {"department": department}, room=department_room(department), namespace="/work"
             )
 
     work = ApplicationWork(

@@ -60,8 +60,48 @@ def user_of(request: web.Request) -> UserRecord:
 def require_role(request: web.Request, *roles: str) -> UserRecord:
     user = user_of(request)
     if user.role not in roles:
-        raise web.HTTPForbidden(text='{"error": "not allowed for your role"}', content_type="application/json")
+        raise _not_for_your_role()
     return user
+
+
+def _not_for_your_role() -> web.HTTPForbidden:
+    return web.HTTPForbidden(text='{"error": "not allowed for your role"}', content_type="application/json")
+
+
+# Department staff (back office) are kept to their desk: the routes below and nothing else, whatever a
+# handler checks. The operator's routes (calls, queues, call cards, customers, call-backs, the knowledge
+# base...) ask only "signed in", since every other role may use them; a route added for operators later is
+# then still not theirs. Matched on the route's pattern, so no spelling of a path gets around it.
+DEPARTMENT_ROUTES = frozenset(
+    {
+        "/",  # sends them to /work (pages.py)
+        "/work",
+        "/api/work",
+        "/api/session",
+        "/password",
+        "/api/me/password",
+        "/logout",
+        "/logout/everywhere",
+        "/socket.io/",  # the transport; the namespace is checked on connect (web/sio.py: /work only)
+    }
+)
+DEPARTMENT_PREFIXES = ("/api/work/",)
+DESKS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {"department": (DEPARTMENT_ROUTES, DEPARTMENT_PREFIXES)}
+
+
+def outside_desk(role: str, route: str | None) -> bool:
+    """Whether the route pattern `route` is out of bounds for `role` (a role with a desk of its own, DESKS).
+    An unmatched path (None) is not: it is a 404 for everyone."""
+    desk = DESKS.get(role)
+    if desk is None or route is None:
+        return False
+    routes_, prefixes = desk
+    return route not in routes_ and not route.startswith(prefixes)
+
+
+def _route_of(request: web.Request) -> str | None:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else None
 
 
 @functools.lru_cache(maxsize=4)
@@ -115,6 +155,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             raise web.HTTPUnauthorized(text='{"error": "not signed in"}', content_type="application/json")
         raise web.HTTPFound(f"/login?next={quote(request.path_qs)}")
     request[SESSION_KEY] = info
+    if outside_desk(info.user.role, _route_of(request)):
+        raise _not_for_your_role()
     if request.method in UNSAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):

@@ -25,7 +25,7 @@ from . import keys
 
 log = logging.getLogger(__name__)
 
-NAMESPACES = ("/operator", "/supervisor")
+NAMESPACES = ("/operator", "/supervisor", "/work")
 SWEEP_EVERY = 30.0  # seconds
 ROOM_PREFIX = "session:"
 

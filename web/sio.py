@@ -1,6 +1,6 @@
-"""Socket.IO: /operator for operators' screens, /supervisor for supervisors; both authenticated by the
-same session cookie as the pages. With a Redis URL the emits go through Redis so several web workers
-share one picture (scaled-out mode)."""
+"""Socket.IO: /operator for operators' screens, /supervisor for supervisors, /work for department staff's
+work lists; all authenticated by the same session cookie as the pages. With a Redis URL the emits go
+through Redis so several web workers share one picture (scaled-out mode)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import socketio
 from aiohttp import web
 from engineio.async_drivers import aiohttp as eio_aiohttp  # type: ignore[import-untyped]
 
+from crm_store.sessions import SessionInfo
 from workstation.tasks import TaskKeeper
 
 from .auth import load_session
@@ -22,6 +23,9 @@ from .sio_rooms import IndexedManager, IndexedRedisManager
 
 log = logging.getLogger(__name__)
 SUPERVISOR_ROLES = ("supervisor", "admin")
+# Department staff hear nothing of calls, queues or call-backs (/operator): only their department's work list.
+OPERATING_ROLES = ("operator", "supervisor", "admin")
+WORK_ROLES = ("department",)
 SOCKETS_CLOSE_TIMEOUT_S = 1.0
 
 
@@ -40,6 +44,7 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
     )
     sio.register_namespace(OperatorNamespace("/operator"))
     sio.register_namespace(SupervisorNamespace("/supervisor"))
+    sio.register_namespace(WorkNamespace("/work"))
     sio.eio._async["websocket"] = WebSocketMaybeUncompressed  # engine.io's own, see below
     return sio
 
@@ -78,8 +83,10 @@ class _Authenticated(socketio.AsyncNamespace):
         await self.enter_room(sid, f"user:{info.user.id}")
         await self.enter_room(sid, session_room(info.session_id))  # logout and expiry disconnect it (session_end)
         await self.enter_room(sid, "everyone")
-        if info.user.department:  # department staff: their work list hears of its changes (api_applications)
-            await self.enter_room(sid, department_room(info.user.department))
+        await self.joined(sid, info)
+
+    async def joined(self, sid: str, info: SessionInfo) -> None:
+        """The rooms of this namespace's own, beyond the user's, the session's and everyone's."""
 
 
 def department_room(department: str) -> str:
@@ -87,11 +94,21 @@ def department_room(department: str) -> str:
 
 
 class OperatorNamespace(_Authenticated):
-    pass
+    roles = OPERATING_ROLES
 
 
 class SupervisorNamespace(_Authenticated):
     roles = SUPERVISOR_ROLES
+
+
+class WorkNamespace(_Authenticated):
+    """Department staff's work lists: each hears of changes to its department's applications (api_applications)."""
+
+    roles = WORK_ROLES
+
+    async def joined(self, sid: str, info: SessionInfo) -> None:
+        if info.user.department:
+            await self.enter_room(sid, department_room(info.user.department))
 
 
 class SocketNotifier:

@@ -68,6 +68,19 @@ async def test_filed_from_the_card_resolved_by_the_department_and_seen_by_the_cu
         await dept.click("#work-detail button[data-status=resolved]")
         await expect(dept.locator("#detail-status")).to_have_attribute("data-status", "resolved")
         await expect(dept.locator("#history")).to_contain_text("Перерасчёт выполнен")
+        # Another one filed while the list is open: it appears at once (the department's /work socket; the
+        # list's own refresh is a minute away).
+        filed = await page.evaluate(
+            """async (customerId) => {
+                const csrf = document.querySelector("meta[name=csrf-token]").content;
+                const r = await fetch("/api/applications", {method: "POST", headers: {"Content-Type":
+                    "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify({type: "recalculation",
+                    customer_id: customerId})});
+                return r.json();
+            }""",
+            customer_id,
+        )
+        await expect(dept.locator("#work-rows tr", has_text=filed["number"])).to_be_visible()
     finally:
         await context.close()
 

@@ -161,7 +161,7 @@ async def test_reassigning_moves_it_out_of_reach_and_overdue_ones_are_escalated(
             "POST", "/api/applications", {"type": "info_request", "customer_id": customer_id}, expect=201
         )
         app_id = filed["id"]
-        await met1.connect_socket()  # the department's room: its work list hears of what arrives
+        await met1.connect_socket("/work")  # the department's room: its work list hears of what arrives
         moved = await acc1.api(
             "POST", f"/api/work/{app_id}/department", {"department": "dept_metering", "comment": "Это про счётчик"}
         )

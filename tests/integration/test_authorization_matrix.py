@@ -1,5 +1,5 @@
 """Who may do what, for every HTTP route of the real app and every Socket.IO namespace and event: tried as
-anonymous, an operator, another operator, a supervisor and an admin.
+anonymous, an operator, another operator, a supervisor, an admin and a department user (back office).
 
 The routes are read from the app's router, so a route added without a rule in RULES fails this test. A
 rule names the roles let through and, for a resource that belongs to someone, whose it is: OWN means the
@@ -9,6 +9,10 @@ is refused while supervisors and admins are let through.
 "Refused" is what a person sees: 401 (or the login page) without a session, 403 for a role or a
 resource that is not theirs, 404 for a resource they may not even know exists. "Let through" is anything
 else — a 400 for the empty body sent is fine: the request got past the checks of who is asking.
+
+A department user works the applications of their department at /work and nothing of the operator's
+(calls, queues, call cards, customers, call-backs, the knowledge base): only what /work itself uses, their
+password, the session keepalive and logging out (other departments' applications: test_applications.py).
 """
 
 from __future__ import annotations
@@ -22,20 +26,24 @@ import socketio
 from sqlalchemy import select
 
 from crm_store import interactions
-from crm_store.models import Customer, User
+from crm_store.models import Application, Customer, User
 from crm_store.users import create_user
 from web import keys
 from web.passwords import hash_password
 from workstation.live import LiveCall
 
+from ..serving import wait_for
 from .client import Operator
 
 pytestmark = pytest.mark.integration
 
-ANON, OP, OTHER, SUP, ADMIN = "anonymous", "operator", "other operator", "supervisor", "admin"
-EVERYONE = frozenset({ANON, OP, OTHER, SUP, ADMIN})
-SIGNED_IN = frozenset({OP, OTHER, SUP, ADMIN})
+ANON, OP, OTHER, SUP, ADMIN, DEPT = "anonymous", "operator", "other operator", "supervisor", "admin", "department"
+ROLES = (ANON, OP, OTHER, SUP, ADMIN, DEPT)
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = frozenset({OP, OTHER, SUP, ADMIN, DEPT})
+OPERATING = frozenset({OP, OTHER, SUP, ADMIN})  # the operator's screen and its APIs
 SUPERVISING = frozenset({SUP, ADMIN})
+WORKING = frozenset({DEPT, SUP, ADMIN})  # applications at /work
 ADMINS = frozenset({ADMIN})
 OWN = "own"  # the resource is op1's: op2 is refused, supervisors and admins are not
 
@@ -53,7 +61,7 @@ class Rule:
 # (method, route pattern) → rule. HEAD routes follow their GET.
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): Rule(EVERYONE),
-    ("GET", "/status"): Rule(SIGNED_IN),
+    ("GET", "/status"): Rule(OPERATING),
     ("GET", "/login"): Rule(EVERYONE),
     ("POST", "/login"): Rule(EVERYONE, public=True, body={}),  # its answer (403, 401) is about the form
     ("POST", "/logout"): Rule(SIGNED_IN),
@@ -63,48 +71,48 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/password"): Rule(SIGNED_IN),
     ("POST", "/password"): Rule(SIGNED_IN, body={}),
     ("GET", "/"): Rule(SIGNED_IN),
-    ("GET", "/customers/{customer_id}"): Rule(SIGNED_IN),
+    ("GET", "/customers/{customer_id}"): Rule(OPERATING),
     ("GET", "/static"): Rule(EVERYONE, path={"filename": "api.js"}),
     ("GET", "/static/vendor/{name}"): Rule(EVERYONE, path={"name": "socket.io.min.js"}),
     # The Socket.IO transport needs a session; who may join which namespace is checked on connect (NAMESPACES).
     ("GET", "/socket.io/"): Rule(SIGNED_IN),
     ("POST", "/socket.io/"): Rule(SIGNED_IN, body={}),
     ("OPTIONS", "/socket.io/"): Rule(SIGNED_IN),
-    ("GET", "/api/me"): Rule(SIGNED_IN),
-    ("POST", "/api/calls/{call_id}/hangup"): Rule(SIGNED_IN, OWN, body={}),
-    ("POST", "/api/calls/{call_id}/transfer"): Rule(SIGNED_IN, OWN, body={"target": "support", "kind": "blind"}),
-    ("POST", "/api/calls/{call_id}/transfer/complete"): Rule(SIGNED_IN, OWN, body={}),
-    ("POST", "/api/calls/{call_id}/transfer/cancel"): Rule(SIGNED_IN, OWN, body={}),
-    ("POST", "/api/originate"): Rule(SIGNED_IN, body={}),
-    ("GET", "/api/cards/{card_id}"): Rule(SIGNED_IN, OWN),
-    ("POST", "/api/cards/{card_id}"): Rule(SIGNED_IN, OWN, body={"notes": "matrix"}),
-    ("GET", "/api/callbacks"): Rule(SIGNED_IN),
-    ("POST", "/api/callbacks/{card_id}/call"): Rule(SIGNED_IN, OWN, body={}, path={"card_id": "callback"}),
-    ("GET", "/api/customers/search"): Rule(SIGNED_IN, query="?q=a"),
-    ("POST", "/api/customers"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/customers/{customer_id}/phones"): Rule(SIGNED_IN, body={}),
-    ("GET", "/api/customers/{customer_id}/pop"): Rule(SIGNED_IN),
-    ("POST", "/api/customers/{customer_id}/contacts"): Rule(SIGNED_IN, body={"phones": "not a list"}),
-    ("GET", "/api/customers/{customer_id}/timeline"): Rule(SIGNED_IN),
-    ("GET", "/api/application-types"): Rule(SIGNED_IN),
-    ("POST", "/api/applications"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/tasks"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/sim/answer"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/sim/call"): Rule(SIGNED_IN, body={"queue": "no such queue"}),
-    ("POST", "/api/presence/sign-in"): Rule(SIGNED_IN, body={"queues": "not a list"}),
-    ("POST", "/api/presence/pause"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/presence/resume"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/presence/ready"): Rule(SIGNED_IN, body={}),
-    ("POST", "/api/presence/sign-out"): Rule(SIGNED_IN, body={}),
-    ("GET", "/api/topics"): Rule(SIGNED_IN),
-    ("GET", "/api/scripts/{topic}"): Rule(SIGNED_IN, path={"topic": "billing"}),
-    ("GET", "/api/kb"): Rule(SIGNED_IN),
-    ("GET", "/api/kb/{article_id}"): Rule(SIGNED_IN),
+    ("GET", "/api/me"): Rule(OPERATING),
+    ("POST", "/api/calls/{call_id}/hangup"): Rule(OPERATING, OWN, body={}),
+    ("POST", "/api/calls/{call_id}/transfer"): Rule(OPERATING, OWN, body={"target": "support", "kind": "blind"}),
+    ("POST", "/api/calls/{call_id}/transfer/complete"): Rule(OPERATING, OWN, body={}),
+    ("POST", "/api/calls/{call_id}/transfer/cancel"): Rule(OPERATING, OWN, body={}),
+    ("POST", "/api/originate"): Rule(OPERATING, body={}),
+    ("GET", "/api/cards/{card_id}"): Rule(OPERATING, OWN),
+    ("POST", "/api/cards/{card_id}"): Rule(OPERATING, OWN, body={"notes": "matrix"}),
+    ("GET", "/api/callbacks"): Rule(OPERATING),
+    ("POST", "/api/callbacks/{card_id}/call"): Rule(OPERATING, OWN, body={}, path={"card_id": "callback"}),
+    ("GET", "/api/customers/search"): Rule(OPERATING, query="?q=a"),
+    ("POST", "/api/customers"): Rule(OPERATING, body={}),
+    ("POST", "/api/customers/{customer_id}/phones"): Rule(OPERATING, body={}),
+    ("GET", "/api/customers/{customer_id}/pop"): Rule(OPERATING),
+    ("POST", "/api/customers/{customer_id}/contacts"): Rule(OPERATING, body={"phones": "not a list"}),
+    ("GET", "/api/customers/{customer_id}/timeline"): Rule(OPERATING),
+    ("GET", "/api/application-types"): Rule(OPERATING),
+    ("POST", "/api/applications"): Rule(OPERATING, body={}),
+    ("POST", "/api/tasks"): Rule(OPERATING, body={}),
+    ("POST", "/api/sim/answer"): Rule(OPERATING, body={}),
+    ("POST", "/api/sim/call"): Rule(OPERATING, body={"queue": "no such queue"}),
+    ("POST", "/api/presence/sign-in"): Rule(OPERATING, body={"queues": "not a list"}),
+    ("POST", "/api/presence/pause"): Rule(OPERATING, body={}),
+    ("POST", "/api/presence/resume"): Rule(OPERATING, body={}),
+    ("POST", "/api/presence/ready"): Rule(OPERATING, body={}),
+    ("POST", "/api/presence/sign-out"): Rule(OPERATING, body={}),
+    ("GET", "/api/topics"): Rule(OPERATING),
+    ("GET", "/api/scripts/{topic}"): Rule(OPERATING, path={"topic": "billing"}),
+    ("GET", "/api/kb"): Rule(OPERATING),
+    ("GET", "/api/kb/{article_id}"): Rule(OPERATING),
     ("POST", "/api/kb"): Rule(SUPERVISING, body={}),
     ("POST", "/api/kb/{article_id}"): Rule(SUPERVISING, body={}, path={"article_id": "999999"}),
     ("DELETE", "/api/kb/{article_id}"): Rule(SUPERVISING, path={"article_id": "999999"}),
-    ("GET", "/api/offers"): Rule(SIGNED_IN),
-    ("POST", "/api/offers/{code}/response"): Rule(SIGNED_IN, body={}, path={"code": "none"}),
+    ("GET", "/api/offers"): Rule(OPERATING),
+    ("POST", "/api/offers/{code}/response"): Rule(OPERATING, body={}, path={"code": "none"}),
     ("GET", "/api/ivr/stats"): Rule(SUPERVISING),
     ("GET", "/mail"): Rule(SUPERVISING),  # the mail desk: outbox and messages taken in
     ("GET", "/api/supervisor/live"): Rule(SUPERVISING),
@@ -119,23 +127,24 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/supervision/calls/{call_id}/take-over"): Rule(SUPERVISING, body={}),
     ("POST", "/api/supervision/calls/{call_id}/priority"): Rule(SUPERVISING, body={}),
     ("POST", "/api/supervision/sim/answer"): Rule(SUPERVISING, body={}),
-    # Applications: the department's work list (department users are tried in tests/integration/test_applications.py)
-    ("GET", "/work"): Rule(SUPERVISING),
-    ("GET", "/api/work"): Rule(SUPERVISING),
+    # Applications: the department's work list; an open application of the department user's department
+    # (other departments' applications are tried in tests/integration/test_applications.py)
+    ("GET", "/work"): Rule(WORKING),
+    ("GET", "/api/work"): Rule(WORKING),
     ("GET", "/api/work/escalations"): Rule(SUPERVISING),
-    ("GET", "/api/work/{application_id}"): Rule(SUPERVISING, path={"application_id": "1"}),
+    ("GET", "/api/work/{application_id}"): Rule(WORKING, path={"application_id": "application"}),
     ("GET", "/api/work/{application_id}/attachments/{attachment_id}"): Rule(
-        SUPERVISING, path={"application_id": "1", "attachment_id": "999999"}
+        WORKING, path={"application_id": "application", "attachment_id": "999999"}
     ),
-    ("GET", "/api/work/{application_id}/assignees"): Rule(SUPERVISING, path={"application_id": "1"}),
-    ("POST", "/api/work/{application_id}/take"): Rule(SUPERVISING, body={}, path={"application_id": "1"}),
+    ("GET", "/api/work/{application_id}/assignees"): Rule(WORKING, path={"application_id": "application"}),
+    ("POST", "/api/work/{application_id}/take"): Rule(WORKING, body={}, path={"application_id": "application"}),
     ("POST", "/api/work/{application_id}/assign"): Rule(
-        SUPERVISING, body={"user_id": "x"}, path={"application_id": "1"}
+        WORKING, body={"user_id": "x"}, path={"application_id": "application"}
     ),
-    ("POST", "/api/work/{application_id}/status"): Rule(SUPERVISING, body={}, path={"application_id": "1"}),
-    ("POST", "/api/work/{application_id}/department"): Rule(SUPERVISING, body={}, path={"application_id": "1"}),
-    ("GET", "/api/follow-ups"): Rule(SIGNED_IN),
-    ("POST", "/api/follow-ups/{task_id}/done"): Rule(SIGNED_IN, body={}, path={"task_id": "999999"}),
+    ("POST", "/api/work/{application_id}/status"): Rule(WORKING, body={}, path={"application_id": "application"}),
+    ("POST", "/api/work/{application_id}/department"): Rule(WORKING, body={}, path={"application_id": "application"}),
+    ("GET", "/api/follow-ups"): Rule(OPERATING),
+    ("POST", "/api/follow-ups/{task_id}/done"): Rule(OPERATING, body={}, path={"task_id": "999999"}),
     # The public application form: no session, its own CSRF token (a JSON body is not a form: 400).
     ("GET", "/apply"): Rule(EVERYONE),
     ("POST", "/apply"): Rule(EVERYONE, public=True, body={}),
@@ -191,13 +200,17 @@ RULES: dict[tuple[str, str], Rule] = {
 }
 
 # Socket.IO: namespace → roles that may connect; (namespace, event) → roles that may send it.
-NAMESPACES: dict[str, frozenset[str]] = {"/operator": SIGNED_IN, "/supervisor": SUPERVISING}
+NAMESPACES: dict[str, frozenset[str]] = {
+    "/operator": OPERATING,
+    "/supervisor": SUPERVISING,
+    "/work": frozenset({DEPT}),  # their department's work list reloads when it changes
+}
 SOCKET_EVENTS: dict[tuple[str, str], frozenset[str]] = {
     # The wallboard asks for its full picture; only who may join /supervisor can send it (NAMESPACES).
     ("/supervisor", "wallboard:full"): SUPERVISING,
 }
 
-ACCOUNTS = {OP: "op1", OTHER: "op2", SUP: "sup", ADMIN: "admin"}
+ACCOUNTS = {OP: "op1", OTHER: "op2", SUP: "sup", ADMIN: "admin", DEPT: "clerk"}
 
 
 def _routes(app: Any) -> list[tuple[str, str]]:
@@ -231,7 +244,8 @@ def test_every_route_and_socket_handler_has_a_rule(tmp_path) -> None:  # type: i
 
 
 async def _fixtures(server) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Resources owned by op1: a call card, a call on op1's phone, a call-back of op1's queue (billing)."""
+    """Resources owned by op1: a call card, a call on op1's phone, a call-back of op1's queue (billing); an
+    open application of the department user's department."""
     db = server.db
     await create_user(
         db, username="admin", role="admin", password_hash=hash_password("admin-password"), full_name="ADMIN"
@@ -240,6 +254,23 @@ async def _fixtures(server) -> dict[str, str]:  # type: ignore[no-untyped-def]
     async with db.read_session() as s:
         op1 = await s.scalar(select(User.id).where(User.username == "op1"))
         customer_id = await s.scalar(select(Customer.id).order_by(Customer.id.desc()).limit(1))
+        application = (
+            await s.execute(
+                select(Application.id, Application.department_queue)
+                .where(Application.department_queue.is_not(None), Application.status == "new")
+                .order_by(Application.id)
+                .limit(1)
+            )
+        ).one()
+    await create_user(
+        db,
+        username="clerk",
+        role="department",
+        password_hash=hash_password("clerk-password"),
+        full_name="CLERK",
+        department=application.department_queue,
+    )
+    server.passwords["clerk"] = "clerk-password"
     now = datetime.now(UTC)
     card_id = await interactions.open_call_card(
         db, call_id="matrix-card", offered_at=now, queue="support", customer_id=customer_id, state="ended"
@@ -264,6 +295,7 @@ async def _fixtures(server) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "callback": str(callback_id),
         "call_id": "matrix-call",
         "article_id": "1",
+        "application": str(application.id),
     }
 
 
@@ -293,7 +325,7 @@ def _refused(status: int, location: str, owned: bool) -> bool:
 
 async def test_the_authorization_matrix(server) -> None:
     samples = await _fixtures(server)
-    clients = {role: await _client(server, role) for role in (ANON, OP, OTHER, SUP, ADMIN)}
+    clients = {role: await _client(server, role) for role in ROLES}
     wrong: list[str] = []
     try:
         last = [("POST", "/logout/everywhere"), ("POST", "/logout")]  # they end the sessions: run them last
@@ -302,7 +334,7 @@ async def test_the_authorization_matrix(server) -> None:
             rule = RULES[(method, pattern)]
             path = _path(pattern, samples, rule)
             if (method, pattern) == ("POST", "/logout"):  # "log out everywhere" just ended every session
-                for role in (OP, OTHER, SUP, ADMIN):
+                for role in SIGNED_IN:
                     await clients[role].close()
                     clients[role] = await _client(server, role)
             for role, client in clients.items():
@@ -328,7 +360,7 @@ async def test_the_authorization_matrix(server) -> None:
 
 async def test_the_socket_namespaces_admit_only_their_roles(server) -> None:
     await _fixtures(server)
-    for role in (ANON, OP, OTHER, SUP, ADMIN):
+    for role in ROLES:
         client = await _client(server, role)
         try:
             cookies = "; ".join(f"{c.key}={c.value}" for c in client.http.cookie_jar)
@@ -363,3 +395,19 @@ async def test_an_operator_gets_only_their_own_socket_events(server) -> None:
     finally:
         await op1.close()
         await op2.close()
+
+
+async def test_a_department_users_socket_hears_their_work_list_and_ends_with_their_session(server) -> None:
+    """The /work namespace: the clerk's department's changes reach them; logging out disconnects it."""
+    samples = await _fixtures(server)
+    clerk = await _client(server, DEPT)
+    try:
+        await clerk.connect_socket("/work")
+        department = (await clerk.api("GET", f"/api/work/{samples['application']}"))["department_queue"]
+        await clerk.api("POST", f"/api/work/{samples['application']}/take", {})
+        assert (await clerk.next_event("work"))["department"] == department
+        async with clerk.http.post("/logout", data={"csrf_token": clerk.csrf}, allow_redirects=False) as response:
+            assert response.status == 302
+        await wait_for(lambda: not clerk.sio.connected)
+    finally:
+        await clerk.close()

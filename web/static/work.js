@@ -150,7 +150,7 @@ async function main() {
 // reloads (at most once a second, however many arrive together).
 function listenForChanges() {
   if (typeof window.io !== "function") return;
-  const socket = window.io("/operator", { transports: ["websocket", "polling"] });
+  const socket = window.io("/work", { transports: ["websocket", "polling"] });
   let pending = null;
   socket.on("work", () => {
     pending ??= setTimeout(() => {
