@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import text
 
 from crm_store.desk_phones import add_phone
 from tests.serving import Running, wait_for
@@ -100,12 +101,23 @@ async def test_a_supervisor_watches_a_call_listens_in_pauses_the_operator_and_ex
         await expect(row).to_have_attribute("data-state", "paused")
         await expect(row.locator(".sv-state")).to_contain_text(RU["pause_reason.lunch"])
         await expect(operator.locator("#presence-state")).to_have_attribute("data-state", "paused")
-        presence = (await api_get(operator, f"{server.url}/api/me"))["presence"]
+        me = await api_get(operator, f"{server.url}/api/me")
+        presence, op1_id = me["presence"], me["user"]["id"]
         assert (presence["state"], presence["paused_reason"]) == ("paused", "lunch")
         member = server.simulator.snapshot()["queues"]["support"]["members"][OP1]
         assert (member["paused"], member["reason"]) == (True, "lunch")
     finally:
         await context.close()
+    async with server.db.read_session() as s:  # each action is on record, as the supervisor's
+        audited = (
+            await s.execute(
+                text(
+                    "SELECT a.action, a.entity_id FROM audit_log a JOIN users u ON u.id = a.user_id "
+                    "WHERE u.username = 'sup' AND a.action LIKE 'supervisor.%' ORDER BY a.id"
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in audited] == [("supervisor.listen", call_id), ("supervisor.pause", str(op1_id))]
 
     # The reports: today's queue report holds the call, on the page and in both downloads.
     await page.goto(f"{server.url}/reports")
