@@ -1,7 +1,7 @@
 // The admin console: tabs, users and desk phones. Books, imports and the audit log: admin_data.js.
 import { api, errorText } from "./api.js";
 import { $, $$, fill, h, say, setOptions } from "./dom.js";
-import { label, loadStrings, t } from "./i18n.js";
+import { label, loadStrings, queueTitle, t } from "./i18n.js";
 import { initBooks, initImports, initAudit } from "./admin_data.js";
 
 const state = { users: [], roles: [], queues: [], departments: [] };
@@ -29,7 +29,7 @@ async function loadUsers() {
   setOptions($("#user-department"), state.departments.map((d) => ({ value: d.name, label: d.title || d.name })), "—");
   showDepartment();
   fill($("#user-queues"), state.queues.map((q) =>
-    h("label", { class: "check" }, h("input", { type: "checkbox", value: q.name, name: "queue" }), q.title || q.name)));
+    h("label", { class: "check" }, h("input", { type: "checkbox", value: q.name, name: "queue" }), queueTitle(q.name, state.queues))));
   setOptions($("#phone-owner"), state.users.map((u) => ({ value: u.username, label: u.username })), t("admin.phone.shared"));
   renderUsers();
 }
@@ -51,7 +51,7 @@ function renderUsers() {
     h("td", {}, u.full_name),
     h("td", {}, label("role", u.role), u.department ? ` · ${departmentTitle(u.department)}` : null),
     h("td", {}, u.extension || "—"),
-    h("td", {}, (u.queues || []).join(", ")),
+    h("td", {}, (u.queues || []).map((q) => queueTitle(q, state.queues)).join(", ")),
     h("td", {}, (u.skills || []).join(", ")),
     h("td", {}, u.active ? t("admin.user.active") : t("admin.user.disabled")),
     h("td", { class: "row" },
