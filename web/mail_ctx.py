@@ -72,7 +72,7 @@ class MailChannel:
     reader: ImapReader | None = None
 
 
-def build_intake(app: web.Application, config: MailConfig, wake: asyncio.Event) -> MailIntake:
+def build_intake(app: web.Application, config: MailConfig) -> MailIntake:
     return MailIntake(
         db=app[keys.DB],
         filer=application_filer(app),
@@ -82,7 +82,6 @@ def build_intake(app: web.Application, config: MailConfig, wake: asyncio.Event) 
             default_type=config.default_type,
             policy=AttachmentPolicy(max_bytes=config.attachment_max_bytes),
         ),
-        on_reply=wake.set,
     )
 
 
@@ -92,8 +91,7 @@ async def mail_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.MAIL] = None
         yield
         return
-    wake = asyncio.Event()
-    channel = MailChannel(config=config, intake=build_intake(app, config, wake), wake_sender=wake)
+    channel = MailChannel(config=config, intake=build_intake(app, config))
     app[keys.MAIL] = channel
     server: asyncio.Server | None = None
     tasks: list[asyncio.Task[None]] = []
