@@ -435,7 +435,7 @@ class MailboxState(Base):
 
 
 class OutboxMessage(Base):
-    """A reply to a customer (the receipt with the application's number). `sent_at` is set once an SMTP relay
+    """A letter to a customer (the receipt with the application's number, a note on its status). `sent_at` is set once an SMTP relay
     took it; with no relay configured the outbox is where it stays, visible to supervisors."""
 
     __tablename__ = "mail_outbox"
