@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from workstation.attachments import AttachmentStore
+from workstation.customer_letters import status_page
 from workstation.customer_mail import CustomerMail
 from workstation.filing import TypedFiler
 
@@ -28,7 +29,7 @@ def customer_mail(app: web.Application) -> CustomerMail:
         if channel is not None:
             channel.wake_sender.set()
 
-    return CustomerMail(db=app[keys.DB], wake=wake)
+    return CustomerMail(db=app[keys.DB], wake=wake, status_url=status_page(app[keys.SETTINGS].apply_public_url))
 
 
 def application_filer(app: web.Application) -> TypedFiler:

@@ -109,6 +109,9 @@ class Settings:
     application_escalate_hours: int = 4
     apply_per_address_per_hour: int = 20
     apply_per_account_per_hour: int = 5
+    # Where customers reach /apply from outside (https://lk.example.ru): the letters about applications link to
+    # its status page. Empty: they name the page's path only.
+    apply_public_url: str = ""
 
     # Applications by e-mail (web/mail_config.py checks these): off while mail_address is empty.
     mail_address: str = ""  # the desk's address: mail to it becomes an application
@@ -174,6 +177,12 @@ class Settings:
             if not 0 <= getattr(settings, name) <= 10_000:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} must be 0-10000")
         _check_mail(settings)
+        public = urlsplit(settings.apply_public_url)
+        if (
+            settings.apply_public_url
+            and (public.scheme not in ("http", "https") or not public.netloc or public.query or public.fragment)
+        ) or any(c.isspace() for c in settings.apply_public_url):
+            raise ConfigError(f"{PREFIX}APPLY_PUBLIC_URL={settings.apply_public_url!r} is not an http(s):// address")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")

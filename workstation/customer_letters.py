@@ -10,6 +10,12 @@ from datetime import datetime
 
 STATUS_PAGE = "/apply/status"
 
+
+def status_page(public_url: str) -> str:
+    """The status page's address for a letter: on the public site when its address is configured."""
+    return public_url.rstrip("/") + STATUS_PAGE if public_url else STATUS_PAGE
+
+
 # The statuses the customer is told about, and how the letter names them.
 TOLD_STATUSES = {
     "waiting_customer": "ожидает ответа от вас",
@@ -30,15 +36,22 @@ def mail_address(value: str | None) -> str | None:
     return address if len(address) <= 254 and address.isascii() and _ADDRESS.fullmatch(address) else None
 
 
-def _how_to_check(number: str) -> list[str]:
+def _how_to_check(number: str, status_url: str) -> list[str]:
     return [
-        f"Статус заявки можно узнать по её номеру {number} на сайте, на странице {STATUS_PAGE}",
+        f"Статус заявки можно узнать по её номеру {number} на сайте: {status_url}",
         "(нужны номер лицевого счёта и телефон или e-mail, указанные в договоре),",
         "или по телефону в голосовом меню.",
     ]
 
 
-def receipt(number: str, *, type_title: str, due_at: datetime | None, note: Sequence[str] = ()) -> tuple[str, str]:
+def receipt(
+    number: str,
+    *,
+    type_title: str,
+    due_at: datetime | None,
+    note: Sequence[str] = (),
+    status_url: str = STATUS_PAGE,
+) -> tuple[str, str]:
     """The receipt: number, type, due date and how to check the status. `note`: lines the channel adds (the
     e-mail channel: what the letter was about, refused attachments, how to answer)."""
     body = [
@@ -51,11 +64,13 @@ def receipt(number: str, *, type_title: str, due_at: datetime | None, note: Sequ
         body.append(f"Срок рассмотрения: до {due_at:%d.%m.%Y %H:%M}")
     if note:
         body += ["", *note]
-    body += ["", *_how_to_check(number)]
+    body += ["", *_how_to_check(number, status_url)]
     return f"Заявка {number} принята", "\n".join(body) + "\n"
 
 
-def status_note(number: str, *, type_title: str, status: str, comment: str) -> tuple[str, str] | None:
+def status_note(
+    number: str, *, type_title: str, status: str, comment: str, status_url: str = STATUS_PAGE
+) -> tuple[str, str] | None:
     """The note on a status change; None for a status the customer is not written about."""
     label = TOLD_STATUSES.get(status)
     if label is None:
@@ -65,5 +80,5 @@ def status_note(number: str, *, type_title: str, status: str, comment: str) -> t
         body += ["", "Комментарий:", comment.strip()]
     if status == "waiting_customer":
         body += ["", "Пожалуйста, свяжитесь с нами и назовите номер заявки."]
-    body += ["", *_how_to_check(number)]
+    body += ["", *_how_to_check(number, status_url)]
     return f"Заявка {number}: {label}", "\n".join(body) + "\n"

@@ -14,15 +14,16 @@ from crm_store import mail
 from crm_store.db import Database
 from crm_store.records import ApplicationRecord
 
-from .customer_letters import mail_address, receipt, status_note
+from .customer_letters import STATUS_PAGE, mail_address, receipt, status_note
 
 log = logging.getLogger(__name__)
 
 
 class CustomerMail:
-    def __init__(self, *, db: Database, wake: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, *, db: Database, wake: Callable[[], None] = lambda: None, status_url: str = STATUS_PAGE) -> None:
         self.db = db
         self.wake = wake
+        self.status_url = status_url  # where the letters send the customer to check the status
 
     async def _address(self, record: ApplicationRecord, given: str | None) -> str | None:
         if address := mail_address(given):
@@ -61,13 +62,15 @@ class CustomerMail:
     ) -> int | None:
         """Queue the receipt to `to_addr` (who wrote or identified with it), else to the customer's e-mail on
         file; None when there is no address."""
-        letter = receipt(record.number, type_title=type_title, due_at=due_at, note=note)
+        letter = receipt(record.number, type_title=type_title, due_at=due_at, note=note, status_url=self.status_url)
         return await self._queue(record, self._address(record, to_addr), letter)
 
     async def status_changed(self, record: ApplicationRecord, *, type_title: str, comment: str) -> int | None:
         """Queue the note on the new status (when it is one the customer is told about) to where the receipt
         went, else to the customer's e-mail on file."""
-        letter = status_note(record.number, type_title=type_title, status=record.status, comment=comment)
+        letter = status_note(
+            record.number, type_title=type_title, status=record.status, comment=comment, status_url=self.status_url
+        )
         if letter is None:
             return None
         return await self._queue(record, self._where_receipt_went(record), letter)

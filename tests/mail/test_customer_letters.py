@@ -1,6 +1,6 @@
 """With the mail channel on, a customer's letters take one path: an e-mailed application gets exactly one
 receipt (the filing's, carrying the letter's subject), and a receipt for an application filed at the call card
-goes out over the SMTP relay at once, like an e-mail's."""
+goes out over the SMTP relay at once, like an e-mail's, linking to the public site's status page."""
 
 from __future__ import annotations
 
@@ -40,7 +40,13 @@ async def test_a_card_filings_receipt_goes_out_over_the_relay(tmp_path: Path) ->
     port = relay.sockets[0].getsockname()[1]
     url = await prepare_database(tmp_path / "ccdesk.db", customers=10)
     running = await start(
-        settings_for_test(tmp_path, url, mail_address=DESK, mail_smtp_relay=f"smtp://127.0.0.1:{port}")
+        settings_for_test(
+            tmp_path,
+            url,
+            mail_address=DESK,
+            mail_smtp_relay=f"smtp://127.0.0.1:{port}",
+            apply_public_url="https://lk.example.ru",
+        )
     )
     op = Operator(running.url)
     try:
@@ -62,6 +68,7 @@ async def test_a_card_filings_receipt_goes_out_over_the_relay(tmp_path: Path) ->
         [out] = [email.message_from_bytes(m, policy=email.policy.default) for m in sink.messages]
         assert (out["To"], out["From"], out["Subject"]) == (address, DESK, f"Заявка {filed['number']} принята")
         assert reply.application_id == filed["id"] and filed["number"] in out.get_content()
+        assert "https://lk.example.ru/apply/status" in out.get_content()  # the public site's status page
     finally:
         await op.close()
         await running.stop()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workstation.customer_letters import mail_address, receipt, status_note
+from workstation.customer_letters import mail_address, receipt, status_note, status_page
 
 DUE = datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
@@ -59,3 +59,12 @@ def test_the_customer_hears_of_waiting_and_closing_only(status: str, subject: st
 )
 def test_only_one_plain_address_is_written_to(value: str | None, address: str | None) -> None:
     assert mail_address(value) == address
+
+
+def test_the_letters_link_to_the_public_sites_status_page_when_it_is_configured() -> None:
+    assert status_page("") == "/apply/status"
+    url = status_page("https://lk.example.ru/")
+    assert url == "https://lk.example.ru/apply/status"
+    assert url in receipt("260000042", type_title="Жалоба", due_at=None, status_url=url)[1]
+    note = status_note("260000042", type_title="Жалоба", status="resolved", comment="", status_url=url)
+    assert note is not None and url in note[1] and "Комментарий" not in note[1]
