@@ -194,8 +194,11 @@ async def queue_reply(db: Database, *, to_addr: str, subject: str, body: str, ap
         return m.id
 
 
-async def unsent_replies(db: Database, *, limit: int = 50) -> list[OutboxRecord]:
+async def unsent_replies(db: Database, *, limit: int = 50, since: datetime | None = None) -> list[OutboxRecord]:
+    """The letters still to send, oldest first; with `since`, only those queued after it."""
     stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+    if since is not None:
+        stmt = stmt.where(OutboxMessage.created_at >= since)
     async with db.read_session() as s:
         return [_outbox(m) for m in (await s.execute(stmt)).scalars()]
 

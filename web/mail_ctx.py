@@ -14,6 +14,7 @@ import logging
 import smtplib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -34,6 +35,9 @@ from .mail_imap import ImapReader
 log = logging.getLogger(__name__)
 
 RELAY_RETRY_S = 60.0  # after a relay failure: the replies stay queued and are tried again
+# A letter this old is not sent (it stays in the outbox, on /mail): a receipt or a status note days late tells
+# the customer nothing but confusion — the letters kept while no relay was configured, or through a long outage.
+FRESH_FOR = timedelta(days=2)
 
 
 class DeskHandler:
@@ -149,7 +153,7 @@ async def _send_queued(
     db: Database, channel: MailChannel, host: str, port: int, loop: asyncio.AbstractEventLoop
 ) -> bool:
     """Send every queued reply in order; True when the relay refused one (the rest wait for the retry)."""
-    while batch := await mail.unsent_replies(db):
+    while batch := await mail.unsent_replies(db, since=utcnow() - FRESH_FOR):
         for reply in batch:
             message = EmailMessage()
             message["From"] = channel.config.address

@@ -1,19 +1,22 @@
 """With the mail channel on, a customer's letters take one path: an e-mailed application gets exactly one
 receipt (the filing's, carrying the letter's subject), and a receipt for an application filed at the call card
-goes out over the SMTP relay at once, like an e-mail's, linking to the public site's status page."""
+goes out over the SMTP relay at once, like an e-mail's, linking to the public site's status page; a letter
+kept for days is not sent late."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
+from datetime import timedelta
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm_store import mail
-from crm_store.models import Account
+from crm_store.base import utcnow
+from crm_store.models import Account, OutboxMessage
 from tests.integration.client import Operator
 from tests.serving import Running, prepare_database, settings_for_test, start, wait_for
 
@@ -54,6 +57,14 @@ async def test_a_card_filings_receipt_goes_out_over_the_relay(tmp_path: Path) ->
         async with running.db.read_session() as s:
             account_id = await s.scalar(select(Account.id).where(Account.customer_id == customer_id).limit(1))
         assert (await op.login("op1", running.passwords["op1"])).status == 302
+        # a letter kept three days ago (say, before the relay was set up) is not sent days late
+        stale = await mail.queue_reply(
+            running.db, to_addr="old@example.ru", subject="old", body="", application_id=None
+        )
+        async with running.db.write_session() as s, s.begin():
+            await s.execute(
+                update(OutboxMessage).where(OutboxMessage.id == stale).values(created_at=utcnow() - timedelta(days=3))
+            )
         filed = await op.api(
             "POST",
             "/api/applications",
@@ -69,6 +80,7 @@ async def test_a_card_filings_receipt_goes_out_over_the_relay(tmp_path: Path) ->
         assert (out["To"], out["From"], out["Subject"]) == (address, DESK, f"Заявка {filed['number']} принята")
         assert reply.application_id == filed["id"] and filed["number"] in out.get_content()
         assert "https://lk.example.ru/apply/status" in out.get_content()  # the public site's status page
+        assert [r.sent_at for r in await mail.outbox(running.db) if r.id == stale] == [None]
     finally:
         await op.close()
         await running.stop()
