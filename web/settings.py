@@ -176,13 +176,8 @@ class Settings:
         for name in ("application_escalate_hours", "apply_per_address_per_hour", "apply_per_account_per_hour"):
             if not 0 <= getattr(settings, name) <= 10_000:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} must be 0-10000")
+        _check_public_url(settings)
         _check_mail(settings)
-        public = urlsplit(settings.apply_public_url)
-        if (
-            settings.apply_public_url
-            and (public.scheme not in ("http", "https") or not public.netloc or public.query or public.fragment)
-        ) or any(c.isspace() for c in settings.apply_public_url):
-            raise ConfigError(f"{PREFIX}APPLY_PUBLIC_URL={settings.apply_public_url!r} is not an http(s):// address")
         for name in ("port", "agi_port"):  # the PBX (or the simulator) is told the FastAGI port: no "any"
             if not 1 <= getattr(settings, name) <= 65535:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} is not a port (1-65535)")
@@ -244,3 +239,17 @@ def _check_mail(settings: Settings) -> None:
         mail_config(settings)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _check_public_url(settings: Settings) -> None:
+    """The public site's address the customers' letters link to: empty, or http(s)://HOST[/PATH]."""
+    value = settings.apply_public_url
+    public = urlsplit(value)
+    if value and (
+        public.scheme not in ("http", "https")
+        or not public.netloc
+        or public.query
+        or public.fragment
+        or any(c.isspace() for c in value)
+    ):
+        raise ConfigError(f"{PREFIX}APPLY_PUBLIC_URL={value!r} is not an http(s):// address")
