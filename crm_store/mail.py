@@ -194,8 +194,11 @@ async def queue_reply(db: Database, *, to_addr: str, subject: str, body: str, ap
         return m.id
 
 
-async def unsent_replies(db: Database, *, limit: int = 50) -> list[OutboxRecord]:
+async def unsent_replies(db: Database, *, limit: int = 50, since: datetime | None = None) -> list[OutboxRecord]:
+    """The letters still to send, oldest first; with `since`, only those queued after it."""
     stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+    if since is not None:
+        stmt = stmt.where(OutboxMessage.created_at >= since)
     async with db.read_session() as s:
         return [_outbox(m) for m in (await s.execute(stmt)).scalars()]
 
@@ -264,3 +267,25 @@ async def history_of(db: Database, application_id: int) -> list[dict[str, object
     )
     async with db.read_session() as s:
         return [dict(r) for r in (await s.execute(stmt)).mappings()]
+
+
+# ------------------------------------------------------------------ where the customer's letters go
+
+
+async def customer_email(db: Database, customer_id: int) -> str | None:
+    """The e-mail on the customer's own card (a contact person's is theirs: they get letters only when they
+    wrote or identified with it)."""
+    async with db.read_session() as s:
+        return (await s.execute(select(Customer.email).where(Customer.id == customer_id))).scalar()
+
+
+async def receipt_address(db: Database, application_id: int) -> str | None:
+    """Where the application's first letter (its receipt) went: the address its customer used."""
+    stmt = (
+        select(OutboxMessage.to_addr)
+        .where(OutboxMessage.application_id == application_id)
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    async with db.read_session() as s:
+        return (await s.execute(stmt)).scalar()

@@ -505,8 +505,9 @@ class MailboxState(Base):
 
 
 class OutboxMessage(Base):
-    """A reply to a customer (the receipt with the application's number). `sent_at` is set once an SMTP relay
-    took it; with no relay configured the outbox is where it stays, visible to supervisors."""
+    """A letter to a customer (the receipt with the application's number, a note on its status). `sent_at` is
+    set once an SMTP relay took it; with no relay configured the outbox is where it stays, visible to
+    supervisors."""
 
     __tablename__ = "mail_outbox"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

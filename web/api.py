@@ -28,6 +28,7 @@ from .api_fields import (
 )
 from .auth import user_of
 from .errors import bad_request
+from .filing import customer_mail
 
 routes = web.RouteTableDef()
 
@@ -251,6 +252,7 @@ def _applications(request: web.Request) -> ApplicationService:
         rules=request.app[keys.RULES],
         clock=request.app[keys.CLOCK],
         types=request.app[keys.APPLICATION_TYPES],
+        mail=customer_mail(request.app),
     )
 
 

@@ -24,6 +24,7 @@ from . import keys
 from .api_fields import body, int_field, path_id, text_field
 from .auth import require_role, user_of
 from .errors import bad_request
+from .filing import customer_mail
 from .pages import page_context
 from .sio import department_room
 
@@ -228,6 +229,7 @@ async def applications_ctx(app: web.Application) -> AsyncIterator[None]:
         clock=app[keys.CLOCK],
         escalate_after=timedelta(hours=settings.application_escalate_hours),
         announce=announce,
+        mail=customer_mail(app),
     )
     app[keys.APPLICATION_WORK] = work
     checker = asyncio.create_task(_escalate_periodically(app, work))

@@ -34,6 +34,7 @@ from workstation.presence import interface_for
 from . import keys
 from .auth import require_role, user_of
 from .errors import bad_request
+from .filing import customer_mail
 from .pages import page_context
 
 routes = web.RouteTableDef()
@@ -448,7 +449,11 @@ async def _file_dispute(
     campaign = await campaigns.get_campaign(request.app[keys.DB], attempt.campaign_id or 0)
     text = f"Должник оспаривает задолженность (звонок кампании «{campaign.name}»). {notes}".strip()[:2000]
     service = ApplicationService(
-        db=request.app[keys.DB], rules=request.app[keys.RULES], clock=request.app[keys.CLOCK], types=types
+        db=request.app[keys.DB],
+        rules=request.app[keys.RULES],
+        clock=request.app[keys.CLOCK],
+        types=types,
+        mail=customer_mail(request.app),  # the debtor gets the receipt like any customer
     )
     filed = await service.file(user, Filing(type=kind, text=text, customer_id=attempt.customer_id))
     return filed.to_json()

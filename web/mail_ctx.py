@@ -14,6 +14,7 @@ import logging
 import smtplib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -34,6 +35,9 @@ from .mail_imap import ImapReader
 log = logging.getLogger(__name__)
 
 RELAY_RETRY_S = 60.0  # after a relay failure: the replies stay queued and are tried again
+# A letter this old is not sent (it stays in the outbox, on /mail): a receipt or a status note days late tells
+# the customer nothing but confusion — the letters kept while no relay was configured, or through a long outage.
+FRESH_FOR = timedelta(days=2)
 
 
 class DeskHandler:
@@ -72,7 +76,7 @@ class MailChannel:
     reader: ImapReader | None = None
 
 
-def build_intake(app: web.Application, config: MailConfig, wake: asyncio.Event) -> MailIntake:
+def build_intake(app: web.Application, config: MailConfig) -> MailIntake:
     return MailIntake(
         db=app[keys.DB],
         filer=application_filer(app),
@@ -82,7 +86,6 @@ def build_intake(app: web.Application, config: MailConfig, wake: asyncio.Event) 
             default_type=config.default_type,
             policy=AttachmentPolicy(max_bytes=config.attachment_max_bytes),
         ),
-        on_reply=wake.set,
     )
 
 
@@ -92,8 +95,7 @@ async def mail_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.MAIL] = None
         yield
         return
-    wake = asyncio.Event()
-    channel = MailChannel(config=config, intake=build_intake(app, config, wake), wake_sender=wake)
+    channel = MailChannel(config=config, intake=build_intake(app, config))
     app[keys.MAIL] = channel
     server: asyncio.Server | None = None
     tasks: list[asyncio.Task[None]] = []
@@ -151,7 +153,7 @@ async def _send_queued(
     db: Database, channel: MailChannel, host: str, port: int, loop: asyncio.AbstractEventLoop
 ) -> bool:
     """Send every queued reply in order; True when the relay refused one (the rest wait for the retry)."""
-    while batch := await mail.unsent_replies(db):
+    while batch := await mail.unsent_replies(db, since=utcnow() - FRESH_FOR):
         for reply in batch:
             message = EmailMessage()
             message["From"] = channel.config.address

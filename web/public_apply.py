@@ -35,6 +35,7 @@ from workstation.errors import WorkstationError
 
 from . import keys
 from .auth import client_ip, cookie_secure
+from .filing import customer_mail
 
 routes = web.RouteTableDef()
 COOKIE = "ccdesk_apply"
@@ -245,6 +246,7 @@ async def apply_submit(request: web.Request) -> web.Response:
         _account_number, account = await _identify(request, fields)
         if account is None:
             raise FormProblem("not_identified", 400)
+        _phone, email = _contact(_text(fields, "contact", 200))  # identified by e-mail: the receipt goes there
         prefix = f"{type_code}."
         form_fields = {k[len(prefix) :]: v for k, v in fields.items() if k.startswith(prefix)}
         try:
@@ -262,6 +264,8 @@ async def apply_submit(request: web.Request) -> web.Response:
                 attachments=[
                     NewAttachment(filename=f.filename, content_type=f.content_type, data=f.data) for f in files
                 ],
+                mail=customer_mail(request.app),
+                reply_to=email,
             )
         except WorkstationError as exc:
             raise FormProblem(exc.code, 400, **exc.params) from None

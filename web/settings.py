@@ -114,6 +114,9 @@ class Settings:
     application_escalate_hours: int = 4
     apply_per_address_per_hour: int = 20
     apply_per_account_per_hour: int = 5
+    # Where customers reach /apply from outside (https://lk.example.ru): the letters about applications link to
+    # its status page. Empty: they name the page's path only.
+    apply_public_url: str = ""
 
     # Applications by e-mail (web/mail_config.py checks these): off while mail_address is empty.
     mail_address: str = ""  # the desk's address: mail to it becomes an application
@@ -178,6 +181,7 @@ class Settings:
         for name in ("application_escalate_hours", "apply_per_address_per_hour", "apply_per_account_per_hour"):
             if not 0 <= getattr(settings, name) <= 10_000:
                 raise ConfigError(f"{PREFIX}{name.upper()}={getattr(settings, name)} must be 0-10000")
+        _check_public_url(settings)
         _check_mail(settings)
         if "{number}" not in settings.dialer_trunk or not 1 <= settings.recording_days <= 36500:
             raise ConfigError(f"{PREFIX}DIALER_TRUNK needs {{number}}; {PREFIX}RECORDING_DAYS is 1 to 36500 days")
@@ -244,3 +248,17 @@ def _check_mail(settings: Settings) -> None:
         mail_config(settings)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _check_public_url(settings: Settings) -> None:
+    """The public site's address the customers' letters link to: empty, or http(s)://HOST[/PATH]."""
+    value = settings.apply_public_url
+    public = urlsplit(value)
+    if value and (
+        public.scheme not in ("http", "https")
+        or not public.netloc
+        or public.query
+        or public.fragment
+        or any(c.isspace() for c in value)
+    ):
+        raise ConfigError(f"{PREFIX}APPLY_PUBLIC_URL={value!r} is not an http(s):// address")

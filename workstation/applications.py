@@ -14,6 +14,7 @@ from crm_store.records import UserRecord
 
 from .application_types import ApplicationTypes
 from .applications_filing import FiledApplication, file_application
+from .customer_mail import CustomerMail
 from .errors import WorkstationError
 
 TASK_KINDS = ("follow_up", "callback")
@@ -40,8 +41,17 @@ class TaskRequest:
 
 
 class ApplicationService:
-    def __init__(self, *, db: Database, rules: Any, clock: Callable[[], datetime], types: ApplicationTypes) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        rules: Any,
+        clock: Callable[[], datetime],
+        types: ApplicationTypes,
+        mail: CustomerMail | None = None,
+    ) -> None:
         self.db = db
+        self.mail = mail  # the receipt goes to the customer's e-mail on file
         self.types = types
         self.rules = rules  # routing.RoutingRules: application types, their SLA, the department rules
         self.clock = clock
@@ -61,6 +71,7 @@ class ApplicationService:
             account_id=filing.account_id,
             card_id=filing.card_id,
             user_id=user.id,
+            mail=self.mail,
         )
 
     async def create_task(self, user: UserRecord, request: TaskRequest) -> int:

@@ -20,6 +20,7 @@ from crm_store.records import ApplicationRecord
 from routing import RuleSet
 
 from .application_types import CHANNELS, ApplicationType, ApplicationTypes, validate_fields
+from .customer_mail import CustomerMail
 from .errors import WorkstationError
 
 TEXT_LIMIT = 10_000
@@ -67,11 +68,18 @@ async def file_application(
     user_id: int | None = None,
     card_id: int | None = None,
     require_fields: bool | None = None,
+    mail: CustomerMail | None = None,
+    reply_to: str | None = None,
+    receipt_note: Sequence[str] = (),
 ) -> FiledApplication:
     """File one application; raises WorkstationError (code + params) on anything a person must fix.
 
     `require_fields` defaults to True for the customer's own channels (web, e-mail) and False for an
-    operator's or the IVR's, where what the customer said goes into `text`."""
+    operator's or the IVR's, where what the customer said goes into `text`.
+
+    Every application's receipt is queued here, on every channel, once: to `reply_to` (the address the customer
+    wrote from or identified with), else to the customer's e-mail on file; `mail` wakes the relay sender (without
+    it the letter still waits in the outbox). `receipt_note`: lines the channel adds to the receipt."""
     if channel not in CHANNELS:
         raise WorkstationError(f"unknown channel {channel!r}", code="invalid_channel", channel=channel)
     app_type = types.get(type_code)
@@ -117,6 +125,13 @@ async def file_application(
         fields=values,
         attachments=attachments,
         now=now,
+    )
+    await (mail or CustomerMail(db=db)).receipt(
+        record,
+        type_title=app_type.title,
+        due_at=record.due_at.astimezone(types.calendar.timezone) if record.due_at else None,
+        to_addr=reply_to,
+        note=receipt_note,
     )
     return FiledApplication(
         application=record,

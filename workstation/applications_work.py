@@ -20,6 +20,7 @@ from routing import RuleSet
 
 from .application_types import ApplicationTypes
 from .applications_flow import WORKING_ROLES, Worker, allowed, can_work, is_escalated, is_overdue, next_statuses
+from .customer_mail import CustomerMail
 from .errors import ForbiddenError, NotFoundError, WorkstationError
 
 Announce = Callable[[ApplicationRecord, tuple[str, ...]], Awaitable[None]]  # the record, departments to tell
@@ -57,6 +58,7 @@ class ApplicationWork:
         clock: Callable[[], datetime],
         escalate_after: timedelta,
         announce: Announce | None = None,
+        mail: CustomerMail | None = None,
     ) -> None:
         self.db = db
         self.types = types
@@ -64,6 +66,7 @@ class ApplicationWork:
         self.clock = clock
         self.escalate_after = escalate_after
         self.announce = announce
+        self.mail = mail or CustomerMail(db=db)  # the customer's note on closing or waiting for them
 
     # ------------------------------------------------------------------ reading
     def require_worker(self, user: UserRecord) -> Worker:
@@ -214,6 +217,8 @@ class ApplicationWork:
             assign=assign,
         )
         record = await self._apply(user, change)
+        app_type = self.types.get(record.type)
+        await self.mail.status_changed(record, type_title=app_type.title if app_type else record.type, comment=comment)
         if request.follow_up and record.status in (ApplicationStatus.RESOLVED, ApplicationStatus.REJECTED):
             await self.schedule_follow_up(user, record, request.follow_up_at)
         return record

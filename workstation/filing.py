@@ -16,6 +16,7 @@ from routing import RuleSet
 from .application_types import ApplicationTypes
 from .applications_filing import file_application
 from .attachments import Attachment, safe_filename
+from .customer_mail import CustomerMail
 
 
 class Filer(Protocol):
@@ -28,8 +29,11 @@ class Filer(Protocol):
         text: str,
         channel: str,
         attachments: Sequence[Attachment] = (),
+        reply_to: str | None = None,
+        receipt_note: Sequence[str] = (),
     ) -> tuple[int, str]:
-        """Store a new application and its attachments; (id, human-readable number)."""
+        """Store a new application and its attachments, and queue its receipt (to `reply_to`, else to the
+        customer's e-mail on file); (id, human-readable number)."""
         ...
 
 
@@ -38,11 +42,20 @@ class TypedFiler:
     (workstation.applications_filing): the type's department, its calendar SLA and its number. What the customer
     said goes into the text, so a type's form fields are not required here."""
 
-    def __init__(self, *, db: Database, types: ApplicationTypes, rules: RuleSet, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        types: ApplicationTypes,
+        rules: RuleSet,
+        clock: Callable[[], datetime],
+        mail: CustomerMail | None = None,
+    ) -> None:
         self.db = db
         self.types = types
         self.rules = rules
         self.clock = clock
+        self.mail = mail
 
     async def file(
         self,
@@ -53,6 +66,8 @@ class TypedFiler:
         text: str,
         channel: str,
         attachments: Sequence[Attachment] = (),
+        reply_to: str | None = None,
+        receipt_note: Sequence[str] = (),
     ) -> tuple[int, str]:
         filed = await file_application(
             self.db,
@@ -69,5 +84,8 @@ class TypedFiler:
                 for a in attachments
             ],
             require_fields=False,
+            mail=self.mail,
+            reply_to=reply_to,
+            receipt_note=receipt_note,
         )
         return filed.application.id, filed.application.number

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from .mail_rules import (
     comment_text,
     numbers_in_subject,
     read_message,
-    receipt,
+    receipt_note,
     type_for,
 )
 
@@ -64,7 +64,6 @@ class MailIntake:
         attachments: AttachmentStore,
         rules: Any,
         desk: MailDesk,
-        on_reply: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.filer = filer
@@ -73,7 +72,6 @@ class MailIntake:
         if desk.default_type not in self.types:
             raise ValueError(f"the mail channel's default type {desk.default_type!r} is not in the routing rules")
         self.desk = desk
-        self.on_reply = on_reply  # wakes the outbox sender
 
     async def take(self, raw: bytes, *, source: str, fallback_key: str | None = None) -> Taken:
         """Store what this message says; raises only when the store itself fails (then nothing was taken).
@@ -142,6 +140,7 @@ class MailIntake:
                 break
         app_type = type_for(parsed.subject, list(self.types), self.desk.default_type, self.desk.keywords)
         matched = customer_id is not None
+        # The filing queues the receipt (as on every channel), to the address the letter came from.
         app_id, number = await self.filer.file(
             customer_id=customer_id,
             account_id=account_id,
@@ -149,6 +148,8 @@ class MailIntake:
             text=application_text(parsed, matched=matched, refused=refused),
             channel="email",
             attachments=kept,
+            reply_to=parsed.sender,
+            receipt_note=receipt_note(subject=parsed.subject, refused=refused),
         )
         await mail.record_message(
             self.db,
@@ -160,9 +161,6 @@ class MailIntake:
             application_id=app_id,
             unmatched=not matched,
         )
-        subject, body = receipt(number, type_title=self.types[app_type].title, subject=parsed.subject, refused=refused)
-        await mail.queue_reply(self.db, to_addr=parsed.sender, subject=subject, body=body, application_id=app_id)
-        self.on_reply()
         log.info(
             "mail: %s from %s filed as application %s (%s%s)",
             key,

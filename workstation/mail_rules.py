@@ -125,19 +125,16 @@ def comment_text(mail: MailIn, *, kept: int, refused: Sequence[str]) -> str:
     return head + "\n\n" + mail.body[:TEXT_LIMIT]
 
 
-def receipt(number: str, *, type_title: str, subject: str, refused: Sequence[str]) -> tuple[str, str]:
-    """(subject, body) of the reply that tells the customer their application's number."""
-    reply_subject = f"Заявка {number} принята"
-    body = [
-        "Здравствуйте!",
-        "",
-        f"Ваше обращение «{subject[:200]}» зарегистрировано как заявка № {number} ({type_title}).",
-        "Узнать её статус можно по этому номеру: на сайте, по телефону в голосовом меню",
-        f"или ответом на это письмо (номер {number} должен остаться в теме).",
+def receipt_note(*, subject: str, refused: Sequence[str]) -> tuple[str, ...]:
+    """What the e-mail channel adds to the receipt (workstation/customer_letters.py): the letter it answers, how a
+    reply reaches the application, and the attachments not taken."""
+    note = [
+        f"Ваше письмо «{subject[:200]}» получено.",
+        "Чтобы дополнить заявку, ответьте на это письмо: номер заявки должен остаться в теме.",
     ]
     if refused:
-        body += ["", "Не приняты вложения (тип или размер не подходят): " + ", ".join(refused)]
-    return reply_subject, "\n".join(body) + "\n"
+        note.append("Не приняты вложения (тип или размер не подходят): " + ", ".join(refused))
+    return tuple(note)
 
 
 def type_titles(types: Mapping[str, object]) -> dict[str, str]:

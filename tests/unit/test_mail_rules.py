@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from workstation.attachments import Attachment, AttachmentPolicy, safe_filename
+from workstation.customer_letters import receipt
 from workstation.mail_rules import (
     DEFAULT_KEYWORDS,
     MailIn,
@@ -15,7 +16,7 @@ from workstation.mail_rules import (
     account_candidates,
     numbers_in_subject,
     read_message,
-    receipt,
+    receipt_note,
     type_for,
 )
 
@@ -128,6 +129,7 @@ def test_the_attachment_policy(item: Attachment, problem: str | None) -> None:
 
 
 def test_the_receipt_carries_the_number_in_its_subject_so_a_reply_finds_the_application() -> None:
-    subject, body = receipt("260000042", type_title="Жалоба", subject="Плохо", refused=("a.exe",))
+    note = receipt_note(subject="Плохо", refused=("a.exe",))
+    subject, body = receipt("260000042", type_title="Жалоба", due_at=None, note=note)
     assert numbers_in_subject(f"Re: {subject}") == ("260000042",)
     assert "260000042" in body and "a.exe" in body

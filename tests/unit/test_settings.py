@@ -67,6 +67,16 @@ def test_application_settings_come_from_the_environment_and_are_checked() -> Non
         Settings.from_env({"CCDESK_APPLY_PER_ADDRESS_PER_HOUR": "-1"})
 
 
+@pytest.mark.parametrize(
+    "value", ["lk.example.ru", "ftp://lk.example.ru", "https://", "https://x.ru/?a=1", "https://x.ru/ a"]
+)
+def test_the_public_address_of_apply_is_an_http_url(value: str) -> None:
+    assert Settings.from_env({}).apply_public_url == ""
+    assert Settings.from_env({"CCDESK_APPLY_PUBLIC_URL": "https://lk.example.ru/"}).apply_public_url
+    with pytest.raises(ConfigError, match="CCDESK_APPLY_PUBLIC_URL"):
+        Settings.from_env({"CCDESK_APPLY_PUBLIC_URL": value})
+
+
 def test_the_mail_channel_is_off_until_the_desks_address_is_set_and_its_settings_are_checked() -> None:
     from web.mail_config import mail_config
 
