@@ -119,8 +119,11 @@ async def test_uploaded_rules_reach_every_service_and_cannot_strand_a_type(mail_
             mine = select(Application).where(Application.channel == "email", Application.text.startswith("E-mail от"))
             [filed] = (await s.execute(mine)).scalars().all()
         assert filed.department_queue == "dept_quality"
+        # its receipt names the type as the application-types catalogue does (the catalogue files it)
         [reply] = await mail.outbox(mail_server.db)
-        assert f"№ {filed.number} (Спор о показаниях (v2))" in reply.body
+        catalogued = app[keys.APPLICATION_TYPES].get(filed.type)
+        assert catalogued is not None
+        assert f"№ {filed.number} зарегистрирована" in reply.body and f"Тип: {catalogued.title}" in reply.body
 
         # a department someone works in stays: rules without it are refused while its user is active
         clerk = {"username": "arhivova", "role": "department", "password": "Lunnaya-Sonata-14"}

@@ -189,13 +189,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/do-not-call"): Rule(SUPERVISING),
     ("POST", "/api/do-not-call"): Rule(SUPERVISING, body={}),
     ("DELETE", "/api/do-not-call/{e164}"): Rule(SUPERVISING, path={"e164": "+79990000000"}),
-    ("GET", "/api/campaign-calls/{call_id}"): Rule(SIGNED_IN, path={"call_id": "no-such-call"}),
-    ("POST", "/api/campaign-attempts/{id}/disposition"): Rule(SIGNED_IN, body={}, path={"id": "999999"}),
-    ("GET", "/api/campaign-attempts/{id}/recording"): Rule(SIGNED_IN, path={"id": "999999"}),
-    ("GET", "/api/campaigns/preview"): Rule(SIGNED_IN),
-    ("POST", "/api/campaigns/{id}/preview/next"): Rule(SIGNED_IN, body={}, path={"id": "999999"}),
+    ("GET", "/api/campaign-calls/{call_id}"): Rule(OPERATING, path={"call_id": "no-such-call"}),
+    ("POST", "/api/campaign-attempts/{id}/disposition"): Rule(OPERATING, body={}, path={"id": "999999"}),
+    ("GET", "/api/campaign-attempts/{id}/recording"): Rule(OPERATING, path={"id": "999999"}),
+    ("GET", "/api/campaigns/preview"): Rule(OPERATING),
+    ("POST", "/api/campaigns/{id}/preview/next"): Rule(OPERATING, body={}, path={"id": "999999"}),
     ("POST", "/api/campaigns/preview/{debtor}/{press}"): Rule(
-        SIGNED_IN, body={}, path={"debtor": "999999", "press": "skip"}
+        OPERATING, body={}, path={"debtor": "999999", "press": "skip"}
     ),
 }
 
