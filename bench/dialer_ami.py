@@ -2,6 +2,7 @@
 bots answering in the campaign's queue. A shorter run beside bench/dialer.py's pure simulation.
 
     python bench/dialer_ami.py [--seconds 60] [--bots 10]
+    python bench/dialer_ami.py --quick       # 10 s per pacing with 5 bots and shorter calls, under a minute
 
 Progressive, then predictive, each over its own debtors for the same time, on the app's clock set to a
 Tuesday 10:00 in Moscow. Time is compressed (the simulator's customers ring 1–4 s, talk 4–12 s, the dialer
@@ -64,7 +65,7 @@ async def add_debtors(db, prefix: str, count: int) -> None:  # type: ignore[no-u
             )
 
 
-async def run_mode(server, pacing: str, region: str, seconds: float, bots: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+async def run_mode(server, pacing: str, region: str, seconds: float, bots: int, drain: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
     db = server.db
     record = await campaigns.create_campaign(db, name=f"bench {pacing}", queue="debt", pacing=pacing, creditor="Бенч")
     await campaigns.build_list(
@@ -76,7 +77,7 @@ async def run_mode(server, pacing: str, region: str, seconds: float, bots: int) 
     await asyncio.sleep(seconds)
     await campaigns.move(db, record.id, "stop")
     await server.app[keys.DIALER].reload()
-    await asyncio.sleep(20)  # the calls in progress end
+    await asyncio.sleep(drain)  # the calls in progress end
     elapsed = time.monotonic() - started
     async with db.read_session() as s:
         rows = list(await s.scalars(select(CallAttempt).where(CallAttempt.campaign_id == record.id)))
@@ -105,9 +106,15 @@ async def run_mode(server, pacing: str, region: str, seconds: float, bots: int) 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--bots", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=None, help="per pacing (default 60, --quick 10)")
+    parser.add_argument("--bots", type=int, default=None, help="simulated operators (default 10, --quick 5)")
+    parser.add_argument("--quick", action="store_true", help="a smaller run with shorter calls, under a minute")
     args = parser.parse_args()
+    args.seconds = args.seconds or (10.0 if args.quick else 60.0)
+    args.bots = args.bots or (5 if args.quick else 10)
+    # The calls still in progress when a pacing stops ring at most 8 s and talk at most the longest talk time.
+    talk_time, ring_time = ((3.0, 6.0), (1.0, 3.0)) if args.quick else ((4.0, 12.0), (1.0, 4.0))
+    drain = 8.0 + talk_time[1] + 2.0
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
@@ -129,8 +136,8 @@ async def main() -> None:
                 outbound_answer_ratio=0.35,
                 outbound_busy_ratio=0.10,
                 outbound_no_answer_ratio=0.55,
-                outbound_ring_time=(1.0, 4.0),
-                talk_time=(4.0, 12.0),
+                outbound_ring_time=ring_time,
+                talk_time=talk_time,
                 abandon_message_seconds=1.0,
             )
             server.app[keys.DIALER].ring_seconds = 8.0
@@ -138,8 +145,10 @@ async def main() -> None:
             await add_debtors(server.db, "1", count)
             await add_debtors(server.db, "2", count)
             figures = {
-                "progressive": await run_mode(server, "progressive", "Москва", args.seconds, args.bots),
-                "predictive": await run_mode(server, "predictive", "Новосибирская область", args.seconds, args.bots),
+                "progressive": await run_mode(server, "progressive", "Москва", args.seconds, args.bots, drain),
+                "predictive": await run_mode(
+                    server, "predictive", "Новосибирская область", args.seconds, args.bots, drain
+                ),
             }
         finally:
             await server.stop()

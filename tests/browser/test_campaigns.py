@@ -1,6 +1,7 @@
 """A campaign in the browser: the supervisor creates one from a filtered list and starts it; the operator takes
-the campaign's calls — a progressive call popped by itself and a preview card dialled — records a promise to
-pay, and the supervisor sees the progress."""
+the campaign's calls — a predictive campaign's call popped by itself and a preview card dialled — records a
+promise to pay, and the supervisor sees the progress. (A new predictive campaign dials one call per free
+operator until it has measured enough rings and talks: dialling ahead is the pacing tests' and the benches'.)"""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ async def test_a_supervisor_runs_a_campaign_and_operators_record_promises(dialer
     try:
         await log_in(sup, server.url, "sup", server.passwords["sup"])
         await sup.goto(f"{server.url}/campaigns")
-        await _create(sup, "Крупные долги", "progressive", 3)
+        await _create(sup, "Крупные долги", "predictive", 3)
 
         # The first debtor answers: the operator's screen pops them with the campaign panel.
         await expect(op.locator("#pop-view")).to_contain_text("Должник Первый", timeout=20_000)
