@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -345,6 +346,40 @@ def test_time_in_state_runs_from_the_change_of_state_not_from_every_event() -> N
     assert board.operator_figures(A).since == at(10)
     board.apply(member(A, 20, ev.MemberChange.PAUSED, paused=True, reason="training"))
     assert (board.operator_figures(A).pause_reason, board.operator_figures(A).since) == ("training", at(20))
+
+
+def test_the_kept_operator_counts_equal_a_recount_of_the_members_after_any_sequence() -> None:
+    """The counts per queue and state are kept as operators change (no walk over the members per event):
+    after a long random day of joins, pauses, leaves and calls they still equal a recount."""
+    rng = random.Random(7)
+    agents = [f"PJSIP/a{i}" for i in range(12)]
+    board = WallboardStats()
+    t = 0.0
+    for n in range(3000):
+        t += 1
+        agent, queue = rng.choice(agents), rng.choice((Q, "support"))
+        kind = rng.random()
+        if kind < 0.3:
+            change = rng.choice(list(ev.MemberChange))
+            paused = change is ev.MemberChange.PAUSED and rng.random() < 0.8
+            board.apply(member(agent, t, change, queue=queue, paused=paused, reason="lunch" if paused else None))
+        elif kind < 0.5:
+            board.apply(ringing(f"c{n}", t, agent, queue))
+        elif kind < 0.7:
+            board.apply(answered(f"c{n}", t, agent, 1, queue))
+        else:
+            call = next(iter(board.on_call), None)
+            if call is not None:
+                board.apply(ended(call, t, answered=True, agent=agent, talk=1))
+        for q in (Q, "support"):
+            states = [board.operators[i].state for i in board.members.get(q, ())]
+            figures = board.queue_figures(q)
+            busy = sum(s in (OperatorState.RINGING, OperatorState.TALKING, OperatorState.WRAP_UP) for s in states)
+            assert (figures.operators_free, figures.operators_busy, figures.operators_paused) == (
+                states.count(OperatorState.FREE),
+                busy,
+                states.count(OperatorState.PAUSED),
+            ), f"after event {n}"
 
 
 def test_a_queue_counts_its_operators_free_busy_and_paused() -> None:
