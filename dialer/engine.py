@@ -10,8 +10,9 @@ The service (service.py) only executes the commands.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cti import events as ev
 
@@ -68,6 +69,13 @@ class State:
     calls: dict[str, Placed] = field(default_factory=dict)
     due: dict[int, tuple[Debtor, ...]] = field(default_factory=dict)
     do_not_call: frozenset[str] = frozenset()
+    # After-call work: how long an operator of a queue may be held after a call (0: none). The PBX shows them
+    # free the moment the call ends and ccdesk's wrap-up pause follows a moment later; dialling for them in
+    # between rings a debtor for an operator who will not be free when the debtor answers (an abandon).
+    rest: Callable[[str | None], float] = lambda _queue: 0.0
+    # interface → (free again at the latest, its wrap-up pause seen): held out of the free operators until the
+    # pause that began after the call is lifted (the card saved, "Готов", the timer) or the time is up
+    resting: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ events of the service (CTI events too)
@@ -88,6 +96,13 @@ class DebtorsDue:
     campaign_id: int
     debtors: tuple[Debtor, ...]
     do_not_call: frozenset[str] = frozenset()
+    # After-call work: how long an operator of a queue may be held after a call (0: none). The PBX shows them
+    # free the moment the call ends and ccdesk's wrap-up pause follows a moment later; dialling for them in
+    # between rings a debtor for an operator who will not be free when the debtor answers (an abandon).
+    rest: Callable[[str | None], float] = lambda _queue: 0.0
+    # interface → (free again at the latest, its wrap-up pause seen): held out of the free operators until the
+    # pause that began after the call is lifted (the card saved, "Готов", the timer) or the time is up
+    resting: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,15 +184,46 @@ Command = PlaceCall | Defer | Record | PlayAbandonMessage | AttemptOver
 Result = tuple[State, tuple[Command, ...]]
 
 
-def free_operators(state: State, queue: str) -> int:
-    """Free members of the queue less the answered calls already on their way to one of them."""
-    free = sum(1 for (q, _), is_free in state.members.items() if q == queue and is_free)
+def free_operators(state: State, queue: str, now: datetime) -> int:
+    """Free members of the queue (not in their after-call work) less the answered calls already on their way
+    to one of them."""
+    free = sum(
+        1
+        for (q, interface), is_free in state.members.items()
+        if q == queue and is_free and not _resting(state, interface, now)
+    )
     waiting = sum(
         1
         for c in state.calls.values()
         if c.answered_at is not None and c.agent is None and not c.abandoned and _queue(state, c) == queue
     )
     return max(0, free - waiting)
+
+
+def _resting(state: State, interface: str, now: datetime) -> bool:
+    rest = state.resting.get(interface)
+    return rest is not None and now < rest[0]
+
+
+def _rest_after(state: State, event: ev.CallEnded) -> State:
+    """An operator's answered call ended: they are held for their queue's after-call work."""
+    seconds = state.rest(event.queue) if event.answered and event.agent else 0.0
+    if seconds <= 0 or event.agent is None:
+        return state
+    kept = {i: rest for i, rest in state.resting.items() if rest[0] > event.at}  # the ended holds go
+    return replace(state, resting={**kept, event.agent: (event.at + timedelta(seconds=seconds), False)})
+
+
+def _member_rest(state: State, event: ev.AgentStateChanged) -> State:
+    rest = state.resting.get(event.agent)
+    if rest is None:
+        return state
+    resting = dict(state.resting)
+    if event.paused:
+        resting[event.agent] = (rest[0], True)
+    elif rest[1] and not event.in_call:
+        del resting[event.agent]  # the wrap-up pause was lifted: free now
+    return replace(state, resting=resting)
 
 
 def _queue(state: State, call: Placed) -> str | None:
@@ -206,7 +252,9 @@ def step(state: State, event: Event, now: datetime) -> Result:
             members.pop(key, None)
         else:
             members[key] = not event.paused and not event.in_call and event.status in FREE_STATUSES
-        return replace(state, members=members), ()
+        return _member_rest(replace(state, members=members), event), ()
+    if isinstance(event, ev.CallEnded):
+        state = _rest_after(state, event)  # any call of the operator's: inbound calls of a blended queue too
     if isinstance(event, PlaceFailed):
         return _over(state, event.call_id, AttemptResult.FAILED, now)
     if isinstance(event, PreviewDial):
@@ -276,7 +324,7 @@ def _originated(state: State, event: ev.OriginateResult, call: Placed, now: date
         state = _observe(state, call.campaign_id, pacing.Settled(result=result, ring_seconds=ring), policy, now)
         return _over(state, event.call_id, result, event.at)
     channel = call.channel or event.destination or ""
-    free = free_operators(state, run.queue) if run else 0
+    free = free_operators(state, run.queue, now) if run else 0
     if free > 0:
         answered = replace(call, answered_at=event.at, channel=channel)
         return _put(state, event.call_id, answered), (Record(call_id=event.call_id, channel=channel),)
@@ -344,7 +392,7 @@ def floor_of(state: State, run: Run, now: datetime) -> pacing.Floor:
     ours = [c for c in state.calls.values() if not c.phone_first and _queue(state, c) == run.queue]
     ringing = tuple((now - c.at).total_seconds() for c in ours if c.answered_at is None)
     talking = tuple((now - c.connected_at).total_seconds() for c in ours if c.connected_at is not None)
-    return pacing.Floor(free=free_operators(state, run.queue), talking=talking, ringing=ringing)
+    return pacing.Floor(free=free_operators(state, run.queue, now), talking=talking, ringing=ringing)
 
 
 def _pace(state: State, now: datetime) -> Result:

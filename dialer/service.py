@@ -77,6 +77,7 @@ class DialerService:
         ring_seconds: float = 25.0,
         recording_days: int = 1095,
         notify: Callable[[int], Awaitable[None]] | None = None,
+        rest: Callable[[str | None], float] | None = None,
     ) -> None:
         self.db = db
         self.execute = execute
@@ -86,7 +87,8 @@ class DialerService:
         self.ring_seconds = ring_seconds
         self.recording_days = recording_days
         self.notify = notify  # "campaign N's figures changed" (the supervisors' screens refresh)
-        self.state = engine.State(prefix=prefix)
+        # the after-call work of a queue, in seconds (engine.State.rest): read per call, so new rules count
+        self.state = engine.State(prefix=prefix, rest=rest or (lambda _queue: 0.0))
         self.attempts: dict[str, int] = {}  # call id → attempt id
         self.lock = asyncio.Lock()
         self._ticker: asyncio.Task[None] | None = None
@@ -470,6 +472,6 @@ class DialerService:
                 "answered_in_window": answered,
                 "cap_pct": round(run.policy.abandon_cap * 100, 2),
                 "in_progress": sum(1 for c in self.state.calls.values() if c.campaign_id == cid),
-                "free_operators": engine.free_operators(self.state, run.queue),
+                "free_operators": engine.free_operators(self.state, run.queue, now),
             }
         return out

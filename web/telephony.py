@@ -26,7 +26,7 @@ from dialer.service import DialerService
 from ivr import IvrServer
 from ivr.demo import demo_caller_keys
 from ivr.store_backend import StoreBackend
-from routing import RuleSet
+from routing import RuleSet, WrapUp
 from workstation.directory import Directory
 from workstation.queue_load import LiveQueueLoad, correct_periodically
 from workstation.service import Workstation
@@ -247,6 +247,14 @@ async def push_campaign_figures(app: web.Application) -> None:
     )
 
 
+def after_call_work_seconds(wrap_up: WrapUp) -> float:
+    """How long the dialer holds an operator after a call: the queue's wrap-up, or, where the queue waits for
+    the card's result with no time limit, long enough for the pause to begin (it lifts the hold when it ends)."""
+    if wrap_up.seconds > 0:
+        return float(wrap_up.seconds)
+    return 60.0 if wrap_up.require_result else 0.0
+
+
 async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
     """Outbound campaigns (dialer/service.py): paces running campaigns and follows their calls on the stream,
     subscribed before the PBX link starts so it sees every leg of the calls it places."""
@@ -260,6 +268,7 @@ async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
         tick_seconds=settings.dialer_tick_seconds,
         recording_days=settings.recording_days,
         notify=campaign_changed(app),
+        rest=lambda queue: after_call_work_seconds(app[keys.RULES].wrap_up_for(queue)),
     )
     await dialer.start()
     app[keys.DIALER] = dialer

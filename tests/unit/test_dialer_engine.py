@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -260,3 +261,36 @@ def test_two_campaigns_on_one_queue_share_its_free_operators() -> None:
     )
     _, commands = run(state, engine.Tick())
     assert kinds(commands) == ["PlaceCall", "PlaceCall"]  # two operators: two calls, not two per campaign
+
+
+def _acw(agent: str, paused: bool, at: datetime) -> ev.AgentStateChanged:
+    return replace(member(agent), at=at, change=ev.MemberChange.PAUSED, paused=paused, pause_reason="after_call_work")
+
+
+def test_an_operator_in_after_call_work_is_not_dialled_for_until_the_pause_is_lifted() -> None:
+    """The PBX shows the operator free the instant their call ends; ccdesk's wrap-up pause comes a moment
+    later. A debtor dialled in between would answer with nobody to take them: an abandon in progressive."""
+    state = replace(ready(free=0, due=3), rest=lambda queue: 30.0 if queue == "debt" else 0.0)
+    agent = "PJSIP/100"
+    inbound = replace(ended("in-1", NOW), direction=ev.Direction.INBOUND, agent=agent, outcome=None)
+    state, _ = run(state, inbound, member(agent))  # the call is over; the PBX says "free"
+    assert engine.free_operators(state, "debt", NOW) == 0
+    assert kinds(run(state, engine.Tick())[1]) == []
+    # the wrap-up pause begins, then the card is saved and the pause lifted: free at once
+    later = NOW + timedelta(seconds=12)
+    state, _ = run(state, _acw(agent, True, NOW + timedelta(seconds=1)), _acw(agent, False, later), now=later)
+    assert engine.free_operators(state, "debt", later) == 1
+    assert kinds(run(state, engine.Tick(), now=later)[1]) == ["PlaceCall"]
+
+
+def test_a_hold_ends_with_the_queue_s_wrap_up_time_and_only_answered_calls_start_one() -> None:
+    state = replace(ready(free=0, due=3), rest=lambda queue: 30.0)
+    agent = "PJSIP/100"
+    answered = replace(ended("in-1", NOW), direction=ev.Direction.INBOUND, agent=agent, outcome=None)
+    state, _ = run(state, answered, member(agent))
+    assert engine.free_operators(state, "debt", NOW + timedelta(seconds=29)) == 0
+    assert engine.free_operators(state, "debt", NOW + timedelta(seconds=30)) == 1  # no pause came: time is up
+    missed = replace(answered, call_id="in-2", answered=False)  # a missed ring leaves nothing to wrap up
+    fresh = replace(ready(free=0, due=3), rest=lambda queue: 30.0)
+    fresh, _ = run(fresh, missed, member(agent))
+    assert engine.free_operators(fresh, "debt", NOW) == 1
