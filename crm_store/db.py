@@ -10,6 +10,7 @@ PostgreSQL (asyncpg) needs none of that and uses the same code through `run_read
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,11 +19,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+LOCKED_RETRIES = 4  # run_write: a unit that found the database locked past the busy timeout runs again
 
 
 def async_url(url: str) -> str:
@@ -169,7 +173,18 @@ class Database:
                 with engine.begin() as conn:
                     return fn(conn)
 
-            return await asyncio.get_running_loop().run_in_executor(self._write_executor, call)
+            loop = asyncio.get_running_loop()
+            for attempt in range(LOCKED_RETRIES):
+                try:
+                    return await loop.run_in_executor(self._write_executor, call)
+                except OperationalError as e:
+                    # Another writer held SQLite's lock past the busy timeout (a long import chunk): the
+                    # transaction never began (BEGIN IMMEDIATE takes the lock first), so it is run again
+                    # rather than lost.
+                    if "database is locked" not in str(e) or attempt == LOCKED_RETRIES - 1:
+                        raise
+                    log.warning("the database stayed locked; writing again (attempt %d)", attempt + 2)
+                    await asyncio.sleep(0.2 * 2**attempt)
         async with self.writer.begin() as conn:
             return await conn.run_sync(fn)
 
