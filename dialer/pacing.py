@@ -151,7 +151,10 @@ def slack(policy: Policy, pacer: Pacer, now: datetime) -> float:
     """
     rate, answered = abandon_rate(policy, pacer, now)
     if answered < MIN_ANSWERED_FOR_RATE:
-        return 1.0
+        # Too few answered calls to measure a rate, but not too few to break the cap: the abandons so far
+        # count as if MIN_ANSWERED_FOR_RATE calls had been answered (one abandon among the first 30 stops
+        # the lead at a 3 % cap), so a new campaign cannot abandon its way through its first calls.
+        rate = rate * answered / MIN_ANSWERED_FOR_RATE
     start = policy.abandon_cap * THROTTLE_FROM
     if rate <= start:
         return 1.0

@@ -91,7 +91,8 @@ def test_conversations_near_their_end_count_as_operators_soon_free() -> None:
         (100, 2, "throttled"),  # 2 %: nearing the 3 % cap, it dials less far ahead
         (100, 3, "progressive"),  # at the cap: no call without an operator for it
         (100, 9, "progressive"),
-        (20, 5, "ahead"),  # too few answered calls in the window to judge
+        (20, 0, "ahead"),  # too few answered calls to measure a rate, and no abandon yet
+        (20, 5, "progressive"),  # too few to measure, but five abandons already break the cap
     ],
 )
 def test_predictive_throttles_itself_as_the_abandon_rate_nears_the_cap(
@@ -113,6 +114,17 @@ def test_the_abandon_window_rolls() -> None:
     later = NOW + POLICY.abandon_window
     assert abandon_rate(POLICY, pacer, later) == (0.0, 0)  # the hour has passed
     assert calls_to_place(POLICY, PacingMode.PREDICTIVE, pacer, BUSY_FLOOR, later) > BUSY_FLOOR.free
+
+
+def test_one_abandon_among_a_new_campaign_s_first_answered_calls_stops_the_lead_at_a_3_percent_cap() -> None:
+    """Too few answered calls to measure a rate is no licence to abandon: the abandons count against the
+    least number of answered calls the rate is measured over."""
+    assert calls_to_place(POLICY, PacingMode.PREDICTIVE, with_abandons(WARM, 10, 0), BUSY_FLOOR, NOW) > (
+        BUSY_FLOOR.free
+    )
+    assert calls_to_place(POLICY, PacingMode.PREDICTIVE, with_abandons(WARM, 10, 1), BUSY_FLOOR, NOW) == (
+        BUSY_FLOOR.free
+    )
 
 
 def test_predictive_paces_like_progressive_until_it_has_measured_enough() -> None:
