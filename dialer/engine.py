@@ -57,6 +57,8 @@ class Placed:
     connected_at: datetime | None = None
     abandoned: bool = False
     phone_first: bool = False  # preview: the operator's phone rings first, then dials the debtor
+    queue: str | None = None  # the campaign's queue when it was placed (a call answered after a stop keeps it)
+    ringing: str | None = None  # answered and queued: the operator's phone it rings now (no longer free)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,6 +132,8 @@ Event = (
     | ev.OriginateResult
     | ev.CallOffered
     | ev.CallQueued
+    | ev.AgentRinging
+    | ev.AgentRingNoAnswer
     | ev.CallAnswered
     | ev.CallEnded
     | ev.AgentStateChanged
@@ -195,7 +199,11 @@ def free_operators(state: State, queue: str, now: datetime) -> int:
     waiting = sum(
         1
         for c in state.calls.values()
-        if c.answered_at is not None and c.agent is None and not c.abandoned and _queue(state, c) == queue
+        if c.answered_at is not None
+        and c.agent is None
+        and c.ringing is None  # the phone it rings shows busy already: not counted twice
+        and not c.abandoned
+        and _queue(state, c) == queue
     )
     return max(0, free - waiting)
 
@@ -227,6 +235,8 @@ def _member_rest(state: State, event: ev.AgentStateChanged) -> State:
 
 
 def _queue(state: State, call: Placed) -> str | None:
+    if call.queue is not None:
+        return call.queue
     run = state.runs.get(call.campaign_id)
     return run.queue if run else None
 
@@ -266,6 +276,10 @@ def step(state: State, event: Event, now: datetime) -> Result:
         return _put(state, event.call_id, replace(call, channel=call.channel or event.channel)), ()
     if isinstance(event, ev.CallQueued):
         return _put(state, event.call_id, replace(call, queued=True)), ()
+    if isinstance(event, ev.AgentRinging):
+        return _put(state, event.call_id, replace(call, ringing=event.agent)), ()
+    if isinstance(event, ev.AgentRingNoAnswer):
+        return _put(state, event.call_id, replace(call, ringing=None)), ()
     if isinstance(event, ev.OriginateResult):
         return _originated(state, event, call, now)
     if isinstance(event, ev.CallAnswered):
@@ -292,7 +306,12 @@ def _preview_dial(state: State, event: PreviewDial, now: datetime) -> Result:
         return state, (Defer(campaign_id=run.campaign_id, refusal=verdict),)
     call_id = f"{state.prefix}-{state.seq + 1}"
     placed = Placed(
-        campaign_id=run.campaign_id, debtor_id=verdict.debtor_id, e164=verdict.e164, at=now, phone_first=True
+        campaign_id=run.campaign_id,
+        debtor_id=verdict.debtor_id,
+        e164=verdict.e164,
+        at=now,
+        phone_first=True,
+        queue=run.queue,
     )
     state = replace(state, seq=state.seq + 1, calls={**state.calls, call_id: placed})
     place = PlaceCall(
@@ -324,7 +343,8 @@ def _originated(state: State, event: ev.OriginateResult, call: Placed, now: date
         state = _observe(state, call.campaign_id, pacing.Settled(result=result, ring_seconds=ring), policy, now)
         return _over(state, event.call_id, result, event.at)
     channel = call.channel or event.destination or ""
-    free = free_operators(state, run.queue, now) if run else 0
+    queue = _queue(state, call)
+    free = free_operators(state, queue, now) if queue else 0
     if free > 0:
         answered = replace(call, answered_at=event.at, channel=channel)
         return _put(state, event.call_id, answered), (Record(call_id=event.call_id, channel=channel),)
@@ -421,7 +441,9 @@ def _pace(state: State, now: datetime) -> Result:
                 commands.append(Defer(campaign_id=run.campaign_id, refusal=verdict))
                 continue
             call_id = f"{state.prefix}-{state.seq + 1}"
-            placed = Placed(campaign_id=run.campaign_id, debtor_id=debtor.debtor_id, e164=verdict.e164, at=now)
+            placed = Placed(
+                campaign_id=run.campaign_id, debtor_id=debtor.debtor_id, e164=verdict.e164, at=now, queue=run.queue
+            )
             state = replace(state, seq=state.seq + 1, calls={**state.calls, call_id: placed})
             commands.append(
                 PlaceCall(

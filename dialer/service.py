@@ -33,6 +33,8 @@ WATCHED = (
     ev.OriginateResult,
     ev.CallOffered,
     ev.CallQueued,
+    ev.AgentRinging,  # a queued debtor rings an operator: that operator is no longer free
+    ev.AgentRingNoAnswer,
     ev.CallAnswered,
     ev.CallEnded,
     ev.AgentStateChanged,
