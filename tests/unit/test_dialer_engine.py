@@ -294,3 +294,38 @@ def test_a_hold_ends_with_the_queue_s_wrap_up_time_and_only_answered_calls_start
     fresh = replace(ready(free=0, due=3), rest=lambda queue: 30.0)
     fresh, _ = run(fresh, missed, member(agent))
     assert engine.free_operators(fresh, "debt", NOW) == 1
+
+
+def _rings(call_id: str, agent: str) -> ev.AgentRinging:
+    return ev.AgentRinging(
+        call_id=call_id,
+        at=NOW,
+        queue="debt",
+        agent=agent,
+        agent_name=None,
+        agent_channel=f"{agent}-00000001",
+        caller_number="79160000001",
+        caller_name=None,
+    )
+
+
+def test_a_queued_debtor_ringing_an_operator_is_not_counted_twice_against_the_free_operators() -> None:
+    """Two operators, two calls: the first debtor answers and rings operator 100 (whose phone now shows
+    ringing); the second answers too and must go to operator 101, not hear the abandon message."""
+    state, placed = run(ready(2, 2), engine.Tick())
+    first, second = (c.call_id for c in placed)  # type: ignore[union-attr]
+    state, commands = run(
+        state,
+        originate(first, ev.OriginateOutcome.ANSWERED),
+        _rings(first, "PJSIP/100"),
+        member("PJSIP/100", free=False),  # its phone rings: the PBX shows it busy
+        originate(second, ev.OriginateOutcome.ANSWERED),
+    )
+    assert kinds(commands) == ["Record", "Record"]
+
+
+def test_a_debtor_who_answers_after_the_campaign_stopped_still_goes_to_its_queue() -> None:
+    state, placed = run(ready(1, 1), engine.Tick())
+    call_id = placed[0].call_id  # type: ignore[union-attr]
+    state, commands = run(state, engine.RunsChanged(runs=()), originate(call_id, ev.OriginateOutcome.ANSWERED))
+    assert kinds(commands) == ["Record"]
