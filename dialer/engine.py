@@ -21,6 +21,7 @@ from .compliance import Dial, Policy, Refusal, clear
 from .debtor import Debtor
 from .vocabulary import AttemptResult, PacingMode
 
+NO_REST = 0.0  # State.rest of a queue without after-call work
 FREE_STATUSES = frozenset({ev.DeviceStatus.NOT_INUSE, ev.DeviceStatus.UNKNOWN})
 RESULT_OF = {
     ev.OriginateOutcome.BUSY: AttemptResult.BUSY,
@@ -74,7 +75,7 @@ class State:
     # After-call work: how long an operator of a queue may be held after a call (0: none). The PBX shows them
     # free the moment the call ends and ccdesk's wrap-up pause follows a moment later; dialling for them in
     # between rings a debtor for an operator who will not be free when the debtor answers (an abandon).
-    rest: Callable[[str | None], float] = lambda _queue: 0.0
+    rest: Callable[[str | None], float] = lambda _queue: NO_REST
     # interface → (free again at the latest, its wrap-up pause seen): held out of the free operators until the
     # pause that began after the call is lifted (the card saved, "Готов", the timer) or the time is up
     resting: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
@@ -98,13 +99,6 @@ class DebtorsDue:
     campaign_id: int
     debtors: tuple[Debtor, ...]
     do_not_call: frozenset[str] = frozenset()
-    # After-call work: how long an operator of a queue may be held after a call (0: none). The PBX shows them
-    # free the moment the call ends and ccdesk's wrap-up pause follows a moment later; dialling for them in
-    # between rings a debtor for an operator who will not be free when the debtor answers (an abandon).
-    rest: Callable[[str | None], float] = lambda _queue: 0.0
-    # interface → (free again at the latest, its wrap-up pause seen): held out of the free operators until the
-    # pause that began after the call is lifted (the card saved, "Готов", the timer) or the time is up
-    resting: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,8 +209,10 @@ def _resting(state: State, interface: str, now: datetime) -> bool:
 
 def _rest_after(state: State, event: ev.CallEnded) -> State:
     """An operator's answered call ended: they are held for their queue's after-call work."""
-    seconds = state.rest(event.queue) if event.answered and event.agent else 0.0
-    if seconds <= 0 or event.agent is None:
+    if not event.answered or event.agent is None:
+        return state
+    seconds = state.rest(event.queue)
+    if seconds <= 0:
         return state
     kept = {i: rest for i, rest in state.resting.items() if rest[0] > event.at}  # the ended holds go
     return replace(state, resting={**kept, event.agent: (event.at + timedelta(seconds=seconds), False)})

@@ -90,7 +90,7 @@ class DialerService:
         self.recording_days = recording_days
         self.notify = notify  # "campaign N's figures changed" (the supervisors' screens refresh)
         # the after-call work of a queue, in seconds (engine.State.rest): read per call, so new rules count
-        self.state = engine.State(prefix=prefix, rest=rest or (lambda _queue: 0.0))
+        self.state = engine.State(prefix=prefix) if rest is None else engine.State(prefix=prefix, rest=rest)
         self.attempts: dict[str, int] = {}  # call id → attempt id
         self.lock = asyncio.Lock()
         self._ticker: asyncio.Task[None] | None = None
