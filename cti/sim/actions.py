@@ -442,8 +442,7 @@ def queue_add(s: AmiSession, req: Request) -> None:
     s.respond(req, "Success", message="Added interface to queue")
     s.pbx.device_state(f"Queue:{q.name}_avail", "NOT_INUSE")
     s.pbx.member_event("QueueMemberAdded", m)
-    for c in q.waiting:
-        c.signal("poke")
+    q.wake()
 
 
 def queue_remove(s: AmiSession, req: Request) -> None:
@@ -485,8 +484,7 @@ def queue_pause(s: AmiSession, req: Request) -> None:
         s.pbx.device_state(f"Queue:{m.queue}_pause_{m.interface}", "INUSE" if paused else "NOT_INUSE")  # s9
         s.pbx.member_event("QueueMemberPause", m)
         if not paused:
-            for c in s.pbx.queues[m.queue].waiting:
-                c.signal("poke")
+            s.pbx.queues[m.queue].wake()
 
 
 def queue_penalty(s: AmiSession, req: Request) -> None:

@@ -37,12 +37,23 @@ class SimCall:
     # AgentCompletes held back by a Redirect, sent when the caller hangs up (gotcha 9)
     deferred: list[Callable[[], None]] = field(default_factory=list)
     held: list[Signal] = field(default_factory=list)  # taken from ``signals`` but not yet handed to a flow
+    poke_pending: bool = False  # a "poke" waits in ``signals``: one is enough to look at the queue again
 
     def signal(self, kind: str, **data: str) -> None:
+        if kind == "poke":
+            if self.poke_pending:
+                return
+            self.poke_pending = True
         self.signals.put_nowait(Signal(kind, data))
 
     async def next_signal(self, timeout: float | None) -> Signal | None:
         """The next signal, or None when ``timeout`` runs out first."""
+        sig = await self._next_signal(timeout)
+        if sig is not None and sig.kind == "poke":
+            self.poke_pending = False
+        return sig
+
+    async def _next_signal(self, timeout: float | None) -> Signal | None:
         if self.held:
             return self.held.pop(0)
         if timeout is not None and timeout <= 0:

@@ -209,6 +209,7 @@ class QueueRun:
         ag.exten, ag.cl_num, ag.cl_name = q.name, caller.cid_num, caller.cid_name
         call.ringing[m.interface] = ag
         phone.busy = True
+        q.wake()  # the caller behind this one may ring the next free member
         if not phone.reachable:
             return ag  # an unregistered phone: the channel stays Down (s2)
         pbx.newstate(ag, 5)
@@ -240,8 +241,7 @@ class QueueRun:
             pbx.member_status_all(m_interface)
         else:
             pbx.chan_event("NewConnectedLine", "call,all", ag)
-        for c in self.q.waiting:
-            c.signal("poke")
+        self.q.wake()
 
     def _ring_no_answer(self, m: Member, ag: SimChannel, since: float) -> None:
         pbx, caller = self.pbx, self.call.caller
@@ -275,8 +275,7 @@ class QueueRun:
             ("Count", str(len(q.waiting))),
         )
         pbx.varset(caller, "QUEUEPOSITION", str(position))
-        for c in q.waiting:
-            c.signal("poke")
+        q.wake()
 
     def _redirected(self) -> str:
         """A Redirect while the caller waits (or a member rings): the phones stop ringing and the caller leaves

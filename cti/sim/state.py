@@ -65,16 +65,20 @@ class Queue:
     holdtime: int = 0
     talktime: int = 0
     rr_next: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def name(self) -> str:
         return self.config.name
 
-    def poke(self) -> None:
-        """Wake every caller waiting for a free member."""
-        self.changed.set()
-        self.changed = asyncio.Event()
+    def wake(self) -> None:
+        """Something changed that may let a caller ring a member: wake the first caller that is not ringing.
+        Callers are served in order (queueing._may_ring), so no caller behind it could ring now; when it rings,
+        it wakes the next one. Waking every caller instead cost O(waiting) task switches per change, most of
+        them to find they may not ring (with 2,000 members and 100 calls a second, 40 % of the simulator)."""
+        for call in self.waiting:
+            if not call.ringing:
+                call.signal("poke")
+                return
 
 
 class Pbx:

@@ -60,8 +60,7 @@ def queue_change_priority_caller(s: AmiSession, req: Request) -> None:
     at = next((i for i, other in enumerate(q.waiting) if other.priority < priority), len(q.waiting))
     q.waiting.insert(at, call)
     s.respond(req, "Success", message="Priority change for caller on queue")
-    for c in q.waiting:
-        c.signal("poke")
+    q.wake()
 
 
 def phone_of(pbx: Pbx, context: str, exten: str) -> str | None:

@@ -261,16 +261,11 @@ def start_wrap_up(pbx: Pbx, interface: str) -> None:
         if m is None or q.config.wrapuptime <= 0:
             continue
         m.rest_until = now + q.config.wrapuptime
-        loop.call_later(q.config.wrapuptime, _poke, q)
-
-
-def _poke(q: Queue) -> None:
-    for c in q.waiting:
-        c.signal("poke")
+        loop.call_later(q.config.wrapuptime, q.wake)
 
 
 def poke_queues_of(pbx: Pbx, interface: str) -> None:
     """A phone got free: every queue it serves may ring it now."""
     for q in pbx.queues.values():
         if interface in q.members:
-            _poke(q)
+            q.wake()
