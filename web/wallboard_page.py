@@ -63,7 +63,8 @@ class WallboardPusher:
 
     async def handle(self, event: object) -> None:
         self._events += 1
-        self._queue(self.feed.apply(event, self.clock()))
+        if self.feed.fold(event):
+            self._wake.set()  # the figures are read when the push leaves (`run`)
 
     async def tick(self) -> None:
         self._queue(self.feed.tick(self.clock()))
@@ -94,7 +95,10 @@ class WallboardPusher:
             if wait > 0:
                 await asyncio.sleep(wait)  # what comes meanwhile joins this push
             self._wake.clear()
+            folded = self.feed.take(self.clock())
             change, self._pending = self._pending, None
+            if folded is not None:
+                change = merge(change, folded)
             if change is None:
                 continue
             change["events"], self._events = self._events, 0

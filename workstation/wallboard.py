@@ -147,6 +147,20 @@ class Changes:
         }
 
 
+@dataclass(slots=True)
+class Touched:
+    """The figures that events changed since they were last sent (names, not values: a figure is read when it
+    is sent, so the newest value goes out however many events moved it)."""
+
+    queues: set[str] = field(default_factory=set)
+    operators: set[str] = field(default_factory=set)
+    intervals: set[tuple[str, int]] = field(default_factory=set)
+    new_day: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.queues or self.operators or self.intervals or self.new_day)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Wallboard:
     day: date
@@ -278,13 +292,28 @@ class WallboardStats:
 
     def apply(self, event: object) -> Changes:
         """Fold `event` in; the figures it changed (all of them, `new_day`, when it starts a new day)."""
+        touched = Touched()
+        self.fold_into(event, touched)
+        return self.changes_of(touched)
+
+    def fold_into(self, event: object, touched: Touched) -> None:
+        """Fold `event` in and add what it changed to `touched`: the figures themselves are built only when
+        they are sent (`changes_of`), once for all the events of a push, not once per event."""
         new_day, queues, intervals, operators = self._fold(event)
         if new_day:
+            touched.new_day = True
+        touched.queues |= queues
+        touched.intervals |= intervals
+        touched.operators |= operators
+
+    def changes_of(self, touched: Touched) -> Changes:
+        """The figures as they are now of what `touched` names (every figure after a new day)."""
+        if touched.new_day:
             return self.figures_as_changes()
         return Changes(
-            queues=tuple(self.queue_figures(q) for q in sorted(queues)),
-            operators=tuple(self.operator_figures(i) for i in sorted(operators)),
-            intervals=tuple(self.interval_figures(q, i) for q, i in sorted(intervals)),
+            queues=tuple(self.queue_figures(q) for q in sorted(touched.queues)),
+            operators=tuple(self.operator_figures(i) for i in sorted(touched.operators)),
+            intervals=tuple(self.interval_figures(q, i) for q, i in sorted(touched.intervals)),
         )
 
     def _fold(self, event: object) -> tuple[bool, set[str], set[tuple[str, int]], set[str]]:

@@ -25,7 +25,7 @@ from typing import Any
 from crm_store import stats as st
 from routing import QueueTargets
 
-from .wallboard import Changes, IntervalFigures, OperatorFigures, QueueFigures, WallboardStats
+from .wallboard import Changes, IntervalFigures, OperatorFigures, QueueFigures, Touched, WallboardStats
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,11 +68,26 @@ class WallboardFeed:
     names: Callable[[str], str | None] = field(default=lambda _interface: None)
     seq: int = 0
     campaigns: tuple[CampaignFigures, ...] = ()
+    touched: Touched = field(default_factory=Touched)  # folded in, not taken for a push yet
 
     # -------------------------------------------------------------- pushes
     def apply(self, event: object, now: datetime) -> dict[str, Any] | None:
         """Fold `event` in: the change to push (not sequenced yet), or None when it changed no figure."""
-        return self.changes(self.board.apply(event), now)
+        self.fold(event)
+        return self.take(now)
+
+    def fold(self, event: object) -> bool:
+        """Fold `event` in, keeping what it changed for the next `take`; True when something waits there.
+        A busy floor folds hundreds of events a second and pushes at most every few tens of milliseconds:
+        the payload is built per push, not per event."""
+        self.board.fold_into(event, self.touched)
+        return bool(self.touched)
+
+    def take(self, now: datetime) -> dict[str, Any] | None:
+        """What the events folded since the last take changed, as figures of now (not sequenced yet); None
+        when they changed nothing."""
+        touched, self.touched = self.touched, Touched()
+        return self.changes(self.board.changes_of(touched), now) if touched else None
 
     def tick(self, now: datetime) -> dict[str, Any] | None:
         """The clock passed midnight without an event: the new (empty) day to push, else None."""
