@@ -55,3 +55,17 @@ def test_a_frozen_cycle_waits_for_the_full_pass_and_a_new_one_does_not(unfrozen)
     assert old() is not None, "a frozen cycle is out of the young pass's sight"
     heap.run(Pass(full=True))
     assert old() is None, "the full pass reclaims cycles among frozen objects"
+
+
+def test_the_young_pass_leaves_the_old_generation_to_the_full_pass(unfrozen) -> None:
+    """The minute's pass must stay short at any heap size: it does not walk the old generation, so a cycle
+    that got there (it lived through a collection of the middle one) waits for the hourly pass."""
+    heap.run(Pass(full=False))
+    alive = _cycle()
+    gc.collect(1)  # it survives the middle generation: it is old now, not frozen yet
+    old = weakref.ref(alive)
+    del alive
+    heap.run(Pass(full=False))
+    assert old() is not None, "the young pass does not look at the old generation"
+    heap.run(Pass(full=True))
+    assert old() is None
