@@ -214,8 +214,9 @@ def _rest_after(state: State, event: ev.CallEnded) -> State:
     seconds = state.rest(event.queue)
     if seconds <= 0:
         return state
-    kept = {i: rest for i, rest in state.resting.items() if rest[0] > event.at}  # the ended holds go
-    return replace(state, resting={**kept, event.agent: (event.at + timedelta(seconds=seconds), False)})
+    # One hold per phone, so `resting` is bounded by the phones; an ended hold is simply past (`_resting`).
+    # Sweeping the ended ones out here walked every phone on every call's end.
+    return replace(state, resting={**state.resting, event.agent: (event.at + timedelta(seconds=seconds), False)})
 
 
 def _member_rest(state: State, event: ev.AgentStateChanged) -> State:
@@ -253,12 +254,15 @@ def step(state: State, event: Event, now: datetime) -> Result:
         return replace(state, due={**state.due, event.campaign_id: debtors}, do_not_call=event.do_not_call), ()
     if isinstance(event, ev.AgentStateChanged):
         key = (event.queue, event.agent)
-        members = dict(state.members)
+        free = not event.paused and not event.in_call and event.status in FREE_STATUSES
         if event.change is ev.MemberChange.REMOVED:
+            members = dict(state.members)
             members.pop(key, None)
+        elif state.members.get(key) is free:
+            members = state.members  # ringing -> in a call: busy either way, the map stays as it is
         else:
-            members[key] = not event.paused and not event.in_call and event.status in FREE_STATUSES
-        return _member_rest(replace(state, members=members), event), ()
+            members = {**state.members, key: free}
+        return _member_rest(replace(state, members=members) if members is not state.members else state, event), ()
     if isinstance(event, ev.CallEnded):
         state = _rest_after(state, event)  # any call of the operator's: inbound calls of a blended queue too
     if isinstance(event, PlaceFailed):
