@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import socketio
 from aiohttp import web
 from engineio.async_drivers import aiohttp as eio_aiohttp  # type: ignore[import-untyped]
@@ -29,9 +30,25 @@ WORK_ROLES = ("department",)
 SOCKETS_CLOSE_TIMEOUT_S = 1.0
 
 
+class OrjsonText:
+    """The `json` a Socket.IO packet encodes with: orjson, as text. With 2,000 operators and 100 calls a second
+    the standard library's encoder was 6 % of the event loop (each pop carries a customer's whole history).
+    UTF-8 goes out as it is instead of \\u escapes; payloads are plain JSON-ready data either way."""
+
+    @staticmethod
+    def dumps(data: Any, **_options: Any) -> str:  # the packet passes separators=: orjson is compact already
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    @staticmethod
+    def loads(text: str | bytes) -> Any:
+        return orjson.loads(text)
+
+
 class TextPacket(socketio.packet.Packet):
     """ccdesk sends JSON only. The default packet walks every emitted payload looking for bytes, which cost
     more than encoding it for a screen pop with a customer's whole history."""
+
+    json = OrjsonText
 
     def data_is_binary(self, data: Any) -> bool:
         return False
@@ -134,6 +151,8 @@ class SocketNotifier:
         self._emit(event, data, "everyone", "/supervisor")
 
     def _emit(self, event: str, data: Any, room: str, namespace: str) -> None:
+        if not self.sio.manager.may_reach(namespace, room):
+            return  # nobody to tell (no supervisor signed in, say): no task, no encoding
         self._tasks.spawn(self.sio.emit(event, data, room=room, namespace=namespace))
 
     async def close(self) -> None:

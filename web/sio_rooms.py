@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
+from engineio import packet as eio_packet  # type: ignore[import-untyped]
+from socketio import packet as sio_packet
 
 
 class IndexedRooms:
@@ -58,8 +60,47 @@ class IndexedRooms:
 
 
 class IndexedManager(IndexedRooms, socketio.AsyncManager):
-    pass
+    """The in-process manager (one web process holds every socket)."""
+
+    def may_reach(self, namespace: str, room: Any) -> bool:
+        """Whether an emit to `room` has anyone to go to: every socket is here, so an empty room is empty."""
+        return bool(self.rooms.get(namespace, {}).get(room))
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """The library's emit without its fan-out: it started a task per recipient and waited for them all
+        (`asyncio.wait`), though a send only queues the packet for the socket's own writer task and does not
+        wait. Here the packet is encoded once and queued for each recipient in turn: the same packets in the
+        same order, without three loop turns per emit (with 2,000 operators and 100 calls a second, a tenth
+        of the event loop). Emits that want an acknowledgement keep the library's path."""
+        if callback is not None:
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
+            return
+        room = to or room
+        if namespace not in self.rooms:
+            return
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        encoded = self.server.packet_class(sio_packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+        parts = encoded if isinstance(encoded, list) else [encoded]
+        packets = [eio_packet.Packet(eio_packet.MESSAGE, p) for p in parts]
+        for sid, eio_sid in list(self.get_participants(namespace, room)):
+            if sid not in skip:
+                for p in packets:
+                    await self.server._send_eio_packet(eio_sid, p)
 
 
 class IndexedRedisManager(IndexedRooms, socketio.AsyncRedisManager):
-    pass
+    """Emits go through Redis to every web process."""
+
+    def may_reach(self, namespace: str, room: Any) -> bool:
+        return True  # the room's members may be connected to another process

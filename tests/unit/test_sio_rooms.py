@@ -48,3 +48,39 @@ async def test_a_client_who_leaves_is_in_no_room_and_its_index_is_gone() -> None
     assert all(sid not in members for members in manager.rooms.get("/operator", {}).values())
     assert manager.get_rooms(sid, "/operator") == []
     assert not manager._rooms_of
+
+
+async def _sends(manager: Any) -> list[tuple[str, str]]:
+    """What each emit hands to Engine.IO, recipient by recipient, for the same rooms and emits."""
+    await _play(manager, 3)
+    sent: list[tuple[str, str]] = []
+
+    async def record(eio_sid: str, pkt: Any) -> None:
+        sent.append((eio_sid, pkt.encode()))
+
+    manager.server._send_eio_packet = record
+    sids = [sid for sid, _eio in manager.get_participants("/operator", "everyone")]
+    await manager.emit("call", {"call_id": "c1", "text": "Иванов"}, "/operator", room="everyone")
+    await manager.emit("pop", ("a", 2), "/operator", room="user:1", skip_sid=sids[:1])
+    await manager.emit("ping", None, "/operator", to="session:9")
+    await manager.emit("call", {"x": 1}, "/operator", room="nobody-here")
+    await manager.emit("call", {"x": 1}, "/nowhere", room="everyone")
+    return sent
+
+
+async def test_an_emit_reaches_the_same_sockets_with_the_same_packets_as_the_librarys() -> None:
+    ours = await _sends(IndexedManager())
+    assert ours, "the rooms of the play are not empty"
+    assert ours == await _sends(socketio.AsyncManager())
+
+
+async def test_an_empty_room_is_known_to_reach_nobody() -> None:
+    manager = IndexedManager()
+    socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+    sid = await manager.connect("e1", "/operator")
+    manager.basic_enter_room(sid, "/operator", "user:7")
+    assert manager.may_reach("/operator", "user:7")
+    assert not manager.may_reach("/operator", "user:8")
+    assert not manager.may_reach("/supervisor", "everyone")
+    manager.basic_leave_room(sid, "/operator", "user:7")
+    assert not manager.may_reach("/operator", "user:7")
