@@ -166,7 +166,7 @@ def _fast_parse(raw: bytes) -> Frame:
     lines = raw.decode("utf-8", "replace").split("\r\n")
     frame = Frame()
     try:
-        frame.update([line.split(": ", 1) for line in lines])
+        frame.update([line.split(": ", 1) for line in lines])  # type: ignore[misc]  # pairs, or ValueError
     except ValueError:  # a line that is not "Key: value"
         pass
     else:
