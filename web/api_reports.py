@@ -233,3 +233,4 @@ async def agent_state_log_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await subscription.close()
+        await log.close()

@@ -40,10 +40,11 @@ def _state_of(queues: Mapping[str, str | None], before: Phone) -> tuple[str | No
     return PAUSED, min(reasons)
 
 
-def step(phones: Mapping[str, Phone], event: object) -> tuple[dict[str, Phone], tuple[StateChange, ...]]:
-    """Fold one event; returns the phones and the state changes to store (none for other events)."""
+def step(phones: Mapping[str, Phone], event: object) -> tuple[Mapping[str, Phone], tuple[StateChange, ...]]:
+    """Fold one event; returns the phones and the state changes to store (none for other events). The phones
+    come back as they were, not copied, when the event is not a member's: most events are calls."""
     if not isinstance(event, ev.AgentStateChanged):
-        return dict(phones), ()
+        return phones, ()
     before = phones.get(event.agent, Phone())
     queues = dict(before.queues)
     if event.change is ev.MemberChange.REMOVED:
@@ -52,8 +53,7 @@ def step(phones: Mapping[str, Phone], event: object) -> tuple[dict[str, Phone], 
         queues[event.queue] = (event.pause_reason or "") if event.paused else None
     state, reason = _state_of(queues, before)
     after = Phone(queues=queues, state=state, reason=reason)
-    out = dict(phones)
-    out[event.agent] = after
+    out = {**phones, event.agent: after}
     if (state, reason) == (before.state, before.reason):
         return out, ()
     return out, (StateChange(agent=event.agent, at=event.at, state=state, reason=reason),)

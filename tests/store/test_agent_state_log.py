@@ -3,6 +3,8 @@ as intervals, closes what a previous run left open, and feeds the operators' rep
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,6 +69,7 @@ async def test_member_events_on_the_stream_are_stored_as_intervals_the_report_re
         stream.publish(event)
     await stream.drain()
     await stream.close()
+    await log.close()
 
     at = lambda m: T0 + timedelta(minutes=m)  # noqa: E731
     assert await intervals(db) == [
@@ -86,13 +89,48 @@ async def test_a_restart_closes_the_intervals_left_open_and_the_snapshot_reopens
     first = AgentStateLog(db, clock=lambda: T0)
     await first.start()
     await first.handle(member(0, ev.MemberChange.ADDED))
+    await first.drain()  # stored; then the process dies without closing anything
 
     restarted_at = T0 + timedelta(minutes=20)
     second = AgentStateLog(db, clock=lambda: restarted_at)
     await second.start()
     await second.handle(member(21, ev.MemberChange.SNAPSHOT))
+    await second.drain()
 
     assert await intervals(db) == [
         ("ready", None, T0, restarted_at),
         ("ready", None, T0 + timedelta(minutes=21), None),
     ]
+    await first.close()
+    await second.close()
+
+
+def _flapping(i: int) -> ev.AgentStateChanged:
+    pause = i % 2 == 1
+    return member(0, ev.MemberChange.PAUSED if pause else ev.MemberChange.UNPAUSED, paused=pause, reason="break")
+
+
+async def test_a_burst_of_member_events_is_stored_whole_and_in_order(db: Database) -> None:
+    """A busy floor sends member events faster than one transaction each can store them: none is dropped,
+    and they are stored in order (each interval ends where the next begins)."""
+    stream: LocalStream[object] = LocalStream()
+    log = AgentStateLog(db, clock=lambda: T0)
+    await log.start()
+    # The stream drops what a subscriber's queue cannot hold: a log that waited for the database on every
+    # event filled these 20 places long before its first write came back.
+    subscription = stream.subscribe("agent_state_log", log.handle, queue_size=20)
+    stream.publish(member(0, ev.MemberChange.ADDED))
+    burst = 400
+    for i in range(1, burst + 1):
+        stream.publish(replace(_flapping(i), at=T0 + timedelta(seconds=i)))
+        await asyncio.sleep(0)  # the AMI reader yields between reads
+    await stream.drain()
+    assert subscription.dropped == 0
+    await stream.close()
+    await log.close()
+
+    stored = await intervals(db)
+    assert len(stored) == burst + 1
+    expected = ["ready", *("paused" if i % 2 else "ready" for i in range(1, burst + 1))]
+    assert [state for state, _reason, _start, _end in stored] == expected
+    assert all(stored[k][3] == stored[k + 1][2] for k in range(len(stored) - 1))
