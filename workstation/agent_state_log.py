@@ -9,7 +9,6 @@ lost intervals. Now one transaction stores whatever changes came while the last 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,10 +18,10 @@ from crm_store.db import Database
 from crm_store.reports_states import StateChange
 
 from . import agent_states
+from .batch_writer import BatchWriter
 
 log = logging.getLogger(__name__)
 BATCH = 500
-CLOSE_TIMEOUT_S = 10.0
 
 
 class AgentStateLog:
@@ -30,56 +29,31 @@ class AgentStateLog:
         self.db = db
         self.clock = clock
         self.phones: Mapping[str, agent_states.Phone] = {}
-        self._queue: asyncio.Queue[StateChange | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._writer: BatchWriter[StateChange] = BatchWriter("agent state log", self._store, batch=BATCH)
 
     async def start(self) -> None:
         """Close what the last run left open (the PBX's member snapshot reopens what is still true), then
         start writing."""
         await reports_states.close_all(self.db, self.clock())
-        self._task = asyncio.create_task(self._run(), name="agent state log writer")
+        self._writer.start()
 
     async def handle(self, event: object) -> None:
         self.phones, changes = agent_states.step(self.phones, event)
         for change in changes:
-            self._queue.put_nowait(change)
+            self._writer.put(change)
 
     async def drain(self) -> None:
         """Wait until every change handled so far is stored."""
-        await self._queue.join()
+        await self._writer.drain()
 
     async def close(self) -> None:
         """Store what is queued, then stop."""
-        if self._task is None:
-            return
-        self._queue.put_nowait(None)
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), CLOSE_TIMEOUT_S)
-        except TimeoutError:
-            log.warning("agent state log: %d changes left unstored at shutdown", self._queue.qsize())
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            changes = [c for c in batch if c is not None]
-            try:
-                await self._store(changes)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-            if len(changes) < len(batch):
-                return
+        await self._writer.close()
 
     async def _store(self, changes: list[StateChange]) -> None:
-        if not changes:
-            return
         try:
             await reports_states.record(self.db, changes)
-        except Exception:  # one bad change must not cost the others (nor stop the log)
+        except Exception:  # one bad change must not cost the others
             log.exception("could not store %d operator state changes; storing them one by one", len(changes))
             for change in changes:
                 try:

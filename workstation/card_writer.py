@@ -6,7 +6,6 @@ one thread hop) per batch keeps the event loop free for what operators wait on, 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,6 +15,7 @@ from crm_store import interactions
 from crm_store.db import Database
 from crm_store.records import KeepFirst
 
+from .batch_writer import BatchWriter
 from .cards import CardChange
 from .directory import Directory
 
@@ -31,46 +31,27 @@ class CardWriter:
         self.directory = directory
         self.clock = clock
         self.announce = announce
-        self._queue: asyncio.Queue[CardChange | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._writer: BatchWriter[CardChange] = BatchWriter("call cards", self._write, batch=BATCH)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._writer.start()
 
     def put(self, change: CardChange) -> None:
-        self._queue.put_nowait(change)
+        self._writer.put(change)
 
     async def drain(self) -> None:
-        await self._queue.join()
+        await self._writer.drain()
 
     async def close(self) -> None:
-        if self._task is None:
-            return
-        await self._queue.put(None)  # store what is queued, then stop
-        try:
-            await asyncio.wait_for(self._task, timeout=10)
-        except TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._writer.close()  # store what is queued, then stop
 
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            changes = [c for c in batch if c is not None]
-            try:
-                if changes:
-                    await self._store(changes)
-                    await self.announce(changes)
-            except Exception:  # a bad batch must not stop the cards of every later call
-                log.exception("could not store %d call card changes; storing them one by one", len(changes))
-                await self._store_one_by_one(changes)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-            if len(changes) < len(batch):
-                return
+    async def _write(self, changes: list[CardChange]) -> None:
+        try:
+            await self._store(changes)
+            await self.announce(changes)
+        except Exception:  # a bad batch must not stop the cards of every later call
+            log.exception("could not store %d call card changes; storing them one by one", len(changes))
+            await self._store_one_by_one(changes)
 
     async def _store_one_by_one(self, changes: list[CardChange]) -> None:
         for change in changes:

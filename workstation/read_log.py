@@ -7,7 +7,6 @@ background task, many per transaction, like the call cards (card_writer.py).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any
 from crm_store.audit import audit_many
 from crm_store.db import Database
 
+from .batch_writer import BatchWriter
 from .errors import TooManyReadsError
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,7 @@ class ReadLog:
         self.reads_per_window = reads_per_window
         self.window = window
         self._recent: dict[int, deque[datetime]] = {}
-        self._queue: asyncio.Queue[Entry | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._writer: BatchWriter[Entry] = BatchWriter("customer-view audit", self._write, batch=BATCH)
 
     # ------------------------------------------------------------------ rate limit
     def admit(self, user_id: int) -> None:
@@ -62,46 +61,25 @@ class ReadLog:
     # ------------------------------------------------------------------ the audit trail
     def viewed(self, user_id: int | None, customer_id: int, via: str, **details: Any) -> None:
         """Queue the fact that `user_id` saw customer `customer_id` (via pop, customer, timeline)."""
-        self._queue.put_nowait(
-            (self.clock(), user_id, "customer.view", "customer", customer_id, {"via": via, **details})
-        )
+        self._writer.put((self.clock(), user_id, "customer.view", "customer", customer_id, {"via": via, **details}))
 
     def searched(self, user_id: int, query: str, hits: list[int]) -> None:
-        self._queue.put_nowait(
+        self._writer.put(
             (self.clock(), user_id, "customer.search", "customer", "", {"q": query[:200], "hits": hits[:100]})
         )
 
     # ------------------------------------------------------------------ the writer
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run())
+        self._writer.start()
 
     async def drain(self) -> None:
-        await self._queue.join()
+        await self._writer.drain()
 
     async def close(self) -> None:
-        if self._task is None:
-            return
-        await self._queue.put(None)  # write what is queued, then stop
-        try:
-            await asyncio.wait_for(self._task, timeout=10)
-        except TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
+        await self._writer.close()  # write what is queued, then stop
 
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while len(batch) < BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            entries = [e for e in batch if e is not None]
-            try:
-                await audit_many(self.db, entries)
-            except Exception:  # the trail of later reads must still be written
-                log.exception("could not write %d customer-view audit entries", len(entries))
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-            if len(entries) < len(batch):
-                return
+    async def _write(self, entries: list[Entry]) -> None:
+        try:
+            await audit_many(self.db, entries)
+        except Exception:  # the trail of later reads must still be written
+            log.exception("could not write %d customer-view audit entries", len(entries))
