@@ -199,7 +199,11 @@ class PresenceService:
         await asyncio.sleep(max(0.0, (command.at - self.clock()).total_seconds()))
         if self._timers.get(command.interface) is asyncio.current_task():
             del self._timers[command.interface]  # from here on this task runs to its end, cancelled by nobody
-        has_result = await self._has_result(command.call_id)
+        current = self.presence.get(command.interface)
+        # The card is read only where its result decides (a queue that requires one). Read for every timer, a
+        # busy floor's timers (2,000 ending within seconds) queued for the database's connections until reads
+        # timed out, the timers failed, and their operators stayed in after-call work for good.
+        has_result = await self._has_result(command.call_id) if current and current.wrap_up_requires_result else False
         try:
             await self._apply(command.interface, pr.WrapUpTimedOut(call_id=command.call_id, has_result=has_result))
         except WorkstationError as exc:
@@ -213,6 +217,9 @@ class PresenceService:
         try:
             card = await interactions.get_call_card(self.db, call_id=call_id)
         except NotFound:
+            return False
+        except Exception:  # the timer must still run its rule: without a result the operator stays in wrap-up
+            log.warning("after-call work of call %s: its card could not be read; taken as without a result", call_id)
             return False
         return bool(card.result)
 
