@@ -1,0 +1,55 @@
+"""workstation/batch_writer.py: what is put is stored in order, many at a time; a failing batch does not stop
+the later ones; closing stores what is queued."""
+
+from __future__ import annotations
+
+import asyncio
+
+from workstation.batch_writer import BatchWriter
+
+
+async def test_items_are_stored_in_order_in_batches_and_closing_stores_the_rest() -> None:
+    stored: list[list[int]] = []
+
+    async def store(items: list[int]) -> None:
+        await asyncio.sleep(0.001)  # a write takes a while: what comes meanwhile joins the next batch
+        stored.append(items)
+
+    writer: BatchWriter[int] = BatchWriter("test", store, batch=50)
+    writer.start()
+    for i in range(120):
+        writer.put(i)
+    await writer.drain()
+    for i in range(120, 130):
+        writer.put(i)
+    await writer.close()
+    assert [i for batch in stored for i in batch] == list(range(130))
+    assert max(len(batch) for batch in stored) == 50
+    assert len(stored) < 130  # batched, not one by one
+
+
+async def test_a_failing_batch_does_not_stop_the_later_ones() -> None:
+    stored: list[int] = []
+
+    async def store(items: list[int]) -> None:
+        if 3 in items:
+            raise RuntimeError("the database said no")
+        stored.extend(items)
+
+    writer: BatchWriter[int] = BatchWriter("test", store, batch=1)
+    writer.start()
+    for i in range(6):
+        writer.put(i)
+    await writer.close()
+    assert stored == [0, 1, 2, 4, 5]
+
+
+async def test_close_before_start_and_twice_is_harmless() -> None:
+    async def store(items: list[int]) -> None:
+        raise AssertionError("nothing to store")
+
+    writer: BatchWriter[int] = BatchWriter("test", store, batch=10)
+    await writer.close()
+    writer.start()
+    await writer.close()
+    await writer.close()
