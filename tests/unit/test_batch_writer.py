@@ -4,8 +4,17 @@ the later ones; closing stores what is queued."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from workstation.batch_writer import BatchWriter
+
+
+def _started(store: Callable[[list[int]], Awaitable[None]], batch: int, items: range) -> BatchWriter[int]:
+    writer: BatchWriter[int] = BatchWriter("test", store, batch=batch)
+    writer.start()
+    for i in items:
+        writer.put(i)
+    return writer
 
 
 async def test_items_are_stored_in_order_in_batches_and_closing_stores_the_rest() -> None:
@@ -15,10 +24,7 @@ async def test_items_are_stored_in_order_in_batches_and_closing_stores_the_rest(
         await asyncio.sleep(0.001)  # a write takes a while: what comes meanwhile joins the next batch
         stored.append(items)
 
-    writer: BatchWriter[int] = BatchWriter("test", store, batch=50)
-    writer.start()
-    for i in range(120):
-        writer.put(i)
+    writer = _started(store, 50, range(120))
     await writer.drain()
     for i in range(120, 130):
         writer.put(i)
@@ -36,10 +42,7 @@ async def test_a_failing_batch_does_not_stop_the_later_ones() -> None:
             raise RuntimeError("the database said no")
         stored.extend(items)
 
-    writer: BatchWriter[int] = BatchWriter("test", store, batch=1)
-    writer.start()
-    for i in range(6):
-        writer.put(i)
+    writer = _started(store, 1, range(6))
     await writer.close()
     assert stored == [0, 1, 2, 4, 5]
 
