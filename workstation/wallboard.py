@@ -288,7 +288,7 @@ class WallboardStats:
     # -------------------------------------------------------------- events in
     async def handle(self, event: object) -> None:
         """The event-stream subscriber that only keeps the figures (a pusher calls `apply` for the changes)."""
-        self._fold(event)
+        self.fold_into(event, Touched())
 
     def apply(self, event: object) -> Changes:
         """Fold `event` in; the figures it changed (all of them, `new_day`, when it starts a new day)."""
@@ -299,12 +299,15 @@ class WallboardStats:
     def fold_into(self, event: object, touched: Touched) -> None:
         """Fold `event` in and add what it changed to `touched`: the figures themselves are built only when
         they are sent (`changes_of`), once for all the events of a push, not once per event."""
-        new_day, queues, intervals, operators = self._fold(event)
-        if new_day:
+        at = getattr(event, "at", None)
+        if isinstance(at, datetime) and self._roll(at):
             touched.new_day = True
-        touched.queues |= queues
-        touched.intervals |= intervals
-        touched.operators |= operators
+        self._follow_card(event, touched.queues, touched.intervals, touched.operators)
+        before = self.board
+        self.board = ql.fold(self.board, event)
+        if self.board is not before:
+            touched.queues.update(q for q in self.board if self.board[q] is not before.get(q))
+        touched.operators.update(self._follow_operators(event, touched.queues))
 
     def changes_of(self, touched: Touched) -> Changes:
         """The figures as they are now of what `touched` names (every figure after a new day)."""
@@ -315,20 +318,6 @@ class WallboardStats:
             operators=tuple(self.operator_figures(i) for i in sorted(touched.operators)),
             intervals=tuple(self.interval_figures(q, i) for q, i in sorted(touched.intervals)),
         )
-
-    def _fold(self, event: object) -> tuple[bool, set[str], set[tuple[str, int]], set[str]]:
-        at = getattr(event, "at", None)
-        new_day = self._roll(at) if isinstance(at, datetime) else False
-        queues: set[str] = set()
-        intervals: set[tuple[str, int]] = set()
-        operators: set[str] = set()
-        self._follow_card(event, queues, intervals, operators)
-        before = self.board
-        self.board = ql.fold(self.board, event)
-        if self.board is not before:
-            queues.update(q for q in self.board if self.board[q] is not before.get(q))
-        operators.update(self._follow_operators(event, queues))
-        return new_day, queues, intervals, operators
 
     def tick(self, now: datetime) -> Changes:
         """The clock passed midnight with no event: a new day starts with empty figures."""
