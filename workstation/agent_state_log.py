@@ -9,7 +9,6 @@ lost intervals. Now one transaction stores whatever changes came while the last 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -20,7 +19,6 @@ from crm_store.reports_states import StateChange
 from . import agent_states
 from .batch_writer import BatchWriter
 
-log = logging.getLogger(__name__)
 BATCH = 500
 
 
@@ -29,7 +27,9 @@ class AgentStateLog:
         self.db = db
         self.clock = clock
         self.phones: Mapping[str, agent_states.Phone] = {}
-        self._writer: BatchWriter[StateChange] = BatchWriter("agent state log", self._store, batch=BATCH)
+        self._writer: BatchWriter[StateChange] = BatchWriter(
+            "operator state log", self._store, batch=BATCH, one=lambda change: self._store([change])
+        )
 
     async def start(self) -> None:
         """Close what the last run left open (the PBX's member snapshot reopens what is still true), then
@@ -51,12 +51,4 @@ class AgentStateLog:
         await self._writer.close()
 
     async def _store(self, changes: list[StateChange]) -> None:
-        try:
-            await reports_states.record(self.db, changes)
-        except Exception:  # one bad change must not cost the others
-            log.exception("could not store %d operator state changes; storing them one by one", len(changes))
-            for change in changes:
-                try:
-                    await reports_states.record(self.db, [change])
-                except Exception:
-                    log.exception("could not store operator state change %s", change)
+        await reports_states.record(self.db, changes)

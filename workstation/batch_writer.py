@@ -2,8 +2,8 @@
 
 The event path must never wait for the database: call-card changes, the customer-view audit trail and the
 operators' state log are queued here and written by one task each, as many per `store` call as came while
-the last one was written. `store` handles its own failures (one by one, say); this task only makes sure
-that one failing batch never stops the later ones.
+the last one was written. When a batch fails, `one` (if given) stores its items one by one, so one bad
+item costs only itself; either way a failing batch never stops the later ones.
 """
 
 from __future__ import annotations
@@ -19,9 +19,17 @@ CLOSE_TIMEOUT_S = 10.0
 
 
 class BatchWriter(Generic[T]):
-    def __init__(self, name: str, store: Callable[[list[T]], Awaitable[None]], *, batch: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        store: Callable[[list[T]], Awaitable[None]],
+        *,
+        batch: int,
+        one: Callable[[T], Awaitable[None]] | None = None,
+    ) -> None:
         self.name = name
         self.store = store
+        self.one = one
         self.batch = batch
         self._queue: asyncio.Queue[T | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -32,10 +40,6 @@ class BatchWriter(Generic[T]):
 
     def put(self, item: T) -> None:
         self._queue.put_nowait(item)
-
-    @property
-    def queued(self) -> int:
-        return self._queue.qsize()
 
     async def drain(self) -> None:
         """Wait until everything put so far is stored."""
@@ -62,11 +66,23 @@ class BatchWriter(Generic[T]):
             items = [item for item in batch if item is not None]
             try:
                 if items:
-                    await self.store(items)
-            except Exception:  # the next batches must still be stored
-                log.exception("%s: could not store %d items", self.name, len(items))
+                    await self._store(items)
             finally:
                 for _ in batch:
                     self._queue.task_done()
             if len(items) < len(batch):
                 return
+
+    async def _store(self, items: list[T]) -> None:
+        try:
+            await self.store(items)
+        except Exception:  # the next batches must still be stored
+            if self.one is None:
+                log.exception("%s: could not store %d items", self.name, len(items))
+                return
+            log.exception("%s: could not store %d items; storing them one by one", self.name, len(items))
+            for item in items:
+                try:
+                    await self.one(item)
+                except Exception:
+                    log.exception("%s: could not store %s", self.name, item)

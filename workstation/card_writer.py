@@ -6,7 +6,6 @@ one thread hop) per batch keeps the event loop free for what operators wait on, 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,6 @@ from .batch_writer import BatchWriter
 from .cards import CardChange
 from .directory import Directory
 
-log = logging.getLogger(__name__)
 BATCH = 200
 
 Announce = Callable[[list[CardChange]], Awaitable[None]]
@@ -31,7 +29,10 @@ class CardWriter:
         self.directory = directory
         self.clock = clock
         self.announce = announce
-        self._writer: BatchWriter[CardChange] = BatchWriter("call cards", self._write, batch=BATCH)
+        # A failed batch is stored again one change at a time (without announcing): a bad change costs only itself.
+        self._writer: BatchWriter[CardChange] = BatchWriter(
+            "call cards", self._write, batch=BATCH, one=lambda change: self._store([change])
+        )
 
     def start(self) -> None:
         self._writer.start()
@@ -46,19 +47,8 @@ class CardWriter:
         await self._writer.close()  # store what is queued, then stop
 
     async def _write(self, changes: list[CardChange]) -> None:
-        try:
-            await self._store(changes)
-            await self.announce(changes)
-        except Exception:  # a bad batch must not stop the cards of every later call
-            log.exception("could not store %d call card changes; storing them one by one", len(changes))
-            await self._store_one_by_one(changes)
-
-    async def _store_one_by_one(self, changes: list[CardChange]) -> None:
-        for change in changes:
-            try:
-                await self._store([change])
-            except Exception:
-                log.exception("could not store call card change %s", change)
+        await self._store(changes)
+        await self.announce(changes)
 
     async def _store(self, changes: list[CardChange]) -> None:
         agents = {

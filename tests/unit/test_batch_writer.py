@@ -34,15 +34,20 @@ async def test_items_are_stored_in_order_in_batches_and_closing_stores_the_rest(
     assert len(stored) < 130  # batched, not one by one
 
 
-async def test_a_failing_batch_does_not_stop_the_later_ones() -> None:
-    stored: list[int] = []
+def _refusing_3(stored: list[int]) -> Callable[[list[int]], Awaitable[None]]:
+    """A store that fails any batch holding 3 and keeps the others in `stored`."""
 
     async def store(items: list[int]) -> None:
         if 3 in items:
             raise RuntimeError("the database said no")
         stored.extend(items)
 
-    writer = _started(store, 1, range(6))
+    return store
+
+
+async def test_a_failing_batch_does_not_stop_the_later_ones() -> None:
+    stored: list[int] = []
+    writer = _started(_refusing_3(stored), 1, range(6))
     await writer.close()
     assert stored == [0, 1, 2, 4, 5]
 
@@ -56,3 +61,14 @@ async def test_close_before_start_and_twice_is_harmless() -> None:
     writer.start()
     await writer.close()
     await writer.close()
+
+
+async def test_with_one_a_bad_item_costs_only_itself() -> None:
+    stored: list[int] = []
+    store = _refusing_3(stored)
+    writer: BatchWriter[int] = BatchWriter("test", store, batch=10, one=lambda item: store([item]))
+    for i in range(6):
+        writer.put(i)
+    writer.start()  # all six in one batch, which fails: then one by one
+    await writer.close()
+    assert stored == [0, 1, 2, 4, 5]
