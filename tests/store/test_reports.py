@@ -323,3 +323,46 @@ async def test_ivr_paths_grouped_in_sql_give_the_figures_of_the_sessions_one_by_
     assert (grouped.total, grouped.self_served, grouped.transferred, grouped.abandoned) == (6, 2, 1, 3)
     assert dict(grouped.drop_outs) == {"main": 2, "reading": 1}
     assert dict(grouped.visits) == {"main": 6, "balance": 2, "account": 1, "reading": 1}
+
+
+async def test_state_changes_stored_in_one_batch_as_one_by_one(db: Database) -> None:
+    """A batch holds several changes of a phone: each ends the interval before it, as storing them one by one
+    does, and the phone's interval left open before the batch is ended by its first change."""
+    import random
+
+    from sqlalchemy import select
+
+    from crm_store.models import AgentStateInterval
+
+    rng = random.Random(3)
+    agents = ["PJSIP/1001", "PJSIP/1002", "PJSIP/1003"]
+    changes = [
+        reports_states.StateChange(
+            agent=rng.choice(agents),
+            at=msk(1, 9) + timedelta(seconds=i),
+            state=rng.choice(["ready", "paused", None]),
+            reason=rng.choice([None, "lunch"]),
+        )
+        for i in range(120)
+    ]
+    columns = AgentStateInterval.__table__.c
+
+    async def stored() -> list[tuple[Any, ...]]:
+        async with db.read_session() as s:
+            rows = await s.execute(
+                select(columns.agent, columns.state, columns.reason, columns.started_at, columns.ended_at).order_by(
+                    columns.agent, columns.started_at
+                )
+            )
+            return [tuple(r) for r in rows]
+
+    for change in changes:
+        await reports_states.record(db, [change])
+    one_by_one = await stored()
+    async with db.write_session() as s, s.begin():
+        await s.execute(AgentStateInterval.__table__.delete())
+    await reports_states.record(db, changes[:10])
+    await reports_states.record(db, changes[10:])
+
+    assert await stored() == one_by_one
+    assert sum(1 for r in one_by_one if r[4] is None) <= len(agents)
