@@ -9,7 +9,7 @@ lost intervals. Now one transaction stores whatever changes came while the last 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
 from crm_store import reports_states
@@ -26,7 +26,7 @@ class AgentStateLog:
     def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
-        self.phones: Mapping[str, agent_states.Phone] = {}
+        self.phones: dict[str, agent_states.Phone] = {}
         self._writer: BatchWriter[StateChange] = BatchWriter(
             "operator state log", self._store, batch=BATCH, one=lambda change: self._store([change])
         )
@@ -38,8 +38,7 @@ class AgentStateLog:
         self._writer.start()
 
     async def handle(self, event: object) -> None:
-        self.phones, changes = agent_states.step(self.phones, event)
-        for change in changes:
+        for change in agent_states.step_into(self.phones, event):
             self._writer.put(change)
 
     async def drain(self) -> None:

@@ -45,6 +45,15 @@ def step(phones: Mapping[str, Phone], event: object) -> tuple[Mapping[str, Phone
     come back as they were, not copied, when the event is not a member's: most events are calls."""
     if not isinstance(event, ev.AgentStateChanged):
         return phones, ()
+    out = dict(phones)
+    return out, step_into(out, event)
+
+
+def step_into(phones: dict[str, Phone], event: object) -> tuple[StateChange, ...]:
+    """`step` for a holder that owns its dict: the phone is replaced in place. Copying 2,000 phones on every
+    member event (several a call) was a walk over every operator per event."""
+    if not isinstance(event, ev.AgentStateChanged):
+        return ()
     before = phones.get(event.agent, Phone())
     queues = dict(before.queues)
     if event.change is ev.MemberChange.REMOVED:
@@ -52,8 +61,7 @@ def step(phones: Mapping[str, Phone], event: object) -> tuple[Mapping[str, Phone
     else:
         queues[event.queue] = (event.pause_reason or "") if event.paused else None
     state, reason = _state_of(queues, before)
-    after = Phone(queues=queues, state=state, reason=reason)
-    out = {**phones, event.agent: after}
+    phones[event.agent] = Phone(queues=queues, state=state, reason=reason)
     if (state, reason) == (before.state, before.reason):
-        return out, ()
-    return out, (StateChange(agent=event.agent, at=event.at, state=state, reason=reason),)
+        return ()
+    return (StateChange(agent=event.agent, at=event.at, state=state, reason=reason),)
