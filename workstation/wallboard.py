@@ -304,7 +304,7 @@ class WallboardStats:
             touched.new_day = True
         self._follow_card(event, touched.queues, touched.intervals, touched.operators)
         before = self.board
-        self.board = ql.fold(self.board, event)
+        self.board = ql.fold_owned(self.board, event)
         if self.board is not before:
             touched.queues.update(q for q in self.board if self.board[q] is not before.get(q))
         touched.operators.update(self._follow_operators(event, touched.queues))
