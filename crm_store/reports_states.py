@@ -25,9 +25,7 @@ class StateChange:
 
 _S = AgentStateInterval.__table__.c
 _CLOSE_OPEN = (
-    update(AgentStateInterval)
-    .where(_S.agent == bindparam("a"), _S.ended_at.is_(None))
-    .values(ended_at=bindparam("at"))
+    update(AgentStateInterval).where(_S.agent == bindparam("a"), _S.ended_at.is_(None)).values(ended_at=bindparam("at"))
 )
 _OPEN = insert(AgentStateInterval)
 
