@@ -313,6 +313,14 @@ async def main() -> None:
         server.wait(timeout=20)
         await sim.stop()
     latencies = [(received[c] - written[c]) * 1000 for c in written if c in received]
+    # Each pop's ring time (s from the first ring) and latency, for finding when the slow ones happened.
+    first = min(written.values(), default=0.0)
+    (OUT / "screen_pop_latencies.csv").write_text(
+        "ring_s,latency_ms\n"
+        + "".join(
+            f"{written[c] - first:.3f},{(received[c] - written[c]) * 1000:.1f}\n" for c in written if c in received
+        )
+    )
     lost = len([c for c in written if c not in received])
 
     db = open_database(url)
