@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import utcnow
@@ -57,17 +57,30 @@ async def audit(
         await record_audit(s, user_id, action, entity, entity_id, details)
 
 
+_INSERT = insert(AuditEntry)
+
+
 async def audit_many(
     db: Database, entries: list[tuple[datetime, int | None, str, str, object, dict[str, Any]]]
 ) -> None:
-    """Record many entries in one transaction: (at, user id, action, entity, entity id, details) each."""
+    """Record many entries in one transaction: (at, user id, action, entity, entity id, details) each.
+
+    One statement on the writer's thread: the ORM's unit of work ran on the event loop's thread, an object
+    per entry, and the view audit writes an entry for every screen pop."""
     if not entries:
         return
-    async with db.write_session() as s, s.begin():
-        s.add_all(
-            AuditEntry(at=at, user_id=user_id, action=action, entity=entity, entity_id=str(entity_id), details=details)
-            for at, user_id, action, entity, entity_id, details in entries
-        )
+    rows = [
+        {
+            "at": at,
+            "user_id": user_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "details": details,
+        }
+        for at, user_id, action, entity, entity_id, details in entries
+    ]
+    await db.run_write(lambda conn: conn.execute(_INSERT, rows))
 
 
 AUDIT_PAGE = 50

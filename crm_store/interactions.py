@@ -207,12 +207,19 @@ async def recent_cards(db: Database, *, agent_id: int | None = None, limit: int 
         return [rows.interaction(r) for r in (await s.execute(stmt)).mappings()]
 
 
+_CARDS_FOR_CALLS = select(Interaction.__table__).where(Interaction.call_id.in_(bindparam("ids", expanding=True)))
+
+
 async def cards_for_calls(db: Database, call_ids: list[str]) -> list[InteractionRecord]:
+    """The cards of these calls. A read unit on the reader's thread: an async session ran its result
+    handling on the event loop, and this is read after every batch of card writes."""
     if not call_ids:
         return []
-    async with db.read_session() as s:
-        result = await s.execute(select(Interaction.__table__).where(Interaction.call_id.in_(call_ids)))
-        return [rows.interaction(r) for r in result.mappings()]
+
+    def read(conn: Connection) -> list[InteractionRecord]:
+        return [rows.interaction(r) for r in conn.execute(_CARDS_FOR_CALLS, {"ids": call_ids}).mappings()]
+
+    return await db.run_read(read)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
