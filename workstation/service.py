@@ -33,6 +33,7 @@ from .read_log import ReadLog
 from .transfer import TransferTarget
 
 log = logging.getLogger(__name__)
+PHONES_OF_CALLS_KEPT = 20_000  # calls whose phones are remembered: hours of a busy floor's wrap-ups
 
 
 class Workstation:
@@ -77,6 +78,9 @@ class Workstation:
         self.presence = self.presence_service.presence  # by interface (read by the supervisor's live view)
         self.pbx_health = "connecting"
         self.cards = CardWriter(db, directory, clock, self._announce_cards)
+        # call id -> the phones that had the call, newest calls last: whose screen a card change of a call
+        # that has ended goes to, without a walk over every operator's presence for each change
+        self._phones_of: dict[str, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -107,6 +111,7 @@ class Workstation:
             await self.notifier.to_operators("pbx", {"health": self.pbx_health})
             return
         before, call = self.call_service.fold(event)
+        self._remember_phones(event, call)
         change = card_change(event, call, before)
         if change is not None:
             self.cards.put(change)
@@ -144,18 +149,34 @@ class Workstation:
         if any(c.fields.get("callback_status") == CallbackStatus.PENDING for c in changes):
             await self.notifier.to_operators("callbacks", {"changed": True})
 
+    def _remember_phones(self, event: object, call: LiveCall | None) -> None:
+        """The phones an event puts a call on (as the presence fold reads them: ringing, answered, handed on)."""
+        call_id = getattr(event, "call_id", None)
+        if not isinstance(call_id, str):
+            return
+        for interface in (
+            call.agent if call else None,
+            getattr(event, "agent", None),
+            getattr(event, "to_agent", None),
+        ):
+            if isinstance(interface, str) and interface:
+                phones = self._phones_of.get(call_id, ())
+                if interface not in phones:
+                    self._phones_of[call_id] = (*phones, interface)
+                    if len(self._phones_of) > PHONES_OF_CALLS_KEPT:
+                        del self._phones_of[next(iter(self._phones_of))]
+
     def _operator_on(self, call_id: str) -> UserRecord | None:
+        """The operator whose screen shows the call: the one on it, or one of the phones it was on that is
+        still in its wrap-up (or on it again)."""
         call = self.calls.get(call_id)
         if call is not None and call.agent:
             return self.directory.by_interface(call.agent)
-        return next(
-            (
-                self.directory.by_interface(i)
-                for i, p in self.presence.items()
-                if call_id in (p.call_id, p.wrap_up_call_id)
-            ),
-            None,
-        )
+        for interface in reversed(self._phones_of.get(call_id, ())):
+            p = self.presence.get(interface)
+            if p is not None and call_id in (p.call_id, p.wrap_up_call_id):
+                return self.directory.by_interface(interface)
+        return None
 
     def serving(self, user: UserRecord) -> Serving:
         """The calls on `user`'s phone or in their wrap-up now, and the customers their screen shows for them."""

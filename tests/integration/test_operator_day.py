@@ -349,3 +349,25 @@ async def test_sign_in_works_beside_a_static_membership_and_shows_it(tmp_path: P
 async def _static_in(op: Operator, queue: str) -> dict[str, Any] | None:
     presence = await _presence(op)
     return presence if queue in presence.get("static_queues", []) else None
+
+
+async def test_the_card_of_a_call_long_gone_from_the_live_calls_reaches_the_operator_in_its_wrap_up(
+    day: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy floor ends thousands of calls during one wrap-up: the ended call is no longer among the live
+    calls kept for look-ups when its card changes, and the card still goes to the operator wrapping it up."""
+    from workstation import live
+
+    monkeypatch.setattr(live, "ENDED_KEEP", 0)
+    op = await _operator(day, queues=["support"])
+    try:
+        call_id = day.simulator.place_inbound_call(await _caller(day), queue="support", patience=120)
+        await op.next_event("pop", lambda p: p["call_id"] == call_id)
+        await op.api("POST", "/api/sim/answer")
+        await wait_for(lambda: _call_state(day, call_id) == "talking")
+        await op.api("POST", f"/api/calls/{call_id}/hangup")
+        await _presence_is(op, "wrap_up")
+        ended = await op.next_event("card", lambda c: c["call_id"] == call_id and c["state"] == "ended")
+        assert ended["outcome"] == "answered"
+    finally:
+        await op.close()
