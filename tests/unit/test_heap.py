@@ -9,16 +9,16 @@ from collections.abc import Iterator
 import pytest
 
 from web import heap
-from web.heap import FULL_PASS_S, REFREEZE_S, Pass, due
+from web.heap import FULL_PASS_S, YOUNG_PASS_S, Pass, due
 
 
 @pytest.mark.parametrize(
     ("since_freeze", "since_full", "expected"),
     [
         (0.0, 0.0, None),
-        (REFREEZE_S - 1, REFREEZE_S - 1, None),
-        (REFREEZE_S, 10 * REFREEZE_S, Pass(full=False)),
-        (REFREEZE_S, FULL_PASS_S, Pass(full=True)),
+        (YOUNG_PASS_S - 1, YOUNG_PASS_S - 1, None),
+        (YOUNG_PASS_S, 10 * YOUNG_PASS_S, Pass(full=False)),
+        (YOUNG_PASS_S, FULL_PASS_S, Pass(full=True)),
         (1.0, FULL_PASS_S + 1, Pass(full=True)),  # the hourly pass does not wait for the minute
     ],
 )
@@ -58,7 +58,7 @@ def test_a_frozen_cycle_waits_for_the_full_pass_and_a_new_one_does_not(unfrozen)
 
 
 def test_the_young_pass_leaves_the_old_generation_to_the_full_pass(unfrozen) -> None:
-    """The minute's pass must stay short at any heap size: it does not walk the old generation, so a cycle
+    """The quarter-second pass must stay short at any heap size: it does not walk the old generation, so a cycle
     that got there (it lived through a collection of the middle one) waits for the hourly pass."""
     heap.run(Pass(full=False))
     alive = _cycle()
