@@ -371,3 +371,39 @@ async def test_the_card_of_a_call_long_gone_from_the_live_calls_reaches_the_oper
         assert ended["outcome"] == "answered"
     finally:
         await op.close()
+
+
+async def test_wrap_up_timers_end_their_wrap_up_while_the_database_refuses_card_reads(
+    day: Running, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a busy floor the database may refuse reads for a while (all its connections taken): a timer of a
+    queue that needs no result does not read the card at all, and one of a queue that does counts a failed
+    read as "no result". Neither timer dies, so no operator is left in after-call work for good."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from workstation import presence_service
+
+    async def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise PoolTimeout("QueuePool limit of size 8 overflow 8 reached, connection timed out")
+
+    # The presence service's reads only: the operator's own screen still reads the card.
+    monkeypatch.setattr(presence_service, "interactions", SimpleNamespace(get_call_card=refused))
+    op = await _operator(day, queues=["vip"])
+    try:
+        call_id = day.simulator.place_inbound_call(await _caller(day), queue="vip", patience=120)
+        await _take_call(day, op, call_id)
+        await _presence_is(op, "available")  # vip's 1 s of wrap-up ended by its timer
+        await wait_for(lambda: not _member(day, "vip")["paused"])  # type: ignore[index]
+
+        await op.api("POST", "/api/presence/sign-out")
+        await assign_queues(day, "op1", ["debt"])
+        assert (await op.api("POST", "/api/presence/sign-in", {"queues": ["debt"]}))["state"] == "available"
+        second = day.simulator.place_inbound_call(await _caller(day, 1), queue="debt", patience=120)
+        await _take_call(day, op, second)
+        await _presence_is(op, "wrap_up")
+        await _stays(lambda: day.workstation.presence[OP1].state == "wrap_up", 1.5)  # its 1 s timeout passed
+        assert f"after-call work of call {second}: its card could not be read" in caplog.text
+    finally:
+        await op.close()
